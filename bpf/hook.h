@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What differs between the XDP and the TC hook, in one place. Every BPF
+ * program of the framework and every NF is compiled once per hook with
+ * -DNFC_HOOK_XDP or -DNFC_HOOK_TC; NF logic never needs to know which.
+ */
+#ifndef NFC_HOOK_H
+#define NFC_HOOK_H
+
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#if defined(NFC_HOOK_XDP)
+
+#define NFC_SEC "xdp"
+#define nfc_pkt xdp_md
+#define NFC_PROGS nfc_progs_xdp
+#define NFC_SCRATCH nfc_scratch_xdp
+#define NFC_RC_PASS XDP_PASS
+#define NFC_RC_DROP XDP_DROP
+#define NFC_RC_TX XDP_TX
+
+static __always_inline void *nfc_data(struct xdp_md *p)
+{
+	return (void *)(long)p->data;
+}
+
+static __always_inline void *nfc_data_end(struct xdp_md *p)
+{
+	return (void *)(long)p->data_end;
+}
+
+static __always_inline __u32 nfc_len(struct xdp_md *p)
+{
+	return p->data_end - p->data;
+}
+
+static __always_inline __u32 nfc_ifindex(struct xdp_md *p)
+{
+	return p->ingress_ifindex;
+}
+
+#elif defined(NFC_HOOK_TC)
+
+#define NFC_SEC "tc"
+#define nfc_pkt __sk_buff
+#define NFC_PROGS nfc_progs_tc
+#define NFC_SCRATCH nfc_scratch_tc
+#define NFC_RC_PASS TC_ACT_OK
+#define NFC_RC_DROP TC_ACT_SHOT
+#define NFC_RC_TX TC_ACT_REDIRECT
+
+static __always_inline void *nfc_data(struct __sk_buff *p)
+{
+	return (void *)(long)p->data;
+}
+
+static __always_inline void *nfc_data_end(struct __sk_buff *p)
+{
+	return (void *)(long)p->data_end;
+}
+
+static __always_inline __u32 nfc_len(struct __sk_buff *p)
+{
+	return p->len;
+}
+
+/* The device the program runs on: the receiving one at tc-ingress, the
+ * sending one at tc-egress. */
+static __always_inline __u32 nfc_ifindex(struct __sk_buff *p)
+{
+	return p->ifindex;
+}
+
+#else
+#error "compile with -DNFC_HOOK_XDP or -DNFC_HOOK_TC"
+#endif
+
+#endif /* NFC_HOOK_H */

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * Chain descriptors: parse a YAML topology, validate it completely against
+ * the catalog and the host (interfaces), and compute the hop layout the
+ * builder writes into the kernel. Nothing here touches BPF.
+ */
+#ifndef NFC_DESCRIPTOR_H
+#define NFC_DESCRIPTOR_H
+
+#include <net/if.h>
+#include "../bpf/nfc_shared.h"
+#include "../manager/catalog.h"
+
+enum nfc_xdp_mode {
+	NFC_MODE_AUTO,    /* native where the driver has it, else skb */
+	NFC_MODE_NATIVE,
+	NFC_MODE_SKB,
+	NFC_MODE_HW,
+};
+
+const char *nfc_mode_str(enum nfc_xdp_mode m);
+
+struct nfc_attach {
+	char ifname[IF_NAMESIZE];
+	__u32 ifindex;
+	enum nfc_hook hook;
+	enum nfc_xdp_mode mode;   /* xdp only */
+	__u32 priority;           /* xdp: libxdp run priority; tc: filter prio */
+	int line, col;
+};
+
+/* One scalar config value, encoded as the field says. */
+struct nfc_cfg_value {
+	const struct nfc_field *key; /* in the module's config */
+	__u8 bytes[16];
+	int line, col;
+};
+
+/* Entries a config list puts into a table, encoded, in order. */
+struct nfc_table_fill {
+	const struct nfc_table *table;
+	int n;
+	__u8 *keys;      /* n * table->key_size */
+	__u8 *values;    /* n * table->value_size */
+};
+
+struct nfc_node {
+	char *name;
+	const struct nfc_module *mod;
+	struct nfc_cfg_value *cfg;   /* every scalar key of the module's config,
+					given or defaulted */
+	int n_cfg;
+	struct nfc_table_fill *fills;
+	int n_fills;
+	int hop;                     /* position in the block; entry is 0 */
+	/* per outcome: the next hop, NFC_NEXT_PASS, NFC_NEXT_DROP, or
+	 * NFC_NEXT_NONE past the module's outcomes */
+	__u8 next[NFC_MAX_OUTCOMES];
+	int line, col;
+};
+
+struct nfc_descriptor {
+	char *file;
+	char *chain;                 /* [a-z0-9_-]{1,32} */
+	char *description;
+	struct nfc_attach *attach;
+	int n_attach;
+	struct nfc_node *nodes;      /* in hop order: nodes[i].hop == i */
+	int n_nodes;
+	__u16 vxlan_port;            /* UDP port parsed as VXLAN, 0: never; 4789 */
+};
+
+/*
+ * Parse and validate. On error returns -EINVAL with every problem found in
+ * err, each as "FILE:LINE:COL: KEY: what is wrong".
+ */
+int nfc_descriptor__parse_file(struct nfc_descriptor **out, const char *path,
+			       const struct nfc_catalog *cat,
+			       struct nfc_err *err);
+int nfc_descriptor__parse_string(struct nfc_descriptor **out,
+				 const char *name, const char *text,
+				 const struct nfc_catalog *cat,
+				 struct nfc_err *err);
+void nfc_descriptor__free(struct nfc_descriptor *d);
+
+const struct nfc_node *nfc_descriptor__node(const struct nfc_descriptor *d,
+					    const char *name);
+
+#endif /* NFC_DESCRIPTOR_H */

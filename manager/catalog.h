@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * The module catalog: one YAML manifest per module version. A catalog is
+ * the union of several directories (the install tree, the build tree,
+ * $ULTRANIO_CATALOG, modules registered with `nfctl module load`); each
+ * directory holds manifests (*.yaml) directly or in subdirectories one level
+ * down. Object paths in a manifest are relative to the manifest.
+ */
+#ifndef NFC_CATALOG_H
+#define NFC_CATALOG_H
+
+#include "err.h"
+#include "fields.h"
+
+enum nfc_hook {
+	NFC_HOOK_XDP,
+	NFC_HOOK_TC_INGRESS,
+	NFC_HOOK_TC_EGRESS,
+	NFC_HOOK_MAX,
+};
+
+/* Both TC hooks run the same "tc" object. */
+enum nfc_objkind {
+	NFC_OBJ_XDP,
+	NFC_OBJ_TC,
+	NFC_OBJ_MAX,
+};
+
+static inline enum nfc_objkind nfc_hook_objkind(enum nfc_hook h)
+{
+	return h == NFC_HOOK_XDP ? NFC_OBJ_XDP : NFC_OBJ_TC;
+}
+
+const char *nfc_hook_str(enum nfc_hook h);   /* "xdp", "tc-ingress", ... */
+int nfc_hook_parse(const char *s, enum nfc_hook *h);
+
+struct nfc_table {
+	char *name;
+	char *description;
+	char *map;              /* map name in the object */
+	struct nfc_field *key;
+	int n_key;
+	struct nfc_field *value;
+	int n_value;
+	__u32 key_size;         /* from the fields; checked against the map at load */
+	__u32 value_size;
+};
+
+struct nfc_module {
+	char *name;             /* [a-z0-9_-]{1,32} */
+	char *version;          /* dotted numbers: 1.0.0 */
+	char *description;
+	char *manifest;         /* absolute path of the manifest */
+	char *object[NFC_OBJ_MAX]; /* absolute paths; NULL where the hook is
+				      not supported */
+	char **outcomes;        /* index = outcome number; [0] "pass", [1] "deny" */
+	int n_outcomes;
+	struct nfc_field *config; /* config keys */
+	int n_config;
+	struct nfc_table *tables;
+	int n_tables;
+};
+
+struct nfc_catalog {
+	struct nfc_module **mods;
+	int n_mods;
+	char **dirs;
+	int n_dirs;
+};
+
+/*
+ * Load every manifest under the given directories (or manifest files).
+ * A broken manifest is an error naming its file:line:column; the same
+ * module name and version found twice is an error naming both files.
+ */
+int nfc_catalog__load(struct nfc_catalog **out, char *const *dirs, int n_dirs,
+		      struct nfc_err *err);
+/* Parse one manifest file. */
+int nfc_module__load(struct nfc_module **out, const char *path,
+		     struct nfc_err *err);
+void nfc_module__free(struct nfc_module *m);
+void nfc_catalog__free(struct nfc_catalog *cat);
+
+/* The module NAME at VERSION, or its newest version when version is NULL. */
+const struct nfc_module *nfc_catalog__find(const struct nfc_catalog *cat,
+					   const char *name,
+					   const char *version);
+/* strcmp-like comparison of dotted versions: "1.10.0" > "1.9.2". */
+int nfc_version_cmp(const char *a, const char *b);
+
+int nfc_module__outcome(const struct nfc_module *m, const char *name);
+const struct nfc_field *nfc_module__config_key(const struct nfc_module *m,
+					       const char *name);
+const struct nfc_table *nfc_module__table(const struct nfc_module *m,
+					  const char *name);
+
+#endif /* NFC_CATALOG_H */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * Typed fields: how a value written in a descriptor or on the nfctl command
+ * line becomes bytes in a BPF map or in an object's rodata, and back. Module
+ * manifests declare their config and tables with these types, so nfctl can
+ * edit any module's tables without knowing the module.
+ */
+#ifndef NFC_FIELDS_H
+#define NFC_FIELDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+enum nfc_ftype {
+	NFC_FT_U8,
+	NFC_FT_U16,
+	NFC_FT_U32,
+	NFC_FT_U64,
+	NFC_FT_BE16,   /* e.g. a port, stored in network order */
+	NFC_FT_BE32,
+	NFC_FT_BOOL,   /* stored as __u32 0/1 unless size says otherwise */
+	NFC_FT_MAC,    /* 6 bytes, "02:00:00:00:00:01" */
+	NFC_FT_IPV4,   /* 4 bytes, network order */
+	NFC_FT_IPV6,   /* 16 bytes */
+	NFC_FT_IFACE,  /* interface name, stored as __u32 ifindex */
+	NFC_FT_ENUM,   /* one of a list of names, stored as __u32 index */
+	NFC_FT_LIST,   /* config only: a list of entries of a table */
+	NFC_FT_MAX,
+};
+
+struct nfc_field {
+	char *name;
+	char *description;
+	enum nfc_ftype type;
+	__u32 offset;          /* in the key or value struct (tables) */
+	__u32 size;            /* bytes; defaults from the type */
+	char **values;         /* NFC_FT_ENUM: the names, index = stored value */
+	int n_values;
+	char *def;             /* default as text; NULL: none */
+	bool required;         /* must be given (table key fields always are) */
+	/* required unless another field of the same entry has this value,
+	 * e.g. interface is required unless action is drop */
+	char *unless_field;
+	char *unless_value;
+	char *rodata;          /* config scalars: const volatile variable set
+				  before load */
+	char *table;           /* NFC_FT_LIST: name of the table it fills */
+};
+
+/* Name of a type as written in manifests ("u32", "mac", ...), and back. */
+const char *nfc_ftype_str(enum nfc_ftype t);
+int nfc_ftype_parse(const char *s, enum nfc_ftype *t);
+/* Natural size of a type in bytes (0 for list). */
+__u32 nfc_ftype_size(enum nfc_ftype t);
+
+/*
+ * Encode text into f->size bytes at out. Interfaces are resolved in the
+ * current network namespace. Returns 0 or -EINVAL with a message in
+ * errbuf that says what was expected ("expected a MAC address like
+ * 02:00:00:00:00:01").
+ */
+int nfc_field_encode(const struct nfc_field *f, const char *text, void *out,
+		     char *errbuf, size_t errlen);
+/* Format f->size bytes at in as text (interfaces by name where they exist). */
+int nfc_field_format(const struct nfc_field *f, const void *in, char *buf,
+		     size_t len);
+
+#endif /* NFC_FIELDS_H */
