@@ -18,7 +18,15 @@ enum nfc_xdp_mode {
 	NFC_MODE_HW,
 };
 
-const char *nfc_mode_str(enum nfc_xdp_mode m);
+const char *nfc_mode_str(enum nfc_xdp_mode m);   /* "auto", "native", ... */
+int nfc_mode_parse(const char *s, enum nfc_xdp_mode *m);
+
+/* Attachment priorities: xdp is libxdp's run priority (lower runs first),
+ * tc the filter priority; both default to NFC_PRIO_DEFAULT. */
+#define NFC_PRIO_DEFAULT 50
+#define NFC_PRIO_XDP_MAX 999
+#define NFC_PRIO_TC_MAX 65535
+#define NFC_VXLAN_PORT_DEFAULT 4789
 
 struct nfc_attach {
 	char ifname[IF_NAMESIZE];
@@ -32,8 +40,8 @@ struct nfc_attach {
 /* One scalar config value, encoded as the field says. */
 struct nfc_cfg_value {
 	const struct nfc_field *key; /* in the module's config */
-	__u8 bytes[16];
-	int line, col;
+	__u8 bytes[NFC_CONFIG_MAX_SIZE];
+	int line, col;               /* of the value; 0 when defaulted */
 };
 
 /* Entries a config list puts into a table, encoded, in order. */
@@ -54,9 +62,11 @@ struct nfc_node {
 	int n_fills;
 	int hop;                     /* position in the block; entry is 0 */
 	/* per outcome: the next hop, NFC_NEXT_PASS, NFC_NEXT_DROP, or
-	 * NFC_NEXT_NONE past the module's outcomes */
+	 * NFC_NEXT_NONE past the module's outcomes. An outcome without a
+	 * link ends the chain: deny as NFC_NEXT_DROP, every other one
+	 * (pass and any further declared outcome) as NFC_NEXT_PASS. */
 	__u8 next[NFC_MAX_OUTCOMES];
-	int line, col;
+	int line, col;               /* of the node's mapping */
 };
 
 struct nfc_descriptor {
@@ -72,7 +82,11 @@ struct nfc_descriptor {
 
 /*
  * Parse and validate. On error returns -EINVAL with every problem found in
- * err, each as "FILE:LINE:COL: KEY: what is wrong".
+ * err, each as "FILE:LINE:COL: KEY: what is wrong", sorted by position;
+ * KEY is the path of the offending key ("nodes[1].config.routes[0].mac").
+ * Hops: the entry is hop 0, the other nodes follow in topological order,
+ * breadth first from the entry, ties in declaration order. nodes[].mod
+ * points into cat: the descriptor must not outlive the catalog.
  */
 int nfc_descriptor__parse_file(struct nfc_descriptor **out, const char *path,
 			       const struct nfc_catalog *cat,

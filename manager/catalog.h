@@ -42,7 +42,11 @@ struct nfc_table {
 	int n_key;
 	struct nfc_field *value;
 	int n_value;
-	__u32 key_size;         /* from the fields; checked against the map at load */
+	/* From the fields: the end of the last one, rounded up to the
+	 * struct's alignment, at least 4 (UltraNIO modules pad their structs:
+	 * a 6-byte MAC key is 8 bytes). A manifest may set key_size and
+	 * value_size where a struct differs. Checked against the map at load. */
+	__u32 key_size;
 	__u32 value_size;
 };
 
@@ -61,6 +65,9 @@ struct nfc_module {
 	int n_tables;
 };
 
+/* Largest config scalar: the room in struct nfc_cfg_value. */
+#define NFC_CONFIG_MAX_SIZE 16
+
 struct nfc_catalog {
 	struct nfc_module **mods;
 	int n_mods;
@@ -71,7 +78,9 @@ struct nfc_catalog {
 /*
  * Load every manifest under the given directories (or manifest files).
  * A broken manifest is an error naming its file:line:column; the same
- * module name and version found twice is an error naming both files.
+ * module name and version found twice is an error naming both files (one
+ * file reached twice is loaded once). A path that does not exist is an
+ * error. Every problem is reported; on error *out is NULL.
  */
 int nfc_catalog__load(struct nfc_catalog **out, char *const *dirs, int n_dirs,
 		      struct nfc_err *err);
@@ -88,6 +97,7 @@ const struct nfc_module *nfc_catalog__find(const struct nfc_catalog *cat,
 /* strcmp-like comparison of dotted versions: "1.10.0" > "1.9.2". */
 int nfc_version_cmp(const char *a, const char *b);
 
+/* Index of an outcome, -ENOENT when the module does not declare it. */
 int nfc_module__outcome(const struct nfc_module *m, const char *name);
 const struct nfc_field *nfc_module__config_key(const struct nfc_module *m,
 					       const char *name);

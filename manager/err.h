@@ -10,7 +10,7 @@
 #include <stdarg.h>
 
 #define NFC_ERR_MAX 16
-#define NFC_ERR_LEN 512
+#define NFC_ERR_LEN 1536
 
 struct nfc_err {
 	int n;                           /* messages kept (at most NFC_ERR_MAX) */

@@ -26,6 +26,11 @@ enum nfc_ftype {
 	NFC_FT_IFACE,  /* interface name, stored as __u32 ifindex */
 	NFC_FT_ENUM,   /* one of a list of names, stored as __u32 index */
 	NFC_FT_LIST,   /* config only: a list of entries of a table */
+	/* An IP prefix laid out as struct bpf_lpm_trie_key: __u32 prefix
+	 * length (host order), then the address in network order. Host bits
+	 * must be zero ("10.0.0.0/8"), as iproute2 wants them. */
+	NFC_FT_CIDR4,  /* 8 bytes, "192.0.2.0/24" */
+	NFC_FT_CIDR6,  /* 20 bytes, "2001:db8::/32" */
 	NFC_FT_MAX,
 };
 
@@ -53,16 +58,27 @@ const char *nfc_ftype_str(enum nfc_ftype t);
 int nfc_ftype_parse(const char *s, enum nfc_ftype *t);
 /* Natural size of a type in bytes (0 for list). */
 __u32 nfc_ftype_size(enum nfc_ftype t);
+/* Whether a field of type t may set another size (1, 2, 4 or 8 bytes):
+ * bool and enum may, every other type has its natural size. */
+bool nfc_ftype_resizable(enum nfc_ftype t);
+/* Alignment the type has inside a C struct. */
+__u32 nfc_ftype_align(enum nfc_ftype t, __u32 size);
+
+/* An unsigned integer as written in manifests and descriptors: decimal or
+ * 0x hex, nothing else (no sign, no spaces). 0, -EINVAL or -ERANGE. */
+int nfc_parse_u64(const char *s, __u64 *v);
 
 /*
- * Encode text into f->size bytes at out. Interfaces are resolved in the
- * current network namespace. Returns 0 or -EINVAL with a message in
- * errbuf that says what was expected ("expected a MAC address like
- * 02:00:00:00:00:01").
+ * Encode text into f->size bytes at out (the type's natural size when
+ * f->size is 0). Interfaces are resolved in the current network namespace.
+ * Returns 0 or -EINVAL with a message in errbuf that says what was
+ * expected ("expected a MAC address like 02:00:00:00:00:01").
  */
 int nfc_field_encode(const struct nfc_field *f, const char *text, void *out,
 		     char *errbuf, size_t errlen);
-/* Format f->size bytes at in as text (interfaces by name where they exist). */
+/* Format f->size bytes at in as text (interfaces by name where they exist;
+ * enum indexes past the list as numbers). 0, -EINVAL for a list field,
+ * -ENOSPC when buf is too small. */
 int nfc_field_format(const struct nfc_field *f, const void *in, char *buf,
 		     size_t len);
 

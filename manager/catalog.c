@@ -1,0 +1,1119 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * Module manifests and the catalog they make up. A manifest is checked
+ * completely (every problem reported with its position) so a module author
+ * fixes it in one pass; BPF objects are only named here, the builder opens
+ * them.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "../bpf/nfc_shared.h"
+#include "catalog.h"
+#include "yamlnode.h"
+
+static const char *const hook_names[NFC_HOOK_MAX] = {
+	[NFC_HOOK_XDP] = "xdp",
+	[NFC_HOOK_TC_INGRESS] = "tc-ingress",
+	[NFC_HOOK_TC_EGRESS] = "tc-egress",
+};
+
+static const char *const objkind_names[NFC_OBJ_MAX] = {
+	[NFC_OBJ_XDP] = "xdp",
+	[NFC_OBJ_TC] = "tc",
+};
+
+const char *nfc_hook_str(enum nfc_hook h)
+{
+	if ((unsigned int)h >= NFC_HOOK_MAX)
+		return "unknown";
+	return hook_names[h];
+}
+
+int nfc_hook_parse(const char *s, enum nfc_hook *h)
+{
+	int i;
+
+	for (i = 0; i < NFC_HOOK_MAX; i++) {
+		if (!strcmp(s, hook_names[i])) {
+			*h = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The keys a field of a manifest may have, by where the field is. */
+enum fkey {
+	FK_NAME,
+	FK_TYPE,
+	FK_VALUES,
+	FK_SIZE,
+	FK_OFFSET,
+	FK_DEFAULT,
+	FK_REQUIRED,
+	FK_UNLESS,
+	FK_RODATA,
+	FK_TABLE,
+	FK_DESCRIPTION,
+	FK_N,
+};
+
+static const char *const fkey_names[FK_N] = {
+	[FK_NAME] = "name",		[FK_TYPE] = "type",
+	[FK_VALUES] = "values",		[FK_SIZE] = "size",
+	[FK_OFFSET] = "offset",		[FK_DEFAULT] = "default",
+	[FK_REQUIRED] = "required",	[FK_UNLESS] = "unless",
+	[FK_RODATA] = "rodata",		[FK_TABLE] = "table",
+	[FK_DESCRIPTION] = "description",
+};
+
+enum fwhere {
+	FW_CONFIG,
+	FW_KEY,
+	FW_VALUE,
+};
+
+#define B(k) (1u << (k))
+static const unsigned int fkeys_allowed[] = {
+	[FW_CONFIG] = B(FK_NAME) | B(FK_TYPE) | B(FK_VALUES) | B(FK_SIZE) |
+		      B(FK_DEFAULT) | B(FK_REQUIRED) | B(FK_RODATA) |
+		      B(FK_TABLE) | B(FK_DESCRIPTION),
+	[FW_KEY] = B(FK_NAME) | B(FK_TYPE) | B(FK_VALUES) | B(FK_SIZE) |
+		   B(FK_OFFSET) | B(FK_DESCRIPTION),
+	[FW_VALUE] = B(FK_NAME) | B(FK_TYPE) | B(FK_VALUES) | B(FK_SIZE) |
+		     B(FK_OFFSET) | B(FK_DEFAULT) | B(FK_REQUIRED) |
+		     B(FK_UNLESS) | B(FK_DESCRIPTION),
+};
+static const unsigned int fkeys_required[] = {
+	[FW_CONFIG] = B(FK_NAME) | B(FK_TYPE),
+	[FW_KEY] = B(FK_NAME) | B(FK_TYPE) | B(FK_OFFSET),
+	[FW_VALUE] = B(FK_NAME) | B(FK_TYPE) | B(FK_OFFSET),
+};
+#undef B
+
+/* Where a parsed field came from, for checks across fields. */
+struct fsrc {
+	yaml_node_t *self;
+	yaml_node_t *v[FK_N];
+	bool type_ok;
+};
+
+static bool c_ident(const char *s)
+{
+	size_t i;
+
+	if (!*s || isdigit((unsigned char)*s))
+		return false;
+	for (i = 0; s[i]; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	}
+	return true;
+}
+
+static void field_type(struct nfc_ydoc *y, struct fsrc *src, const char *path,
+		       enum fwhere where, struct nfc_field *f)
+{
+	char kp[NFC_YPATH_LEN], names[160];
+	size_t off = 0;
+	const char *s;
+	int i;
+
+	nfc_ypath(kp, path, "type");
+	if (!src->v[FK_TYPE] || nfc_ystr(y, src->v[FK_TYPE], kp, &s))
+		return;
+	if (nfc_ftype_parse(s, &f->type)) {
+		for (i = 0; i < NFC_FT_MAX && off < sizeof(names); i++)
+			off += snprintf(names + off, sizeof(names) - off,
+					"%s%s", i ? ", " : "",
+					nfc_ftype_str(i));
+		nfc_yerr(y, src->v[FK_TYPE], kp,
+			 "unknown type '%.64s' (expected one of: %s)", s,
+			 names);
+		return;
+	}
+	if (f->type == NFC_FT_LIST && where != FW_CONFIG) {
+		nfc_yerr(y, src->v[FK_TYPE], kp,
+			 "a table field cannot be a list");
+		return;
+	}
+	src->type_ok = true;
+	f->size = nfc_ftype_size(f->type);
+}
+
+static void field_values(struct nfc_ydoc *y, struct fsrc *src,
+			 const char *path, struct nfc_field *f)
+{
+	char kp[NFC_YPATH_LEN], ip[NFC_YPATH_LEN];
+	yaml_node_item_t *items;
+	yaml_node_t *v = src->v[FK_VALUES];
+	const char *s;
+	int i, j, n;
+
+	nfc_ypath(kp, path, "values");
+	if (!v) {
+		if (src->type_ok && f->type == NFC_FT_ENUM)
+			nfc_yerr(y, src->self, kp,
+				 "missing required key (an enum lists its values)");
+		return;
+	}
+	if (src->type_ok && f->type != NFC_FT_ENUM) {
+		nfc_yerr(y, v, kp, "only an enum has values");
+		return;
+	}
+	if (nfc_yseq(y, v, kp, &items, &n))
+		return;
+	if (!n) {
+		nfc_yerr(y, v, kp, "an enum needs at least one value");
+		return;
+	}
+	f->values = calloc(n, sizeof(*f->values));
+	if (!f->values)
+		return;
+	for (i = 0; i < n; i++) {
+		nfc_ypathi(ip, kp, i);
+		if (nfc_yname(y, nfc_ynode(y, items[i]), ip, "enum value", &s))
+			continue;
+		for (j = 0; j < f->n_values && strcmp(f->values[j], s); j++)
+			;
+		if (j < f->n_values) {
+			nfc_yerr(y, nfc_ynode(y, items[i]), ip,
+				 "'%s' is listed twice", s);
+			continue;
+		}
+		f->values[f->n_values++] = strdup(s);
+	}
+}
+
+static void field_size(struct nfc_ydoc *y, struct fsrc *src, const char *path,
+		       enum fwhere where, struct nfc_field *f)
+{
+	char kp[NFC_YPATH_LEN];
+	yaml_node_t *v = src->v[FK_SIZE];
+	__u64 u;
+
+	nfc_ypath(kp, path, "size");
+	if (v && !nfc_yuint(y, v, kp, 1, 64, &u) && src->type_ok) {
+		if (f->type == NFC_FT_LIST)
+			nfc_yerr(y, v, kp, "a list has no size");
+		else if (nfc_ftype_resizable(f->type) &&
+			 (u == 1 || u == 2 || u == 4 || u == 8))
+			f->size = u;
+		else if (u != f->size)
+			nfc_yerr(y, v, kp,
+				 nfc_ftype_resizable(f->type) ?
+					 "a %s field is 1, 2, 4 or 8 bytes" :
+					 "a %s field is always %u bytes",
+				 nfc_ftype_str(f->type), f->size);
+	}
+	if (src->type_ok && f->type == NFC_FT_ENUM && f->size < 4 &&
+	    (__u64)f->n_values > 1ULL << (8 * f->size))
+		nfc_yerr(y, v, kp, "%d values do not fit in %u bytes",
+			 f->n_values, f->size);
+	if (where == FW_CONFIG && src->type_ok &&
+	    f->size > NFC_CONFIG_MAX_SIZE) {
+		nfc_ypath(kp, path, "type");
+		nfc_yerr(y, src->v[FK_TYPE], kp,
+			 "a config value is at most %d bytes, a %s is %u",
+			 NFC_CONFIG_MAX_SIZE, nfc_ftype_str(f->type), f->size);
+	}
+}
+
+static void field_default(struct nfc_ydoc *y, struct fsrc *src,
+			  const char *path, struct nfc_field *f)
+{
+	char kp[NFC_YPATH_LEN], eb[NFC_ERR_LEN];
+	__u8 buf[64];
+	const char *s;
+
+	nfc_ypath(kp, path, "default");
+	if (!src->v[FK_DEFAULT] || nfc_ystr(y, src->v[FK_DEFAULT], kp, &s))
+		return;
+	if (!src->type_ok)
+		return;
+	if (f->type == NFC_FT_LIST) {
+		nfc_yerr(y, src->v[FK_DEFAULT], kp, "a list has no default");
+		return;
+	}
+	f->def = strdup(s);
+	/* interfaces depend on the host the chain is built on; an enum
+	 * without values is reported already */
+	if (f->type != NFC_FT_IFACE && f->size <= sizeof(buf) &&
+	    !(f->type == NFC_FT_ENUM && !f->n_values) &&
+	    nfc_field_encode(f, s, buf, eb, sizeof(eb)))
+		nfc_yerr(y, src->v[FK_DEFAULT], kp, "%s", eb);
+}
+
+static void field_unless(struct nfc_ydoc *y, struct fsrc *src,
+			 const char *path, struct nfc_field *f)
+{
+	char kp[NFC_YPATH_LEN], vp[NFC_YPATH_LEN];
+	yaml_node_t *v = src->v[FK_UNLESS];
+	yaml_node_pair_t *pairs;
+	yaml_node_t *k;
+	const char *fs, *vs;
+	int n;
+
+	nfc_ypath(kp, path, "unless");
+	if (!v || nfc_ypairs(y, v, kp, &pairs, &n))
+		return;
+	if (n != 1) {
+		nfc_yerr(y, v, kp,
+			 "expected one condition like {action: drop}, got %d",
+			 n);
+		return;
+	}
+	k = nfc_ynode(y, pairs[0].key);
+	if (nfc_ystr(y, k, kp, &fs))
+		return;
+	nfc_ypath(vp, kp, fs);
+	if (nfc_ystr(y, nfc_ynode(y, pairs[0].value), vp, &vs))
+		return;
+	if (f->def)
+		nfc_yerr(y, v, kp,
+			 "the field has a default, so it is never missing");
+	else if (src->v[FK_REQUIRED] && !f->required)
+		nfc_yerr(y, v, kp, "contradicts required: false");
+	f->unless_field = strdup(fs);
+	f->unless_value = strdup(vs);
+	f->required = true;
+}
+
+/* One field of a config or table list. */
+static void parse_field(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
+			enum fwhere where, struct nfc_field *f,
+			struct fsrc *src)
+{
+	struct nfc_ykey keys[FK_N];
+	yaml_node_t *found[FK_N];
+	char kp[NFC_YPATH_LEN];
+	int idx[FK_N], nk = 0, i;
+	const char *s;
+	bool b;
+	__u64 u;
+
+	memset(src, 0, sizeof(*src));
+	src->self = n;
+	for (i = 0; i < FK_N; i++) {
+		if (!(fkeys_allowed[where] & (1u << i)))
+			continue;
+		keys[nk].name = fkey_names[i];
+		keys[nk].required = fkeys_required[where] & (1u << i);
+		idx[nk++] = i;
+	}
+	if (nfc_ymap(y, n, path, keys, nk, found))
+		return;
+	for (i = 0; i < nk; i++)
+		src->v[idx[i]] = found[i];
+
+	nfc_ypath(kp, path, "name");
+	if (src->v[FK_NAME] && !nfc_yname(y, src->v[FK_NAME], kp, "field", &s))
+		f->name = strdup(s);
+	nfc_ypath(kp, path, "description");
+	if (src->v[FK_DESCRIPTION] &&
+	    !nfc_ystr(y, src->v[FK_DESCRIPTION], kp, &s))
+		f->description = strdup(s);
+	field_type(y, src, path, where, f);
+	field_values(y, src, path, f);
+	field_size(y, src, path, where, f);
+	nfc_ypath(kp, path, "offset");
+	if (src->v[FK_OFFSET] &&
+	    !nfc_yuint(y, src->v[FK_OFFSET], kp, 0, 65535, &u))
+		f->offset = u;
+	nfc_ypath(kp, path, "required");
+	if (src->v[FK_REQUIRED] && !nfc_ybool(y, src->v[FK_REQUIRED], kp, &b))
+		f->required = b;
+	if (where == FW_KEY)
+		f->required = true;
+	field_default(y, src, path, f);
+	if (f->def && f->required)
+		nfc_yerr(y, src->v[FK_REQUIRED], kp,
+			 "a field with a default is never missing");
+	field_unless(y, src, path, f);
+
+	nfc_ypath(kp, path, "rodata");
+	if (src->v[FK_RODATA] && !nfc_ystr(y, src->v[FK_RODATA], kp, &s)) {
+		if (src->type_ok && f->type == NFC_FT_LIST)
+			nfc_yerr(y, src->v[FK_RODATA], kp,
+				 "a list fills a table, not rodata");
+		else if (!c_ident(s))
+			nfc_yerr(y, src->v[FK_RODATA], kp,
+				 "'%.64s' is not a C identifier", s);
+		else
+			f->rodata = strdup(s);
+	}
+	nfc_ypath(kp, path, "table");
+	if (src->v[FK_TABLE] && !nfc_ystr(y, src->v[FK_TABLE], kp, &s)) {
+		if (src->type_ok && f->type != NFC_FT_LIST)
+			nfc_yerr(y, src->v[FK_TABLE], kp,
+				 "only a list fills a table");
+		else
+			f->table = strdup(s);
+	} else if (!src->v[FK_TABLE] && src->type_ok &&
+		   f->type == NFC_FT_LIST) {
+		nfc_yerr(y, n, kp, "missing required key (a list fills a table)");
+	}
+}
+
+static void free_fields(struct nfc_field *f, int n)
+{
+	int i, j;
+
+	for (i = 0; f && i < n; i++) {
+		free(f[i].name);
+		free(f[i].description);
+		for (j = 0; j < f[i].n_values; j++)
+			free(f[i].values[j]);
+		free(f[i].values);
+		free(f[i].def);
+		free(f[i].unless_field);
+		free(f[i].unless_value);
+		free(f[i].rodata);
+		free(f[i].table);
+	}
+	free(f);
+}
+
+/* A list of fields; *srcs gets where each came from. */
+static int parse_fields(struct nfc_ydoc *y, yaml_node_t *list,
+			const char *path, enum fwhere where, bool nonempty,
+			struct nfc_field **out, int *n_out, struct fsrc **srcs)
+{
+	char ip[NFC_YPATH_LEN];
+	yaml_node_item_t *items;
+	int i, n;
+
+	*out = NULL;
+	*n_out = 0;
+	*srcs = NULL;
+	if (nfc_yseq(y, list, path, &items, &n))
+		return -EINVAL;
+	if (!n) {
+		if (nonempty)
+			nfc_yerr(y, list, path, "expected at least one field");
+		return 0;
+	}
+	*out = calloc(n, sizeof(**out));
+	*srcs = calloc(n, sizeof(**srcs));
+	if (!*out || !*srcs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		nfc_ypathi(ip, path, i);
+		parse_field(y, nfc_ynode(y, items[i]), ip, where, &(*out)[i],
+			    &(*srcs)[i]);
+	}
+	*n_out = n;
+	return 0;
+}
+
+/* Fields in offset order without overlap; the struct's size. */
+static __u32 layout(struct nfc_ydoc *y, const char *path,
+		    const struct nfc_field *f, const struct fsrc *src, int n,
+		    yaml_node_t *explicit, const char *explicit_key)
+{
+	const struct nfc_field *prev = NULL;
+	char kp[NFC_YPATH_LEN], fp[NFC_YPATH_LEN];
+	__u32 end = 0, align = 4, a, size;
+	__u64 u;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!f[i].name || !src[i].type_ok || !src[i].v[FK_OFFSET])
+			continue;
+		if (prev && f[i].offset < end) {
+			nfc_ypathi(fp, path, i);
+			nfc_ypath(kp, fp, "offset");
+			nfc_yerr(y, src[i].v[FK_OFFSET], kp,
+				 "'%s' at bytes %u..%u overlaps or comes before '%s' at bytes %u..%u (fields go in offset order)",
+				 f[i].name, f[i].offset,
+				 f[i].offset + f[i].size - 1, prev->name,
+				 prev->offset, prev->offset + prev->size - 1);
+			continue;
+		}
+		end = f[i].offset + f[i].size;
+		a = nfc_ftype_align(f[i].type, f[i].size);
+		if (a > align)
+			align = a;
+		prev = &f[i];
+	}
+	size = (end + align - 1) / align * align;
+	if (explicit && !nfc_yuint(y, explicit, explicit_key, 1, 65535, &u)) {
+		if (u < end)
+			nfc_yerr(y, explicit, explicit_key,
+				 "%llu bytes cannot hold the fields (%u bytes)",
+				 (unsigned long long)u, end);
+		else
+			size = u;
+	}
+	return size;
+}
+
+static const struct nfc_field *find_field(const struct nfc_field *f, int n,
+					  const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (f[i].name && !strcmp(f[i].name, name))
+			return &f[i];
+	}
+	return NULL;
+}
+
+static const struct nfc_field *table_field(const struct nfc_table *t,
+					   const char *name)
+{
+	const struct nfc_field *f = find_field(t->key, t->n_key, name);
+
+	return f ? f : find_field(t->value, t->n_value, name);
+}
+
+/* Names unique across key and value; unless names a sibling. */
+static void table_refs(struct nfc_ydoc *y, const char *kpath,
+		       const char *vpath, struct nfc_table *t,
+		       const struct fsrc *ksrc, const struct fsrc *vsrc)
+{
+	char fp[NFC_YPATH_LEN], kp[NFC_YPATH_LEN], eb[NFC_ERR_LEN];
+	const struct nfc_field *f, *o;
+	__u8 buf[64];
+	int i, total = t->n_key + t->n_value;
+
+	for (i = 0; i < total; i++) {
+		bool is_key = i < t->n_key;
+		int j = is_key ? i : i - t->n_key;
+		const struct fsrc *src = is_key ? &ksrc[j] : &vsrc[j];
+
+		f = is_key ? &t->key[j] : &t->value[j];
+		nfc_ypathi(fp, is_key ? kpath : vpath, j);
+		if (!f->name)
+			continue;
+		o = table_field(t, f->name);
+		if (o != f) {
+			nfc_ypath(kp, fp, "name");
+			nfc_yerr(y, src->v[FK_NAME], kp,
+				 "a field '%s' is already in the table",
+				 f->name);
+		}
+		if (!f->unless_field)
+			continue;
+		nfc_ypath(kp, fp, "unless");
+		o = table_field(t, f->unless_field);
+		if (!o || o == f) {
+			nfc_yerr(y, src->v[FK_UNLESS], kp,
+				 "'%s' is not another field of the table",
+				 f->unless_field);
+			continue;
+		}
+		if (o->type != NFC_FT_IFACE && o->type != NFC_FT_LIST &&
+		    o->size <= sizeof(buf) &&
+		    nfc_field_encode(o, f->unless_value, buf, eb, sizeof(eb)))
+			nfc_yerr(y, src->v[FK_UNLESS], kp, "%s: %s",
+				 f->unless_field, eb);
+	}
+}
+
+enum {
+	TK_NAME,
+	TK_MAP,
+	TK_DESCRIPTION,
+	TK_KEY,
+	TK_VALUE,
+	TK_KEY_SIZE,
+	TK_VALUE_SIZE,
+	TK_N,
+};
+
+static const struct nfc_ykey table_keys[TK_N] = {
+	[TK_NAME] = { "name", true },
+	[TK_MAP] = { "map", true },
+	[TK_DESCRIPTION] = { "description", false },
+	[TK_KEY] = { "key", true },
+	[TK_VALUE] = { "value", true },
+	[TK_KEY_SIZE] = { "key_size", false },
+	[TK_VALUE_SIZE] = { "value_size", false },
+};
+
+static int parse_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
+		       struct nfc_table *t)
+{
+	char kp[NFC_YPATH_LEN], vp[NFC_YPATH_LEN], sp[NFC_YPATH_LEN];
+	struct fsrc *ksrc = NULL, *vsrc = NULL;
+	yaml_node_t *v[TK_N];
+	const char *s;
+	int ret = 0;
+
+	if (nfc_ymap(y, n, path, table_keys, TK_N, v))
+		return 0;
+	nfc_ypath(kp, path, "name");
+	if (v[TK_NAME] && !nfc_yname(y, v[TK_NAME], kp, "table", &s))
+		t->name = strdup(s);
+	nfc_ypath(kp, path, "map");
+	if (v[TK_MAP] && !nfc_ystr(y, v[TK_MAP], kp, &s)) {
+		if (c_ident(s))
+			t->map = strdup(s);
+		else
+			nfc_yerr(y, v[TK_MAP], kp,
+				 "'%.64s' is not a map name (a C identifier)",
+				 s);
+	}
+	nfc_ypath(kp, path, "description");
+	if (v[TK_DESCRIPTION] && !nfc_ystr(y, v[TK_DESCRIPTION], kp, &s))
+		t->description = strdup(s);
+	nfc_ypath(kp, path, "key");
+	nfc_ypath(vp, path, "value");
+	if (v[TK_KEY])
+		ret = parse_fields(y, v[TK_KEY], kp, FW_KEY, true, &t->key,
+				   &t->n_key, &ksrc);
+	if (!ret && v[TK_VALUE])
+		ret = parse_fields(y, v[TK_VALUE], vp, FW_VALUE, true,
+				   &t->value, &t->n_value, &vsrc);
+	if (ret == -ENOMEM)
+		goto out;
+	ret = 0;
+	nfc_ypath(sp, path, "key_size");
+	t->key_size = layout(y, kp, t->key, ksrc, t->n_key, v[TK_KEY_SIZE],
+			     sp);
+	nfc_ypath(sp, path, "value_size");
+	t->value_size = layout(y, vp, t->value, vsrc, t->n_value,
+			       v[TK_VALUE_SIZE], sp);
+	table_refs(y, kp, vp, t, ksrc, vsrc);
+out:
+	free(ksrc);
+	free(vsrc);
+	return ret;
+}
+
+static void free_tables(struct nfc_table *t, int n)
+{
+	int i;
+
+	for (i = 0; t && i < n; i++) {
+		free(t[i].name);
+		free(t[i].description);
+		free(t[i].map);
+		free_fields(t[i].key, t[i].n_key);
+		free_fields(t[i].value, t[i].n_value);
+	}
+	free(t);
+}
+
+static int parse_tables(struct nfc_ydoc *y, yaml_node_t *list,
+			struct nfc_module *m)
+{
+	char ip[NFC_YPATH_LEN], kp[NFC_YPATH_LEN];
+	yaml_node_item_t *items;
+	int i, j, n, ret;
+
+	if (!list || nfc_yseq(y, list, "tables", &items, &n) || !n)
+		return 0;
+	m->tables = calloc(n, sizeof(*m->tables));
+	if (!m->tables)
+		return -ENOMEM;
+	m->n_tables = n;
+	for (i = 0; i < n; i++) {
+		nfc_ypathi(ip, "tables", i);
+		ret = parse_table(y, nfc_ynode(y, items[i]), ip, &m->tables[i]);
+		if (ret)
+			return ret;
+		for (j = 0; j < i; j++) {
+			struct nfc_table *a = &m->tables[i], *b = &m->tables[j];
+
+			if (a->name && b->name && !strcmp(a->name, b->name)) {
+				nfc_ypath(kp, ip, "name");
+				nfc_yerr(y, nfc_ynode(y, items[i]), kp,
+					 "table '%s' is declared twice",
+					 a->name);
+			}
+			if (a->map && b->map && !strcmp(a->map, b->map)) {
+				nfc_ypath(kp, ip, "map");
+				nfc_yerr(y, nfc_ynode(y, items[i]), kp,
+					 "map '%s' backs two tables", a->map);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Names unique, rodata unique, each list naming a table of its own. */
+static void config_refs(struct nfc_ydoc *y, struct nfc_module *m,
+			const struct fsrc *src)
+{
+	char ip[NFC_YPATH_LEN], kp[NFC_YPATH_LEN], names[160];
+	const struct nfc_field *f, *g;
+	size_t off;
+	int i, j;
+
+	for (i = 0; i < m->n_config; i++) {
+		f = &m->config[i];
+		nfc_ypathi(ip, "config", i);
+		for (j = 0; j < i; j++) {
+			g = &m->config[j];
+			if (f->name && g->name && !strcmp(f->name, g->name)) {
+				nfc_ypath(kp, ip, "name");
+				nfc_yerr(y, src[i].v[FK_NAME], kp,
+					 "config key '%s' is declared twice",
+					 f->name);
+			}
+			if (f->rodata && g->rodata &&
+			    !strcmp(f->rodata, g->rodata)) {
+				nfc_ypath(kp, ip, "rodata");
+				nfc_yerr(y, src[i].v[FK_RODATA], kp,
+					 "'%s' is set by '%s' already",
+					 f->rodata, g->name);
+			}
+			if (f->table && g->table &&
+			    !strcmp(f->table, g->table)) {
+				nfc_ypath(kp, ip, "table");
+				nfc_yerr(y, src[i].v[FK_TABLE], kp,
+					 "table '%s' is filled by '%s' already",
+					 f->table, g->name);
+			}
+		}
+		if (!f->table || nfc_module__table(m, f->table))
+			continue;
+		off = 0;
+		names[0] = '\0';
+		for (j = 0; j < m->n_tables && off < sizeof(names); j++)
+			off += snprintf(names + off, sizeof(names) - off,
+					"%s%s", off ? ", " : "",
+					m->tables[j].name ? m->tables[j].name :
+							    "");
+		nfc_ypath(kp, ip, "table");
+		nfc_yerr(y, src[i].v[FK_TABLE], kp,
+			 "no table '%s' in the manifest (tables: %s)", f->table,
+			 off ? names : "none");
+	}
+}
+
+static bool version_ok(const char *s)
+{
+	int digits = 0;
+
+	for (; *s; s++) {
+		if (isdigit((unsigned char)*s)) {
+			if (++digits > 9)
+				return false;
+		} else if (*s == '.' && digits && s[1]) {
+			digits = 0;
+		} else {
+			return false;
+		}
+	}
+	return digits;
+}
+
+static void parse_outcomes(struct nfc_ydoc *y, yaml_node_t *list,
+			   struct nfc_module *m)
+{
+	static const char *const fixed[] = { "pass", "deny" };
+	char ip[NFC_YPATH_LEN];
+	yaml_node_item_t *items;
+	yaml_node_t *it;
+	const char *s;
+	int i, j, n;
+
+	if (nfc_yseq(y, list, "outcomes", &items, &n))
+		return;
+	if (n < 2) {
+		nfc_yerr(y, list, "outcomes",
+			 "expected at least [pass, deny]");
+		return;
+	}
+	if (n > NFC_MAX_OUTCOMES) {
+		nfc_ypathi(ip, "outcomes", NFC_MAX_OUTCOMES);
+		nfc_yerr(y, nfc_ynode(y, items[NFC_MAX_OUTCOMES]), ip,
+			 "a module has at most %d outcomes", NFC_MAX_OUTCOMES);
+		return;
+	}
+	m->outcomes = calloc(n, sizeof(*m->outcomes));
+	if (!m->outcomes)
+		return;
+	m->n_outcomes = n;
+	for (i = 0; i < n; i++) {
+		it = nfc_ynode(y, items[i]);
+		nfc_ypathi(ip, "outcomes", i);
+		if (nfc_yname(y, it, ip, "outcome", &s))
+			continue;
+		if (i < 2 && strcmp(s, fixed[i]))
+			nfc_yerr(y, it, ip, "outcome %d must be '%s', not '%s'",
+				 i, fixed[i], s);
+		for (j = 0; j < i; j++) {
+			if (m->outcomes[j] && !strcmp(m->outcomes[j], s))
+				nfc_yerr(y, it, ip, "'%s' is listed twice", s);
+		}
+		m->outcomes[i] = strdup(s);
+	}
+}
+
+static char *object_path(const char *dir, const char *rel)
+{
+	char *p;
+
+	if (rel[0] == '/')
+		return strdup(rel);
+	if (asprintf(&p, "%s/%s", dir, rel) < 0)
+		return NULL;
+	return p;
+}
+
+static void parse_objects(struct nfc_ydoc *y, yaml_node_t *map,
+			  struct nfc_module *m)
+{
+	static const struct nfc_ykey keys[NFC_OBJ_MAX] = {
+		[NFC_OBJ_XDP] = { "xdp", false },
+		[NFC_OBJ_TC] = { "tc", false },
+	};
+	char dir[PATH_MAX], kp[NFC_YPATH_LEN], *slash;
+	yaml_node_t *v[NFC_OBJ_MAX];
+	const char *s;
+	int i, n = 0;
+
+	if (nfc_ymap(y, map, "objects", keys, NFC_OBJ_MAX, v))
+		return;
+	snprintf(dir, sizeof(dir), "%s", m->manifest);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	for (i = 0; i < NFC_OBJ_MAX; i++) {
+		nfc_ypath(kp, "objects", objkind_names[i]);
+		if (!v[i])
+			continue;
+		n++;
+		if (!nfc_ystr(y, v[i], kp, &s))
+			m->object[i] = object_path(dir, s);
+	}
+	if (!n)
+		nfc_yerr(y, map, "objects",
+			 "a module needs an object for xdp, tc or both");
+}
+
+enum {
+	MK_MODULE,
+	MK_VERSION,
+	MK_DESCRIPTION,
+	MK_OBJECTS,
+	MK_OUTCOMES,
+	MK_CONFIG,
+	MK_TABLES,
+	MK_N,
+};
+
+static const struct nfc_ykey module_keys[MK_N] = {
+	[MK_MODULE] = { "module", true },
+	[MK_VERSION] = { "version", true },
+	[MK_DESCRIPTION] = { "description", false },
+	[MK_OBJECTS] = { "objects", true },
+	[MK_OUTCOMES] = { "outcomes", true },
+	[MK_CONFIG] = { "config", false },
+	[MK_TABLES] = { "tables", false },
+};
+
+static int parse_module(struct nfc_ydoc *y, struct nfc_module *m)
+{
+	yaml_node_t *v[MK_N];
+	struct fsrc *src = NULL;
+	const char *s;
+	int ret;
+
+	if (nfc_ymap(y, nfc_ydoc__root(y), "", module_keys, MK_N, v))
+		return 0;
+	if (v[MK_MODULE] && !nfc_yname(y, v[MK_MODULE], "module", "module", &s))
+		m->name = strdup(s);
+	if (v[MK_VERSION] && !nfc_ystr(y, v[MK_VERSION], "version", &s)) {
+		if (version_ok(s))
+			m->version = strdup(s);
+		else
+			nfc_yerr(y, v[MK_VERSION], "version",
+				 "'%.64s' is not a version like 1.0.0", s);
+	}
+	if (v[MK_DESCRIPTION] &&
+	    !nfc_ystr(y, v[MK_DESCRIPTION], "description", &s))
+		m->description = strdup(s);
+	if (v[MK_OBJECTS])
+		parse_objects(y, v[MK_OBJECTS], m);
+	if (v[MK_OUTCOMES])
+		parse_outcomes(y, v[MK_OUTCOMES], m);
+	ret = parse_tables(y, v[MK_TABLES], m);
+	if (ret)
+		return ret;
+	if (!v[MK_CONFIG])
+		return 0;
+	ret = parse_fields(y, v[MK_CONFIG], "config", FW_CONFIG, false,
+			   &m->config, &m->n_config, &src);
+	if (!ret)
+		config_refs(y, m, src);
+	free(src);
+	return ret == -ENOMEM ? ret : 0;
+}
+
+int nfc_module__load(struct nfc_module **out, const char *path,
+		     struct nfc_err *err)
+{
+	struct nfc_module *m = NULL;
+	struct nfc_ydoc y;
+	int ret, r;
+
+	*out = NULL;
+	ret = nfc_ydoc__load_file(&y, path);
+	if (!ret) {
+		m = calloc(1, sizeof(*m));
+		if (!m)
+			ret = -ENOMEM;
+	}
+	if (!ret) {
+		m->manifest = realpath(path, NULL);
+		ret = m->manifest ? parse_module(&y, m) : -errno;
+	}
+	r = nfc_ydoc__flush(&y, err);
+	if (!ret)
+		ret = r;
+	else if (ret != -EINVAL && !r)
+		nfc_errf(err, "%s: %s", path, strerror(-ret));
+	nfc_ydoc__free(&y);
+	if (ret) {
+		nfc_module__free(m);
+		return ret;
+	}
+	*out = m;
+	return 0;
+}
+
+void nfc_module__free(struct nfc_module *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	free(m->name);
+	free(m->version);
+	free(m->description);
+	free(m->manifest);
+	for (i = 0; i < NFC_OBJ_MAX; i++)
+		free(m->object[i]);
+	for (i = 0; i < m->n_outcomes; i++)
+		free(m->outcomes[i]);
+	free(m->outcomes);
+	free_fields(m->config, m->n_config);
+	free_tables(m->tables, m->n_tables);
+	free(m);
+}
+
+void nfc_catalog__free(struct nfc_catalog *cat)
+{
+	int i;
+
+	if (!cat)
+		return;
+	for (i = 0; i < cat->n_mods; i++)
+		nfc_module__free(cat->mods[i]);
+	free(cat->mods);
+	for (i = 0; i < cat->n_dirs; i++)
+		free(cat->dirs[i]);
+	free(cat->dirs);
+	free(cat);
+}
+
+static int catalog_add(struct nfc_catalog *cat, const char *path,
+		       struct nfc_err *err)
+{
+	struct nfc_module *m, **mods;
+	int i, ret;
+
+	ret = nfc_module__load(&m, path, err);
+	if (ret)
+		return ret;
+	for (i = 0; i < cat->n_mods; i++) {
+		if (!strcmp(cat->mods[i]->manifest, m->manifest)) {
+			nfc_module__free(m);
+			return 0;
+		}
+		if (!strcmp(cat->mods[i]->name, m->name) &&
+		    !nfc_version_cmp(cat->mods[i]->version, m->version)) {
+			nfc_errf(err,
+				 "%s: module '%s' version %s is also defined by %s",
+				 path, m->name, m->version,
+				 cat->mods[i]->manifest);
+			nfc_module__free(m);
+			return -EINVAL;
+		}
+	}
+	mods = realloc(cat->mods, (cat->n_mods + 1) * sizeof(*mods));
+	if (!mods) {
+		nfc_module__free(m);
+		return -ENOMEM;
+	}
+	cat->mods = mods;
+	cat->mods[cat->n_mods++] = m;
+	return 0;
+}
+
+static bool is_manifest(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 5 && !strcmp(name + len - 5, ".yaml");
+}
+
+/* Manifests directly in dir, and one level down when top is set. */
+static int catalog_scan(struct nfc_catalog *cat, const char *dir, bool top,
+			struct nfc_err *err)
+{
+	struct dirent **ents;
+	struct stat st;
+	int i, n, r, ret = 0;
+	char *path;
+
+	n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0) {
+		ret = -errno;
+		nfc_errf(err, "catalog '%s': %s", dir, strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < n; i++) {
+		r = 0;
+		if (ents[i]->d_name[0] == '.')
+			goto next;
+		if (asprintf(&path, "%s/%s", dir, ents[i]->d_name) < 0) {
+			r = -ENOMEM;
+			goto next;
+		}
+		if (stat(path, &st))
+			r = 0; /* a dangling link is not a manifest */
+		else if (S_ISREG(st.st_mode) && is_manifest(ents[i]->d_name))
+			r = catalog_add(cat, path, err);
+		else if (S_ISDIR(st.st_mode) && top)
+			r = catalog_scan(cat, path, false, err);
+		free(path);
+next:
+		if (r && !ret)
+			ret = r;
+		free(ents[i]);
+	}
+	free(ents);
+	return ret;
+}
+
+int nfc_catalog__load(struct nfc_catalog **out, char *const *dirs, int n_dirs,
+		      struct nfc_err *err)
+{
+	struct nfc_catalog *cat;
+	struct stat st;
+	int i, r, ret = 0;
+
+	*out = NULL;
+	cat = calloc(1, sizeof(*cat));
+	if (!cat)
+		return -ENOMEM;
+	if (n_dirs > 0) {
+		cat->dirs = calloc(n_dirs, sizeof(*cat->dirs));
+		if (!cat->dirs) {
+			nfc_catalog__free(cat);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < n_dirs; i++) {
+		cat->dirs[cat->n_dirs] = strdup(dirs[i]);
+		if (!cat->dirs[cat->n_dirs]) {
+			ret = -ENOMEM;
+			break;
+		}
+		cat->n_dirs++;
+		if (stat(dirs[i], &st)) {
+			r = -errno;
+			nfc_errf(err, "catalog '%s': %s", dirs[i],
+				 strerror(-r));
+		} else if (S_ISDIR(st.st_mode)) {
+			r = catalog_scan(cat, dirs[i], true, err);
+		} else {
+			r = catalog_add(cat, dirs[i], err);
+		}
+		if (r && !ret)
+			ret = r;
+	}
+	if (ret) {
+		nfc_catalog__free(cat);
+		return ret;
+	}
+	*out = cat;
+	return 0;
+}
+
+int nfc_version_cmp(const char *a, const char *b)
+{
+	unsigned long long x, y;
+
+	while (*a || *b) {
+		if ((*a && !isdigit((unsigned char)*a)) ||
+		    (*b && !isdigit((unsigned char)*b)))
+			return strcmp(a, b) < 0 ? -1 : strcmp(a, b) > 0;
+		x = 0;
+		while (isdigit((unsigned char)*a))
+			x = x * 10 + (*a++ - '0');
+		y = 0;
+		while (isdigit((unsigned char)*b))
+			y = y * 10 + (*b++ - '0');
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*a == '.')
+			a++;
+		if (*b == '.')
+			b++;
+	}
+	return 0;
+}
+
+const struct nfc_module *nfc_catalog__find(const struct nfc_catalog *cat,
+					   const char *name,
+					   const char *version)
+{
+	const struct nfc_module *best = NULL, *m;
+	int i;
+
+	for (i = 0; cat && i < cat->n_mods; i++) {
+		m = cat->mods[i];
+		if (strcmp(m->name, name))
+			continue;
+		if (version) {
+			if (!nfc_version_cmp(m->version, version))
+				return m;
+		} else if (!best || nfc_version_cmp(m->version,
+						    best->version) > 0) {
+			best = m;
+		}
+	}
+	return best;
+}
+
+int nfc_module__outcome(const struct nfc_module *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->n_outcomes; i++) {
+		if (m->outcomes[i] && !strcmp(m->outcomes[i], name))
+			return i;
+	}
+	return -ENOENT;
+}
+
+const struct nfc_field *nfc_module__config_key(const struct nfc_module *m,
+					       const char *name)
+{
+	return find_field(m->config, m->n_config, name);
+}
+
+const struct nfc_table *nfc_module__table(const struct nfc_module *m,
+					  const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->n_tables; i++) {
+		if (m->tables[i].name && !strcmp(m->tables[i].name, name))
+			return &m->tables[i];
+	}
+	return NULL;
+}

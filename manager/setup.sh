@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# Install what UltraNIO needs (idempotently), mount bpffs and build.
+# Usage: manager/setup.sh [BUILD_DIR]   (default: build/ in the source tree)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+
+packages=(
+	build-essential cmake pkg-config clang llvm
+	libbpf-dev libxdp-dev xdp-tools bpftool libmnl-dev libyaml-dev
+	libjson-c-dev libcmocka-dev linux-libc-dev
+	iproute2 ethtool iputils-ping socat iperf3 procps python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "setup: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! mount | grep -q 'on /sys/fs/bpf type bpf'; then
+	mount -t bpf bpf /sys/fs/bpf
+fi
+
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j "$(nproc)" >/dev/null
+echo "setup: built in $build" >&2

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# A macrouter chain between two namespaces: ICMP, TCP and a non-IP ethertype
+# cross it; a drop route and an unknown MAC are dropped and counted by
+# reason; the routes table is edited at run time; delete leaves no pins.
+# Usage: macrouter.sh HOOK   (xdp | tc-ingress)
+. "$(dirname "$0")/lib.sh"
+hook=${1:-xdp}
+
+nfc_topology 3
+cat > "$WORK/chain.yaml" <<YAML
+chain: mr-$TAG
+attach:
+  - {interface: $HV1, hook: $hook}
+  - {interface: $HV2, hook: $hook}
+  - {interface: $HV3, hook: $hook}
+entry: mr
+nodes:
+  - name: mr
+    module: macrouter
+    config:
+      default: drop
+      routes:
+        - {mac: "$MAC1", interface: $HV1}
+        - {mac: "$MAC2", interface: $HV2}
+        - {mac: "$MAC3", action: drop}
+YAML
+
+"$NFCTL" chain apply "$WORK/chain.yaml" >/dev/null || fail "apply"
+"$NFCTL" -j chain show "mr-$TAG" > "$WORK/show.json"
+[ "$(json "$WORK/show.json" 'j["version"]')" = 1 ] || fail "version 1 expected"
+[ "$(json "$WORK/show.json" 'j["nodes"][0]["links"]["pass"]')" = pass ] || fail "pass link"
+pass "applied ($hook)"
+
+ip netns exec "$NS1" ping -c 3 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping h1 -> h2"
+pass "ICMP h1 -> h2"
+
+# TCP: 1 MiB from h1 to h2, checked byte for byte
+head -c 1048576 /dev/urandom > "$WORK/tx.bin"
+bg ip netns exec "$NS2" socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/rx.bin",creat,trunc
+sleep 0.3
+ip netns exec "$NS1" socat -u OPEN:"$WORK/tx.bin" TCP:"$IP2":5001,connect-timeout=5 ||
+	fail "TCP connect h1 -> h2"
+for _ in $(seq 50); do
+	cmp -s "$WORK/tx.bin" "$WORK/rx.bin" && break
+	sleep 0.1
+done
+cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "TCP data differs"
+pass "TCP 1 MiB h1 -> h2 intact"
+
+# A non-IP ethertype (0x88b5) is routed by MAC as well.
+"$TRAFFIC" count --netns "$NS2" --dev eth0 --ethertype 0x88b5 --run-id 7 \
+	--ready-file "$WORK/ready" > "$WORK/count.json" &
+cpid=$!
+NFC_PIDS+=($cpid)
+wait_file "$WORK/ready"
+"$TRAFFIC" send --netns "$NS1" --dev eth0 --src "$MAC1" --dst "$MAC2" \
+	--ethertype 0x88b5 --run-id 7 --rate 1000 --count 500 > "$WORK/send.json"
+sleep 0.3
+kill -INT $cpid
+wait $cpid || true
+sent=$(json "$WORK/send.json" 'j["sent"]')
+got=$(json "$WORK/count.json" 'j["received"]')
+[ "$sent" = 500 ] && [ "$got" = 500 ] || fail "ethertype 0x88b5: sent $sent, received $got"
+pass "non-IP frames: $got of $sent"
+
+# h1 -> h3 hits the drop route: counted as policy drops.
+before=$("$NFCTL" -j stats "mr-$TAG" | json - 'j[0]["counters"]["drops"]["policy"]')
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP3" >/dev/null && fail "drop route let ICMP through"
+after=$("$NFCTL" -j stats "mr-$TAG" | json - 'j[0]["counters"]["drops"]["policy"]')
+[ $((after - before)) -ge 2 ] || fail "policy drops $before -> $after"
+pass "drop route: $((after - before)) policy drops"
+
+# The routes table at run time: route h3, then remove h2's route.
+"$NFCTL" nf "mr-$TAG" mr routes add mac "$MAC3" interface "$HV3" || fail "routes add"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP3" >/dev/null || fail "h3 unreachable after routes add"
+"$NFCTL" -j nf "mr-$TAG" mr routes list > "$WORK/routes.json"
+[ "$(json "$WORK/routes.json" 'len(j)')" = 3 ] || fail "3 routes expected"
+[ "$(json "$WORK/routes.json" "[r['interface'] for r in j if r['mac']=='$MAC3'][0]")" = "$HV3" ] ||
+	fail "route to $MAC3 lists the wrong interface"
+"$NFCTL" nf "mr-$TAG" mr routes del mac "$MAC2" || fail "routes del"
+before=$("$NFCTL" -j stats "mr-$TAG" | json - 'j[0]["counters"]["drops"]["no-route"]')
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null && fail "deleted route still forwards"
+after=$("$NFCTL" -j stats "mr-$TAG" | json - 'j[0]["counters"]["drops"]["no-route"]')
+[ $((after - before)) -ge 2 ] || fail "no-route drops $before -> $after"
+"$NFCTL" nf "mr-$TAG" mr routes del mac "$MAC2" 2>/dev/null && fail "deleting a missing route succeeded"
+"$NFCTL" nf "mr-$TAG" mr routes add mac "zz:00" interface "$HV2" 2>/dev/null && fail "bad MAC accepted"
+pass "routes add/del/list at run time"
+
+missed=$("$NFCTL" -j stats "mr-$TAG" | json - 'j[0]["counters"]["missed_tail_calls"]')
+[ "$missed" = 0 ] || fail "missed tail calls: $missed"
+
+"$NFCTL" chain delete "mr-$TAG" || fail "delete"
+[ -z "$(ls -A "$ULTRANIO_BPFFS/chains" 2>/dev/null)" ] || fail "pins left: $(ls -R "$ULTRANIO_BPFFS/chains")"
+[ "$("$NFCTL" -j chain list)" = "[]" ] || fail "chain still listed"
+for hv in "$HV1" "$HV2" "$HV3"; do
+	if [ "$hook" = xdp ]; then
+		ip link show "$hv" | grep -q "prog/xdp" && fail "$hv: XDP program left attached"
+	else
+		[ -z "$(tc filter show dev "$hv" ingress)" ] || fail "$hv: tc filter left"
+	fi
+done
+pass "delete detached everything and left no pins"

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "fixture.h"
+#include "rewrite.h"
+
+struct dp_fixture F = { .prog = { -1, -1, -1, -1, -1, -1 } };
+
+static const struct {
+	const char *dir;
+	const char *name;
+} objects[DP_NPROGS] = {
+	[DP_ROOT] = { NFC_BUILD_BPF, "root" },
+	[DP_ROOT_NOVX] = { NFC_BUILD_BPF, "root" },
+	[DP_EXEC] = { NFC_BUILD_BPF, "exec" },
+	[DP_NOP] = { NFC_BUILD_CATALOG, "nop-1.0.0" },
+	[DP_REWRITE] = { NFC_TEST_CATALOG, "rewrite-1.0.0" },
+	[DP_MACROUTER] = { NFC_BUILD_CATALOG, "macrouter-1.0.0" },
+};
+
+#define DP_REASON_STR(name, str) str,
+static const char *const reasons[] = { NFC_DROP_REASONS(DP_REASON_STR) };
+
+const char *dp_reason_str(__u32 reason)
+{
+	return reason < NFC_DROP_MAX ? reasons[reason] : "(out of range)";
+}
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "datapath fixture: %s: %s\n", what, strerror(-err));
+	return err;
+}
+
+/* A private mount namespace with its own bpffs: whatever the tests pin
+ * disappears with the process, even if it is killed. */
+static int pin_root_make(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return fail("unshare(CLONE_NEWNS)", -errno);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return fail("making mounts private", -errno);
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL))
+		return fail("mount -t bpf /sys/fs/bpf", -errno);
+	F.mounted = true;
+	snprintf(F.pin_root, sizeof(F.pin_root), "/sys/fs/bpf/nfc-test-%d",
+		 getpid());
+	if (mkdir(F.pin_root, 0700))
+		return fail(F.pin_root, -errno);
+	return 0;
+}
+
+static void pin_root_remove(void)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (!F.pin_root[0])
+		return;
+	d = opendir(F.pin_root);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", F.pin_root, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(F.pin_root);
+	F.pin_root[0] = 0;
+	if (F.mounted)
+		umount2("/sys/fs/bpf", MNT_DETACH);
+	F.mounted = false;
+}
+
+static void dp_cleanup(void)
+{
+	int i;
+
+	ring_buffer__free(F.rb);
+	F.rb = NULL;
+	if (F.active)
+		munmap(F.active, sysconf(_SC_PAGESIZE));
+	F.active = NULL;
+	for (i = 0; i < DP_NPROGS; i++) {
+		bpf_object__close(F.obj[i]);
+		F.obj[i] = NULL;
+	}
+	pin_root_remove();
+}
+
+/* Set a `const volatile` variable of @obj before it is loaded. */
+static int set_rodata(struct bpf_object *obj, const char *var,
+		      const void *val, size_t size)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		const struct btf_var_secinfo *vs;
+		const struct btf_type *sec;
+		size_t len;
+		char *data;
+		int i;
+
+		if (!strstr(bpf_map__name(m), ".rodata"))
+			continue;
+		sec = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
+		data = bpf_map__initial_value(m, &len);
+		if (!sec || !data)
+			continue;
+		vs = btf_var_secinfos(sec);
+		for (i = 0; i < btf_vlen(sec); i++, vs++) {
+			const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+			if (strcmp(btf__name_by_offset(btf, v->name_off), var))
+				continue;
+			if (vs->size != size || vs->offset + size > len)
+				return -EINVAL;
+			memcpy(data + vs->offset, val, size);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int load(enum dp_prog i)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = F.pin_root);
+	struct bpf_program *prog;
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s.%s.o", objects[i].dir,
+		 objects[i].name, F.hook);
+	F.obj[i] = bpf_object__open_file(path, &o);
+	if (!F.obj[i])
+		return fail(path, -errno);
+	if (i == DP_ROOT || i == DP_ROOT_NOVX) {
+		__u32 chain = i == DP_ROOT ? DP_CHAIN : DP_CHAIN_NOVX;
+		__u16 port = 0;
+
+		err = set_rodata(F.obj[i], "chain_id", &chain, sizeof(chain));
+		if (!err && i == DP_ROOT_NOVX)
+			err = set_rodata(F.obj[i], "vxlan_port", &port,
+					 sizeof(port));
+		if (err)
+			return fail("root: rodata", err);
+	}
+	err = bpf_object__load(F.obj[i]);
+	if (err)
+		return fail(path, err);
+	prog = bpf_object__next_program(F.obj[i], NULL);
+	F.prog[i] = bpf_program__fd(prog);
+	return 0;
+}
+
+static int map_fd(enum dp_prog i, const char *name)
+{
+	char full[64];
+	int fd;
+
+	/* the per-hook maps carry the hook in their name */
+	fd = bpf_object__find_map_fd_by_name(F.obj[i], name);
+	if (fd < 0) {
+		snprintf(full, sizeof(full), "%s_%s", name, F.hook);
+		fd = bpf_object__find_map_fd_by_name(F.obj[i], full);
+	}
+	if (fd < 0)
+		fail(name, -ENOENT);
+	return fd;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	if (size >= sizeof(struct nfc_event) && F.n_ev < DP_MAX_EVENTS)
+		memcpy(&F.ev[F.n_ev++], data, sizeof(struct nfc_event));
+	return 0;
+}
+
+static int dp_setup(void)
+{
+	cpu_set_t cpus;
+	int i, err;
+
+	/* test runs use the CPU they are called on: read CPU 0's context */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		return fail("pinning to CPU 0", -errno);
+	F.ncpus = libbpf_num_possible_cpus();
+	F.lo = if_nametoindex("lo");
+	if (F.ncpus <= 0 || !F.lo)
+		return fail("possible CPUs / lo", -ENODEV);
+	err = pin_root_make();
+	if (err)
+		return err;
+	for (i = 0; i < DP_NPROGS; i++) {
+		err = load(i);
+		if (err)
+			return err;
+	}
+	F.progs = map_fd(DP_EXEC, "nfc_progs");
+	F.scratch = map_fd(DP_EXEC, "nfc_scratch");
+	F.hops = map_fd(DP_EXEC, "nfc_hops");
+	F.chains = map_fd(DP_EXEC, "nfc_chains");
+	F.chain_stats = map_fd(DP_EXEC, "nfc_chain_stats");
+	F.hop_stats = map_fd(DP_EXEC, "nfc_hop_stats");
+	F.events = map_fd(DP_EXEC, "nfc_events");
+	F.plan = map_fd(DP_REWRITE, "plan");
+	F.routes = map_fd(DP_MACROUTER, "routes");
+	if (F.progs < 0 || F.scratch < 0 || F.hops < 0 || F.chains < 0 ||
+	    F.chain_stats < 0 || F.hop_stats < 0 || F.events < 0 ||
+	    F.plan < 0 || F.routes < 0)
+		return -ENOENT;
+	F.active = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+			MAP_SHARED, F.chains, 0);
+	if (F.active == MAP_FAILED) {
+		F.active = NULL;
+		return fail("mmap nfc_chains", -errno);
+	}
+	F.rb = ring_buffer__new(F.events, on_event, NULL, NULL);
+	if (!F.rb)
+		return fail("ring buffer", -errno);
+	return 0;
+}
+
+static int zero_percpu(int fd, __u32 key, size_t value_size)
+{
+	size_t sz = (value_size + 7) / 8 * 8 * F.ncpus;
+	void *buf = calloc(1, sz);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	err = bpf_map_update_elem(fd, &key, buf, 0);
+	free(buf);
+	return err;
+}
+
+int dp_reset(void **state)
+{
+	size_t csz = (sizeof(struct nfc_ctx) + 7) / 8 * 8 * F.ncpus;
+	struct rewrite_plan plan = {};
+	__u32 zero = 0, slot, key;
+	void *buf;
+	int err = 0;
+
+	__atomic_store_n(&F.active[DP_CHAIN], 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&F.active[DP_CHAIN_NOVX], 0, __ATOMIC_SEQ_CST);
+	err |= bpf_map_update_elem(F.progs, &zero, &F.prog[DP_EXEC], 0);
+	for (slot = DP_BASE; slot < DP_BASE + NFC_BLOCK_SIZE; slot++) {
+		struct nfc_hop h = { .node = slot - DP_BASE };
+
+		memset(h.next, NFC_NEXT_NONE, sizeof(h.next));
+		bpf_map_delete_elem(F.progs, &slot);
+		err |= bpf_map_update_elem(F.hops, &slot, &h, 0);
+		err |= zero_percpu(F.hop_stats, slot,
+				   sizeof(struct nfc_hop_stats));
+	}
+	err |= zero_percpu(F.chain_stats, DP_CHAIN,
+			   sizeof(struct nfc_chain_stats));
+	err |= zero_percpu(F.chain_stats, DP_CHAIN_NOVX,
+			   sizeof(struct nfc_chain_stats));
+	buf = malloc(csz);
+	if (!buf)
+		return -1;
+	memset(buf, DP_SCRATCH_POISON, csz);
+	err |= bpf_map_update_elem(F.scratch, &zero, buf, 0);
+	free(buf);
+	err |= bpf_map_update_elem(F.plan, &zero, &plan, 0);
+	while (!bpf_map_get_next_key(F.routes, NULL, &key))
+		bpf_map_delete_elem(F.routes, &key);
+	ring_buffer__consume(F.rb);
+	F.n_ev = 0;
+	memset(F.ev, 0, sizeof(F.ev));
+	return err ? -1 : 0;
+}
+
+void dp_slot(int hop, enum dp_prog p)
+{
+	__u32 slot = DP_BASE + hop;
+
+	assert_int_equal(bpf_map_update_elem(F.progs, &slot, &F.prog[p], 0),
+			 0);
+}
+
+void dp_slot_clear(int slot)
+{
+	__u32 s = slot;
+
+	assert_int_equal(bpf_map_delete_elem(F.progs, &s), 0);
+}
+
+void dp_hop(int hop, __u8 pass, __u8 deny, __u8 alt)
+{
+	struct nfc_hop h = { .node = hop };
+	__u32 slot = DP_BASE + hop;
+
+	memset(h.next, NFC_NEXT_NONE, sizeof(h.next));
+	h.next[NFC_PASS] = pass;
+	h.next[NFC_DENY] = deny;
+	h.next[2] = alt;
+	assert_int_equal(bpf_map_update_elem(F.hops, &slot, &h, 0), 0);
+}
+
+void dp_activate(__u32 chain, __u64 active)
+{
+	/* what the control plane does: one atomic store through mmap */
+	__atomic_store_n(&F.active[chain], active, __ATOMIC_RELEASE);
+}
+
+void dp_chain1(enum dp_prog p)
+{
+	dp_slot(0, p);
+	dp_hop(0, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
+	dp_activate(DP_CHAIN_NOVX, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
+}
+
+void dp_plan(const struct rewrite_plan *plan)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(F.plan, &zero, plan, 0), 0);
+}
+
+static void read_percpu0(int fd, __u32 key, void *out, size_t size)
+{
+	size_t stride = (size + 7) / 8 * 8;
+	uint8_t *buf = calloc(F.ncpus, stride);
+
+	assert_non_null(buf);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, buf), 0);
+	memcpy(out, buf, size);
+	free(buf);
+}
+
+void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s)
+{
+	size_t stride = (sizeof(*s) + 7) / 8 * 8;
+	uint8_t *buf = calloc(F.ncpus, stride);
+	int cpu;
+	size_t i;
+
+	assert_non_null(buf);
+	assert_int_equal(bpf_map_lookup_elem(F.chain_stats, &chain, buf), 0);
+	memset(s, 0, sizeof(*s));
+	for (cpu = 0; cpu < F.ncpus; cpu++) {
+		const __u64 *v = (const __u64 *)(buf + cpu * stride);
+		__u64 *sum = (__u64 *)s;
+
+		for (i = 0; i < sizeof(*s) / sizeof(__u64); i++)
+			sum[i] += v[i];
+	}
+	free(buf);
+}
+
+void dp_hop_stats(__u32 slot, struct nfc_hop_stats *s)
+{
+	read_percpu0(F.hop_stats, slot, s, sizeof(*s));
+}
+
+void dp_events(void)
+{
+	assert_true(ring_buffer__consume(F.rb) >= 0);
+}
+
+static void run(enum dp_prog root, const uint8_t *data, __u32 len,
+		struct xdp_md *md, struct dp_run *r)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data,
+		    .data_size_in = len, .data_out = r->out,
+		    .data_size_out = sizeof(r->out), .repeat = 1);
+	int err;
+
+	if (md) {
+		o.ctx_in = md;
+		o.ctx_size_in = sizeof(*md);
+	}
+	memset(r, 0, sizeof(*r));
+	r->chain = root == DP_ROOT_NOVX ? DP_CHAIN_NOVX : DP_CHAIN;
+	err = bpf_prog_test_run_opts(F.prog[root], &o);
+	if (err)
+		fail("BPF_PROG_TEST_RUN", err);
+	assert_int_equal(err, 0);
+	r->retval = o.retval;
+	r->out_len = o.data_size_out;
+	read_percpu0(F.scratch, 0, &r->ctx, sizeof(r->ctx));
+	dp_chain_stats(r->chain, &r->stats);
+	dp_events();
+}
+
+void dp_run(enum dp_prog root, const struct pkt *p, struct dp_run *r)
+{
+	run(root, p->b, p->len, NULL, r);
+}
+
+void dp_run_meta(enum dp_prog root, const struct pkt *p, __u32 meta,
+		 struct dp_run *r)
+{
+	uint8_t data[PKT_MAX + 32] = {};
+	struct xdp_md md = { .data = meta, .data_end = meta + p->len };
+
+	assert_true(F.xdp && meta <= 32);
+	memcpy(data + meta, p->b, p->len);
+	run(root, data, meta + p->len, &md, r);
+}
+
+void dp_assert_verdict(const struct dp_run *r, __u32 v, int rc)
+{
+	if (r->stats.verdict[NFC_V_DROP])
+		fprintf(stderr, "  dropped: %s\n",
+			F.n_ev ? dp_reason_str(F.ev[0].reason) : "(no event)");
+	assert_int_equal(r->retval, rc);
+	assert_int_equal(r->stats.packets, 1);
+	assert_int_equal(r->stats.bytes, r->out_len);
+	assert_int_equal(r->stats.verdict[v], 1);
+	assert_int_equal(r->stats.verdict[NFC_V_DROP], 0);
+	assert_int_equal(F.n_ev, 0);
+}
+
+void dp_assert_drop(const struct dp_run *r, __u32 reason)
+{
+	__u32 i;
+
+	assert_int_equal(r->retval, F.rc_drop);
+	assert_int_equal(r->stats.packets, 1);
+	assert_int_equal(r->stats.verdict[NFC_V_DROP], 1);
+	for (i = 0; i < NFC_DROP_MAX; i++)
+		if (r->stats.drop[i] && i != reason)
+			fprintf(stderr, "  counted as %s\n", dp_reason_str(i));
+	assert_int_equal(r->stats.drop[reason], 1);
+	/* never silent: one drop event with the reason */
+	assert_int_equal(F.n_ev, 1);
+	assert_int_equal(F.ev[0].type, NFC_EV_DROP);
+	assert_string_equal(dp_reason_str(F.ev[0].reason),
+			    dp_reason_str(reason));
+	assert_int_equal(F.ev[0].chain, r->chain);
+	assert_int_equal(F.ev[0].version, DP_VERSION);
+}
+
+void dp_assert_bytes(const struct dp_run *r, const struct pkt *want)
+{
+	if (r->out_len != want->len ||
+	    memcmp(r->out, want->b, want->len)) {
+		pkt_diff(want->b, want->len, r->out, r->out_len);
+		fail_msg("output bytes differ from the expected packet");
+	}
+}
+
+int dp_main(int argc, char **argv, const char *group,
+	    const struct CMUnitTest *tests, size_t n)
+{
+	char name[128];
+	int rc;
+
+	if (argc != 2 || (strcmp(argv[1], "xdp") && strcmp(argv[1], "tc"))) {
+		fprintf(stderr, "usage: %s xdp|tc\n", argv[0]);
+		return 2;
+	}
+	F.hook = argv[1];
+	F.xdp = !strcmp(F.hook, "xdp");
+	if (F.xdp) {
+		F.rc_pass = XDP_PASS;
+		F.rc_drop = XDP_DROP;
+		F.rc_tx = XDP_TX;
+		F.rc_redirect = XDP_REDIRECT;
+	} else {
+		F.rc_pass = TC_ACT_OK;
+		F.rc_drop = TC_ACT_SHOT;
+		F.rc_tx = TC_ACT_REDIRECT;
+		F.rc_redirect = TC_ACT_REDIRECT;
+	}
+	atexit(dp_cleanup);
+	if (dp_setup()) {
+		fprintf(stderr, "%s (%s): fixture setup failed\n", group,
+			F.hook);
+		return 1;
+	}
+	snprintf(name, sizeof(name), "%s (%s)", group, F.hook);
+	rc = _cmocka_run_group_tests(name, tests, n, NULL, NULL);
+	dp_cleanup();
+	return rc;
+}
