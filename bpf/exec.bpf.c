@@ -41,7 +41,7 @@ struct nfc_wr {
 	__u32 l4;
 	__u32 l4csum;	/* offset of the L4 checksum */
 	__u8 kind;	/* enum nfc_l4csum */
-	bool mac_sum;	/* the MACs are checksummed (inner frame of VXLAN) */
+	bool mac_sum;	/* MACs are checksummed (inner frame of VXLAN) */
 	/* Change of the bytes from the outermost network header on: what the
 	 * outer UDP checksum of VXLAN and skb->csum (CHECKSUM_COMPLETE) see. */
 	nfc_wsum region;
@@ -341,9 +341,10 @@ int nfc_exec(struct nfc_pkt *pkt)
 	if (!c)
 		return NFC_RC_DROP;
 	verdict = c->act.verdict;
-	if (verdict == NFC_V_DROP)
-		return nfc_drop(pkt, c, c->act.reason != NFC_DROP_NONE ?
-						c->act.reason : NFC_DROP_POLICY);
+	if (verdict == NFC_V_DROP) {
+		reason = c->act.reason;
+		return nfc_drop(pkt, c, reason ? reason : NFC_DROP_POLICY);
+	}
 	/* an NF wrote a verdict that does not exist */
 	if (verdict >= NFC_V_MAX)
 		return nfc_drop(pkt, c, NFC_DROP_BAD_HOP);

@@ -52,7 +52,7 @@ struct nfc_parser {
 	void *end;
 	__u32 len;	  /* bytes the current frame may use (whole packet,
 			     or the outer datagram for a VXLAN inner frame) */
-	__be16 vxlan_port; /* 0: VXLAN is not parsed */
+	__be16 vxlan_port; /* 0: VXLAN is not looked into (inner frames) */
 };
 
 /* What a frame leads to when it carries a VXLAN-encapsulated frame. */
@@ -266,7 +266,8 @@ static __always_inline int nfc_parse_ipv6(struct nfc_parser *ps,
 			__be16 fo = *(__be16 *)(e + 2);
 
 			hlen = 8;
-			if (fo & bpf_htons(NFC_IP6_FRAG_OFFSET | NFC_IP6_FRAG_MF))
+			if (fo & bpf_htons(NFC_IP6_FRAG_OFFSET |
+					   NFC_IP6_FRAG_MF))
 				k->flags |= NFC_KEY_F_FRAG;
 			if (fo & bpf_htons(NFC_IP6_FRAG_OFFSET)) {
 				k->flags |= NFC_KEY_F_LATER_FRAG;
@@ -317,10 +318,10 @@ static __always_inline bool nfc_icmp_is_echo(__u8 l3, __u8 type)
 	return type == 128 || type == 129;
 }
 
-/* TCP, UDP (and VXLAN in it when @outer), ICMP and ICMPv6 up to @end. */
+/* TCP, UDP (and VXLAN in it), ICMP and ICMPv6, up to @end. */
 static __always_inline int nfc_parse_l4(struct nfc_parser *ps,
 					struct nfc_ctx *c, __u32 off, __u32 end,
-					bool outer, struct nfc_layer *ly)
+					struct nfc_layer *ly)
 {
 	struct nfc_key *k = &c->key;
 	__u8 *h;
@@ -349,7 +350,7 @@ static __always_inline int nfc_parse_l4(struct nfc_parser *ps,
 		k->sport = *(__be16 *)h;
 		k->dport = *(__be16 *)(h + 2);
 		k->flags |= NFC_KEY_F_L4;
-		if (outer && ps->vxlan_port && k->dport == ps->vxlan_port &&
+		if (ps->vxlan_port && k->dport == ps->vxlan_port &&
 		    !(k->flags & NFC_KEY_F_FRAG))
 			return nfc_parse_vxlan(ps, off + sizeof(struct udphdr),
 					       end, ly);
@@ -375,10 +376,10 @@ static __always_inline int nfc_parse_l4(struct nfc_parser *ps,
 	return NFC_PARSE_OK;
 }
 
-/* One Ethernet frame at @off: L2, L3, L4. @outer: VXLAN may follow. */
+/* One Ethernet frame at @off: L2, L3, L4; @ly says what it carries. */
 static __always_inline int nfc_parse_frame(struct nfc_parser *ps,
 					   struct nfc_ctx *c, __u32 off,
-					   bool outer, struct nfc_layer *ly)
+					   struct nfc_layer *ly)
 {
 	struct nfc_key *k = &c->key;
 	__u32 l4 = 0, end = 0;
@@ -401,10 +402,10 @@ static __always_inline int nfc_parse_frame(struct nfc_parser *ps,
 	}
 	if (rc != NFC_PARSE_OK || !l4)
 		return rc;
-	return nfc_parse_l4(ps, c, l4, end, outer, ly);
+	return nfc_parse_l4(ps, c, l4, end, ly);
 }
 
-/* Start a packet: an empty key for interface @ifindex, no offsets. */
+/* Start a packet: an empty key with the packet's interface, no offsets. */
 static __always_inline void nfc_parse_begin(struct nfc_pkt *pkt,
 					    struct nfc_ctx *c)
 {

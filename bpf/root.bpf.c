@@ -33,7 +33,7 @@ __noinline int nfc_root_frame(struct nfc_pkt *pkt, struct nfc_ctx *c,
 	ps.len = ly->end;
 	ps.vxlan_port = vxlan;
 	ly->inner = 0;
-	return nfc_parse_frame(&ps, c, off, vxlan != 0, ly);
+	return nfc_parse_frame(&ps, c, off, ly);
 }
 
 static __always_inline int nfc_root_parse_once(struct nfc_pkt *pkt,

@@ -324,26 +324,19 @@ static int load_object(struct txn *t, struct inst *in, int kind,
 {
 	const struct nfc_node *n = in->node;
 	const char *path = n->mod->object[kind];
-	char maps[PATH_MAX], ex[4096];
+	char ex[4096];
 	struct bpf_program *prog;
-	struct bpf_map *m;
 	int r;
 
 	if (!path)
 		return nfc_errf(t->err, "chain '%s': node '%s': module %s@%s has no %s object",
 				chain_name(t), n->name, n->mod->name,
 				n->mod->version, kind_str(kind));
-	nfc_path(maps, sizeof(maps), "%s/maps", t->h->bpffs);
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = maps);
-	in->obj[kind] = bpf_object__open_file(path, &oo);
+	/* a dry run verifies with private copies of the global maps */
+	in->obj[kind] = nfc_obj_open(t->h, path, t->dry_run);
 	if (!in->obj[kind])
 		return nfc_errf(t->err, "chain '%s': node '%s': %s: %s",
 				chain_name(t), n->name, path, strerror(errno));
-	if (t->dry_run) {
-		/* private copies of the global maps: nothing is pinned */
-		bpf_object__for_each_map(m, in->obj[kind])
-			bpf_map__set_pin_path(m, NULL);
-	}
 	prog = bpf_object__next_program(in->obj[kind], NULL);
 	if (!prog || bpf_object__next_program(in->obj[kind], prog))
 		return nfc_errf(t->err, "chain '%s': node '%s': %s must hold exactly one program",
@@ -555,13 +548,11 @@ static int root_open_id(struct nfc_handle *h, const char *chain, __u32 id,
 			__u16 vxlan_port, int kind, struct bpf_object **out,
 			struct nfc_err *err)
 {
-	char path[PATH_MAX], maps[PATH_MAX], msg[256];
+	char path[PATH_MAX], msg[256];
 	struct bpf_object *obj;
 
 	nfc_path(path, sizeof(path), "%s/root.%s.o", h->bpf_dir, kind_str(kind));
-	nfc_path(maps, sizeof(maps), "%s/maps", h->bpffs);
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = maps);
-	obj = bpf_object__open_file(path, &oo);
+	obj = nfc_obj_open(h, path, false);
 	if (!obj)
 		return nfc_errf(err, "chain '%s': root program %s: %s", chain,
 				path, strerror(errno));

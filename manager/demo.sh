@@ -7,11 +7,10 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${NFC_BUILD_DIR:-$top/build}
-"$top/manager/setup.sh" "$build"
+[ -n "${NFC_DEMO_NO_SETUP:-}" ] || "$top/manager/setup.sh" "$build"
 
 nfctl=$build/manager/nfctl
 traffic=$build/tests/tools/nfc-traffic
-work=$(mktemp -d /tmp/nfdemo.XXXXXX)
 export ULTRANIO_BPFFS=/sys/fs/bpf/ultranio-demo
 export ULTRANIO_STATE=/run/ultranio-demo
 pids=()
@@ -26,10 +25,20 @@ cleanup() {
 		ip link del "nfdemo-h$i" 2>/dev/null || true
 		ip netns del "nfdemo-h$i" 2>/dev/null || true
 	done
-	rm -rf "$work" "$ULTRANIO_BPFFS" "$ULTRANIO_STATE"
+	rm -rf "${work:-}" "$ULTRANIO_BPFFS" "$ULTRANIO_STATE"
 }
+cleanup # what an interrupted earlier run left
 trap cleanup EXIT
-cleanup
+work=$(mktemp -d /tmp/nfdemo.XXXXXX)
+
+wait_file() {
+	for _ in $(seq 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "demo: timed out waiting for $1" >&2
+	exit 1
+}
 
 step "Topology: namespaces nfdemo-h1..3, each joined to the host by a veth"
 for i in 1 2 3; do
@@ -68,15 +77,19 @@ ip netns exec nfdemo-h1 ping -c 2 -i 0.2 -W 1 10.77.0.3 >/dev/null &&
 echo "  h1 -> h3: no answer (dropped by the chain, see the counters below)"
 
 step "TCP: iperf3 h1 -> h2 for 3 s"
-ip netns exec nfdemo-h2 iperf3 -s -1 -D -p 5201 --pidfile "$work/iperf.pid"
-sleep 0.3
+ip netns exec nfdemo-h2 iperf3 -s -1 -p 5201 > /dev/null &
+pids+=($!)
+for _ in $(seq 50); do
+	ip netns exec nfdemo-h2 ss -ltn | grep -q ':5201 ' && break
+	sleep 0.1
+done
 run ip netns exec nfdemo-h1 iperf3 -c 10.77.0.2 -p 5201 -t 3 -f m | grep -E "sender|receiver"
 
 step "A non-IP frame type (ethertype 0x88b5), 1000 frames h1 -> h2"
 "$traffic" count --netns nfdemo-h2 --dev eth0 --ethertype 0x88b5 --run-id 1 \
 	--ready-file "$work/ready" > "$work/count.json" &
 pids+=($!)
-while [ ! -s "$work/ready" ]; do sleep 0.05; done
+wait_file "$work/ready"
 run "$traffic" send --netns nfdemo-h1 --dev eth0 --src 02:00:00:77:00:01 \
 	--dst 02:00:00:77:00:02 --ethertype 0x88b5 --run-id 1 --rate 5000 --count 1000
 sleep 0.2
@@ -87,7 +100,7 @@ step "Hot swap while 20k frames/s flow: macrouter 1.0.0 <-> 1.1.0, 6 times"
 "$traffic" count --netns nfdemo-h2 --dev eth0 --ethertype 0x88b5 --run-id 2 \
 	--ready-file "$work/ready2" > "$work/count2.json" &
 cpid=$!; pids+=($cpid)
-while [ ! -s "$work/ready2" ]; do sleep 0.05; done
+wait_file "$work/ready2"
 "$traffic" send --netns nfdemo-h1 --dev eth0 --src 02:00:00:77:00:01 \
 	--dst 02:00:00:77:00:02 --ethertype 0x88b5 --run-id 2 --rate 20000 \
 	--duration 3 > "$work/send2.json" &
@@ -97,7 +110,8 @@ for v in 1.1.0 1.0.0 1.1.0 1.0.0 1.1.0 1.0.0; do
 	"$nfctl" -j chain swap demo mr "macrouter@$v" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-print(f"  swapped to version {r[\"version\"]} (macrouter@'"$v"'): switch after {r[\"flip_ms\"]:.1f} ms, done in {r[\"total_ms\"]:.1f} ms")'
+print("  swapped to version %d (macrouter@%s): switched after %.1f ms, done in %.1f ms"
+      % (r["version"], sys.argv[1], r["flip_ms"], r["total_ms"]))' "$v"
 	sleep 0.3
 done
 wait "$spid"

@@ -281,9 +281,14 @@ static int catalog_open(struct nfc_handle *h, struct nfc_err *err)
 				dirs[n++] = strdup(tok);
 		free(env);
 	}
-	for (k = 0; k < json_object_array_length(mods) && n < 64; k++)
-		dirs[n++] = strdup(
-			json_object_get_string(json_object_array_get_idx(mods, k)));
+	/* a registered manifest that was since removed is skipped, so that a
+	 * stale registration cannot lock the operator out of nfctl */
+	for (k = 0; k < json_object_array_length(mods) && n < 64; k++) {
+		const char *m = json_object_get_string(json_object_array_get_idx(mods, k));
+
+		if (!access(m, R_OK))
+			dirs[n++] = strdup(m);
+	}
 	for (i = 0; i < n; i++)
 		if (!dirs[i])
 			return -ENOMEM;
@@ -425,6 +430,28 @@ int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err)
 	return 0;
 }
 
+struct bpf_object *nfc_obj_open(struct nfc_handle *h, const char *path,
+				bool private_maps)
+{
+	char maps[PATH_MAX];
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	struct bpf_map *m;
+
+	nfc_path(maps, sizeof(maps), "%s/maps", h->bpffs);
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = maps);
+	obj = bpf_object__open_file(path, &oo);
+	if (!obj)
+		return NULL;
+	if (private_maps)
+		bpf_object__for_each_map(m, obj)
+			bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_program(prog, obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_XDP)
+			bpf_program__set_expected_attach_type(prog, 0);
+	return obj;
+}
+
 /*
  * The executor of a hook sits in slot 0 of that hook's program array; loading
  * it also creates (or reuses) every global map under <pin root>/maps.
@@ -461,9 +488,8 @@ int nfc_infra_ensure(struct nfc_handle *h, enum nfc_objkind kind,
 			     h->bpf_dir, k);
 	if (r)
 		return nfc_errf(err, "%s: %s", maps, strerror(-r));
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = maps);
 	nfc_libbpf_log_reset();
-	obj = bpf_object__open_file(obj_path, &oo);
+	obj = nfc_obj_open(h, obj_path, false);
 	if (!obj)
 		return nfc_errf(err, "executor: cannot open %s: %s", obj_path,
 				strerror(errno));

@@ -47,6 +47,17 @@ int nfc_infra_ensure(struct nfc_handle *h, enum nfc_objkind kind,
 int nfc_global_map_fd(struct nfc_handle *h, const char *name);
 int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err);
 
+/*
+ * Open a BPF object the way every object of ours is opened: global maps
+ * shared through the pin root (or private copies with @private_maps, which
+ * pin nothing), XDP programs with expected_attach_type 0. Under libxdp's
+ * dispatcher the root runs as an freplace program, whose attach type is 0,
+ * and kernels that enforce attach-type compatibility for tail calls (6.1
+ * stable and later) refuse BPF_XDP programs in the program array it uses.
+ */
+struct bpf_object *nfc_obj_open(struct nfc_handle *h, const char *path,
+				bool private_maps);
+
 /* Set a const volatile variable of an object's .rodata before load. */
 int nfc_obj_set_rodata(struct bpf_object *obj, const char *var,
 		       const void *val, size_t size, char *errbuf,

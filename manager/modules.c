@@ -142,19 +142,16 @@ int nfc_module__show(struct nfc_handle *h, const char *name,
 
 /* Load an object the way the builder would, with private maps, so the
  * verifier judges it; nothing is pinned or attached. */
-static int verify_object(const struct nfc_module *m, const char *path,
-			 struct nfc_err *err)
+static int verify_object(struct nfc_handle *h, const struct nfc_module *m,
+			 const char *path, struct nfc_err *err)
 {
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	struct bpf_map *map;
+	struct bpf_object *obj = nfc_obj_open(h, path, true);
 	char ex[4096];
 	int r;
 
 	if (!obj)
 		return nfc_errf(err, "module %s@%s: %s: %s", m->name, m->version,
 				path, strerror(errno));
-	bpf_object__for_each_map(map, obj)
-		bpf_map__set_pin_path(map, NULL);
 	nfc_libbpf_log_reset();
 	r = bpf_object__load(obj);
 	if (r) {
@@ -199,7 +196,7 @@ int nfc_module__register(struct nfc_handle *h, const char *path,
 		}
 		for (k = 0; k < NFC_OBJ_MAX && !r; k++)
 			if (m->object[k])
-				r = verify_object(m, m->object[k], err);
+				r = verify_object(h, m, m->object[k], err);
 	}
 	if (r)
 		goto out;

@@ -18,7 +18,6 @@
 set -euo pipefail
 
 readonly CACHE=${NFC_VM_CACHE:-/var/cache/ultranio-vm}
-readonly HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Bump when the layout of a kernel directory or the initramfs changes.
 readonly FORMAT=1
 # Modules the initramfs needs to reach the 9p root share. Their order
@@ -26,12 +25,16 @@ readonly FORMAT=1
 # modprobe cannot tell (e.g. an option is built in).
 readonly BOOT_MODULES_FALLBACK="virtio_ring virtio virtio_pci_legacy_dev
   virtio_pci_modern_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
-readonly BOOT_MODULES_WANTED="virtio_pci 9pnet_virtio 9p"
+readonly BOOT_MODULES_WANTED=(virtio_pci 9pnet_virtio 9p)
 
+did_work=0
 log() { printf 'vm-prepare: %s\n' "$*" >&2; }
 die() { printf 'vm-prepare: error: %s\n' "$*" >&2; exit 1; }
 
-[[ $(id -u) -eq 0 ]] || die "must run as root (it installs packages and writes $CACHE)"
+if [[ $(id -u) -ne 0 ]]; then
+  log "SKIP: needs root (it installs packages and writes $CACHE)"
+  exit 77
+fi
 
 # --- host packages -------------------------------------------------------
 
@@ -44,6 +47,7 @@ readonly PACKAGES=(
   xdp-tools:/usr/sbin/xdp-loader
   iproute2:/usr/sbin/tc
   util-linux:/usr/bin/flock
+  xz-utils:/usr/bin/xz
 )
 
 apt_updated=0
@@ -65,6 +69,7 @@ ensure_packages() {
     fi
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0
+  did_work=1
   log "installing ${missing[*]} (log: $CACHE/apt-install.log)"
   export DEBIAN_FRONTEND=noninteractive
   if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >"$CACHE/apt-install.log" 2>&1; then
@@ -127,6 +132,7 @@ fetch_kernel() {
     return 0
   fi
   local dl
+  did_work=1
   dl=$(mktemp -d "$CACHE/.download.XXXXXX")
   # apt drops privileges to _apt for downloads when it can write there.
   id -u _apt >/dev/null 2>&1 && chown _apt "$dl"
@@ -140,7 +146,7 @@ fetch_kernel() {
   deb=$(find "$dl" -maxdepth 1 -name '*.deb' | head -n1)
   [[ -n $deb ]] || { rm -rf "$dl"; die "apt-get download produced no .deb"; }
   log "unpacking $(basename "$deb")"
-  rm -rf "$KDIR/root" "$KDIR/vmlinux"
+  rm -rf "$KDIR/root" "$KDIR/vmlinux" "$KDIR/vmlinux.none"
   mkdir -p "$KDIR/root"
   dpkg -x "$deb" "$KDIR/root" || { rm -rf "$dl"; die "dpkg -x $deb failed"; }
   rm -rf "$dl"
@@ -157,8 +163,14 @@ fetch_kernel() {
 # otherwise the guest boots the bzImage.
 extract_vmlinux() {
   local z=$KDIR/root/boot/vmlinuz-$KVER cfg=$KDIR/root/boot/config-$KVER o
-  [[ -f $KDIR/vmlinux ]] && return 0
-  grep -q '^CONFIG_PVH=y' "$cfg" 2>/dev/null || { log "kernel has no PVH entry; booting the bzImage"; return 0; }
+  [[ -f $KDIR/vmlinux || -f $KDIR/vmlinux.none ]] && return 0
+  did_work=1
+  if ! grep -q '^CONFIG_PVH=y' "$cfg" 2>/dev/null; then
+    log "kernel has no PVH entry; booting the bzImage"
+    touch "$KDIR/vmlinux.none"
+    return 0
+  fi
+  # shellcheck disable=SC2013 # offsets are numbers, one per word
   for o in $(LC_ALL=C grep -obUa '7zXZ' "$z" | cut -d: -f1); do
     # xz streams start with FD '7zXZ' 00; grep reports the offset of '7'.
     [[ $(tail -c +"$o" "$z" | head -c1 | od -An -tx1 | tr -d ' ') == fd ]] || continue
@@ -171,7 +183,8 @@ extract_vmlinux() {
     fi
   done
   rm -f "$KDIR/vmlinux.tmp"
-  log "could not extract vmlinux from $z; booting the bzImage"
+  touch "$KDIR/vmlinux.none"
+  log "could not extract an xz-compressed vmlinux from $z; booting the bzImage"
 }
 
 # --- initramfs -------------------------------------------------------------
@@ -268,11 +281,12 @@ EOF
 
 build_initramfs() {
   local init_hash want_hash
-  init_hash=$( { write_init; echo "$TEST_MODULES"; echo "$FORMAT"; } | sha256sum | cut -d' ' -f1)
+  init_hash=$( { write_init; echo "${TEST_MODULES[*]}"; echo "$FORMAT"; } | sha256sum | cut -d' ' -f1)
   want_hash="$init_hash $(sha256sum /bin/busybox | cut -d' ' -f1)"
   if [[ -f $KDIR/initrd.img && -f $KDIR/initrd.stamp && $(<"$KDIR/initrd.stamp") == "$want_hash" ]]; then
     return 0
   fi
+  did_work=1
   log "building initramfs for $KVER"
   local work
   work=$(mktemp -d "$CACHE/.initramfs.XXXXXX")
@@ -283,10 +297,10 @@ build_initramfs() {
     [[ $a == busybox ]] || ln -s busybox "$work/bin/$a"
   done
 
-  # Boot modules in dependency order, straight from modules.dep.
+  # Boot modules in dependency order, straight from modules.dep
+  # ("builtin X" lines need nothing).
   local deps line path name list=() paths=()
-  deps=$(modprobe -d "$KDIR/root" -S "$KVER" --show-depends -a $BOOT_MODULES_WANTED 2>/dev/null) || deps=
-  if [[ -n $deps ]]; then
+  if deps=$(modprobe -d "$KDIR/root" -S "$KVER" --show-depends -a "${BOOT_MODULES_WANTED[@]}" 2>&1); then
     while read -r line; do
       [[ $line == insmod\ * ]] || continue
       path=$(awk '{print $2}' <<<"$line")
@@ -296,9 +310,9 @@ build_initramfs() {
       fi
     done <<<"$deps"
   else
+    log "modprobe --show-depends failed ($deps); using the known module order"
     read -r -a list <<<"$BOOT_MODULES_FALLBACK"
   fi
-  [[ ${#list[@]} -gt 0 ]] || die "no boot modules resolved"
   local i
   for i in "${!list[@]}"; do
     name=${list[$i]} path=${paths[$i]:-}
@@ -313,8 +327,8 @@ build_initramfs() {
       *) die "unsupported module file $path" ;;
     esac
   done
-  printf '%s\n' "${list[@]}" >"$work/modules.list"
-  printf '%s\n' $TEST_MODULES >"$work/test-modules.list"
+  printf '%s\n' "${list[@]}" >"$work/modules.list"  # may be empty: all built in
+  printf '%s\n' "${TEST_MODULES[@]}" >"$work/test-modules.list"
   write_init >"$work/init"
   chmod 0755 "$work/init"
 
@@ -329,8 +343,8 @@ build_initramfs() {
 # --- main ----------------------------------------------------------------
 
 # Modules the guest loads (with modprobe -d) before running the command.
-readonly TEST_MODULES="cls_flower act_mirred act_pedit act_csum act_tunnel_key act_gact
-  sch_ingress cls_bpf act_bpf veth vxlan"
+readonly TEST_MODULES=(cls_flower act_mirred act_pedit act_csum act_tunnel_key act_gact
+  sch_ingress cls_bpf act_bpf veth vxlan)
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
@@ -355,5 +369,6 @@ NFC_VM_MODDIR='$KDIR/root'
 EOF
 mv "$KDIR/vm.env.tmp" "$KDIR/vm.env"
 ln -sfn "$KVER" "$CACHE/current"
-log "ready: $KPKG ($KVER) in $KDIR"
+# Quiet when everything was cached: run.sh calls this before every boot.
+[[ $did_work -eq 0 ]] || log "ready: $KPKG ($KVER) in $KDIR"
 echo "NFC_VM_ENV=$KDIR/vm.env"

@@ -41,7 +41,7 @@ const char *dp_reason_str(__u32 reason)
 	return reason < NFC_DROP_MAX ? reasons[reason] : "(out of range)";
 }
 
-static int fail(const char *what, int err)
+static int dp_fail(const char *what, int err)
 {
 	fprintf(stderr, "datapath fixture: %s: %s\n", what, strerror(-err));
 	return err;
@@ -52,16 +52,16 @@ static int fail(const char *what, int err)
 static int pin_root_make(void)
 {
 	if (unshare(CLONE_NEWNS))
-		return fail("unshare(CLONE_NEWNS)", -errno);
+		return dp_fail("unshare(CLONE_NEWNS)", -errno);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return fail("making mounts private", -errno);
+		return dp_fail("making mounts private", -errno);
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL))
-		return fail("mount -t bpf /sys/fs/bpf", -errno);
+		return dp_fail("mount -t bpf /sys/fs/bpf", -errno);
 	F.mounted = true;
 	snprintf(F.pin_root, sizeof(F.pin_root), "/sys/fs/bpf/nfc-test-%d",
 		 getpid());
 	if (mkdir(F.pin_root, 0700))
-		return fail(F.pin_root, -errno);
+		return dp_fail(F.pin_root, -errno);
 	return 0;
 }
 
@@ -115,26 +115,34 @@ static int set_rodata(struct bpf_object *obj, const char *var,
 	bpf_object__for_each_map(m, obj) {
 		const struct btf_var_secinfo *vs;
 		const struct btf_type *sec;
+		const void *init;
+		uint8_t *data;
 		size_t len;
-		char *data;
-		int i;
+		int i, err;
 
 		if (!strstr(bpf_map__name(m), ".rodata"))
 			continue;
 		sec = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
-		data = bpf_map__initial_value(m, &len);
-		if (!sec || !data)
+		init = bpf_map__initial_value(m, &len);
+		if (!sec || !init)
 			continue;
 		vs = btf_var_secinfos(sec);
 		for (i = 0; i < btf_vlen(sec); i++, vs++) {
-			const struct btf_type *v = btf__type_by_id(btf, vs->type);
+			const struct btf_type *v;
 
+			v = btf__type_by_id(btf, vs->type);
 			if (strcmp(btf__name_by_offset(btf, v->name_off), var))
 				continue;
 			if (vs->size != size || vs->offset + size > len)
 				return -EINVAL;
+			data = malloc(len);
+			if (!data)
+				return -ENOMEM;
+			memcpy(data, init, len);
 			memcpy(data + vs->offset, val, size);
-			return 0;
+			err = bpf_map__set_initial_value(m, data, len);
+			free(data);
+			return err;
 		}
 	}
 	return -ENOENT;
@@ -151,7 +159,7 @@ static int load(enum dp_prog i)
 		 objects[i].name, F.hook);
 	F.obj[i] = bpf_object__open_file(path, &o);
 	if (!F.obj[i])
-		return fail(path, -errno);
+		return dp_fail(path, -errno);
 	if (i == DP_ROOT || i == DP_ROOT_NOVX) {
 		__u32 chain = i == DP_ROOT ? DP_CHAIN : DP_CHAIN_NOVX;
 		__u16 port = 0;
@@ -161,11 +169,11 @@ static int load(enum dp_prog i)
 			err = set_rodata(F.obj[i], "vxlan_port", &port,
 					 sizeof(port));
 		if (err)
-			return fail("root: rodata", err);
+			return dp_fail("root: rodata", err);
 	}
 	err = bpf_object__load(F.obj[i]);
 	if (err)
-		return fail(path, err);
+		return dp_fail(path, err);
 	prog = bpf_object__next_program(F.obj[i], NULL);
 	F.prog[i] = bpf_program__fd(prog);
 	return 0;
@@ -183,7 +191,7 @@ static int map_fd(enum dp_prog i, const char *name)
 		fd = bpf_object__find_map_fd_by_name(F.obj[i], full);
 	}
 	if (fd < 0)
-		fail(name, -ENOENT);
+		dp_fail(name, -ENOENT);
 	return fd;
 }
 
@@ -203,11 +211,11 @@ static int dp_setup(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
-		return fail("pinning to CPU 0", -errno);
+		return dp_fail("pinning to CPU 0", -errno);
 	F.ncpus = libbpf_num_possible_cpus();
 	F.lo = if_nametoindex("lo");
 	if (F.ncpus <= 0 || !F.lo)
-		return fail("possible CPUs / lo", -ENODEV);
+		return dp_fail("possible CPUs / lo", -ENODEV);
 	err = pin_root_make();
 	if (err)
 		return err;
@@ -233,11 +241,11 @@ static int dp_setup(void)
 			MAP_SHARED, F.chains, 0);
 	if (F.active == MAP_FAILED) {
 		F.active = NULL;
-		return fail("mmap nfc_chains", -errno);
+		return dp_fail("mmap nfc_chains", -errno);
 	}
 	F.rb = ring_buffer__new(F.events, on_event, NULL, NULL);
 	if (!F.rb)
-		return fail("ring buffer", -errno);
+		return dp_fail("ring buffer", -errno);
 	return 0;
 }
 
@@ -382,45 +390,34 @@ void dp_events(void)
 	assert_true(ring_buffer__consume(F.rb) >= 0);
 }
 
-static void run(enum dp_prog root, const uint8_t *data, __u32 len,
-		struct xdp_md *md, struct dp_run *r)
+static int run(enum dp_prog root, const uint8_t *data, __u32 len,
+	       struct dp_run *r)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data,
 		    .data_size_in = len, .data_out = r->out,
 		    .data_size_out = sizeof(r->out), .repeat = 1);
 	int err;
 
-	if (md) {
-		o.ctx_in = md;
-		o.ctx_size_in = sizeof(*md);
-	}
 	memset(r, 0, sizeof(*r));
 	r->chain = root == DP_ROOT_NOVX ? DP_CHAIN_NOVX : DP_CHAIN;
 	err = bpf_prog_test_run_opts(F.prog[root], &o);
 	if (err)
-		fail("BPF_PROG_TEST_RUN", err);
-	assert_int_equal(err, 0);
+		return err;
 	r->retval = o.retval;
 	r->out_len = o.data_size_out;
 	read_percpu0(F.scratch, 0, &r->ctx, sizeof(r->ctx));
 	dp_chain_stats(r->chain, &r->stats);
 	dp_events();
+	return 0;
 }
 
 void dp_run(enum dp_prog root, const struct pkt *p, struct dp_run *r)
 {
-	run(root, p->b, p->len, NULL, r);
-}
+	int err = run(root, p->b, p->len, r);
 
-void dp_run_meta(enum dp_prog root, const struct pkt *p, __u32 meta,
-		 struct dp_run *r)
-{
-	uint8_t data[PKT_MAX + 32] = {};
-	struct xdp_md md = { .data = meta, .data_end = meta + p->len };
-
-	assert_true(F.xdp && meta <= 32);
-	memcpy(data + meta, p->b, p->len);
-	run(root, data, meta + p->len, &md, r);
+	if (err)
+		dp_fail("BPF_PROG_TEST_RUN", err);
+	assert_int_equal(err, 0);
 }
 
 void dp_assert_verdict(const struct dp_run *r, __u32 v, int rc)

@@ -67,7 +67,7 @@ struct dp_run {
 	__u32 retval;
 	uint8_t out[PKT_MAX];
 	__u32 out_len;
-	struct nfc_ctx ctx;		  /* CPU 0's scratch context after it */
+	struct nfc_ctx ctx;		  /* CPU 0's scratch context */
 	struct nfc_chain_stats stats;	  /* of that chain */
 };
 
@@ -87,10 +87,6 @@ void dp_chain1(enum dp_prog p);
 
 /* Run @p (its bytes) through root @root; fails the test if the run does. */
 void dp_run(enum dp_prog root, const struct pkt *p, struct dp_run *r);
-/* The same with the frame starting @meta bytes into the data (XDP only):
- * the only way to hand the program fewer than 14 bytes. */
-void dp_run_meta(enum dp_prog root, const struct pkt *p, __u32 meta,
-		 struct dp_run *r);
 void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s);
 void dp_hop_stats(__u32 slot, struct nfc_hop_stats *s);
 /* Drain the event ring into F.ev / F.n_ev. */

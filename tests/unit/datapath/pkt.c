@@ -269,7 +269,8 @@ void pkt_finish(struct pkt *p)
 		switch (p->l[i].kind) {
 		case PK_TCP:
 			pkt_put16(p, o + 16, 0);
-			pkt_put16(p, o + 16, fold(pseudo(p, i, 6, n) + sum(h, n)));
+			c = fold(pseudo(p, i, 6, n) + sum(h, n));
+			pkt_put16(p, o + 16, c);
 			break;
 		case PK_UDP:
 			pkt_put16(p, o + 4, n);
@@ -285,7 +286,8 @@ void pkt_finish(struct pkt *p)
 			break;
 		case PK_ICMP6:
 			pkt_put16(p, o + 2, 0);
-			pkt_put16(p, o + 2, fold(pseudo(p, i, 58, n) + sum(h, n)));
+			c = fold(pseudo(p, i, 58, n) + sum(h, n));
+			pkt_put16(p, o + 2, c);
 			break;
 		case PK_IPV4:
 			pkt_put16(p, o + 2, n);

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# nfctl as an operator meets it: prefixes, exit codes, JSON on every show
+# and for errors, module load/unload (refused while in use), a third-party
+# module from ULTRANIO_CATALOG, and one lock that makes a second mutation
+# wait for the first.
+. "$(dirname "$0")/lib.sh"
+
+nfc_topology 2
+cat > "$WORK/chain.yaml" <<YAML
+chain: cli-$TAG
+attach:
+  - {interface: $HV1, hook: xdp}
+  - {interface: $HV2, hook: xdp}
+entry: mr
+nodes:
+  - name: mr
+    module: macrouter
+    config:
+      routes:
+        - {mac: "$MAC2", interface: $HV2}
+YAML
+
+expect_rc() {
+	local want=$1
+	shift
+	set +e
+	"$@" > "$WORK/out" 2> "$WORK/err"
+	local rc=$?
+	set -e
+	[ $rc = "$want" ] || fail "'$*' exited $rc, expected $want: $(cat "$WORK/err")"
+}
+
+expect_rc 2 "$NFCTL"
+expect_rc 2 "$NFCTL" bogus list
+expect_rc 2 "$NFCTL" chain frobnicate
+expect_rc 1 "$NFCTL" chain show nosuch
+grep -q "chain 'nosuch' does not exist" "$WORK/err" || fail "error text: $(cat "$WORK/err")"
+expect_rc 1 "$NFCTL" -j chain show nosuch
+json "$WORK/out" 'j["error"][0]' | grep -q "does not exist" || fail "JSON error: $(cat "$WORK/out")"
+expect_rc 0 "$NFCTL" --help
+pass "exit codes: 0 ok, 1 failure, 2 usage; errors as JSON with -j"
+
+expect_rc 0 "$NFCTL" ch ap "$WORK/chain.yaml"
+expect_rc 0 "$NFCTL" -j ch l
+[ "$(json "$WORK/out" 'j[0]["name"]')" = "cli-$TAG" ] || fail "prefix 'ch l'"
+expect_rc 2 "$NFCTL" chain s cli-$TAG   # show or swap: ambiguous
+grep -q ambiguous "$WORK/err" || fail "ambiguity not reported"
+pass "prefix matching"
+
+for cmd in "module list" "module show macrouter" "chain list" "chain show cli-$TAG" \
+	   "nf cli-$TAG mr routes list" "stats" "stats cli-$TAG"; do
+	# shellcheck disable=SC2086
+	"$NFCTL" -j $cmd | python3 -c 'import json,sys; json.load(sys.stdin)' ||
+		fail "nfctl -j $cmd is not JSON"
+	# shellcheck disable=SC2086
+	"$NFCTL" $cmd > /dev/null || fail "nfctl $cmd"
+done
+pass "every show and list has JSON"
+
+# A third-party module: a copy of nop under another name, registered by
+# path, used, refused unload while in use, then unloaded.
+mkdir -p "$WORK/mods/extra"
+cp "$NFC_BUILD/catalog/nop-1.0.0.xdp.o" "$NFC_BUILD/catalog/nop-1.0.0.tc.o" "$WORK/mods/extra/"
+sed -e 's/^module: nop/module: extra/' "$NFC_BUILD/catalog/nop-1.0.0.yaml" > "$WORK/mods/extra/extra-1.0.0.yaml"
+expect_rc 0 "$NFCTL" module load "$WORK/mods/extra"
+expect_rc 0 "$NFCTL" -j module show extra
+[ "$(json "$WORK/out" 'j[0]["version"]')" = 1.0.0 ] || fail "registered module not shown"
+expect_rc 1 "$NFCTL" module load "$WORK/mods/extra/extra-1.0.0.yaml.missing"
+{ cat "$WORK/chain.yaml"; printf '  - {name: x, module: extra@1.0.0}\nlinks:\n  - {from: mr, on: pass, to: x}\n'; } > "$WORK/chain2.yaml"
+expect_rc 0 "$NFCTL" chain apply "$WORK/chain2.yaml"
+expect_rc 1 "$NFCTL" module unload extra
+grep -q "in use by chain(s): \[\"cli-$TAG\"\]" "$WORK/err" || fail "unload refusal: $(cat "$WORK/err")"
+expect_rc 1 "$NFCTL" module unload macrouter
+grep -q "in use" "$WORK/err" || fail "built-in in-use refusal"
+expect_rc 0 "$NFCTL" chain apply "$WORK/chain.yaml"
+expect_rc 0 "$NFCTL" module unload extra@1.0.0
+expect_rc 1 "$NFCTL" module show extra
+expect_rc 1 "$NFCTL" module unload nop
+grep -q "installed catalog" "$WORK/err" || fail "built-in unload: $(cat "$WORK/err")"
+pass "module load/unload, refused while in use"
+
+# A module that fails the verifier is refused at load.
+mkdir -p "$WORK/mods/bad"
+cp "$NFC_BUILD/tests/integration/catalog/badverify-1.0.0."{xdp,tc}.o "$NFC_BUILD/tests/integration/catalog/badverify-1.0.0.yaml" "$WORK/mods/bad/"
+expect_rc 1 "$NFCTL" module load "$WORK/mods/bad"
+grep -q "verifier rejected" "$WORK/err" || fail "bad module: $(cat "$WORK/err")"
+expect_rc 1 "$NFCTL" module show badverify
+pass "a module the verifier rejects is not registered"
+
+# ULTRANIO_CATALOG adds directories without registering anything.
+ULTRANIO_CATALOG=$WORK/mods/extra expect_rc 0 "$NFCTL" -j module show extra
+pass "ULTRANIO_CATALOG"
+
+# The lock: while one holder keeps it, a mutation waits; a read does not.
+python3 - "$ULTRANIO_STATE/lock" "$WORK/locked" <<'PY' &
+import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").write("1")
+time.sleep(2)
+PY
+NFC_PIDS+=($!)
+wait_file "$WORK/locked"
+t0=$(date +%s%N)
+expect_rc 0 "$NFCTL" -j chain list
+t1=$(date +%s%N)
+expect_rc 0 "$NFCTL" chain swap "cli-$TAG" mr macrouter@1.1.0
+t2=$(date +%s%N)
+(((t1 - t0) / 1000000 < 1000)) || fail "a read waited for the lock"
+(((t2 - t1) / 1000000 >= 1200)) || fail "swap did not wait for the lock ($(((t2 - t1) / 1000000)) ms)"
+pass "a second mutation waited $(((t2 - t1) / 1000000)) ms for the lock"
+
+expect_rc 0 "$NFCTL" -j chain show "cli-$TAG"
+[ "$(json "$WORK/out" 'j["nodes"][0]["version"]')" = 1.1.0 ] || fail "swap not shown"
+[ "$(json "$WORK/out" 'j["swapped"]["mr"]')" = macrouter@1.1.0 ] || fail "swap not recorded"
+expect_rc 1 "$NFCTL" chain swap "cli-$TAG" mr nop@1.0.0
+grep -q "runs module 'macrouter', not 'nop'" "$WORK/err" || fail "cross-module swap: $(cat "$WORK/err")"
+expect_rc 1 "$NFCTL" chain swap "cli-$TAG" nosuch macrouter@1.0.0
+pass "swap recorded; bad swaps refused"
