@@ -218,6 +218,7 @@ arg() {
 MODDIR=$(arg ultranio.moddir)
 GTIMEOUT=$(arg ultranio.timeout)
 CMDFILE=$(arg ultranio.cmd)
+KEEP=$(arg ultranio.keep)
 
 for m in $(cat /modules.list); do
   insmod /modules/$m.ko || die "insmod $m failed"
@@ -226,6 +227,12 @@ done
 mkdir -p $R
 opts=trans=virtio,version=9p2000.L,msize=262144
 mount -t 9p -o $opts,ro,cache=loose root $R || die "cannot mount the host root (9p tag 'root')"
+# The project's tree may live where the guest mounts tmpfs (a checkout in
+# /tmp or /root): keep a bind of it to put back on top.
+if [ -n "$KEEP" ]; then
+  mkdir -p /keep
+  mount -o bind $R$KEEP /keep || die "cannot bind $KEEP"
+fi
 mount -t tmpfs -o mode=0755 tmpfs $R/run || die "cannot mount tmpfs on /run"
 mkdir -p $R$OUT
 mount -t 9p -o $opts,cache=none out $R$OUT || die "cannot mount the result share (9p tag 'out')"
@@ -244,6 +251,10 @@ for d in /tmp /var/tmp /var/log /root; do
   [ -d $R$d ] && mount -t tmpfs -o mode=0755 tmpfs $R$d
 done
 chmod 1777 $R/tmp $R/var/tmp
+if [ -n "$KEEP" ]; then
+  mkdir -p $R$KEEP 2>/dev/null
+  mount -o bind /keep $R$KEEP || die "cannot put $KEEP back"
+fi
 # /run/lock and friends, and /etc/mtab-less tools, expect these.
 mkdir -p $R/run/lock $R/run/netns $R/run/user
 ln -sf /proc/self/fd $R/dev/fd

@@ -59,13 +59,21 @@ hidden_in_guest() {
   esac
   return 1
 }
+# ... but the project's own tree is put back on top of that tmpfs.
+top=$(realpath -- "$HERE/../..")
+[[ $top != *[[:space:]]* ]] || die "the project's path must not contain blanks ($top)"
+in_top() {
+  local p
+  p=$(realpath -m -- "$1")
+  [[ $p == "$top" || $p == "$top"/* ]]
+}
 if [[ $1 == */* ]]; then
   [[ -e $1 ]] || die "$1: no such file"
-  hidden_in_guest "$1" &&
+  hidden_in_guest "$1" && ! in_top "$1" &&
     die "$1 is under /tmp, /var/tmp, /root, /run or /var/log, which the guest covers with tmpfs; put it elsewhere"
 fi
 for a in "${@:2}"; do
-  if [[ $a == /* && -e $a ]] && hidden_in_guest "$a"; then
+  if [[ $a == /* && -e $a ]] && hidden_in_guest "$a" && ! in_top "$a"; then
     printf 'vm-run: warning: %s is not visible in the guest (covered by tmpfs)\n' "$a" >&2
   fi
 done
@@ -121,6 +129,7 @@ trap 'exit 143' TERM
 guest_timeout=$((timeout_s > 40 ? timeout_s - 20 : timeout_s / 2))
 append="console=ttyS0 quiet loglevel=4 panic=-1 oops=panic mitigations=off"
 append+=" ultranio.moddir=$NFC_VM_MODDIR ultranio.timeout=$guest_timeout"
+hidden_in_guest "$top" && append+=" ultranio.keep=$top"
 append+=" ultranio.cmd=/run/ultranio-vm/cmd"
 
 # shellcheck disable=SC2054 # commas belong to qemu's option syntax
