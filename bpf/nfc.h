@@ -42,6 +42,7 @@ static __always_inline void nfc_event(struct nfc_ctx *c, __u32 type)
 	e->reason = c->act.reason;
 	e->pad = 0;
 	e->key = c->key;
+	e->pad2 = 0;
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -182,6 +182,7 @@ struct nfc_event {
 	__u8 reason;
 	__u32 pad;
 	struct nfc_key key;
+	__u32 pad2; /* explicit: ring buffer memory is not zeroed */
 };
 
 #endif /* NFC_SHARED_H */

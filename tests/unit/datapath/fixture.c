@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "fixture.h"
+#include "internal.h"
 #include "rewrite.h"
 
 struct dp_fixture F = { .prog = { -1, -1, -1, -1, -1, -1 } };
@@ -105,47 +106,14 @@ static void dp_cleanup(void)
 	pin_root_remove();
 }
 
-/* Set a `const volatile` variable of @obj before it is loaded. */
+/* Set a `const volatile` variable of @obj before it is loaded, the way
+ * the library does for every object it loads. */
 static int set_rodata(struct bpf_object *obj, const char *var,
 		      const void *val, size_t size)
 {
-	const struct btf *btf = bpf_object__btf(obj);
-	struct bpf_map *m;
+	char msg[128];
 
-	bpf_object__for_each_map(m, obj) {
-		const struct btf_var_secinfo *vs;
-		const struct btf_type *sec;
-		const void *init;
-		uint8_t *data;
-		size_t len;
-		int i, err;
-
-		if (!strstr(bpf_map__name(m), ".rodata"))
-			continue;
-		sec = btf__type_by_id(btf, bpf_map__btf_value_type_id(m));
-		init = bpf_map__initial_value(m, &len);
-		if (!sec || !init)
-			continue;
-		vs = btf_var_secinfos(sec);
-		for (i = 0; i < btf_vlen(sec); i++, vs++) {
-			const struct btf_type *v;
-
-			v = btf__type_by_id(btf, vs->type);
-			if (strcmp(btf__name_by_offset(btf, v->name_off), var))
-				continue;
-			if (vs->size != size || vs->offset + size > len)
-				return -EINVAL;
-			data = malloc(len);
-			if (!data)
-				return -ENOMEM;
-			memcpy(data, init, len);
-			memcpy(data + vs->offset, val, size);
-			err = bpf_map__set_initial_value(m, data, len);
-			free(data);
-			return err;
-		}
-	}
-	return -ENOENT;
+	return nfc_obj_set_rodata(obj, var, val, size, msg, sizeof(msg));
 }
 
 static int load(enum dp_prog i)
