@@ -22,24 +22,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "ultranio.h"
-#include "floor.xdp.skel.h"
+#include <bpf/libbpf.h>
+#include "nfbench.h"
 
-#define REPS 5
-
-struct bench {
-	bool quick;
-	__u32 repeat;           /* BPF_PROG_TEST_RUN repeat count */
-	FILE *json;
-	FILE *md;
-	char kernel[128];
-	char cpu[128];
-	struct nfc_handle *h;
-	char workdir[64];
-	json_object *rows;      /* for the Markdown report */
-};
-
-static void emit(struct bench *b, const char *scenario, const char *variant,
+void nfb_emit(struct bench *b, const char *scenario, const char *variant,
 		 const char *metric, double value, const char *unit,
 		 json_object *params)
 {
@@ -65,7 +51,7 @@ static void emit(struct bench *b, const char *scenario, const char *variant,
 }
 
 /* A 64-byte UDP/IPv4 frame. */
-static void udp_frame(__u8 *buf, size_t len, __u32 flow)
+void nfb_udp_frame(__u8 *buf, size_t len, __u32 flow)
 {
 	struct ethhdr *eth = (void *)buf;
 	struct iphdr *ip = (void *)(eth + 1);
@@ -88,11 +74,11 @@ static void udp_frame(__u8 *buf, size_t len, __u32 flow)
 }
 
 /* Average ns per run of a program over b->repeat runs of one frame. */
-static double run_ns(struct bench *b, int prog_fd)
+double nfb_run_ns(struct bench *b, int prog_fd)
 {
 	__u8 frame[64];
 
-	udp_frame(frame, sizeof(frame), 1);
+	nfb_udp_frame(frame, sizeof(frame), 1);
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
 		    .data_size_in = sizeof(frame), .repeat = b->repeat);
 	if (bpf_prog_test_run_opts(prog_fd, &o))
@@ -107,130 +93,33 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+double nfb_median(double *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return v[n / 2];
 }
 
-static int apply_nops(struct bench *b, const char *chain, int n,
-		      struct nfc_err *err)
+#define NFB_MAX_SCENARIOS 32
+static const struct scenario *scenarios[NFB_MAX_SCENARIOS];
+static int n_scenarios;
+
+void nfb_register(const struct scenario *s)
 {
-	char path[128], cmd[128];
-	FILE *f;
-	int i, r;
+	int i;
 
-	snprintf(path, sizeof(path), "%s/%s.yaml", b->workdir, chain);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	/* one interface per chain: without libxdp's dispatcher an interface
-	 * holds one XDP program */
-	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name %s-p",
-		 chain, chain);
-	if (system(cmd)) {
-		fclose(f);
-		return nfc_errf(err, "%s: failed", cmd);
-	}
-	fprintf(f, "chain: %s\nattach:\n  - {interface: %s, hook: xdp, mode: skb}\n"
-		   "entry: n1\nnodes:\n", chain, chain);
-	for (i = 1; i <= n; i++)
-		fprintf(f, "  - {name: n%d, module: nop}\n", i);
-	if (n > 1)
-		fprintf(f, "links:\n");
-	for (i = 1; i < n; i++)
-		fprintf(f, "  - {from: n%d, on: pass, to: n%d}\n", i, i + 1);
-	fclose(f);
-	r = nfc_chain__apply(b->h, path, NULL, NULL, err);
-	return r;
+	if (n_scenarios == NFB_MAX_SCENARIOS)
+		return;
+	for (i = n_scenarios++; i > 0 && scenarios[i - 1]->order > s->order; i--)
+		scenarios[i] = scenarios[i - 1];
+	scenarios[i] = s;
 }
-
-static int scenario_hops(struct bench *b)
-{
-	static const int sizes[] = { 1, 2, 4, 8, 16 };
-	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
-	double t[N][REPS], floor_t[REPS], med[N], fl;
-	struct nfc_err err = {};
-	struct floor_xdp *skel;
-	int fds[N], i, rep, r = 0;
-	char name[32], variant[32];
-
-	skel = floor_xdp__open_and_load();
-	if (!skel)
-		return -errno;
-	for (i = 0; i < N; i++) {
-		snprintf(name, sizeof(name), "hops%d", sizes[i]);
-		fprintf(stderr, "nfbench: hops: applying a chain of %d nop node(s)\n", sizes[i]);
-		r = apply_nops(b, name, sizes[i], &err);
-		if (!r) {
-			fds[i] = nfc_chain__root_prog(b->h, name, NFC_OBJ_XDP, &err);
-			r = fds[i] < 0 ? fds[i] : 0;
-		}
-		if (r) {
-			for (int k = 0; k < err.n; k++)
-				fprintf(stderr, "nfbench: %s\n", err.msg[k]);
-			goto out;
-		}
-	}
-	/* interleaved: every repetition measures the floor and every chain */
-	for (rep = 0; rep < REPS; rep++) {
-		fprintf(stderr, "nfbench: hops: round %d/%d\n", rep + 1, REPS);
-		floor_t[rep] = run_ns(b, bpf_program__fd(skel->progs.nfc_floor));
-		for (i = 0; i < N; i++)
-			t[i][rep] = run_ns(b, fds[i]);
-	}
-	fl = median(floor_t, REPS);
-	emit(b, "floor", "empty-xdp", "ns_per_packet", fl, "ns", NULL);
-	for (i = 0; i < N; i++) {
-		json_object *p = json_object_new_object();
-
-		med[i] = median(t[i], REPS);
-		json_object_object_add(p, "hops", json_object_new_int(sizes[i]));
-		json_object_object_add(p, "repeat", json_object_new_int64(b->repeat));
-		json_object_object_add(p, "rounds", json_object_new_int(REPS));
-		json_object_object_add(p, "x_floor", json_object_new_double(med[i] / fl));
-		snprintf(variant, sizeof(variant), "chain-%d", sizes[i]);
-		emit(b, "hops", variant, "ns_per_packet", med[i], "ns", p);
-	}
-	/* each extra hop: the slope from 1 to 16 nodes */
-	{
-		json_object *p = json_object_new_object();
-		double per_hop = (med[N - 1] - med[0]) / (sizes[N - 1] - sizes[0]);
-
-		json_object_object_add(p, "x_floor", json_object_new_double(per_hop / fl));
-		emit(b, "hops", "per-hop", "ns_per_hop", per_hop, "ns", p);
-		p = json_object_new_object();
-		json_object_object_add(p, "x_floor",
-				       json_object_new_double((med[0] - per_hop) / fl));
-		emit(b, "hops", "root+executor", "ns_per_packet", med[0] - per_hop, "ns", p);
-	}
-out:
-	for (i = 0; i < N; i++) {
-		snprintf(name, sizeof(name), "hops%d", sizes[i]);
-		nfc_chain__delete(b->h, name, NULL);
-	}
-	floor_xdp__destroy(skel);
-	return r;
-}
-
-struct scenario {
-	const char *name;
-	const char *desc;
-	int (*run)(struct bench *b);
-};
-
-static const struct scenario scenarios[] = {
-	{ "hops", "floor and chains of 1, 2, 4, 8, 16 nop nodes (BPF_PROG_TEST_RUN)",
-	  scenario_hops },
-	{}
-};
 
 static void markdown(struct bench *b)
 {
 	size_t i;
 
 	fprintf(b->md, "# nfbench\n\nkernel %s, CPU %s, %u runs per figure, median of %d rounds\n\n",
-		b->kernel, b->cpu, b->repeat, REPS);
+		b->kernel, b->cpu, b->repeat, NFB_ROUNDS);
 	fprintf(b->md, "| scenario | variant | metric | value | unit | x floor |\n");
 	fprintf(b->md, "|---|---|---|---:|---|---:|\n");
 	for (i = 0; i < json_object_array_length(b->rows); i++) {
@@ -273,12 +162,12 @@ static void machine(struct bench *b)
 
 static int usage(void)
 {
-	const struct scenario *s;
+	int i;
 
 	fprintf(stderr, "usage: nfbench [--quick] [--json FILE] [--markdown FILE] [SCENARIO...]\n"
 			"scenarios:\n");
-	for (s = scenarios; s->name; s++)
-		fprintf(stderr, "  %-10s %s\n", s->name, s->desc);
+	for (i = 0; i < n_scenarios; i++)
+		fprintf(stderr, "  %-10s %s\n", scenarios[i]->name, scenarios[i]->desc);
 	return 2;
 }
 
@@ -294,7 +183,6 @@ int main(int argc, char **argv)
 	struct bench b = { .repeat = 1000000 };
 	char bpffs[64], state[64];
 	struct nfc_err err = {};
-	const struct scenario *s;
 	int c, i, r = 0;
 
 	while ((c = getopt_long(argc, argv, "qj:m:h", opts, NULL)) != -1) {
@@ -318,9 +206,9 @@ int main(int argc, char **argv)
 		}
 	}
 	for (i = optind; i < argc; i++) {
-		for (s = scenarios; s->name && strcmp(s->name, argv[i]); s++)
+		for (c = 0; c < n_scenarios && strcmp(scenarios[c]->name, argv[i]); c++)
 			;
-		if (!s->name)
+		if (c == n_scenarios)
 			return usage();
 	}
 	machine(&b);
@@ -338,7 +226,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nfbench: %s\n", err.msg[i]);
 		return 1;
 	}
-	for (s = scenarios; s->name; s++) {
+	for (c = 0; c < n_scenarios; c++) {
+		const struct scenario *s = scenarios[c];
 		bool want = optind == argc;
 
 		for (i = optind; i < argc; i++)

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * hops: what the framework costs per hop. The empty XDP program (floor)
+ * and chains of 1, 2, 4, 8, 16 nop nodes, run by BPF_PROG_TEST_RUN through
+ * their real root and executor, interleaved round by round.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "nfbench.h"
+#include "floor.xdp.skel.h"
+
+static int apply_nops(struct bench *b, const char *chain, int n,
+		      struct nfc_err *err)
+{
+	char path[128], cmd[128];
+	FILE *f;
+	int i, r;
+
+	snprintf(path, sizeof(path), "%s/%s.yaml", b->workdir, chain);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	/* one interface per chain: without libxdp's dispatcher an interface
+	 * holds one XDP program */
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name %s-p",
+		 chain, chain);
+	if (system(cmd)) {
+		fclose(f);
+		return nfc_errf(err, "%s: failed", cmd);
+	}
+	fprintf(f, "chain: %s\nattach:\n  - {interface: %s, hook: xdp, mode: skb}\n"
+		   "entry: n1\nnodes:\n", chain, chain);
+	for (i = 1; i <= n; i++)
+		fprintf(f, "  - {name: n%d, module: nop}\n", i);
+	if (n > 1)
+		fprintf(f, "links:\n");
+	for (i = 1; i < n; i++)
+		fprintf(f, "  - {from: n%d, on: pass, to: n%d}\n", i, i + 1);
+	fclose(f);
+	r = nfc_chain__apply(b->h, path, NULL, NULL, err);
+	return r;
+}
+
+static int scenario_hops(struct bench *b)
+{
+	static const int sizes[] = { 1, 2, 4, 8, 16 };
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	double t[N][NFB_ROUNDS], floor_t[NFB_ROUNDS], med[N], fl;
+	struct nfc_err err = {};
+	struct floor_xdp *skel;
+	int fds[N], i, rep, r = 0;
+	char name[32], variant[32];
+
+	skel = floor_xdp__open_and_load();
+	if (!skel)
+		return -errno;
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "hops%d", sizes[i]);
+		fprintf(stderr, "nfbench: hops: applying a chain of %d nop node(s)\n", sizes[i]);
+		r = apply_nops(b, name, sizes[i], &err);
+		if (!r) {
+			fds[i] = nfc_chain__root_prog(b->h, name, NFC_OBJ_XDP, &err);
+			r = fds[i] < 0 ? fds[i] : 0;
+		}
+		if (r) {
+			for (int k = 0; k < err.n; k++)
+				fprintf(stderr, "nfbench: %s\n", err.msg[k]);
+			goto out;
+		}
+	}
+	/* interleaved: every repetition measures the floor and every chain */
+	for (rep = 0; rep < NFB_ROUNDS; rep++) {
+		fprintf(stderr, "nfbench: hops: round %d/%d\n", rep + 1, NFB_ROUNDS);
+		floor_t[rep] = nfb_run_ns(b, bpf_program__fd(skel->progs.nfc_floor));
+		for (i = 0; i < N; i++)
+			t[i][rep] = nfb_run_ns(b, fds[i]);
+	}
+	fl = nfb_median(floor_t, NFB_ROUNDS);
+	nfb_emit(b, "floor", "empty-xdp", "ns_per_packet", fl, "ns", NULL);
+	for (i = 0; i < N; i++) {
+		json_object *p = json_object_new_object();
+
+		med[i] = nfb_median(t[i], NFB_ROUNDS);
+		json_object_object_add(p, "hops", json_object_new_int(sizes[i]));
+		json_object_object_add(p, "repeat", json_object_new_int64(b->repeat));
+		json_object_object_add(p, "rounds", json_object_new_int(NFB_ROUNDS));
+		json_object_object_add(p, "x_floor", json_object_new_double(med[i] / fl));
+		snprintf(variant, sizeof(variant), "chain-%d", sizes[i]);
+		nfb_emit(b, "hops", variant, "ns_per_packet", med[i], "ns", p);
+	}
+	/* each extra hop: the slope from 1 to 16 nodes */
+	{
+		json_object *p = json_object_new_object();
+		double per_hop = (med[N - 1] - med[0]) / (sizes[N - 1] - sizes[0]);
+
+		json_object_object_add(p, "x_floor", json_object_new_double(per_hop / fl));
+		nfb_emit(b, "hops", "per-hop", "ns_per_hop", per_hop, "ns", p);
+		p = json_object_new_object();
+		json_object_object_add(p, "x_floor",
+				       json_object_new_double((med[0] - per_hop) / fl));
+		nfb_emit(b, "hops", "root+executor", "ns_per_packet", med[0] - per_hop, "ns", p);
+	}
+out:
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "hops%d", sizes[i]);
+		nfc_chain__delete(b->h, name, NULL);
+	}
+	floor_xdp__destroy(skel);
+	return r;
+}
+
+NFB_SCENARIO(hops, 10, "floor and chains of 1, 2, 4, 8, 16 nop nodes (BPF_PROG_TEST_RUN)",
+	     scenario_hops)
