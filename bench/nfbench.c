@@ -114,31 +114,6 @@ void nfb_register(const struct scenario *s)
 	scenarios[i] = s;
 }
 
-static void markdown(struct bench *b)
-{
-	size_t i;
-
-	fprintf(b->md, "# nfbench\n\nkernel %s, CPU %s, %u runs per figure, median of %d rounds\n\n",
-		b->kernel, b->cpu, b->repeat, NFB_ROUNDS);
-	fprintf(b->md, "| scenario | variant | metric | value | unit | x floor |\n");
-	fprintf(b->md, "|---|---|---|---:|---|---:|\n");
-	for (i = 0; i < json_object_array_length(b->rows); i++) {
-		json_object *o = json_object_array_get_idx(b->rows, i), *p, *x;
-
-		json_object_object_get_ex(o, "params", &p);
-		fprintf(b->md, "| %s | %s | %s | %.1f | %s | ",
-			json_object_get_string(json_object_object_get(o, "scenario")),
-			json_object_get_string(json_object_object_get(o, "variant")),
-			json_object_get_string(json_object_object_get(o, "metric")),
-			json_object_get_double(json_object_object_get(o, "value")),
-			json_object_get_string(json_object_object_get(o, "unit")));
-		if (json_object_object_get_ex(p, "x_floor", &x))
-			fprintf(b->md, "%.2f |\n", json_object_get_double(x));
-		else
-			fprintf(b->md, "1.00 |\n");
-	}
-}
-
 static void machine(struct bench *b)
 {
 	struct utsname u;
@@ -164,7 +139,7 @@ static int usage(void)
 {
 	int i;
 
-	fprintf(stderr, "usage: nfbench [--quick] [--json FILE] [--markdown FILE] [SCENARIO...]\n"
+	fprintf(stderr, "usage: nfbench [--quick] [--json FILE] [--markdown FILE] [--plot DIR] [SCENARIO...]\n"
 			"scenarios:\n");
 	for (i = 0; i < n_scenarios; i++)
 		fprintf(stderr, "  %-10s %s\n", scenarios[i]->name, scenarios[i]->desc);
@@ -177,15 +152,17 @@ int main(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "markdown", required_argument, NULL, 'm' },
+		{ "plot", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct bench b = { .repeat = 1000000 };
 	char bpffs[64], state[64];
 	struct nfc_err err = {};
+	const char *plot_dir = NULL;
 	int c, i, r = 0;
 
-	while ((c = getopt_long(argc, argv, "qj:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qj:m:P:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			b.quick = true;
@@ -195,6 +172,9 @@ int main(int argc, char **argv)
 			b.json = fopen(optarg, "w");
 			if (!b.json)
 				return perror(optarg), 1;
+			break;
+		case 'P':
+			plot_dir = optarg;
 			break;
 		case 'm':
 			b.md = fopen(optarg, "w");
@@ -241,7 +221,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (b.md)
-		markdown(&b);
+		nfb_markdown(&b, b.md);
+	if (plot_dir) {
+		int pr = nfb_plot(&b, plot_dir);
+
+		if (pr)
+			fprintf(stderr, "nfbench: --plot %s: %s\n", plot_dir, strerror(-pr));
+		r = r ?: pr;
+	}
 	nfc_close(b.h);
 	{
 		char cmd[160];

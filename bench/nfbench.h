@@ -56,4 +56,8 @@ void nfb_udp_frame(__u8 *buf, size_t len, __u32 flow);
 double nfb_run_ns(struct bench *b, int prog_fd);
 double nfb_median(double *v, int n);
 
+/* Reports over every figure emitted so far (report.c). */
+void nfb_markdown(struct bench *b, FILE *f);
+int nfb_plot(struct bench *b, const char *dir);
+
 #endif /* NFBENCH_H */

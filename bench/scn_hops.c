@@ -85,6 +85,9 @@ static int scenario_hops(struct bench *b)
 
 		med[i] = nfb_median(t[i], NFB_ROUNDS);
 		json_object_object_add(p, "hops", json_object_new_int(sizes[i]));
+		json_object_object_add(p, "x", json_object_new_double(sizes[i]));
+		json_object_object_add(p, "series", json_object_new_string("nop chain"));
+		json_object_object_add(p, "x_label", json_object_new_string("nodes in the chain"));
 		json_object_object_add(p, "repeat", json_object_new_int64(b->repeat));
 		json_object_object_add(p, "rounds", json_object_new_int(NFB_ROUNDS));
 		json_object_object_add(p, "x_floor", json_object_new_double(med[i] / fl));

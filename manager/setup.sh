@@ -11,7 +11,7 @@ packages=(
 	build-essential cmake pkg-config clang llvm
 	libbpf-dev libxdp-dev xdp-tools bpftool libmnl-dev libyaml-dev
 	libjson-c-dev libcmocka-dev linux-libc-dev
-	iproute2 ethtool iputils-ping socat iperf3 procps python3
+	iproute2 ethtool iputils-ping socat iperf3 procps python3 gnuplot-nox
 )
 
 missing=()
