@@ -14,6 +14,8 @@
 
 /* Every figure is the median of this many interleaved rounds. */
 #define NFB_ROUNDS 5
+/* Distinct flows in a BPF_PROG_TEST_RUN mix. */
+#define NFB_FLOWS 64
 
 struct bench {
 	bool quick;
@@ -52,7 +54,7 @@ void nfb_emit(struct bench *b, const char *scenario, const char *variant,
 	      json_object *params);
 /* A UDP/IPv4 frame of len bytes (>= 42) of flow number @flow. */
 void nfb_udp_frame(__u8 *buf, size_t len, __u32 flow);
-/* Average ns per run of a program over b->repeat runs of one frame. */
+/* Average ns per run of a program over b->repeat runs of a flow mix. */
 double nfb_run_ns(struct bench *b, int prog_fd);
 double nfb_median(double *v, int n);
 

@@ -90,6 +90,7 @@ static int scenario_hops(struct bench *b)
 		json_object_object_add(p, "x_label", json_object_new_string("nodes in the chain"));
 		json_object_object_add(p, "repeat", json_object_new_int64(b->repeat));
 		json_object_object_add(p, "rounds", json_object_new_int(NFB_ROUNDS));
+		json_object_object_add(p, "flows", json_object_new_int(NFB_FLOWS));
 		json_object_object_add(p, "x_floor", json_object_new_double(med[i] / fl));
 		snprintf(variant, sizeof(variant), "chain-%d", sizes[i]);
 		nfb_emit(b, "hops", variant, "ns_per_packet", med[i], "ns", p);
