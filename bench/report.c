@@ -78,8 +78,10 @@ static void cell(FILE *f, json_object *o)
 	json_object *p = params(o);
 	double v = num(o, "value");
 
-	fprintf(f, fabs(v) >= 100 || v == floor(v) ? " %.0f %s" : " %.2f %s", v,
-		str(o, "unit"));
+	if (fabs(v) >= 100 || v == floor(v))
+		fprintf(f, " %.0f %s", v, str(o, "unit"));
+	else
+		fprintf(f, fabs(v) < 1 ? " %.3g %s" : " %.2f %s", v, str(o, "unit"));
 	if (!p)
 		return;
 	json_object_object_foreach(p, k, x) {

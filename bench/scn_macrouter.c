@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * macrouter: live frames from h1 to h2, forwarded between the same two
+ * host-side veths by
+ *   ultranio-1    a chain of one macrouter node (XDP, native),
+ *   ultranio-4    a chain of three nop nodes and the macrouter,
+ *   linux-bridge  the kernel's bridge (no XDP),
+ *   bare-xdp      one bpf_redirect() into the other veth, nothing else.
+ * Each round sets up every variant in turn (the order rotates), measures
+ * it and takes it down again; figures are medians over the rounds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/libbpf.h>
+#include "nfbench.h"
+#include "live.h"
+#include "nfb_fwd.xdp.skel.h"
+
+#define MR_FRAME_LEN 64
+#define MR_FLOWS 4096
+
+enum { V_CHAIN1, V_CHAIN4, V_BRIDGE, V_BARE, NV };
+
+static const char *const vname[NV] = { "ultranio-1", "ultranio-4",
+				       "linux-bridge", "bare-xdp" };
+
+struct mr {
+	struct bench *b;
+	struct nfb_live *l;
+	struct nfb_fwd_xdp *fwd[2];    /* bare-xdp: a -> b, b -> a */
+	char bridge[IF_NAMESIZE];
+	char yaml[NV][128];
+};
+
+static int write_chain(struct mr *m, int v, int nops)
+{
+	const char *a = nfb_live__host(m->l, 0), *b = nfb_live__host(m->l, 1);
+	FILE *f;
+	int i;
+
+	snprintf(m->yaml[v], sizeof(m->yaml[v]), "%s/macrouter-%d.yaml",
+		 m->b->workdir, nops + 1);
+	f = fopen(m->yaml[v], "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "chain: mr%d\nattach:\n"
+		   "  - {interface: %s, hook: xdp, mode: native}\n"
+		   "  - {interface: %s, hook: xdp, mode: native}\n"
+		   "entry: %s\nnodes:\n",
+		nops + 1, a, b, nops ? "n1" : "mr");
+	for (i = 1; i <= nops; i++)
+		fprintf(f, "  - {name: n%d, module: nop@1.0.0}\n", i);
+	fprintf(f, "  - name: mr\n    module: macrouter@1.0.0\n    config:\n"
+		   "      default: drop\n      routes:\n"
+		   "        - {mac: \"%s\", interface: %s}\n"
+		   "        - {mac: \"%s\", interface: %s}\n",
+		nfb_live__endpoint_mac(m->l, 0), a,
+		nfb_live__endpoint_mac(m->l, 1), b);
+	if (nops)
+		fprintf(f, "links:\n");
+	for (i = 1; i < nops; i++)
+		fprintf(f, "  - {from: n%d, on: pass, to: n%d}\n", i, i + 1);
+	if (nops)
+		fprintf(f, "  - {from: n%d, on: pass, to: mr}\n", nops);
+	return fclose(f) ? -errno : 0;
+}
+
+static void print_err(struct nfc_err *err)
+{
+	int i;
+
+	for (i = 0; i < err->n; i++)
+		fprintf(stderr, "nfbench: %s\n", err->msg[i]);
+}
+
+static int run(const char *cmd)
+{
+	if (!system(cmd))
+		return 0;
+	fprintf(stderr, "nfbench: macrouter: '%s' failed\n", cmd);
+	return -ECHILD;
+}
+
+static int setup(struct mr *m, int v)
+{
+	const char *a = nfb_live__host(m->l, 0), *b = nfb_live__host(m->l, 1);
+	struct nfc_err err = {};
+	char cmd[512];
+	int i, r;
+
+	switch (v) {
+	case V_CHAIN1:
+	case V_CHAIN4:
+		r = nfc_chain__apply(m->b->h, m->yaml[v], NULL, NULL, &err);
+		if (r)
+			print_err(&err);
+		return r;
+	case V_BRIDGE:
+		/* h2's address is known in advance: no flooding, no learning */
+		snprintf(cmd, sizeof(cmd),
+			 "ip link add %s type bridge && "
+			 "ip link set %s master %s && ip link set %s master %s && "
+			 "ip link set %s addrgenmode none up && "
+			 "bridge fdb replace %s dev %s master static",
+			 m->bridge, a, m->bridge, b, m->bridge, m->bridge,
+			 nfb_live__endpoint_mac(m->l, 1), b);
+		return run(cmd);
+	case V_BARE:
+		for (i = 0; i < 2; i++) {
+			r = bpf_xdp_attach(nfb_live__host_ifindex(m->l, i),
+					   bpf_program__fd(m->fwd[i]->progs.nfb_fwd),
+					   XDP_FLAGS_DRV_MODE, NULL);
+			if (r) {
+				fprintf(stderr, "nfbench: macrouter: attach to %s: %s\n",
+					nfb_live__host(m->l, i), strerror(-r));
+				return r;
+			}
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void teardown(struct mr *m, int v)
+{
+	char cmd[64];
+	int i;
+
+	switch (v) {
+	case V_CHAIN1:
+	case V_CHAIN4:
+		nfc_chain__delete(m->b->h, v == V_CHAIN1 ? "mr1" : "mr4", NULL);
+		break;
+	case V_BRIDGE:
+		snprintf(cmd, sizeof(cmd), "ip link del %s", m->bridge);
+		run(cmd);
+		break;
+	case V_BARE:
+		for (i = 0; i < 2; i++)
+			bpf_xdp_detach(nfb_live__host_ifindex(m->l, i),
+				       XDP_FLAGS_DRV_MODE, NULL);
+		break;
+	}
+}
+
+static int load_fwd(struct mr *m)
+{
+	int i, r;
+
+	for (i = 0; i < 2; i++) {
+		m->fwd[i] = nfb_fwd_xdp__open();
+		if (!m->fwd[i])
+			return -errno;
+		m->fwd[i]->rodata->out_ifindex = nfb_live__host_ifindex(m->l, !i);
+		r = nfb_fwd_xdp__load(m->fwd[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+struct figures {
+	double pps, loss, offered;     /* medians over the rounds */
+	__u64 sent, received;          /* totals */
+};
+
+static void summarize(const struct nfb_live_result *r, struct figures *f)
+{
+	double pps[NFB_ROUNDS], loss[NFB_ROUNDS], offered[NFB_ROUNDS];
+	int k;
+
+	memset(f, 0, sizeof(*f));
+	for (k = 0; k < NFB_ROUNDS; k++) {
+		pps[k] = r[k].pps;
+		loss[k] = r[k].loss * 100;
+		offered[k] = r[k].sent_pps;
+		f->sent += r[k].sent;
+		f->received += r[k].received;
+	}
+	f->pps = nfb_median(pps, NFB_ROUNDS);
+	f->loss = nfb_median(loss, NFB_ROUNDS);
+	f->offered = nfb_median(offered, NFB_ROUNDS);
+}
+
+/* What every figure of a variant carries. */
+static json_object *params(const struct figures *f, const struct nfb_live_result *r,
+			   double per_round)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "frame_bytes", json_object_new_int(MR_FRAME_LEN));
+	json_object_object_add(p, "flows", json_object_new_int(MR_FLOWS));
+	json_object_object_add(p, "rounds", json_object_new_int(NFB_ROUNDS));
+	json_object_object_add(p, "seconds_per_round", json_object_new_double(per_round));
+	json_object_object_add(p, "frames_sent", json_object_new_int64(f->sent));
+	json_object_object_add(p, "frames_received", json_object_new_int64(f->received));
+	json_object_object_add(p, "offered_pps", json_object_new_double(f->offered));
+	json_object_object_add(p, "generator_cpu", json_object_new_int(r->gen_cpu));
+	json_object_object_add(p, "forwarding_cpu", json_object_new_int(r->dut_cpu));
+	return p;
+}
+
+static void emit(struct mr *m, struct nfb_live_result res[NV][NFB_ROUNDS],
+		 double per_round)
+{
+	struct figures f[NV];
+	json_object *p;
+	int i;
+
+	for (i = 0; i < NV; i++)
+		summarize(res[i], &f[i]);
+	for (i = 0; i < NV; i++) {
+		p = params(&f[i], res[i], per_round);
+		if (i != V_BRIDGE)
+			json_object_object_add(p, "x_bridge",
+					       json_object_new_double(f[i].pps / f[V_BRIDGE].pps));
+		if (i != V_BARE)
+			json_object_object_add(p, "x_bare",
+					       json_object_new_double(f[i].pps / f[V_BARE].pps));
+		nfb_emit(m->b, "macrouter", vname[i], "pps_delivered", f[i].pps, "pps", p);
+		nfb_emit(m->b, "macrouter", vname[i], "loss", f[i].loss, "%",
+			 params(&f[i], res[i], per_round));
+	}
+}
+
+static int scenario_macrouter(struct bench *b)
+{
+	struct nfb_live_result res[NV][NFB_ROUNDS];
+	double per_round = (b->quick ? 2.0 : 5.0) / NFB_ROUNDS;
+	struct mr m = { .b = b };
+	int i, k, v, r;
+
+	NFC_OPTS(nfb_live_opts, lo, .flows = MR_FLOWS, .frame_len = MR_FRAME_LEN);
+
+	r = nfb_live__create(&m.l, &lo);
+	if (r)
+		return r;
+	snprintf(m.bridge, sizeof(m.bridge), "nfb%dbr", getpid());
+	r = write_chain(&m, V_CHAIN1, 0);
+	if (!r)
+		r = write_chain(&m, V_CHAIN4, 3);
+	if (!r)
+		r = load_fwd(&m);
+	for (k = 0; !r && k < NFB_ROUNDS; k++) {
+		fprintf(stderr, "nfbench: macrouter: round %d/%d\n", k + 1,
+			NFB_ROUNDS);
+		for (i = 0; !r && i < NV; i++) {
+			v = (i + k) % NV;
+			r = setup(&m, v);
+			if (!r)
+				r = nfb_live__measure(m.l, per_round, &res[v][k]);
+			teardown(&m, v);
+			if (!r && !res[v][k].received) {
+				fprintf(stderr, "nfbench: macrouter: %s: nothing arrived at h2\n",
+					vname[v]);
+				r = -EIO;
+			}
+		}
+	}
+	if (!r)
+		emit(&m, res, per_round);
+	for (i = 0; i < 2; i++)
+		nfb_fwd_xdp__destroy(m.fwd[i]);
+	nfb_live__destroy(m.l);
+	return r;
+}
+
+NFB_SCENARIO(macrouter, 30,
+	     "live pps: macrouter alone and in a 4-node chain vs bridge vs bare XDP redirect",
+	     scenario_macrouter)
