@@ -79,7 +79,14 @@ static int scenario_hops(struct bench *b)
 			t[i][rep] = nfb_run_ns(b, fds[i]);
 	}
 	fl = nfb_median(floor_t, NFB_ROUNDS);
-	nfb_emit(b, "floor", "empty-xdp", "ns_per_packet", fl, "ns", NULL);
+	{
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "repeat", json_object_new_int64(b->repeat));
+		json_object_object_add(p, "rounds", json_object_new_int(NFB_ROUNDS));
+		json_object_object_add(p, "flows", json_object_new_int(NFB_FLOWS));
+		nfb_emit(b, "floor", "empty-xdp", "ns_per_packet", fl, "ns", p);
+	}
 	for (i = 0; i < N; i++) {
 		json_object *p = json_object_new_object();
 
