@@ -24,6 +24,10 @@ export ULTRANIO_BPFFS=/sys/fs/bpf/ultranio-vm ULTRANIO_STATE=/run/ultranio-vm
 
 no_ipv6
 veth_pair peer 10.30.0.1 10.30.0.2
+# a new namespace does not inherit disable_ipv6: without this, v1's router
+# solicitations and MLD reports cross v0 too and the chain counts them
+ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+  net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.v1.disable_ipv6=1
 # static neighbours: only the test's datagrams cross v0
 ip neigh replace 10.30.0.2 lladdr "$(ip -n peer -br link show v1 | awk '{print $3}')" dev v0 nud permanent
 ip -n peer neigh replace 10.30.0.1 lladdr "$(ip -br link show v0 | awk '{print $3}')" dev v1 nud permanent
