@@ -847,6 +847,22 @@ static void unpin_unused(struct txn *t)
 	}
 }
 
+/* An attached root as the state file records it (and root_detach reads). */
+static json_object *attach_json(const struct root *rt)
+{
+	const struct nfc_attach *a = rt->a;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "interface", json_object_new_string(a->ifname));
+	json_object_object_add(o, "ifindex", json_object_new_int64(a->ifindex));
+	json_object_object_add(o, "hook", json_object_new_string(nfc_hook_str(a->hook)));
+	json_object_object_add(o, "mode", json_object_new_string(nfc_mode_str(a->mode)));
+	json_object_object_add(o, "priority", json_object_new_int64(a->priority));
+	json_object_object_add(o, "prog_id", json_object_new_int64(rt->prog_id));
+	json_object_object_add(o, "handle", json_object_new_int64(rt->handle));
+	return o;
+}
+
 static json_object *state_entry(struct txn *t, const char *text)
 {
 	json_object *c = json_object_new_object(), *arr, *o;
@@ -862,19 +878,8 @@ static json_object *state_entry(struct txn *t, const char *text)
 	if (t->overrides)
 		json_object_object_add(c, "overrides", json_object_get(t->overrides));
 	arr = json_object_new_array();
-	for (i = 0; i < t->n_roots; i++) {
-		const struct nfc_attach *a = t->roots[i].a;
-
-		o = json_object_new_object();
-		json_object_object_add(o, "interface", json_object_new_string(a->ifname));
-		json_object_object_add(o, "ifindex", json_object_new_int64(a->ifindex));
-		json_object_object_add(o, "hook", json_object_new_string(nfc_hook_str(a->hook)));
-		json_object_object_add(o, "mode", json_object_new_string(nfc_mode_str(a->mode)));
-		json_object_object_add(o, "priority", json_object_new_int64(a->priority));
-		json_object_object_add(o, "prog_id", json_object_new_int64(t->roots[i].prog_id));
-		json_object_object_add(o, "handle", json_object_new_int64(t->roots[i].handle));
-		json_object_array_add(arr, o);
-	}
+	for (i = 0; i < t->n_roots; i++)
+		json_object_array_add(arr, attach_json(&t->roots[i]));
 	json_object_object_add(c, "attach", arr);
 	arr = json_object_new_array();
 	for (i = 0; i < t->d->n_nodes; i++) {
@@ -910,13 +915,7 @@ static void rollback(struct txn *t)
 
 		if (!t->roots[i].attached)
 			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "interface", json_object_new_string(t->roots[i].a->ifname));
-		json_object_object_add(o, "ifindex", json_object_new_int64(t->roots[i].a->ifindex));
-		json_object_object_add(o, "hook", json_object_new_string(nfc_hook_str(t->roots[i].a->hook)));
-		json_object_object_add(o, "prog_id", json_object_new_int64(t->roots[i].prog_id));
-		json_object_object_add(o, "handle", json_object_new_int64(t->roots[i].handle));
-		json_object_object_add(o, "priority", json_object_new_int64(t->roots[i].a->priority));
+		o = attach_json(&t->roots[i]);
 		root_detach(o, NULL);
 		json_object_put(o);
 	}

@@ -69,11 +69,6 @@ void nfc_libbpf_log_reset(void)
 	libbpf_log[0] = '\0';
 }
 
-const char *nfc_libbpf_log(void)
-{
-	return libbpf_log;
-}
-
 const char *nfc_libbpf_verifier_excerpt(char *buf, size_t len)
 {
 	const char *begin = strstr(libbpf_log, "-- BEGIN PROG LOAD LOG --");
@@ -537,10 +532,13 @@ int nfc_obj_set_rodata(struct bpf_object *obj, const char *var,
 	char *data;
 	int id, i, r;
 
+	/* "<obj>.rodata", not "<obj>.rodata.str1.1" (string literals) */
 	bpf_object__for_each_map(m, obj) {
 		const char *n = bpf_map__name(m);
+		size_t len = strlen(n);
 
-		if (bpf_map__is_internal(m) && strstr(n, ".rodata")) {
+		if (bpf_map__is_internal(m) && len >= 7 &&
+		    !strcmp(n + len - 7, ".rodata")) {
 			map = m;
 			break;
 		}

@@ -34,9 +34,8 @@ int nfc_path(char *buf, size_t len, const char *fmt, ...)
 int nfc_mkdirs(const char *path);
 int nfc_rmtree(const char *path);
 
-/* libbpf's messages since the last reset (for verifier logs). */
+/* libbpf's and libxdp's messages are kept, not printed; forget them. */
 void nfc_libbpf_log_reset(void);
-const char *nfc_libbpf_log(void);
 /* The verifier's log of the last failed program load, shortened to its
  * last lines, or NULL. */
 const char *nfc_libbpf_verifier_excerpt(char *buf, size_t len);

@@ -57,52 +57,49 @@ int nfc_chain__list(struct nfc_handle *h, json_object **out,
 	return 0;
 }
 
-static void *percpu_lookup(int fd, __u32 key, size_t size)
+/*
+ * Sum the per-CPU values of one entry of a global per-CPU map whose value
+ * is all __u64 counters (struct nfc_chain_stats, struct nfc_hop_stats).
+ */
+static int percpu_sum(struct nfc_handle *h, const char *map, __u32 key,
+		      void *sum, size_t size)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	void *v = calloc(ncpu, size);
+	int ncpu = libbpf_num_possible_cpus(), fd, c, r = 0;
+	__u64 *v = calloc(ncpu, size), *out = sum;
+	size_t i, n = size / sizeof(__u64);
 
-	if (v && bpf_map_lookup_elem(fd, &key, v)) {
-		free(v);
-		return NULL;
-	}
-	return v;
+	fd = nfc_global_map_fd(h, map);
+	if (!v || fd < 0 || bpf_map_lookup_elem(fd, &key, v))
+		r = -ENOENT;
+	memset(sum, 0, size);
+	for (c = 0; !r && c < ncpu; c++)
+		for (i = 0; i < n; i++)
+			out[i] += v[c * n + i];
+	if (fd >= 0)
+		close(fd);
+	free(v);
+	return r;
 }
 
 static json_object *chain_counters(struct nfc_handle *h, __u32 id)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, i, c;
-	struct nfc_chain_stats *s, sum = {};
+	struct nfc_chain_stats sum;
 	json_object *o, *v, *d;
+	int i;
 
-	fd = nfc_global_map_fd(h, "nfc_chain_stats");
-	if (fd < 0)
+	if (percpu_sum(h, "nfc_chain_stats", id, &sum, sizeof(sum)))
 		return NULL;
-	s = percpu_lookup(fd, id, sizeof(*s));
-	close(fd);
-	if (!s)
-		return NULL;
-	for (c = 0; c < ncpu; c++) {
-		sum.packets += s[c].packets;
-		sum.bytes += s[c].bytes;
-		sum.no_version += s[c].no_version;
-		for (i = 0; i < NFC_V_MAX; i++)
-			sum.verdict[i] += s[c].verdict[i];
-		for (i = 0; i < NFC_DROP_MAX; i++)
-			sum.drop[i] += s[c].drop[i];
-	}
-	free(s);
 	o = json_object_new_object();
 	json_object_object_add(o, "packets", json_object_new_uint64(sum.packets));
 	json_object_object_add(o, "bytes", json_object_new_uint64(sum.bytes));
 	v = json_object_new_object();
 	for (i = 0; i < NFC_V_MAX; i++)
-		json_object_object_add(v, verdict_names[i],
+		json_object_object_add(v, nfc_verdict_str(i),
 				       json_object_new_uint64(sum.verdict[i]));
 	json_object_object_add(o, "verdicts", v);
 	d = json_object_new_object();
 	for (i = 1; i < NFC_DROP_MAX; i++)
-		json_object_object_add(d, drop_names[i],
+		json_object_object_add(d, nfc_drop_reason_str(i),
 				       json_object_new_uint64(sum.drop[i]));
 	json_object_object_add(o, "drops", d);
 	json_object_object_add(o, "missed_tail_calls",
@@ -114,24 +111,12 @@ static json_object *chain_counters(struct nfc_handle *h, __u32 id)
 static json_object *hop_counters(struct nfc_handle *h, __u32 slot,
 				 const struct nfc_module *m)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, i, c;
-	struct nfc_hop_stats *s, sum = {};
+	struct nfc_hop_stats sum;
 	json_object *o, *oc;
+	int i;
 
-	fd = nfc_global_map_fd(h, "nfc_hop_stats");
-	if (fd < 0)
+	if (percpu_sum(h, "nfc_hop_stats", slot, &sum, sizeof(sum)))
 		return NULL;
-	s = percpu_lookup(fd, slot, sizeof(*s));
-	close(fd);
-	if (!s)
-		return NULL;
-	for (c = 0; c < ncpu; c++) {
-		sum.packets += s[c].packets;
-		sum.bytes += s[c].bytes;
-		for (i = 0; i < NFC_MAX_OUTCOMES; i++)
-			sum.outcome[i] += s[c].outcome[i];
-	}
-	free(s);
 	o = json_object_new_object();
 	json_object_object_add(o, "packets", json_object_new_uint64(sum.packets));
 	json_object_object_add(o, "bytes", json_object_new_uint64(sum.bytes));
