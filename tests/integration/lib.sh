@@ -97,6 +97,25 @@ nfc_topology() {
 	done
 }
 
+# nfc_mr_chain NAME [MODULE]: a descriptor on stdout: chain NAME at XDP on
+# $HV1 and $HV2, one macrouter node `mr` routing h1's and h2's MACs.
+nfc_mr_chain() {
+	cat <<YAML
+chain: $1
+attach:
+  - {interface: $HV1, hook: xdp, mode: native}
+  - {interface: $HV2, hook: xdp, mode: native}
+entry: mr
+nodes:
+  - name: mr
+    module: ${2:-macrouter}
+    config:
+      routes:
+        - {mac: "$MAC1", interface: $HV1}
+        - {mac: "$MAC2", interface: $HV2}
+YAML
+}
+
 # json FILE_OR_- EXPR: evaluate a Python expression over JSON as `j`.
 json() {
 	python3 -c "import json,sys; j=json.load(open(sys.argv[1]) if sys.argv[1] != '-' else sys.stdin); print($2)" "$1"

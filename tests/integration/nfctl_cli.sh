@@ -7,19 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 nfc_topology 2
-cat > "$WORK/chain.yaml" <<YAML
-chain: cli-$TAG
-attach:
-  - {interface: $HV1, hook: xdp}
-  - {interface: $HV2, hook: xdp}
-entry: mr
-nodes:
-  - name: mr
-    module: macrouter
-    config:
-      routes:
-        - {mac: "$MAC2", interface: $HV2}
-YAML
+nfc_mr_chain "cli-$TAG" > "$WORK/chain.yaml"
 
 expect_rc() {
 	local want=$1

@@ -8,22 +8,7 @@
 export ULTRANIO_CATALOG=$NFC_BUILD/tests/integration/catalog
 
 nfc_topology 2
-good() {
-	cat <<YAML
-chain: rb-$TAG
-attach:
-  - {interface: $HV1, hook: xdp}
-  - {interface: $HV2, hook: xdp}
-entry: mr
-nodes:
-  - name: mr
-    module: macrouter
-    config:
-      routes:
-        - {mac: "$MAC1", interface: $HV1}
-        - {mac: "$MAC2", interface: $HV2}
-YAML
-}
+good() { nfc_mr_chain "rb-$TAG"; }
 good > "$WORK/good.yaml"
 { good; cat <<YAML
   - name: bad

@@ -11,20 +11,7 @@ rate=${2:-100000}
 duration=${3:-10}
 
 nfc_topology 2
-cat > "$WORK/chain.yaml" <<YAML
-chain: sw-$TAG
-attach:
-  - {interface: $HV1, hook: xdp, mode: native}
-  - {interface: $HV2, hook: xdp, mode: native}
-entry: mr
-nodes:
-  - name: mr
-    module: macrouter@1.0.0
-    config:
-      routes:
-        - {mac: "$MAC1", interface: $HV1}
-        - {mac: "$MAC2", interface: $HV2}
-YAML
+nfc_mr_chain "sw-$TAG" macrouter@1.0.0 > "$WORK/chain.yaml"
 "$NFCTL" chain apply "$WORK/chain.yaml" >/dev/null || fail "apply"
 
 "$TRAFFIC" count --netns "$NS2" --dev eth0 --ethertype 0x88b5 --run-id 42 \

@@ -123,4 +123,45 @@ static inline struct expect_case *case_dir(const char *dir, int *n)
 	return cs;
 }
 
+
+/*
+ * Run the fixed tests of a group, then @fn once per case file in @dir (each
+ * case as its state); fewer than @min case files is a failure of its own.
+ * Include <cmocka.h> first.
+ */
+static inline int expect_run_group(const char *group,
+				   const struct CMUnitTest *fixed, int n_fixed,
+				   const char *dir, int min,
+				   CMUnitTestFunction fn,
+				   CMFixtureFunction setup,
+				   CMFixtureFunction teardown)
+{
+	struct CMUnitTest *tests;
+	struct expect_case *cs;
+	int i, n, ret;
+
+	cs = case_dir(dir, &n);
+	if (!cs || n < min) {
+		printf("%s: expected at least %d case files\n", dir, min);
+		return 1;
+	}
+	tests = calloc(n_fixed + n, sizeof(*tests));
+	if (!tests)
+		return 1;
+	memcpy(tests, fixed, n_fixed * sizeof(*fixed));
+	for (i = 0; i < n; i++) {
+		if (case_read(&cs[i])) {
+			printf("%s: no '# expect: LINE:COL: TEXT'\n", cs[i].path);
+			return 1;
+		}
+		tests[n_fixed + i].name = strrchr(cs[i].path, '/') + 1;
+		tests[n_fixed + i].test_func = fn;
+		tests[n_fixed + i].initial_state = &cs[i];
+	}
+	ret = _cmocka_run_group_tests(group, tests, n_fixed + n, setup, teardown);
+	free(tests);
+	free(cs);
+	return ret;
+}
+
 #endif /* NFC_TEST_EXPECT_H */

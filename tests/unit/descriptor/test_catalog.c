@@ -225,33 +225,9 @@ int main(void)
 		cmocka_unit_test(test_missing_path),
 		cmocka_unit_test(test_bad_catalog),
 	};
-	const int n_fixed = sizeof(fixed) / sizeof(fixed[0]);
-	struct CMUnitTest *tests;
-	struct expect_case *cs;
-	int i, n, ret;
 
-	cs = case_dir(NFC_TEST_DATA "/badcat", &n);
-	if (!cs || n < 10) {
-		printf("badcat: expected at least 10 broken manifests\n");
-		return 1;
-	}
-	tests = calloc(n_fixed + n, sizeof(*tests));
-	if (!tests)
-		return 1;
-	memcpy(tests, fixed, sizeof(fixed));
-	for (i = 0; i < n; i++) {
-		if (case_read(&cs[i])) {
-			printf("%s: no '# expect: LINE:COL: TEXT'\n",
-			       cs[i].path);
-			return 1;
-		}
-		tests[n_fixed + i].name = strrchr(cs[i].path, '/') + 1;
-		tests[n_fixed + i].test_func = test_bad_manifest;
-		tests[n_fixed + i].initial_state = &cs[i];
-	}
-	ret = _cmocka_run_group_tests("descriptor_catalog", tests, n_fixed + n,
-				      NULL, NULL);
-	free(tests);
-	free(cs);
-	return ret;
+	return expect_run_group("descriptor_catalog", fixed,
+				sizeof(fixed) / sizeof(fixed[0]),
+				NFC_TEST_DATA "/badcat", 10, test_bad_manifest, NULL,
+				NULL);
 }

@@ -370,33 +370,9 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_mode_names),
 	};
-	const int n_fixed = sizeof(fixed) / sizeof(fixed[0]);
-	struct CMUnitTest *tests;
-	struct expect_case *cs;
-	int i, n, ret;
 
-	cs = case_dir(NFC_TEST_DATA "/bad", &n);
-	if (!cs || n < 25) {
-		printf("bad: expected at least 25 invalid descriptors\n");
-		return 1;
-	}
-	tests = calloc(n_fixed + n, sizeof(*tests));
-	if (!tests)
-		return 1;
-	memcpy(tests, fixed, sizeof(fixed));
-	for (i = 0; i < n; i++) {
-		if (case_read(&cs[i])) {
-			printf("%s: no '# expect: LINE:COL: TEXT'\n",
-			       cs[i].path);
-			return 1;
-		}
-		tests[n_fixed + i].name = strrchr(cs[i].path, '/') + 1;
-		tests[n_fixed + i].test_func = test_bad_descriptor;
-		tests[n_fixed + i].initial_state = &cs[i];
-	}
-	ret = _cmocka_run_group_tests("descriptor_parse", tests, n_fixed + n,
-				      setup, teardown);
-	free(tests);
-	free(cs);
-	return ret;
+	return expect_run_group("descriptor_parse", fixed,
+				sizeof(fixed) / sizeof(fixed[0]),
+				NFC_TEST_DATA "/bad", 25, test_bad_descriptor, setup,
+				teardown);
 }

@@ -75,3 +75,17 @@ udp_noports() {
   awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 }
                  else print $col["NoPorts"] }' /proc/net/snmp
 }
+
+# dispatcher_progs IF: "PRIO NAME ID" for each program behind the libxdp
+# dispatcher on IF, in the order xdp-loader lists them (= run order).
+dispatcher_progs() {
+  xdp-loader status "$1" | awk '$1 == "=>" { print $2, $3, $4 }'
+}
+
+# prog_type ID: the BPF program type of program ID ("xdp", "ext", ...).
+prog_type() { bpftool prog show id "$1" | awk -F'[: ]+' 'NR == 1 { print $2 }'; }
+
+# filter_hits PORT: UDP datagrams to PORT that xdp-filter dropped.
+filter_hits() {
+  xdp-filter status | awk -v p="$1" '$1 == p && $2 ~ /udp/ { print $3 }'
+}

@@ -32,20 +32,13 @@ ip netns exec peer sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 ip neigh replace 10.30.0.2 lladdr "$(ip -n peer -br link show v1 | awk '{print $3}')" dev v0 nud permanent
 ip -n peer neigh replace 10.30.0.1 lladdr "$(ip -br link show v0 | awk '{print $3}')" dev v1 nud permanent
 
-status_progs() {
-  xdp-loader status v0 | awk '$1 == "=>" { print $2, $3, $4 }'
-}
-prog_type() { bpftool prog show id "$1" | awk -F'[: ]+' 'NR == 1 { print $2 }'; }
-filter_hits() {
-  xdp-filter status | awk -v p=$DROP_PORT '$1 == p && $2 ~ /udp/ { print $3 }'
-}
 stat() { "$NFCTL" -j stats vm | python3 -c "import json,sys; j=json.load(sys.stdin)[0]; print($1)"; }
 chain_packets() { stat 'j["nodes"][0]["counters"]["packets"]'; }
 noports_delta() { echo $(($(udp_noports) - noports0)); }
 
 xdp-filter load -m "$MODE" v0 || fail "xdp-filter load -m $MODE v0 failed"
 xdp-filter port -m dst -p udp $DROP_PORT || fail "xdp-filter port $DROP_PORT failed"
-read -r fprio fname fid < <(status_progs)
+read -r fprio fname fid < <(dispatcher_progs v0)
 [[ $fname == xdpfilt_* ]] || fail "xdp-filter not behind a dispatcher: $(xdp-loader status v0)"
 say "xdp-filter runs as $fname (id $fid) at priority $fprio"
 
@@ -68,7 +61,7 @@ run_phase() {
   say "--- phase $phase: UltraNIO chain at priority $prio, xdp-filter at $fprio"
   apply "$prio"
   xdp-loader status v0
-  st=$(status_progs)
+  st=$(dispatcher_progs v0)
   order=$(awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }' <<<"$st")
   if ((prio < fprio)); then
     check_eq "programs in run order" "$order" "nfc_root:$prio $fname:$fprio"
@@ -79,12 +72,12 @@ run_phase() {
   check_eq "program type of UltraNIO's root" "$(prog_type "$rid")" ext
   check_eq "program type of xdp-filter's program" "$(prog_type "$fid")" ext
 
-  hits0=$(filter_hits)
+  hits0=$(filter_hits $DROP_PORT)
   seen0=$(chain_packets)
   noports0=$(udp_noports)
   send_udp peer 10.30.0.1 $PASS_PORT $N
   send_udp peer 10.30.0.1 $DROP_PORT $N
-  wait_eq "xdp-filter: dropped datagrams to port $DROP_PORT" $((hits0 + N)) filter_hits
+  wait_eq "xdp-filter: dropped datagrams to port $DROP_PORT" $((hits0 + N)) filter_hits $DROP_PORT
   wait_eq "UltraNIO chain: frames through its node" $((seen0 + want_seen)) chain_packets
   wait_eq "datagrams that reached the UDP stack" $N noports_delta
   check_eq "missed tail calls" "$(stat 'j["counters"]["missed_tail_calls"]')" 0
@@ -96,6 +89,6 @@ run_phase $((fprio + 10)) $N
 run_phase $((fprio - 1)) $((2 * N))
 
 "$NFCTL" chain delete vm || fail "nfctl chain delete"
-check_eq "programs left behind the dispatcher" "$(status_progs | awk '{print $2}')" "$fname"
+check_eq "programs left behind the dispatcher" "$(dispatcher_progs v0 | awk '{print $2}')" "$fname"
 xdp-filter unload v0 || fail "xdp-filter unload v0 failed"
 say "PASS"

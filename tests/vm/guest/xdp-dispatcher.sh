@@ -24,17 +24,8 @@ done
 no_ipv6
 veth_pair peer 10.30.0.1 10.30.0.2
 
-# status_progs: "PRIO NAME ID" for each program behind the dispatcher on
-# v0, in the order xdp-loader lists them (= run order).
-status_progs() {
-  xdp-loader status v0 | awk '$1 == "=>" { print $2, $3, $4 }'
-}
 dispatcher_line() {
   xdp-loader status v0 | awk '$1 == "v0" && $2 == "xdp_dispatcher"'
-}
-prog_type() { bpftool prog show id "$1" | awk -F'[: ]+' 'NR == 1 { print $2 }'; }
-filter_hits() {
-  xdp-filter status | awk -v p=$DROP_PORT '$1 == p && $2 ~ /udp/ { print $3 }'
 }
 # count PORT: UDP datagrams to PORT the counting program saw.
 count() {
@@ -45,7 +36,7 @@ noports_delta() { echo $(($(udp_noports) - noports0)); }
 
 xdp-filter load -m "$MODE" v0 || fail "xdp-filter load -m $MODE v0 failed"
 xdp-filter port -m dst -p udp $DROP_PORT || fail "xdp-filter port $DROP_PORT failed"
-read -r fprio fname fid < <(status_progs)
+read -r fprio fname fid < <(dispatcher_progs v0)
 [[ $fname == xdpfilt_* ]] || fail "xdp-filter's program not found behind a dispatcher: $(xdp-loader status v0)"
 say "xdp-filter runs as $fname (id $fid) at priority $fprio"
 (( fprio > 1 )) || fail "xdp-filter's priority $fprio leaves no room to run before it"
@@ -66,7 +57,7 @@ run_phase() {
   dline=$(dispatcher_line)
   [[ -n $dline ]] || fail "no xdp_dispatcher on v0"
   [[ $dline == *" $MODE "* ]] || fail "dispatcher not in $MODE mode: $dline"
-  st=$(status_progs)
+  st=$(dispatcher_progs v0)
   order=$(awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }' <<<"$st")
   if ((prio < fprio)); then
     check_eq "programs in run order" "$order" "vm_count:$prio $fname:$fprio"
@@ -77,12 +68,12 @@ run_phase() {
   check_eq "program type of xdp-filter's program" "$(prog_type "$fid")" ext
   check_eq "program type of vm_count" "$(prog_type "$cid")" ext
 
-  hits0=$(filter_hits)
+  hits0=$(filter_hits $DROP_PORT)
   noports0=$(udp_noports)
   send_udp peer 10.30.0.1 $PASS_PORT $N
   send_udp peer 10.30.0.1 $DROP_PORT $N
 
-  wait_eq "xdp-filter: dropped datagrams to port $DROP_PORT" $((hits0 + N)) filter_hits
+  wait_eq "xdp-filter: dropped datagrams to port $DROP_PORT" $((hits0 + N)) filter_hits $DROP_PORT
   wait_eq "vm_count: datagrams seen to port $PASS_PORT" $N count $PASS_PORT
   wait_eq "vm_count: datagrams seen to port $DROP_PORT" "$want_drop" count $DROP_PORT
   wait_eq "datagrams that reached the UDP stack" $N noports_delta
