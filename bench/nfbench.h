@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include <json-c/json.h>
 #include "ultranio.h"
 
 /* Every figure is the median of this many interleaved rounds. */

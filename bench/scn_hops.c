@@ -29,7 +29,7 @@ static int apply_nops(struct bench *b, const char *chain, int n,
 		 chain, chain);
 	if (system(cmd)) {
 		fclose(f);
-		return nfc_errf(err, "%s: failed", cmd);
+		return nfc_errf(err, -ECHILD, "%s: failed", cmd);
 	}
 	fprintf(f, "chain: %s\nattach:\n  - {interface: %s, hook: xdp, mode: skb}\n"
 		   "entry: n1\nnodes:\n", chain, chain);

@@ -64,16 +64,13 @@ static double pct(double *v, int n, double p)
 
 static __u64 missed_tail_calls(struct bench *b)
 {
-	json_object *s = NULL, *c, *v;
-	__u64 n = 0;
+	struct nfc_chain_view *v;
+	__u64 n;
 
-	if (nfc_stats__get(b->h, "swap", &s, NULL))
+	if (nfc_chain__view(b->h, "swap", &v, NULL))
 		return ~0ULL;
-	c = json_object_array_get_idx(s, 0);
-	if (json_object_object_get_ex(c, "counters", &c) &&
-	    json_object_object_get_ex(c, "missed_tail_calls", &v))
-		n = json_object_get_uint64(v);
-	json_object_put(s);
+	n = v->counters.drop[NFC_DROP_MISSED_TAIL_CALL];
+	nfc_chain_view__free(v);
 	return n;
 }
 

@@ -49,14 +49,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_chains SEC(".maps");
 
-/* Per-slot packets, bytes and outcomes. */
+/* Per node instance (nfc_hop.counter): packets, bytes and outcomes. Entry
+ * 0 belongs to no instance. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NFC_SLOTS);
+	__uint(max_entries, NFC_MAX_INSTANCES);
 	__type(key, __u32);
-	__type(value, struct nfc_hop_stats);
+	__type(value, struct nfc_node_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} nfc_hop_stats SEC(".maps");
+} nfc_node_stats SEC(".maps");
 
 /* Per-chain packets, verdicts and drops by reason. */
 struct {

@@ -13,6 +13,10 @@
 #include "hook.h"
 #include "maps.h"
 
+/* What this object was built against; the runtime reads it before load and
+ * refuses an object built for another ABI or other limits. */
+const volatile struct nfc_abi nfc_abi = NFC_ABI_INIT;
+
 static __always_inline struct nfc_ctx *nfc_ctx_get(void)
 {
 	__u32 zero = 0;
@@ -74,19 +78,21 @@ static __always_inline int nfc_next(struct nfc_pkt *pkt, struct nfc_ctx *c,
 				    __u32 outcome)
 {
 	__u32 slot = c->base + c->hop;
-	struct nfc_hop_stats *hs;
+	struct nfc_node_stats *ns;
 	struct nfc_hop *h;
 	__u8 next;
 
-	hs = bpf_map_lookup_elem(&nfc_hop_stats, &slot);
-	if (hs) {
-		hs->packets++;
-		hs->bytes += nfc_len(pkt);
-		if (outcome < NFC_MAX_OUTCOMES)
-			hs->outcome[outcome]++;
-	}
 	h = bpf_map_lookup_elem(&nfc_hops, &slot);
-	if (!h || outcome >= NFC_MAX_OUTCOMES)
+	if (!h)
+		return nfc_drop(pkt, c, NFC_DROP_BAD_HOP);
+	ns = bpf_map_lookup_elem(&nfc_node_stats, &h->counter);
+	if (ns) {
+		ns->packets++;
+		ns->bytes += nfc_len(pkt);
+		if (outcome < NFC_MAX_OUTCOMES)
+			ns->outcome[outcome]++;
+	}
+	if (outcome >= NFC_MAX_OUTCOMES)
 		return nfc_drop(pkt, c, NFC_DROP_BAD_HOP);
 	next = h->next[outcome];
 	if (next < NFC_MAX_HOPS) {

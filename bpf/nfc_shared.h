@@ -7,23 +7,39 @@
 #define NFC_SHARED_H
 
 #include <linux/types.h>
+#include "nfc_config.h"
 
-/* Tunables. A chain version owns one block of NFC_BLOCK_SIZE slots in the
- * per-hook program array; block 0 is the framework's (slot 0: executor). */
-#ifndef NFC_BLOCK_SIZE
+/*
+ * The version of this header's layouts (key, action set, context, hop
+ * table, counters) and of the framework's maps. Every object carries it with
+ * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
+ * object built against others. Bump it with any change an object would see.
+ */
+#define NFC_ABI_VERSION 2
+
+/* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
+ * program array; block 0 is the framework's (slot 0: executor). */
 #define NFC_BLOCK_SIZE 32
-#endif
-#ifndef NFC_MAX_BLOCKS
-#define NFC_MAX_BLOCKS 64
-#endif
+/* Block 0, one block per chain, and one spare: a chain that changes takes a
+ * free block for its new version before it gives back its old one, and
+ * mutations are serialised, so one spare lets any chain change while every
+ * other chain exists. */
+#define NFC_MAX_BLOCKS (NFC_MAX_CHAINS + 1)
 #define NFC_SLOTS (NFC_BLOCK_SIZE * NFC_MAX_BLOCKS)
 /* root -> hop 0 .. hop 31 -> executor is 33 tail calls, the kernel's limit */
 #define NFC_MAX_HOPS NFC_BLOCK_SIZE
-#ifndef NFC_MAX_CHAINS
-#define NFC_MAX_CHAINS 64
-#endif
 #define NFC_MAX_OUTCOMES 8
 #define NFC_EXEC_SLOT 0
+
+struct nfc_abi {
+	__u32 version;	     /* NFC_ABI_VERSION */
+	__u32 max_chains;    /* NFC_MAX_CHAINS */
+	__u32 max_instances; /* NFC_MAX_INSTANCES */
+	__u32 block_size;    /* NFC_BLOCK_SIZE */
+};
+
+#define NFC_ABI_INIT                                                          \
+	{ NFC_ABI_VERSION, NFC_MAX_CHAINS, NFC_MAX_INSTANCES, NFC_BLOCK_SIZE }
 
 /* Well-known outcome indexes; a module may declare more after these. */
 enum nfc_outcome {
@@ -37,7 +53,8 @@ enum nfc_outcome {
 #define NFC_NEXT_NONE 0xfd /* outcome not declared by the module: a bug, dropped */
 
 struct nfc_hop {
-	__u32 node;  /* index of the node in its chain, for reports */
+	__u32 counter; /* the node instance's entry in nfc_node_stats: it
+			  stays with the instance across versions */
 	__u8 next[NFC_MAX_OUTCOMES];
 };
 
@@ -93,7 +110,6 @@ struct nfc_key {
 #define NFC_ACT_SPORT (1 << 4)
 #define NFC_ACT_DPORT (1 << 5)
 #define NFC_ACT_TTL_DEC (1 << 6)
-#define NFC_ACT_NOCACHE (1 << 7) /* an NF asks that this flow never be cached */
 
 enum nfc_verdict {
 	NFC_V_PASS = 0,     /* hand the packet to the kernel stack */
@@ -160,7 +176,8 @@ struct nfc_chain_stats {
 	__u64 no_version; /* packets seen while the chain had no active version */
 };
 
-struct nfc_hop_stats {
+/* Per node instance: what entered it and what it decided. */
+struct nfc_node_stats {
 	__u64 packets;
 	__u64 bytes;
 	__u64 outcome[NFC_MAX_OUTCOMES];
@@ -168,7 +185,6 @@ struct nfc_hop_stats {
 
 enum nfc_event_type {
 	NFC_EV_DROP = 1,
-	NFC_EV_DECISION = 2, /* allow/deny naming the policy (once per connection) */
 };
 
 struct nfc_event {

@@ -14,7 +14,6 @@
 #define NFC_PARSE_H
 
 #include <stdbool.h>
-#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -40,6 +39,18 @@
 #define NFC_IP6_FRAG_MF 0x0001
 #define NFC_VXLAN_HLEN 8
 #define NFC_VXLAN_F_VNI 0x08
+
+/* The fixed part of an ARP header (RFC 826). Defined here because
+ * <linux/if_arp.h> pulls in <linux/if.h> and with it libc's <sys/socket.h>,
+ * which BPF programs must not see (see bpf/nfc_bpf.cmake). */
+#define NFC_ARPHRD_ETHER 1
+struct nfc_arphdr {
+	__be16 ar_hrd;
+	__be16 ar_pro;
+	__u8 ar_hln;
+	__u8 ar_pln;
+	__be16 ar_op;
+};
 
 enum nfc_parse_rc {
 	NFC_PARSE_OK = 0,
@@ -138,7 +149,7 @@ static __always_inline int nfc_parse_arp(struct nfc_parser *ps,
 					 struct nfc_ctx *c, __u32 off)
 {
 	struct nfc_key *k = &c->key;
-	struct arphdr *arp;
+	struct nfc_arphdr *arp;
 	__u8 *a;
 
 	arp = nfc_parse_hdr(ps, off, sizeof(*arp));
@@ -147,7 +158,7 @@ static __always_inline int nfc_parse_arp(struct nfc_parser *ps,
 	k->l3 = NFC_L3_ARP;
 	k->proto = bpf_ntohs(arp->ar_op) & 0xff;
 	c->l3_off = off;
-	if (arp->ar_hrd != bpf_htons(ARPHRD_ETHER) ||
+	if (arp->ar_hrd != bpf_htons(NFC_ARPHRD_ETHER) ||
 	    arp->ar_pro != bpf_htons(ETH_P_IP) || arp->ar_hln != ETH_ALEN ||
 	    arp->ar_pln != 4)
 		return NFC_PARSE_OK;

@@ -3,7 +3,8 @@
  * nfctl - control UltraNIO network-function chains.
  *
  * main() only parses the global options and dispatches through the
- * command tables; every verb is a short function over libultranio.
+ * command tables; every verb is a short function over libultranio, and
+ * print.c makes JSON or text of what it returns.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,26 +12,59 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ultranio.h"
-
-static bool json_out, pretty;
+#include "print.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-static const char usage_text[] =
-	"Usage: nfctl [OPTIONS] OBJECT VERB [ARGS]\n"
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const char global_usage[] =
+	"Usage: nfctl [OPTIONS] OBJECT { VERB [ARGS] | help }\n"
+	"       nfctl help\n"
 	"       OBJECT := { module | chain | nf | stats }\n"
-	"       OPTIONS := { -j|--json | -p|--pretty | -h|--help | -V|--version }\n"
+	"       OPTIONS := { -j|--json | -p|--pretty | -d|--debug | -h|--help |\n"
+	"                    -V|--version }\n";
+
+static const char module_usage[] =
+	"       nfctl module { list | show NAME[@VERSION] | load PATH |\n"
+	"                      unload NAME[@VERSION] }\n";
+static const char chain_usage[] =
+	"       nfctl chain { apply [--dry-run] FILE | list | show NAME |\n"
+	"                     delete NAME | swap NAME NODE MODULE@VERSION | capacity }\n";
+static const char nf_usage[] =
+	"       nfctl nf CHAIN NODE TABLE { add FIELD VALUE... | del FIELD VALUE... |\n"
+	"                                   list }\n";
+static const char stats_usage[] = "       nfctl stats [CHAIN]\n";
+
+static const char usage_notes[] =
 	"\n"
-	"       nfctl module { list | show NAME[@VERSION] | load PATH | unload NAME[@VERSION] }\n"
-	"       nfctl chain { apply [--dry-run] FILE | list | show NAME | delete NAME |\n"
-	"                     swap NAME NODE MODULE@VERSION }\n"
-	"       nfctl nf CHAIN NODE TABLE { add FIELD VALUE... | del FIELD VALUE... | list }\n"
-	"       nfctl stats [CHAIN]\n"
-	"\n"
-	"Objects and verbs may be abbreviated to any unique prefix.\n"
+	"Objects and verbs may be abbreviated to any unique prefix. -d prints\n"
+	"libbpf's and libxdp's messages and a rejected program's whole verifier log.\n"
 	"Environment: ULTRANIO_BPFFS (pin root), ULTRANIO_STATE (state directory),\n"
 	"             ULTRANIO_CATALOG (more module directories, colon-separated).\n";
+
+static bool debug;
+
+static void print_usage(FILE *f, const char *only)
+{
+	if (!only) {
+		fputs(global_usage, f);
+		fputs("\n", f);
+	}
+	if (!only || !strcmp(only, "module"))
+		fputs(module_usage, f);
+	if (!only || !strcmp(only, "chain"))
+		fputs(chain_usage, f);
+	if (!only || !strcmp(only, "nf"))
+		fputs(nf_usage, f);
+	if (!only || !strcmp(only, "stats"))
+		fputs(stats_usage, f);
+	if (!only)
+		fputs(usage_notes, f);
+}
 
 static int usage(const char *fmt, ...)
 {
@@ -43,97 +77,14 @@ static int usage(const char *fmt, ...)
 		va_end(ap);
 		fprintf(stderr, "\n\n");
 	}
-	fputs(usage_text, stderr);
+	print_usage(stderr, NULL);
 	return EXIT_USAGE;
 }
 
-static int json_flags(void)
+static int print_debug(enum nfc_print_level level, const char *fmt,
+		       va_list ap)
 {
-	return JSON_C_TO_STRING_NOSLASHESCAPE |
-	       (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
-			 JSON_C_TO_STRING_PLAIN);
-}
-
-/* Failures: plain text on stderr, or {"error": ...} on stdout with -j. */
-static int fail(const struct nfc_err *err, int r)
-{
-	int i;
-
-	if (json_out) {
-		json_object *o = json_object_new_object(), *a = json_object_new_array();
-
-		for (i = 0; i < err->n; i++)
-			json_object_array_add(a, json_object_new_string(err->msg[i]));
-		if (!err->n)
-			json_object_array_add(a, json_object_new_string(strerror(-r)));
-		json_object_object_add(o, "error", a);
-		puts(json_object_to_json_string_ext(o, json_flags()));
-		json_object_put(o);
-		return EXIT_FAIL;
-	}
-	for (i = 0; i < err->n; i++)
-		fprintf(stderr, "nfctl: %s\n", err->msg[i]);
-	if (err->dropped)
-		fprintf(stderr, "nfctl: ... and %d more\n", err->dropped);
-	if (!err->n)
-		fprintf(stderr, "nfctl: %s\n", strerror(-r));
-	return EXIT_FAIL;
-}
-
-/* Text rendering of any JSON value, indented like YAML. */
-static void print_text(json_object *o, int indent, bool in_list)
-{
-	size_t i;
-
-	switch (json_object_get_type(o)) {
-	case json_type_object: {
-		bool first = true;
-
-		json_object_object_foreach(o, k, v) {
-			bool nested = json_object_is_type(v, json_type_object) ||
-				      json_object_is_type(v, json_type_array);
-
-			/* a list item's first key follows its "- " */
-			printf("%*s%s:", first && in_list ? 0 : indent, "", k);
-			first = false;
-			if (nested && (json_object_is_type(v, json_type_object) ?
-					       (size_t)json_object_object_length(v) :
-					       json_object_array_length(v))) {
-				printf("\n");
-				print_text(v, indent + 2, false);
-			} else if (nested) {
-				printf(" %s\n", json_object_is_type(v, json_type_object) ? "{}" : "[]");
-			} else {
-				printf(" %s\n", json_object_get_string(v));
-			}
-		}
-		break;
-	}
-	case json_type_array:
-		for (i = 0; i < json_object_array_length(o); i++) {
-			json_object *v = json_object_array_get_idx(o, i);
-
-			printf("%*s- ", indent, "");
-			if (json_object_is_type(v, json_type_object) ||
-			    json_object_is_type(v, json_type_array))
-				print_text(v, indent + 2, true);
-			else
-				printf("%s\n", json_object_get_string(v));
-		}
-		break;
-	default:
-		printf("%*s%s\n", indent, "", json_object_get_string(o));
-	}
-}
-
-static int show(json_object *o)
-{
-	if (json_out)
-		puts(json_object_to_json_string_ext(o, json_flags()));
-	else
-		print_text(o, 0, false);
-	json_object_put(o);
-	return EXIT_OK;
+	return vfprintf(stderr, fmt, ap);
 }
 
 static int open_handle(struct nfc_handle **h, bool lock, struct nfc_err *err)
@@ -142,11 +93,6 @@ static int open_handle(struct nfc_handle **h, bool lock, struct nfc_err *err)
 
 	return nfc_open(h, &oo, err);
 }
-
-struct cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-};
 
 /* Run the command whose name ARGV[0] is a unique prefix of. */
 static int dispatch(const struct cmd *cmds, const char *what, int argc,
@@ -173,51 +119,87 @@ static int dispatch(const struct cmd *cmds, const char *what, int argc,
 	return hit->fn(argc - 1, argv + 1);
 }
 
-/* One library call that yields JSON, over an unlocked handle. */
-#define VIEW(call)                                                            \
-	({                                                                    \
-		struct nfc_err err = {};                                      \
-		struct nfc_handle *h;                                         \
-		json_object *out = NULL;                                      \
-		int _r = open_handle(&h, false, &err);                        \
-		if (!_r) {                                                    \
-			_r = call;                                            \
-			nfc_close(h);                                         \
-		}                                                             \
-		_r ? fail(&err, _r) : show(out);                              \
-	})
-
 /* module */
 
 static int do_module_list(int argc, char **argv)
 {
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *arr;
+	int i, r;
+
 	if (argc)
 		return usage("module list: unexpected '%s'", argv[0]);
-	return VIEW(nfc_module__list(h, &out, &err));
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	arr = json_object_new_array();
+	for (i = 0; i < nfc_catalog(h)->n_mods; i++)
+		json_object_array_add(arr, module_json(h, nfc_catalog(h)->mods[i],
+						       false));
+	nfc_close(h);
+	return show(arr);
 }
 
 static int do_module_show(int argc, char **argv)
 {
+	char name[NFC_NAME_MAX + NFC_VERSION_MAX + 2], *at;
+	const struct nfc_catalog *cat;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *arr;
+	int i, r;
+
 	if (argc != 1)
 		return usage("module show NAME[@VERSION]");
-	return VIEW(nfc_module__show(h, argv[0], &out, &err));
+	snprintf(name, sizeof(name), "%s", argv[0]);
+	at = strchr(name, '@');
+	if (at)
+		*at++ = '\0';
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	cat = nfc_catalog(h);
+	arr = json_object_new_array();
+	for (i = 0; i < cat->n_mods; i++) {
+		const struct nfc_module *m = cat->mods[i];
+
+		if (!strcmp(m->name, name) && (!at || !nfc_version_cmp(m->version, at)))
+			json_object_array_add(arr, module_json(h, m, true));
+	}
+	nfc_close(h);
+	if (!json_object_array_length(arr)) {
+		json_object_put(arr);
+		nfc_errf(&err, -ENOENT, "module '%s' is not in the catalog",
+			 argv[0]);
+		return fail(&err, -ENOENT);
+	}
+	return show(arr);
 }
 
 static int do_module_load(int argc, char **argv)
 {
+	const struct nfc_module **mods;
 	struct nfc_err err = {};
 	struct nfc_handle *h;
-	json_object *out;
-	int r;
+	json_object *arr;
+	int i, n, r;
 
 	if (argc != 1)
 		return usage("module load PATH");
 	r = open_handle(&h, true, &err);
-	if (!r) {
-		r = nfc_module__register(h, argv[0], &out, &err);
+	if (!r)
+		r = nfc_module__register(h, argv[0], &mods, &n, &err);
+	if (r) {
 		nfc_close(h);
+		return fail(&err, r);
 	}
-	return r ? fail(&err, r) : show(out);
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, module_json(h, mods[i], false));
+	free(mods);
+	nfc_close(h);
+	return show(arr);
 }
 
 static int do_module_unload(int argc, char **argv)
@@ -246,19 +228,14 @@ static const struct cmd module_cmds[] = {
 
 /* chain */
 
-static json_object *result_json(const char *what, const char *chain,
-				const struct nfc_apply_result *res)
+static int applied(const char *what, const char *name,
+		   const struct nfc_apply_result *res)
 {
-	json_object *o = json_object_new_object();
+	int i;
 
-	json_object_object_add(o, what, json_object_new_string(chain));
-	json_object_object_add(o, "version", json_object_new_int64(res->version));
-	json_object_object_add(o, "block", json_object_new_int64(res->block));
-	json_object_object_add(o, "programs_loaded", json_object_new_int(res->loaded));
-	json_object_object_add(o, "load_ms", json_object_new_double(res->load_ms));
-	json_object_object_add(o, "flip_ms", json_object_new_double(res->flip_ms));
-	json_object_object_add(o, "total_ms", json_object_new_double(res->total_ms));
-	return o;
+	for (i = 0; i < res->n_warnings; i++)
+		warn(res->warnings[i]);
+	return show(apply_json(what, name, res));
 }
 
 static int do_chain_apply(int argc, char **argv)
@@ -268,6 +245,7 @@ static int do_chain_apply(int argc, char **argv)
 	struct nfc_handle *h;
 	bool dry = false;
 	const char *file = NULL;
+	json_object *o;
 	int i, r;
 
 	for (i = 0; i < argc; i++) {
@@ -288,29 +266,82 @@ static int do_chain_apply(int argc, char **argv)
 	}
 	if (r)
 		return fail(&err, r);
-	if (dry) {
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "valid", json_object_new_string(file));
-		json_object_object_add(o, "programs_verified",
-				       json_object_new_int(res.loaded));
-		return show(o);
-	}
-	return show(result_json("applied", file, &res));
+	if (!dry)
+		return applied("applied", file, &res);
+	for (i = 0; i < res.n_warnings; i++)
+		warn(res.warnings[i]);
+	o = json_object_new_object();
+	json_object_object_add(o, "valid", json_object_new_string(file));
+	json_object_object_add(o, "programs_verified",
+			       json_object_new_int(res.loaded));
+	return show(o);
 }
 
 static int do_chain_list(int argc, char **argv)
 {
+	const struct nfc_state *s;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *arr;
+	int i, r;
+
 	if (argc)
 		return usage("chain list: unexpected '%s'", argv[0]);
-	return VIEW(nfc_chain__list(h, &out, &err));
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	s = nfc_state(h);
+	arr = json_object_new_array();
+	for (i = 0; i < s->n_chains; i++)
+		json_object_array_add(arr, chain_info_json(&s->chains[i]));
+	nfc_close(h);
+	return show(arr);
+}
+
+/* One chain's view (show), or every chain's counters (stats). */
+static int views(const char *chain, bool stats)
+{
+	struct nfc_chain_view *v;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *arr = NULL;
+	const struct nfc_state *s;
+	int i, r;
+
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	s = nfc_state(h);
+	if (stats)
+		arr = json_object_new_array();
+	if (chain && !nfc_chain__info(h, chain))
+		r = nfc_errf(&err, -ENOENT, "chain '%s' does not exist", chain);
+	for (i = 0; !r && i < s->n_chains; i++) {
+		if (chain && strcmp(chain, s->chains[i].name))
+			continue;
+		r = nfc_chain__view(h, s->chains[i].name, &v, &err);
+		if (r)
+			break;
+		if (stats) {
+			json_object_array_add(arr, chain_view_json(v, true));
+		} else {
+			arr = chain_view_json(v, false);
+		}
+		nfc_chain_view__free(v);
+	}
+	nfc_close(h);
+	if (r) {
+		json_object_put(arr);
+		return fail(&err, r);
+	}
+	return show(arr);
 }
 
 static int do_chain_show(int argc, char **argv)
 {
 	if (argc != 1)
 		return usage("chain show NAME");
-	return VIEW(nfc_chain__show(h, argv[0], &out, &err));
+	return views(argv[0], false);
 }
 
 static int do_chain_delete(int argc, char **argv)
@@ -343,7 +374,24 @@ static int do_chain_swap(int argc, char **argv)
 		r = nfc_chain__swap(h, argv[0], argv[1], argv[2], &res, &err);
 		nfc_close(h);
 	}
-	return r ? fail(&err, r) : show(result_json("swapped", argv[0], &res));
+	return r ? fail(&err, r) : applied("swapped", argv[0], &res);
+}
+
+static int do_chain_capacity(int argc, char **argv)
+{
+	struct nfc_limits l;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	int r;
+
+	if (argc)
+		return usage("chain capacity: unexpected '%s'", argv[0]);
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	nfc_limits__get(h, &l);
+	nfc_close(h);
+	return show(limits_json(&l));
 }
 
 static const struct cmd chain_cmds[] = {
@@ -352,6 +400,7 @@ static const struct cmd chain_cmds[] = {
 	{ "show", do_chain_show },
 	{ "delete", do_chain_delete },
 	{ "swap", do_chain_swap },
+	{ "capacity", do_chain_capacity },
 	{}
 };
 
@@ -366,11 +415,14 @@ static int nf_edit(int argc, char **argv, bool add)
 	int r;
 
 	if (!argc)
-		return usage("nf CHAIN NODE TABLE %s FIELD VALUE...", add ? "add" : "del");
+		return usage("nf CHAIN NODE TABLE %s FIELD VALUE...",
+			     add ? "add" : "del");
 	r = open_handle(&h, true, &err);
 	if (!r) {
-		r = add ? nfc_table__add(h, nf_chain, nf_node, nf_table, argc, argv, &err) :
-			  nfc_table__del(h, nf_chain, nf_node, nf_table, argc, argv, &err);
+		r = add ? nfc_table__add(h, nf_chain, nf_node, nf_table, argc,
+					 argv, &err) :
+			  nfc_table__del(h, nf_chain, nf_node, nf_table, argc,
+					 argv, &err);
 		nfc_close(h);
 	}
 	return r ? fail(&err, r) : EXIT_OK;
@@ -388,9 +440,26 @@ static int do_nf_del(int argc, char **argv)
 
 static int do_nf_list(int argc, char **argv)
 {
+	struct nfc_table_entries *e;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *o;
+	int r;
+
 	if (argc)
-		return usage("nf CHAIN NODE TABLE list: unexpected '%s'", argv[0]);
-	return VIEW(nfc_table__list(h, nf_chain, nf_node, nf_table, &out, &err));
+		return usage("nf CHAIN NODE TABLE list: unexpected '%s'",
+			     argv[0]);
+	r = open_handle(&h, false, &err);
+	if (!r)
+		r = nfc_table__list(h, nf_chain, nf_node, nf_table, &e, &err);
+	if (r) {
+		nfc_close(h);
+		return fail(&err, r);
+	}
+	o = table_json(e);
+	nfc_table_entries__free(e);
+	nfc_close(h);
+	return show(o);
 }
 
 static const struct cmd nf_cmds[] = {
@@ -424,7 +493,13 @@ static int do_stats(int argc, char **argv)
 {
 	if (argc > 1)
 		return usage("stats [CHAIN]");
-	return VIEW(nfc_stats__get(h, argc ? argv[0] : NULL, &out, &err));
+	return views(argc ? argv[0] : NULL, true);
+}
+
+static int do_help(int argc, char **argv)
+{
+	print_usage(stdout, NULL);
+	return EXIT_OK;
 }
 
 static const struct cmd objects[] = {
@@ -432,21 +507,47 @@ static const struct cmd objects[] = {
 	{ "chain", do_chain },
 	{ "nf", do_nf },
 	{ "stats", do_stats },
+	{ "help", do_help },
 	{}
 };
+
+/* `nfctl OBJECT help` (any prefix of OBJECT): that object's grammar. */
+static bool object_help(int argc, char **argv)
+{
+	static const char *const names[] = { "module", "chain", "nf", "stats" };
+	const char *hit = NULL;
+	unsigned int i;
+
+	if (argc < 2 || strcmp(argv[argc - 1], "help") ||
+	    (argc > 2 && strcmp(argv[0], "nf")))
+		return false;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strncmp(names[i], argv[0], strlen(argv[0])))
+			continue;
+		if (hit)
+			return false;
+		hit = names[i];
+	}
+	if (!hit)
+		return false;
+	printf("Usage:\n");
+	print_usage(stdout, hit);
+	return true;
+}
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+jphV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpdhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json_out = true;
@@ -454,17 +555,25 @@ int main(int argc, char **argv)
 		case 'p':
 			json_out = pretty = true;
 			break;
+		case 'd':
+			debug = true;
+			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			print_usage(stdout, NULL);
 			return EXIT_OK;
 		case 'V':
-			printf("nfctl %s\n", NFC_VERSION);
+			printf("nfctl %s (ABI %d)\n", NFC_VERSION,
+			       NFC_ABI_VERSION);
 			return EXIT_OK;
 		default:
 			return usage(NULL);
 		}
 	}
+	if (debug)
+		nfc_set_print(print_debug);
 	if (optind >= argc)
 		return usage("missing OBJECT");
+	if (object_help(argc - optind, argv + optind))
+		return EXIT_OK;
 	return dispatch(objects, "nfctl", argc - optind, argv + optind);
 }

@@ -7,12 +7,16 @@
 #include "nfc.h"
 #include "macrouter.h"
 
+#ifndef MACROUTER_ROUTES_MAX
+#define MACROUTER_ROUTES_MAX 65536
+#endif
+
 const volatile __u32 cfg_default = MACROUTER_DEFAULT_DROP;
 
 /* destination MAC -> out interface or drop */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, MACROUTER_ROUTES_MAX);
 	__type(key, struct macrouter_key);
 	__type(value, struct macrouter_route);
 } routes SEC(".maps");

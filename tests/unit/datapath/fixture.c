@@ -20,18 +20,12 @@
 #include "internal.h"
 #include "rewrite.h"
 
-struct dp_fixture F = { .prog = { -1, -1, -1, -1, -1, -1 } };
+struct dp_fixture F = { .prog = { -1, -1, -1 } };
 
-static const struct {
-	const char *dir;
-	const char *name;
-} objects[DP_NPROGS] = {
-	[DP_ROOT] = { NFC_BUILD_BPF, "root" },
-	[DP_ROOT_NOVX] = { NFC_BUILD_BPF, "root" },
-	[DP_EXEC] = { NFC_BUILD_BPF, "exec" },
-	[DP_NOP] = { NFC_BUILD_CATALOG, "nop-1.0.0" },
-	[DP_REWRITE] = { NFC_TEST_CATALOG, "rewrite-1.0.0" },
-	[DP_MACROUTER] = { NFC_BUILD_CATALOG, "macrouter-1.0.0" },
+static const char *const objects[DP_NPROGS] = {
+	[DP_ROOT] = "root",
+	[DP_ROOT_NOVX] = "root",
+	[DP_EXEC] = "exec",
 };
 
 #define DP_REASON_STR(name, str) str,
@@ -103,6 +97,11 @@ static void dp_cleanup(void)
 		bpf_object__close(F.obj[i]);
 		F.obj[i] = NULL;
 	}
+	for (i = 0; i < F.n_mods; i++)
+		bpf_object__close(F.mods[i].obj);
+	F.n_mods = 0;
+	nfc_catalog__free(F.cat);
+	F.cat = NULL;
 	pin_root_remove();
 }
 
@@ -123,8 +122,8 @@ static int load(enum dp_prog i)
 	char path[PATH_MAX];
 	int err;
 
-	snprintf(path, sizeof(path), "%s/%s.%s.o", objects[i].dir,
-		 objects[i].name, F.hook);
+	snprintf(path, sizeof(path), "%s/%s.%s.o", NFC_BUILD_BPF, objects[i],
+		 F.hook);
 	F.obj[i] = bpf_object__open_file(path, &o);
 	if (!F.obj[i])
 		return dp_fail(path, -errno);
@@ -145,6 +144,98 @@ static int load(enum dp_prog i)
 	prog = bpf_object__next_program(F.obj[i], NULL);
 	F.prog[i] = bpf_program__fd(prog);
 	return 0;
+}
+
+/* Modules come from the catalogs, by manifest, like the runtime finds them. */
+static int catalog_load(void)
+{
+	char *dirs[] = { NFC_BUILD_CATALOG, NFC_TEST_CATALOG };
+	struct nfc_err err = {};
+	int i, r;
+
+	r = nfc_catalog__load(&F.cat, dirs, 2, &err);
+	for (i = 0; i < err.n; i++)
+		fprintf(stderr, "datapath fixture: %s\n", err.msg[i]);
+	return r;
+}
+
+int dp_module(const char *name)
+{
+	char want[48], *at;
+	LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = F.pin_root);
+	const struct nfc_module *m;
+	struct dp_module *dm;
+	int i;
+
+	for (i = 0; i < F.n_mods; i++)
+		if (!strcmp(F.mods[i].name, name))
+			return F.mods[i].prog;
+	snprintf(want, sizeof(want), "%s", name);
+	at = strchr(want, '@');
+	if (at)
+		*at++ = '\0';
+	m = nfc_catalog__find(F.cat, want, at);
+	if (!m || !m->object[F.xdp ? NFC_OBJ_XDP : NFC_OBJ_TC])
+		fail_msg("module '%s' (%s) is not in the catalogs", name, F.hook);
+	assert_true(F.n_mods < DP_MAX_MODULES);
+	dm = &F.mods[F.n_mods];
+	dm->m = m;
+	snprintf(dm->name, sizeof(dm->name), "%s", name);
+	dm->obj = bpf_object__open_file(m->object[F.xdp ? NFC_OBJ_XDP : NFC_OBJ_TC],
+					&o);
+	assert_non_null(dm->obj);
+	if (bpf_object__load(dm->obj))
+		fail_msg("module '%s' (%s): load failed", name, F.hook);
+	dm->prog = bpf_program__fd(bpf_object__next_program(dm->obj, NULL));
+	F.n_mods++;
+	return dm->prog;
+}
+
+int dp_table(const char *module, const char *table)
+{
+	const struct nfc_table *t;
+	int i;
+
+	dp_module(module);
+	for (i = 0; i < F.n_mods; i++) {
+		if (strcmp(F.mods[i].name, module))
+			continue;
+		t = nfc_module__table(F.mods[i].m, table);
+		if (!t)
+			fail_msg("module '%s' has no table '%s'", module, table);
+		return bpf_object__find_map_fd_by_name(F.mods[i].obj, t->map);
+	}
+	fail_msg("module '%s' not loaded", module);
+	return -1;
+}
+
+/* Every table of every loaded module back to empty (arrays: zeroed). */
+static int tables_reset(void)
+{
+	__u8 key[64], zero[512] = {};
+	int i, j, fd, err = 0;
+
+	for (i = 0; i < F.n_mods; i++) {
+		const struct nfc_module *m = F.mods[i].m;
+
+		for (j = 0; j < m->n_tables; j++) {
+			struct bpf_map *map = bpf_object__find_map_by_name(
+				F.mods[i].obj, m->tables[j].map);
+			enum bpf_map_type type = bpf_map__type(map);
+
+			fd = bpf_map__fd(map);
+			if (type == BPF_MAP_TYPE_ARRAY) {
+				__u32 k;
+
+				for (k = 0; k < bpf_map__max_entries(map); k++)
+					err |= bpf_map_update_elem(fd, &k, zero, 0);
+				continue;
+			}
+			while (!bpf_map_get_next_key(fd, NULL, key))
+				err |= bpf_map_delete_elem(fd, key);
+		}
+	}
+	return err;
 }
 
 static int map_fd(enum dp_prog i, const char *name)
@@ -197,14 +288,14 @@ static int dp_setup(void)
 	F.hops = map_fd(DP_EXEC, "nfc_hops");
 	F.chains = map_fd(DP_EXEC, "nfc_chains");
 	F.chain_stats = map_fd(DP_EXEC, "nfc_chain_stats");
-	F.hop_stats = map_fd(DP_EXEC, "nfc_hop_stats");
+	F.node_stats = map_fd(DP_EXEC, "nfc_node_stats");
 	F.events = map_fd(DP_EXEC, "nfc_events");
-	F.plan = map_fd(DP_REWRITE, "plan");
-	F.routes = map_fd(DP_MACROUTER, "routes");
 	if (F.progs < 0 || F.scratch < 0 || F.hops < 0 || F.chains < 0 ||
-	    F.chain_stats < 0 || F.hop_stats < 0 || F.events < 0 ||
-	    F.plan < 0 || F.routes < 0)
+	    F.chain_stats < 0 || F.node_stats < 0 || F.events < 0)
 		return -ENOENT;
+	err = catalog_load();
+	if (err)
+		return dp_fail("catalogs", err);
 	F.active = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
 			MAP_SHARED, F.chains, 0);
 	if (F.active == MAP_FAILED) {
@@ -233,8 +324,7 @@ static int zero_percpu(int fd, __u32 key, size_t value_size)
 int dp_reset(void **state)
 {
 	size_t csz = (sizeof(struct nfc_ctx) + 7) / 8 * 8 * F.ncpus;
-	struct rewrite_plan plan = {};
-	__u32 zero = 0, slot, key;
+	__u32 zero = 0, slot;
 	void *buf;
 	int err = 0;
 
@@ -242,13 +332,13 @@ int dp_reset(void **state)
 	__atomic_store_n(&F.active[DP_CHAIN_NOVX], 0, __ATOMIC_SEQ_CST);
 	err |= bpf_map_update_elem(F.progs, &zero, &F.prog[DP_EXEC], 0);
 	for (slot = DP_BASE; slot < DP_BASE + NFC_BLOCK_SIZE; slot++) {
-		struct nfc_hop h = { .node = slot - DP_BASE };
+		struct nfc_hop h = { .counter = DP_COUNTER(slot - DP_BASE) };
 
 		memset(h.next, NFC_NEXT_NONE, sizeof(h.next));
 		bpf_map_delete_elem(F.progs, &slot);
 		err |= bpf_map_update_elem(F.hops, &slot, &h, 0);
-		err |= zero_percpu(F.hop_stats, slot,
-				   sizeof(struct nfc_hop_stats));
+		err |= zero_percpu(F.node_stats, h.counter,
+				   sizeof(struct nfc_node_stats));
 	}
 	err |= zero_percpu(F.chain_stats, DP_CHAIN,
 			   sizeof(struct nfc_chain_stats));
@@ -260,21 +350,18 @@ int dp_reset(void **state)
 	memset(buf, DP_SCRATCH_POISON, csz);
 	err |= bpf_map_update_elem(F.scratch, &zero, buf, 0);
 	free(buf);
-	err |= bpf_map_update_elem(F.plan, &zero, &plan, 0);
-	while (!bpf_map_get_next_key(F.routes, NULL, &key))
-		bpf_map_delete_elem(F.routes, &key);
+	err |= tables_reset();
 	ring_buffer__consume(F.rb);
 	F.n_ev = 0;
 	memset(F.ev, 0, sizeof(F.ev));
 	return err ? -1 : 0;
 }
 
-void dp_slot(int hop, enum dp_prog p)
+void dp_slot(int hop, int prog)
 {
 	__u32 slot = DP_BASE + hop;
 
-	assert_int_equal(bpf_map_update_elem(F.progs, &slot, &F.prog[p], 0),
-			 0);
+	assert_int_equal(bpf_map_update_elem(F.progs, &slot, &prog, 0), 0);
 }
 
 void dp_slot_clear(int slot)
@@ -286,7 +373,7 @@ void dp_slot_clear(int slot)
 
 void dp_hop(int hop, __u8 pass, __u8 deny, __u8 alt)
 {
-	struct nfc_hop h = { .node = hop };
+	struct nfc_hop h = { .counter = DP_COUNTER(hop) };
 	__u32 slot = DP_BASE + hop;
 
 	memset(h.next, NFC_NEXT_NONE, sizeof(h.next));
@@ -302,9 +389,9 @@ void dp_activate(__u32 chain, __u64 active)
 	__atomic_store_n(&F.active[chain], active, __ATOMIC_RELEASE);
 }
 
-void dp_chain1(enum dp_prog p)
+void dp_chain1(int prog)
 {
-	dp_slot(0, p);
+	dp_slot(0, prog);
 	dp_hop(0, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
 	dp_activate(DP_CHAIN_NOVX, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
@@ -314,7 +401,8 @@ void dp_plan(const struct rewrite_plan *plan)
 {
 	__u32 zero = 0;
 
-	assert_int_equal(bpf_map_update_elem(F.plan, &zero, plan, 0), 0);
+	assert_int_equal(bpf_map_update_elem(dp_table("rewrite", "plan"), &zero,
+					     plan, 0), 0);
 }
 
 static void read_percpu0(int fd, __u32 key, void *out, size_t size)
@@ -348,9 +436,9 @@ void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s)
 	free(buf);
 }
 
-void dp_hop_stats(__u32 slot, struct nfc_hop_stats *s)
+void dp_node_stats(int hop, struct nfc_node_stats *s)
 {
-	read_percpu0(F.hop_stats, slot, s, sizeof(*s));
+	read_percpu0(F.node_stats, DP_COUNTER(hop), s, sizeof(*s));
 }
 
 void dp_events(void)

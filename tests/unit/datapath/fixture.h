@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
 /*
- * The datapath test fixture: the real root, executor and module objects of
- * one hook, loaded with their global maps pinned under a private bpffs, and
- * helpers to lay out a chain, run a packet through BPF_PROG_TEST_RUN and
- * read back what the datapath saw and counted.
+ * The datapath test fixture: the real root and executor of one hook, and
+ * any module of the build's or the tests' catalog (found by name through
+ * its manifest, loaded on first use), with their global maps pinned under a
+ * private bpffs; helpers to lay out a chain, run a packet through
+ * BPF_PROG_TEST_RUN and read back what the datapath saw and counted.
  *
  * Every test starts from dp_reset(): no chain active, an empty block, zeroed
  * counters, a poisoned scratch context. Tests therefore do not depend on the
@@ -19,6 +20,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <linux/types.h>
+#include "catalog.h"
 #include "nfc_shared.h"
 #include "pkt.h"
 
@@ -30,14 +32,23 @@
 #define DP_SCRATCH_POISON 0x5a
 #define DP_MAX_EVENTS 16
 
+/* The framework's own programs. */
 enum dp_prog {
 	DP_ROOT,
 	DP_ROOT_NOVX,
 	DP_EXEC,
-	DP_NOP,
-	DP_REWRITE,
-	DP_MACROUTER,
 	DP_NPROGS,
+};
+
+#define DP_MAX_MODULES 16
+/* Hop h of the test block counts into node counter DP_COUNTER(h). */
+#define DP_COUNTER(hop) (100 + (hop))
+
+struct dp_module {
+	const struct nfc_module *m;
+	char name[48];		  /* as asked for: "nop", "macrouter@1.0.0" */
+	struct bpf_object *obj;
+	int prog;
 };
 
 struct dp_fixture {
@@ -49,8 +60,10 @@ struct dp_fixture {
 	__u32 lo;	  /* ifindex the test runs see as theirs */
 	struct bpf_object *obj[DP_NPROGS];
 	int prog[DP_NPROGS];
-	int progs, scratch, hops, chains, chain_stats, hop_stats, events;
-	int plan, routes;
+	int progs, scratch, hops, chains, chain_stats, node_stats, events;
+	struct nfc_catalog *cat;  /* the build's and the tests' modules */
+	struct dp_module mods[DP_MAX_MODULES];
+	int n_mods;
 	__u64 *active;	  /* nfc_chains, mmapped */
 	struct ring_buffer *rb;
 	struct nfc_event ev[DP_MAX_EVENTS];
@@ -76,23 +89,31 @@ int dp_main(int argc, char **argv, const char *group,
 	    const struct CMUnitTest *tests, size_t n);
 int dp_reset(void **state);
 
-/* Chain layout in DP_BLOCK. */
-void dp_slot(int hop, enum dp_prog p);
+/* A module's program for this hook, "NAME" (newest) or "NAME@VERSION";
+ * loaded on first use, its tables emptied by dp_reset(). */
+int dp_module(const char *name);
+/* The map behind a module's table, by the manifest's names. */
+int dp_table(const char *module, const char *table);
+
+/* Chain layout in DP_BLOCK: hop @hop runs program @prog. */
+void dp_slot(int hop, int prog);
 void dp_slot_clear(int slot);
 /* next[] for pass, deny, alt (hops or NFC_NEXT_*) */
 void dp_hop(int hop, __u8 pass, __u8 deny, __u8 alt);
 void dp_activate(__u32 chain, __u64 active);
-/* One hop of @p that passes to the executor and drops on deny. */
-void dp_chain1(enum dp_prog p);
+/* One hop of @prog that passes to the executor and drops on deny. */
+void dp_chain1(int prog);
 
 /* Run @p (its bytes) through root @root; fails the test if the run does. */
 void dp_run(enum dp_prog root, const struct pkt *p, struct dp_run *r);
 void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s);
-void dp_hop_stats(__u32 slot, struct nfc_hop_stats *s);
+/* CPU 0's counters of the node at hop @hop. */
+void dp_node_stats(int hop, struct nfc_node_stats *s);
 /* Drain the event ring into F.ev / F.n_ev. */
 void dp_events(void);
 
 struct rewrite_plan;
+/* What the rewrite test module does with the next packets. */
 void dp_plan(const struct rewrite_plan *plan);
 
 const char *dp_reason_str(__u32 reason);

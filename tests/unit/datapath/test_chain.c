@@ -27,7 +27,7 @@ static void test_no_version_passes(void **state)
 	struct pkt p;
 
 	tcp4(&p);
-	dp_slot(0, DP_NOP);
+	dp_slot(0, dp_module("nop"));
 	dp_hop(0, NFC_NEXT_DROP, NFC_NEXT_DROP, NFC_NEXT_DROP);
 	/* DP_CHAIN left inactive: a chain with nothing in it */
 	dp_run(DP_ROOT, &p, &r);
@@ -40,17 +40,17 @@ static void test_no_version_passes(void **state)
 
 static void test_one_hop_passes(void **state)
 {
-	struct nfc_hop_stats hs;
+	struct nfc_node_stats hs;
 	struct dp_run r;
 	struct pkt p;
 
 	tcp4(&p);
-	dp_chain1(DP_NOP);
+	dp_chain1(dp_module("nop"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
 	assert_int_equal(r.stats.bytes, p.len);
 	assert_int_equal(r.stats.no_version, 0);
-	dp_hop_stats(DP_BASE, &hs);
+	dp_node_stats(0, &hs);
 	assert_int_equal(hs.packets, 1);
 	assert_int_equal(hs.bytes, p.len);
 	assert_int_equal(hs.outcome[NFC_PASS], 1);
@@ -64,14 +64,14 @@ static void test_version_selects_block(void **state)
 	struct pkt p;
 
 	tcp4(&p);
-	dp_chain1(DP_NOP); /* block DP_BLOCK is a good chain... */
+	dp_chain1(dp_module("nop")); /* block DP_BLOCK is a good chain... */
 	/* ...but the active version names an empty block */
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK + 1, DP_VERSION));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_MISSED_TAIL_CALL);
 
 	dp_reset(NULL);
-	dp_chain1(DP_NOP);
+	dp_chain1(dp_module("nop"));
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION + 1));
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.retval, F.rc_pass);
@@ -94,17 +94,17 @@ static void test_empty_entry_slot_is_missed_tail_call(void **state)
 
 static void test_empty_next_slot_is_missed_tail_call(void **state)
 {
-	struct nfc_hop_stats hs;
+	struct nfc_node_stats hs;
 	struct dp_run r;
 	struct pkt p;
 
 	tcp4(&p);
-	dp_chain1(DP_NOP);
+	dp_chain1(dp_module("nop"));
 	dp_hop(0, 1, NFC_NEXT_DROP, NFC_NEXT_NONE); /* hop 1: empty */
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_MISSED_TAIL_CALL);
 	assert_int_equal(F.ev[0].hop, 1);
-	dp_hop_stats(DP_BASE, &hs);
+	dp_node_stats(0, &hs);
 	assert_int_equal(hs.outcome[NFC_PASS], 1);
 }
 
@@ -114,7 +114,7 @@ static void test_missing_executor_is_missed_tail_call(void **state)
 	struct pkt p;
 
 	tcp4(&p);
-	dp_chain1(DP_NOP);
+	dp_chain1(dp_module("nop"));
 	dp_slot_clear(NFC_EXEC_SLOT);
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_MISSED_TAIL_CALL);
@@ -126,7 +126,7 @@ static void test_block_out_of_range(void **state)
 	struct pkt p;
 
 	tcp4(&p);
-	dp_chain1(DP_NOP);
+	dp_chain1(dp_module("nop"));
 	/* block * NFC_BLOCK_SIZE wraps to DP_BASE in 32 bits */
 	dp_activate(DP_CHAIN,
 		    NFC_ACTIVE(DP_BLOCK + (1ULL << 32) / NFC_BLOCK_SIZE,
@@ -138,23 +138,23 @@ static void test_block_out_of_range(void **state)
 static void test_two_hops(void **state)
 {
 	struct rewrite_plan plan = { .set = NFC_ACT_DMAC };
-	struct nfc_hop_stats hs0, hs1;
+	struct nfc_node_stats hs0, hs1;
 	struct dp_run r;
 	struct pkt p, want;
 
 	tcp4(&p);
 	memcpy(plan.dmac, MAC_C, 6);
 	dp_plan(&plan);
-	dp_slot(0, DP_NOP);
-	dp_slot(1, DP_REWRITE);
+	dp_slot(0, dp_module("nop"));
+	dp_slot(1, dp_module("rewrite"));
 	dp_hop(0, 1, NFC_NEXT_DROP, NFC_NEXT_NONE);
 	dp_hop(1, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
 	assert_int_equal(r.ctx.hop, 1);
-	dp_hop_stats(DP_BASE, &hs0);
-	dp_hop_stats(DP_BASE + 1, &hs1);
+	dp_node_stats(0, &hs0);
+	dp_node_stats(1, &hs1);
 	assert_int_equal(hs0.packets, 1);
 	assert_int_equal(hs1.packets, 1);
 	want = p;
@@ -166,20 +166,20 @@ static void test_two_hops(void **state)
 static void test_alt_outcome(void **state)
 {
 	struct rewrite_plan plan = { .outcome = 2 };
-	struct nfc_hop_stats hs;
+	struct nfc_node_stats hs;
 	struct dp_run r;
 	struct pkt p;
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_slot(0, DP_REWRITE);
-	dp_slot(1, DP_NOP);
+	dp_slot(0, dp_module("rewrite"));
+	dp_slot(1, dp_module("nop"));
 	dp_hop(0, NFC_NEXT_DROP, NFC_NEXT_DROP, 1);
 	dp_hop(1, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
-	dp_hop_stats(DP_BASE, &hs);
+	dp_node_stats(0, &hs);
 	assert_int_equal(hs.outcome[2], 1);
 }
 
@@ -191,7 +191,7 @@ static void test_undeclared_outcome_is_bad_hop(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE); /* alt leads to NFC_NEXT_NONE */
+	dp_chain1(dp_module("rewrite")); /* alt leads to NFC_NEXT_NONE */
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_BAD_HOP);
 }
@@ -204,7 +204,7 @@ static void test_outcome_out_of_range_is_bad_hop(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_BAD_HOP);
 }
@@ -222,7 +222,7 @@ static void test_deny_with_reason(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_NO_ROUTE);
 	assert_int_equal(F.ev[0].policy, 99);
@@ -236,7 +236,7 @@ static void test_deny_without_reason_is_policy(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_POLICY);
 }
@@ -250,8 +250,8 @@ static void test_deny_routed_to_hop(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_slot(0, DP_REWRITE);
-	dp_slot(1, DP_NOP);
+	dp_slot(0, dp_module("rewrite"));
+	dp_slot(1, dp_module("nop"));
 	dp_hop(0, NFC_NEXT_DROP, 1, NFC_NEXT_NONE);
 	dp_hop(1, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
@@ -268,7 +268,7 @@ static void test_drop_verdict_from_nf(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_POLICY);
 }
@@ -281,7 +281,7 @@ static void test_unknown_verdict_is_dropped(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_BAD_HOP);
 }
@@ -297,7 +297,7 @@ static void test_redirect(void **state)
 	tcp4(&p);
 	memcpy(plan.smac, MAC_D, 6);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
 	assert_int_equal(r.ctx.act.out_ifindex, 42);
@@ -315,7 +315,7 @@ static void test_redirect_nowhere_is_dropped(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_REDIRECT);
 }
@@ -329,24 +329,9 @@ static void test_tx(void **state)
 
 	tcp4(&p);
 	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_verdict(&r, NFC_V_TX, F.rc_tx);
-}
-
-static void test_nocache_is_not_a_rewrite(void **state)
-{
-	struct rewrite_plan plan = { .set = NFC_ACT_NOCACHE };
-	struct dp_run r;
-	struct pkt p;
-
-	tcp4(&p);
-	dp_plan(&plan);
-	dp_chain1(DP_REWRITE);
-	dp_run(DP_ROOT, &p, &r);
-	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
-	assert_int_equal(r.ctx.act.flags, NFC_ACT_NOCACHE);
-	dp_assert_bytes(&r, &p);
 }
 
 static void test_macrouter_routes(void **state)
@@ -359,8 +344,8 @@ static void test_macrouter_routes(void **state)
 
 	tcp4(&p);
 	memcpy(k.mac, MAC_A, 6);
-	assert_int_equal(bpf_map_update_elem(F.routes, &k, &v, 0), 0);
-	dp_chain1(DP_MACROUTER);
+	assert_int_equal(bpf_map_update_elem(dp_table("macrouter@1.0.0", "routes"), &k, &v, 0), 0);
+	dp_chain1(dp_module("macrouter@1.0.0"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
 	assert_int_equal(r.ctx.act.out_ifindex, 7);
@@ -372,7 +357,7 @@ static void test_macrouter_no_route(void **state)
 	struct pkt p;
 
 	tcp4(&p);
-	dp_chain1(DP_MACROUTER);
+	dp_chain1(dp_module("macrouter@1.0.0"));
 	dp_run(DP_ROOT, &p, &r);
 	dp_assert_drop(&r, NFC_DROP_NO_ROUTE);
 }
@@ -388,7 +373,7 @@ static void test_counters_add_up(void **state)
 	int i;
 
 	tcp4(&p);
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	for (i = 0; i < 5; i++) {
 		dp_plan(i % 2 ? &drop : &pass);
 		dp_run(DP_ROOT, &p, &r);
@@ -425,8 +410,7 @@ int main(int argc, char **argv)
 		T(test_redirect),
 		T(test_redirect_nowhere_is_dropped),
 		T(test_tx),
-		T(test_nocache_is_not_a_rewrite),
-		T(test_macrouter_routes),
+			T(test_macrouter_routes),
 		T(test_macrouter_no_route),
 		T(test_counters_add_up),
 	};

@@ -268,7 +268,7 @@ static void expect(struct pkt *p, const struct rewrite_plan *plan)
 
 static void one_hop_rewrite(const struct rewrite_plan *plan)
 {
-	dp_chain1(DP_REWRITE);
+	dp_chain1(dp_module("rewrite"));
 	dp_plan(plan);
 }
 

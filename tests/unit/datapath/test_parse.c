@@ -632,16 +632,16 @@ static void assert_key(const struct nfc_key *want, const struct nfc_key *got)
 static void run_case(void **state)
 {
 	const struct parse_case *tc = *state;
-	struct nfc_hop_stats hs;
+	struct nfc_node_stats hs;
 	struct nfc_key key;
 	struct dp_run r;
 	struct pkt p;
 
 	pkt_init(&p);
 	tc->build(&p);
-	dp_chain1(DP_NOP);
+	dp_chain1(dp_module("nop"));
 	dp_run(tc->root, &p, &r);
-	dp_hop_stats(DP_BASE, &hs);
+	dp_node_stats(0, &hs);
 
 	if (tc->malformed) {
 		dp_assert_drop(&r, NFC_DROP_MALFORMED);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "bpf/nfc_shared.h"
+#include "nfc_shared.h"
 #include "catalog.h"
 #include "expect.h"
 
@@ -157,7 +157,7 @@ static void test_duplicate(void **state)
 	struct nfc_catalog *cat = (void *)1;
 	struct nfc_err err = {};
 
-	assert_int_equal(nfc_catalog__load(&cat, dirs, 1, &err), -EINVAL);
+	assert_int_equal(nfc_catalog__load(&cat, dirs, 1, &err), -EEXIST);
 	assert_null(cat);
 	assert_int_equal(err.n, 1);
 	assert_non_null(strstr(err.msg[0], NFC_TEST_DATA "/dupcat/b/twin.yaml: "));

@@ -50,9 +50,10 @@ static struct nfc_descriptor *parse_ok(const char *name, const char *text)
 	int i, ret;
 
 	if (text)
-		ret = nfc_descriptor__parse_string(&d, name, text, cat, &err);
+		ret = nfc_descriptor__parse(&d, name, text, strlen(text), cat,
+					    NULL, &err);
 	else
-		ret = nfc_descriptor__parse_file(&d, name, cat, &err);
+		ret = nfc_descriptor__parse_file(&d, name, cat, NULL, &err);
 	for (i = 0; i < err.n; i++)
 		printf("%s\n", err.msg[i]);
 	assert_int_equal(ret, 0);
@@ -309,8 +310,8 @@ static void test_error_cap(void **state)
 	off = snprintf(text, sizeof(text), "chain: c\n");
 	for (i = 0; i < NFC_ERR_MAX + 4; i++)
 		off += snprintf(text + off, sizeof(text) - off, "k%d: 1\n", i);
-	assert_int_equal(nfc_descriptor__parse_string(&d, "cap", text, cat,
-						      &err),
+	assert_int_equal(nfc_descriptor__parse(&d, "cap", text, strlen(text),
+					       cat, NULL, &err),
 			 -EINVAL);
 	assert_null(d);
 	assert_int_equal(err.n, NFC_ERR_MAX);
@@ -325,7 +326,7 @@ static void test_missing_file(void **state)
 	struct nfc_err err = {};
 
 	assert_int_equal(nfc_descriptor__parse_file(&d, NFC_TEST_DATA "/nfc-noexist0.yaml",
-						    cat, &err),
+						    cat, NULL, &err),
 			 -ENOENT);
 	assert_null(d);
 	assert_int_equal(err.n, 1);
@@ -352,7 +353,7 @@ static void test_bad_descriptor(void **state)
 	struct nfc_descriptor *d = (void *)1;
 	struct nfc_err err = {};
 
-	assert_int_equal(nfc_descriptor__parse_file(&d, c->path, cat, &err),
+	assert_int_equal(nfc_descriptor__parse_file(&d, c->path, cat, NULL, &err),
 			 -EINVAL);
 	assert_null(d);
 	assert_int_equal(case_check(c, &err), 0);

@@ -12,6 +12,11 @@
 #include "err.h"
 #include "fields.h"
 
+/* Names of modules, chains, nodes, tables: [a-z0-9_-]{1,NFC_NAME_MAX}.
+ * Versions: dotted numbers, at most NFC_VERSION_MAX characters. */
+#define NFC_NAME_MAX 32
+#define NFC_VERSION_MAX 31
+
 enum nfc_hook {
 	NFC_HOOK_XDP,
 	NFC_HOOK_TC_INGRESS,
@@ -33,6 +38,10 @@ static inline enum nfc_objkind nfc_hook_objkind(enum nfc_hook h)
 
 const char *nfc_hook_str(enum nfc_hook h);   /* "xdp", "tc-ingress", ... */
 int nfc_hook_parse(const char *s, enum nfc_hook *h);
+/* Names of the datapath's verdicts and drop reasons (nfc_shared.h):
+ * "redirect", "missed-tail-call"; "unknown" out of range. */
+const char *nfc_verdict_str(unsigned int verdict);
+const char *nfc_drop_reason_str(unsigned int reason);
 
 struct nfc_table {
 	char *name;
@@ -51,7 +60,7 @@ struct nfc_table {
 };
 
 struct nfc_module {
-	char *name;             /* [a-z0-9_-]{1,32} */
+	char *name;             /* [a-z0-9_-]{1,NFC_NAME_MAX} */
 	char *version;          /* dotted numbers: 1.0.0 */
 	char *description;
 	char *manifest;         /* absolute path of the manifest */
@@ -77,6 +86,8 @@ struct nfc_catalog {
 
 /*
  * Load every manifest under the given directories (or manifest files).
+ * Returns 0 or -errno (-EINVAL for a broken manifest, -EEXIST for a module
+ * version defined twice, a directory's -errno).
  * A broken manifest is an error naming its file:line:column; the same
  * module name and version found twice is an error naming both files (one
  * file reached twice is loaded once). A path that does not exist is an

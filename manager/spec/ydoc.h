@@ -8,8 +8,8 @@
  * whatever order the checks ran in. Each reads "FILE:LINE:COL: KEY: what",
  * KEY being the path of the offending key ("nodes[1].module").
  */
-#ifndef NFC_YAMLNODE_H
-#define NFC_YAMLNODE_H
+#ifndef NFC_YDOC_H
+#define NFC_YDOC_H
 
 #include <stdbool.h>
 #include <linux/types.h>
@@ -17,6 +17,9 @@
 #include "err.h"
 
 #define NFC_YPATH_LEN 160
+/* Deeper nesting is an error: no descriptor or manifest needs it, and
+ * libyaml's scanner slows with the square of the depth. */
+#define NFC_YAML_DEPTH_MAX 64
 
 struct nfc_ymsg {
 	int line, col;   /* 1-based; 0: not about a position */
@@ -26,6 +29,8 @@ struct nfc_ymsg {
 
 struct nfc_ydoc {
 	const char *file;        /* as named in messages */
+	const char *what;        /* "descriptor", "manifest": what an empty
+				    file is not */
 	yaml_document_t doc;
 	bool loaded;
 	struct nfc_ymsg *msgs;
@@ -40,12 +45,18 @@ struct nfc_ykey {
 	bool required;
 };
 
-/* Load text (or the file at path) as one YAML document. A syntax error is
- * recorded with libyaml's position. Either way the caller ends with
- * nfc_ydoc__flush() and nfc_ydoc__free(). */
+/* A whole file into a NUL-terminated buffer (caller frees): 0 or -errno. */
+int nfc_read_file(const char *path, char **text, size_t *len);
+
+/*
+ * Load text as one YAML document of kind @what ("descriptor"). Syntax
+ * errors are recorded with libyaml's position; so are nesting deeper than
+ * NFC_YAML_DEPTH_MAX, aliases (*name: not supported, so a document cannot
+ * multiply itself), an empty document and a second one. Either way the
+ * caller ends with nfc_ydoc__flush() and nfc_ydoc__free().
+ */
 int nfc_ydoc__load_string(struct nfc_ydoc *y, const char *file,
-			  const char *text, size_t len);
-int nfc_ydoc__load_file(struct nfc_ydoc *y, const char *path);
+			  const char *what, const char *text, size_t len);
 /* Hand the recorded messages to err in position order; -EINVAL if there
  * were any, else 0. */
 int nfc_ydoc__flush(struct nfc_ydoc *y, struct nfc_err *err);
@@ -94,4 +105,4 @@ int nfc_yname(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 	      const char *what, const char **out);
 bool nfc_name_ok(const char *s);
 
-#endif /* NFC_YAMLNODE_H */
+#endif /* NFC_YDOC_H */

@@ -51,7 +51,14 @@ struct nfc_field {
 	char *rodata;          /* config scalars: const volatile variable set
 				  before load */
 	char *table;           /* NFC_FT_LIST: name of the table it fills */
+	char *member;          /* table fields: the member of the map's key or
+				  value struct it is (default: name), checked
+				  against the object's BTF */
 };
+
+/* The field named @name among @n, or NULL. */
+const struct nfc_field *nfc_fields_find(const struct nfc_field *f, int n,
+					const char *name);
 
 /* Name of a type as written in manifests ("u32", "mac", ...), and back. */
 const char *nfc_ftype_str(enum nfc_ftype t);

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fields.h"
-#include "yamlnode.h"
+#include "catalog.h"
+#include "ydoc.h"
 
 /* Enough for any real file; beyond this only a count is kept. */
 #define NFC_YMSG_MAX 1024
@@ -77,6 +77,92 @@ static void syntax_error(struct nfc_ydoc *y, yaml_parser_t *p)
 		  "yaml: %s%s", p->problem ? p->problem : "syntax error", ctx);
 }
 
+int nfc_read_file(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ret;
+
+	if (!f)
+		return -errno;
+	n = getdelim(&buf, &cap, '\0', f);
+	ret = n < 0 && ferror(f) ? -errno : 0;
+	fclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	if (n < 0) { /* an empty file */
+		free(buf);
+		buf = strdup("");
+		if (!buf)
+			return -ENOMEM;
+		n = 0;
+	}
+	if (memchr(buf, '\0', n)) {
+		free(buf);
+		return -EILSEQ; /* a NUL byte: not a text file */
+	}
+	*text = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+/*
+ * Walk the events once before the document is built: nesting beyond
+ * NFC_YAML_DEPTH_MAX and aliases stop here, before libyaml's composer spends
+ * time or memory on them. Syntax errors are left to the load that follows.
+ */
+static int prescan(struct nfc_ydoc *y, const char *text, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, ret = 0;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done && !ret) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth <= NFC_YAML_DEPTH_MAX)
+				break;
+			record_at(y, ev.start_mark.line + 1,
+				  ev.start_mark.column + 1,
+				  "yaml: nested deeper than %d levels",
+				  NFC_YAML_DEPTH_MAX);
+			ret = -EINVAL;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_ALIAS_EVENT:
+			record_at(y, ev.start_mark.line + 1,
+				  ev.start_mark.column + 1,
+				  "yaml: aliases (*%s) are not supported; write the value out",
+				  (const char *)ev.data.alias.anchor);
+			ret = -EINVAL;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return ret;
+}
+
 /* Load the first document, then make sure no second one follows. */
 static int load(struct nfc_ydoc *y, yaml_parser_t *p)
 {
@@ -89,7 +175,7 @@ static int load(struct nfc_ydoc *y, yaml_parser_t *p)
 	}
 	y->loaded = true;
 	if (!yaml_document_get_root_node(&y->doc)) {
-		record_at(y, 1, 1, "yaml: the document is empty");
+		record_at(y, 1, 1, "empty %s", y->what);
 		return -EINVAL;
 	}
 	if (!yaml_parser_load(p, &extra)) {
@@ -106,43 +192,22 @@ static int load(struct nfc_ydoc *y, yaml_parser_t *p)
 }
 
 int nfc_ydoc__load_string(struct nfc_ydoc *y, const char *file,
-			  const char *text, size_t len)
+			  const char *what, const char *text, size_t len)
 {
 	yaml_parser_t p;
 	int ret;
 
 	memset(y, 0, sizeof(*y));
 	y->file = file;
+	y->what = what;
+	ret = prescan(y, text, len);
+	if (ret)
+		return ret;
 	if (!yaml_parser_initialize(&p))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	ret = load(y, &p);
 	yaml_parser_delete(&p);
-	return ret;
-}
-
-int nfc_ydoc__load_file(struct nfc_ydoc *y, const char *path)
-{
-	yaml_parser_t p;
-	FILE *f;
-	int ret;
-
-	memset(y, 0, sizeof(*y));
-	y->file = path;
-	f = fopen(path, "r");
-	if (!f) {
-		ret = -errno;
-		record_at(y, 0, 0, "%s", strerror(-ret));
-		return ret;
-	}
-	if (!yaml_parser_initialize(&p)) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_file(&p, f);
-	ret = load(y, &p);
-	yaml_parser_delete(&p);
-	fclose(f);
 	return ret;
 }
 
@@ -164,10 +229,11 @@ int nfc_ydoc__flush(struct nfc_ydoc *y, struct nfc_err *err)
 	qsort(y->msgs, y->n_msgs, sizeof(*y->msgs), msg_cmp);
 	for (i = 0; err && i < y->n_msgs; i++) {
 		if (y->msgs[i].line)
-			nfc_err_at(err, y->file, y->msgs[i].line,
+			nfc_err_at(err, -EINVAL, y->file, y->msgs[i].line,
 				   y->msgs[i].col, "%s", y->msgs[i].text);
 		else
-			nfc_errf(err, "%s: %s", y->file, y->msgs[i].text);
+			nfc_errf(err, -EINVAL, "%s: %s", y->file,
+				 y->msgs[i].text);
 	}
 	if (err)
 		err->dropped += y->dropped;
@@ -400,7 +466,7 @@ bool nfc_name_ok(const char *s)
 {
 	size_t i, len = strlen(s);
 
-	if (len < 1 || len > 32)
+	if (len < 1 || len > NFC_NAME_MAX)
 		return false;
 	for (i = 0; i < len; i++) {
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
@@ -418,8 +484,8 @@ int nfc_yname(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 		return -EINVAL;
 	if (!nfc_name_ok(*out)) {
 		nfc_yerr(y, n, path,
-			 "'%.64s' is not a valid %s name (expected [a-z0-9_-]{1,32})",
-			 *out, what);
+			 "'%.64s' is not a valid %s name (expected [a-z0-9_-]{1,%d})",
+			 *out, what, NFC_NAME_MAX);
 		*out = NULL;
 		return -EINVAL;
 	}

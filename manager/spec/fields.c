@@ -38,6 +38,17 @@ static const struct {
 	[NFC_FT_CIDR6] = { "cidr6", 20, 4 },
 };
 
+const struct nfc_field *nfc_fields_find(const struct nfc_field *f, int n,
+					const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (f[i].name && !strcmp(f[i].name, name))
+			return &f[i];
+	return NULL;
+}
+
 const char *nfc_ftype_str(enum nfc_ftype t)
 {
 	if ((unsigned int)t >= NFC_FT_MAX)

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
 /*
  * Chain descriptors: parse a YAML topology, validate it completely against
- * the catalog and the host (interfaces), and compute the hop layout the
- * builder writes into the kernel. Nothing here touches BPF.
+ * the catalog and the host (interface names), and compute the hop layout
+ * the builder writes into the kernel. Nothing here loads or changes
+ * anything in the kernel.
  */
 #ifndef NFC_DESCRIPTOR_H
 #define NFC_DESCRIPTOR_H
 
 #include <net/if.h>
-#include "../bpf/nfc_shared.h"
-#include "../manager/catalog.h"
+#include "nfc_shared.h"
+#include "catalog.h"
+#include "opts.h"
 
 enum nfc_xdp_mode {
 	NFC_MODE_AUTO,    /* native where the driver has it, else skb */
@@ -70,7 +72,8 @@ struct nfc_node {
 };
 
 struct nfc_descriptor {
-	char *file;
+	char *file;                  /* as named in messages */
+	char *text;                  /* the descriptor as read */
 	char *chain;                 /* [a-z0-9_-]{1,32} */
 	char *description;
 	struct nfc_attach *attach;
@@ -80,21 +83,41 @@ struct nfc_descriptor {
 	__u16 vxlan_port;            /* UDP port parsed as VXLAN, 0: never; 4789 */
 };
 
+/* A node run at another version of its module than the descriptor names:
+ * what `nfctl chain swap` records. */
+struct nfc_override {
+	char node[NFC_NAME_MAX + 1];
+	char module[NFC_NAME_MAX + 1];
+	char version[NFC_VERSION_MAX + 1];
+};
+
+struct nfc_descriptor_opts {
+	size_t sz;
+	/* nodes whose module version is replaced; the node's config is
+	 * checked against that version */
+	const struct nfc_override *overrides;
+	int n_overrides;
+};
+
 /*
  * Parse and validate. On error returns -EINVAL with every problem found in
  * err, each as "FILE:LINE:COL: KEY: what is wrong", sorted by position;
  * KEY is the path of the offending key ("nodes[1].config.routes[0].mac").
- * Hops: the entry is hop 0, the other nodes follow in topological order,
- * breadth first from the entry, ties in declaration order. nodes[].mod
- * points into cat: the descriptor must not outlive the catalog.
+ * A file that cannot be read is its -errno. Hops: the entry is hop 0, the
+ * other nodes follow in topological order, breadth first from the entry,
+ * ties in declaration order. nodes[].mod points into cat: the descriptor
+ * must not outlive the catalog.
  */
+int nfc_descriptor__parse(struct nfc_descriptor **out, const char *file,
+			  const char *text, size_t len,
+			  const struct nfc_catalog *cat,
+			  const struct nfc_descriptor_opts *opts,
+			  struct nfc_err *err);
+/* The same, reading the file once. */
 int nfc_descriptor__parse_file(struct nfc_descriptor **out, const char *path,
 			       const struct nfc_catalog *cat,
+			       const struct nfc_descriptor_opts *opts,
 			       struct nfc_err *err);
-int nfc_descriptor__parse_string(struct nfc_descriptor **out,
-				 const char *name, const char *text,
-				 const struct nfc_catalog *cat,
-				 struct nfc_err *err);
 void nfc_descriptor__free(struct nfc_descriptor *d);
 
 const struct nfc_node *nfc_descriptor__node(const struct nfc_descriptor *d,

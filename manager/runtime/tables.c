@@ -21,60 +21,47 @@ static int table_open(struct nfc_handle *h, const char *chain,
 		      const char *node, const char *table,
 		      struct table_ref *ref, struct nfc_err *err)
 {
-	json_object *c = nfc_state_chain(h, chain), *nodes, *n = NULL;
+	const struct nfc_chain_info *c = nfc_state__chain(h->state, chain);
+	const struct nfc_node_info *n = NULL;
 	const struct nfc_module *m;
-	char path[PATH_MAX];
-	size_t i;
+	char path[PATH_MAX], names[256] = "";
+	int i;
 
 	if (!c)
-		return nfc_errf(err, "chain '%s' does not exist", chain);
-	if (json_object_object_get_ex(c, "nodes", &nodes))
-		for (i = 0; i < json_object_array_length(nodes); i++) {
-			json_object *x = json_object_array_get_idx(nodes, i);
-
-			if (!strcmp(nfc_js(x, "name") ?: "", node))
-				n = x;
-		}
+		return nfc_errf(err, -ENOENT, "chain '%s' does not exist", chain);
+	for (i = 0; i < c->n_nodes; i++)
+		if (!strcmp(c->nodes[i].name, node))
+			n = &c->nodes[i];
 	if (!n)
-		return nfc_errf(err, "chain '%s': no node '%s'", chain, node);
-	m = nfc_catalog__find(nfc_catalog(h), nfc_js(n, "module"),
-			      nfc_js(n, "version"));
+		return nfc_errf(err, -ENOENT, "chain '%s': no node '%s'", chain,
+				node);
+	m = nfc_catalog__find(h->cat, n->module, n->version);
 	if (!m)
-		return nfc_errf(err, "chain '%s': node '%s': module %s@%s is no longer in the catalog",
-				chain, node, nfc_js(n, "module"),
-				nfc_js(n, "version"));
+		return nfc_errf(err, -ENOENT,
+				"chain '%s': node '%s': module %s@%s is no longer in the catalog",
+				chain, node, n->module, n->version);
 	ref->t = nfc_module__table(m, table);
 	if (!ref->t) {
-		char names[256] = "";
-
-		for (i = 0; i < (size_t)m->n_tables; i++) {
+		for (i = 0; i < m->n_tables; i++) {
 			if (i)
 				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
 			strncat(names, m->tables[i].name,
 				sizeof(names) - strlen(names) - 1);
 		}
-		return nfc_errf(err, "chain '%s': node '%s': module %s has no table '%s' (tables: %s)",
-				chain, node, m->name, table,
+		return nfc_errf(err, -ENOENT,
+				"chain '%s': node '%s': module %s@%s has no table '%s' (tables: %s)",
+				chain, node, m->name, m->version, table,
 				*names ? names : "none");
 	}
-	nfc_path(path, sizeof(path), "%s/chains/%s/%s/g%lld/maps/%s",
-		 nfc_bpffs(h), chain, node, nfc_ji(n, "gen"), ref->t->map);
+	nfc_node_dir(h, path, sizeof(path), chain, node, n->gen);
+	strncat(path, "/maps/", sizeof(path) - strlen(path) - 1);
+	strncat(path, ref->t->map, sizeof(path) - strlen(path) - 1);
 	ref->fd = bpf_obj_get(path);
 	if (ref->fd < 0)
-		return nfc_errf(err, "chain '%s': node '%s': table '%s': %s: %s",
+		return nfc_errf(err, -errno,
+				"chain '%s': node '%s': table '%s': %s: %s",
 				chain, node, table, path, strerror(errno));
 	return 0;
-}
-
-static const struct nfc_field *find_field(const struct nfc_field *f, int n,
-					  const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(f[i].name, name))
-			return &f[i];
-	return NULL;
 }
 
 static const char *arg_of(int argc, char **argv, const char *name)
@@ -94,7 +81,7 @@ static int encode_side(const struct nfc_table *t, const struct nfc_field *f,
 		       struct nfc_err *err)
 {
 	char msg[256];
-	int i;
+	int i, r;
 
 	for (i = 0; i < n; i++) {
 		const char *v = arg_of(argc, argv, f[i].name);
@@ -109,15 +96,17 @@ static int encode_side(const struct nfc_table *t, const struct nfc_field *f,
 			v = f[i].def;
 		if (!v) {
 			if (f[i].unless_field)
-				return nfc_errf(err, "table '%s': '%s' is required unless %s is %s",
+				return nfc_errf(err, -EINVAL,
+						"table '%s': '%s' is required unless %s is %s",
 						t->name, f[i].name, f[i].unless_field,
 						f[i].unless_value);
-			return nfc_errf(err, "table '%s': '%s' is required",
+			return nfc_errf(err, -EINVAL, "table '%s': '%s' is required",
 					t->name, f[i].name);
 		}
-		if (nfc_field_encode(&f[i], v, out + f[i].offset, msg, sizeof(msg)))
-			return nfc_errf(err, "table '%s': %s '%s': %s", t->name,
-					f[i].name, v, msg);
+		r = nfc_field_encode(&f[i], v, out + f[i].offset, msg, sizeof(msg));
+		if (r)
+			return nfc_errf(err, r, "table '%s': %s '%s': %s",
+					t->name, f[i].name, v, msg);
 	}
 	return 0;
 }
@@ -128,16 +117,16 @@ static int check_args(const struct nfc_table *t, int argc, char **argv,
 	int i;
 
 	if (argc % 2)
-		return nfc_errf(err, "table '%s': '%s' has no value", t->name,
-				argv[argc - 1]);
+		return nfc_errf(err, -EINVAL, "table '%s': '%s' has no value",
+				t->name, argv[argc - 1]);
 	for (i = 0; i < argc; i += 2) {
-		if (find_field(t->key, t->n_key, argv[i]))
+		if (nfc_fields_find(t->key, t->n_key, argv[i]))
 			continue;
-		if (!key_only && find_field(t->value, t->n_value, argv[i]))
+		if (!key_only && nfc_fields_find(t->value, t->n_value, argv[i]))
 			continue;
-		return nfc_errf(err, "table '%s': unknown field '%s'%s", t->name,
+		return nfc_errf(err, -EINVAL, "table '%s': unknown field '%s'%s", t->name,
 				argv[i],
-				key_only && find_field(t->value, t->n_value, argv[i]) ?
+				key_only && nfc_fields_find(t->value, t->n_value, argv[i]) ?
 					" (del takes key fields only)" : "");
 	}
 	return 0;
@@ -171,10 +160,9 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 		goto out;
 	if (add ? bpf_map_update_elem(ref.fd, key, val, BPF_ANY) :
 		  bpf_map_delete_elem(ref.fd, key)) {
-		r = -errno;
-		nfc_errf(err, "chain '%s': node '%s': table '%s': %s: %s", chain,
-			 node, table, add ? "add" : "del",
-			 errno == ENOENT ? "no such entry" : strerror(errno));
+		r = nfc_errf(err, -errno, "chain '%s': node '%s': table '%s': %s: %s",
+			     chain, node, table, add ? "add" : "del",
+			     errno == ENOENT ? "no such entry" : strerror(errno));
 	}
 out:
 	free(key);
@@ -197,59 +185,70 @@ int nfc_table__del(struct nfc_handle *h, const char *chain, const char *node,
 	return table_entry(h, chain, node, table, argc, argv, false, err);
 }
 
-static void format_side(json_object *o, const struct nfc_field *f, int n,
-			const __u8 *data)
-{
-	char buf[128];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (nfc_field_format(&f[i], data + f[i].offset, buf, sizeof(buf)))
-			snprintf(buf, sizeof(buf), "?");
-		json_object_object_add(o, f[i].name, json_object_new_string(buf));
-	}
-}
-
 int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
-		    const char *table, json_object **out, struct nfc_err *err)
+		    const char *table, struct nfc_table_entries **out,
+		    struct nfc_err *err)
 {
+	struct nfc_table_entries *e;
 	struct table_ref ref;
-	__u8 *key, *next, *val;
-	json_object *arr;
+	__u8 *key = NULL, *next = NULL, *p;
 	void *prev = NULL;
+	size_t cap = 0;
 	int r;
 
+	*out = NULL;
 	r = table_open(h, chain, node, table, &ref, err);
 	if (r)
 		return r;
+	e = calloc(1, sizeof(*e));
 	key = calloc(1, ref.t->key_size);
 	next = calloc(1, ref.t->key_size);
-	val = calloc(1, ref.t->value_size ?: 1);
-	arr = json_object_new_array();
-	if (!key || !next || !val) {
+	if (!e || !key || !next) {
 		r = -ENOMEM;
 		goto out;
 	}
+	e->table = ref.t;
 	while (!bpf_map_get_next_key(ref.fd, prev, next)) {
 		memcpy(key, next, ref.t->key_size);
 		prev = key;
-		if (bpf_map_lookup_elem(ref.fd, key, val))
+		if ((size_t)e->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			p = realloc(e->keys, cap * ref.t->key_size);
+			if (p)
+				e->keys = p;
+			p = p ? realloc(e->values, cap * ref.t->value_size) : NULL;
+			if (!p) {
+				r = -ENOMEM;
+				goto out;
+			}
+			e->values = p;
+		}
+		if (bpf_map_lookup_elem(ref.fd, key,
+					e->values + e->n * ref.t->value_size))
 			continue; /* removed meanwhile */
-		json_object *o = json_object_new_object();
-
-		format_side(o, ref.t->key, ref.t->n_key, key);
-		format_side(o, ref.t->value, ref.t->n_value, val);
-		json_object_array_add(arr, o);
+		memcpy(e->keys + e->n * ref.t->key_size, key, ref.t->key_size);
+		e->n++;
 	}
+	if (errno != ENOENT)
+		r = nfc_errf(err, -errno, "chain '%s': node '%s': table '%s': %s",
+			     chain, node, table, strerror(errno));
 out:
 	free(key);
 	free(next);
-	free(val);
 	close(ref.fd);
 	if (r) {
-		json_object_put(arr);
+		nfc_table_entries__free(e);
 		return r;
 	}
-	*out = arr;
+	*out = e;
 	return 0;
+}
+
+void nfc_table_entries__free(struct nfc_table_entries *e)
+{
+	if (!e)
+		return;
+	free(e->keys);
+	free(e->values);
+	free(e);
 }

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * Root programs on interfaces: libxdp for XDP (priority-ordered behind its
+ * dispatcher where the kernel has freplace, alone where it does not),
+ * clsact filters for TC. A root carries its chain id; which version it
+ * enters is read per packet, so a root attached before the switch runs
+ * the old version (or passes packets while the chain has none).
+ *
+ * All or nothing: new attachments are made before the switch and taken off
+ * again when a later step fails. An XDP attachment whose mode or priority
+ * changes must replace the running one first (an interface has one XDP
+ * program outside libxdp's dispatcher, and native and generic modes
+ * exclude each other); if the transaction then fails, the running one is
+ * put back. A TC attachment at a new priority is one more filter: the old
+ * one is removed after the switch.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <bpf/bpf.h>
+#include <xdp/libxdp.h>
+#include "txn.h"
+
+static enum xdp_attach_mode xdp_mode(enum nfc_xdp_mode m)
+{
+	switch (m) {
+	case NFC_MODE_NATIVE:
+		return XDP_MODE_NATIVE;
+	case NFC_MODE_SKB:
+		return XDP_MODE_SKB;
+	case NFC_MODE_HW:
+		return XDP_MODE_HW;
+	default:
+		return XDP_MODE_UNSPEC;
+	}
+}
+
+/* Open (not load) the root program of chain @id for one hook kind. */
+int nfc_root_open(struct nfc_handle *h, const char *chain, __u32 id,
+		  __u16 vxlan_port, int kind, struct nfc_obj *o,
+		  struct nfc_err *err)
+{
+	char path[PATH_MAX], what[96], msg[256];
+	int r;
+
+	snprintf(what, sizeof(what), "chain '%s': root program (%s)", chain,
+		 nfc_kind_str(kind));
+	nfc_path(path, sizeof(path), "%s/root.%s.o", h->bpf_dir,
+		 nfc_kind_str(kind));
+	r = nfc_obj_open(h, path, false, what, o, err);
+	if (r)
+		return r;
+	r = nfc_obj_set_rodata(o->obj, "chain_id", &id, sizeof(id), msg,
+			       sizeof(msg));
+	if (!r)
+		r = nfc_obj_set_rodata(o->obj, "vxlan_port", &vxlan_port,
+				       sizeof(vxlan_port), msg, sizeof(msg));
+	if (r) {
+		nfc_obj_close(o);
+		return nfc_errf(err, r, "%s: %s", what, msg);
+	}
+	return 0;
+}
+
+static int attach_xdp(struct nfc_obj *o, struct nfc_attach_info *a,
+		      const char *what, struct nfc_err *err)
+{
+	struct xdp_program *xp;
+	int r;
+
+	xp = xdp_program__from_bpf_obj(o->obj, NULL);
+	r = libxdp_get_error(xp);
+	if (r)
+		return nfc_errf(err, r, "%s: libxdp: %s", what, strerror(-r));
+	xdp_program__set_run_prio(xp, a->priority);
+	o->log[0] = '\0';
+	r = xdp_program__attach(xp, a->ifindex, xdp_mode(a->mode), 0);
+	if (r) {
+		if (o->log[0])
+			nfc_obj_load_failed(o, what, r, err);
+		else
+			nfc_errf(err, r, "%s: %s", what, strerror(-r));
+		xdp_program__close(xp);
+		return r;
+	}
+	a->prog_id = xdp_program__id(xp);
+	xdp_program__close(xp);
+	return 0;
+}
+
+static int attach_tc(struct nfc_obj *o, struct nfc_attach_info *a,
+		     const char *what, struct nfc_err *err)
+{
+	int r, fd;
+
+	r = nfc_obj_load(o, what, err);
+	if (r)
+		return r;
+	fd = bpf_program__fd(bpf_object__next_program(o->obj, NULL));
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+		    .attach_point = a->hook == NFC_HOOK_TC_EGRESS ?
+					    BPF_TC_EGRESS : BPF_TC_INGRESS);
+	r = bpf_tc_hook_create(&hook);
+	if (r && r != -EEXIST)
+		return nfc_errf(err, r, "%s: clsact: %s", what, strerror(-r));
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = fd,
+		    .priority = a->priority);
+	r = bpf_tc_attach(&hook, &opts);
+	if (r)
+		return nfc_errf(err, r, "%s: %s", what, strerror(-r));
+	a->prog_id = opts.prog_id;
+	a->handle = opts.handle;
+	return 0;
+}
+
+/* Attach the root of chain @id as @a says; @a gets its program id (and tc
+ * handle). */
+static int root_attach(struct nfc_handle *h, const char *chain, __u32 id,
+		       __u16 vxlan_port, struct nfc_attach_info *a,
+		       struct nfc_err *err)
+{
+	int kind = nfc_hook_objkind(a->hook);
+	struct nfc_obj o;
+	char what[128];
+	int r;
+
+	r = nfc_root_open(h, chain, id, vxlan_port, kind, &o, err);
+	if (r)
+		return r;
+	if (a->hook == NFC_HOOK_XDP)
+		snprintf(what, sizeof(what), "chain '%s': attach xdp (%s) to %s",
+			 chain, nfc_mode_str(a->mode), a->ifname);
+	else
+		snprintf(what, sizeof(what), "chain '%s': attach %s to %s", chain,
+			 nfc_hook_str(a->hook), a->ifname);
+	if (a->hook == NFC_HOOK_XDP)
+		r = attach_xdp(&o, a, what, err);
+	else
+		r = attach_tc(&o, a, what, err);
+	nfc_obj_close(&o);
+	return r;
+}
+
+/* Take a root off its interface; a vanished interface or program is fine. */
+int nfc_root_detach(const struct nfc_attach_info *a, struct nfc_err *err)
+{
+	char name[IF_NAMESIZE];
+	int r;
+
+	if (!if_indextoname(a->ifindex, name))
+		return 0;
+	if (a->hook == NFC_HOOK_XDP) {
+		struct xdp_program *xp = xdp_program__from_id(a->prog_id);
+
+		if (libxdp_get_error(xp))
+			return 0; /* no longer loaded: nothing attached */
+		r = xdp_program__detach(xp, a->ifindex, XDP_MODE_UNSPEC, 0);
+		xdp_program__close(xp);
+	} else {
+		LIBBPF_OPTS(bpf_tc_hook, th, .ifindex = a->ifindex,
+			    .attach_point = a->hook == NFC_HOOK_TC_EGRESS ?
+						    BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, o, .handle = a->handle,
+			    .priority = a->priority);
+		r = bpf_tc_detach(&th, &o);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r)
+		return nfc_errf(err, r, "detach %s from %s: %s",
+				nfc_hook_str(a->hook), name, strerror(-r));
+	return 0;
+}
+
+static bool same_attach(const struct nfc_attach_info *o,
+			const struct nfc_attach *a)
+{
+	return !strcmp(o->ifname, a->ifname) && o->ifindex == a->ifindex &&
+	       o->hook == a->hook && o->mode == a->mode &&
+	       o->priority == a->priority;
+}
+
+static const struct nfc_attach_info *old_attach_of(const struct txn *t,
+						   const struct nfc_attach *a)
+{
+	int i;
+
+	for (i = 0; t->old && i < t->old->n_attach; i++)
+		if (same_attach(&t->old->attach[i], a))
+			return &t->old->attach[i];
+	return NULL;
+}
+
+static bool attach_kept(const struct txn *t, const struct nfc_attach_info *o)
+{
+	int i;
+
+	for (i = 0; i < t->d->n_attach; i++)
+		if (same_attach(o, &t->d->attach[i]))
+			return true;
+	return false;
+}
+
+/* An old XDP attachment that a new one on the same interface replaces. */
+static bool replaced(const struct txn *t, const struct nfc_attach_info *o)
+{
+	int i;
+
+	if (o->hook != NFC_HOOK_XDP || attach_kept(t, o))
+		return false;
+	for (i = 0; i < t->d->n_attach; i++)
+		if (t->d->attach[i].hook == NFC_HOOK_XDP &&
+		    t->d->attach[i].ifindex == o->ifindex)
+			return true;
+	return false;
+}
+
+static int detach_replaced(struct txn *t)
+{
+	int i, r;
+
+	t->detached = calloc(t->old ? t->old->n_attach + 1 : 1,
+			     sizeof(*t->detached));
+	if (!t->detached)
+		return -ENOMEM;
+	for (i = 0; t->old && i < t->old->n_attach; i++) {
+		const struct nfc_attach_info *o = &t->old->attach[i];
+
+		if (!replaced(t, o))
+			continue;
+		r = nfc_root_detach(o, t->err);
+		if (r)
+			return r;
+		t->detached[t->n_detached++] = *o;
+	}
+	return 0;
+}
+
+int nfc_txn_attach(struct txn *t)
+{
+	int i, r;
+
+	t->roots = calloc(t->d->n_attach, sizeof(*t->roots));
+	if (!t->roots)
+		return -ENOMEM;
+	t->n_roots = t->d->n_attach;
+	r = detach_replaced(t);
+	for (i = 0; !r && i < t->n_roots; i++) {
+		struct root *rt = &t->roots[i];
+		const struct nfc_attach_info *o;
+
+		rt->a = &t->d->attach[i];
+		o = old_attach_of(t, rt->a);
+		if (o) {
+			rt->info = *o;
+			continue;
+		}
+		snprintf(rt->info.ifname, sizeof(rt->info.ifname), "%s",
+			 rt->a->ifname);
+		rt->info.ifindex = rt->a->ifindex;
+		rt->info.hook = rt->a->hook;
+		rt->info.mode = rt->a->mode;
+		rt->info.priority = rt->a->priority;
+		r = root_attach(t->h, txn_chain(t), t->id, t->d->vxlan_port,
+				&rt->info, t->err);
+		rt->attached = !r;
+	}
+	return r;
+}
+
+/* After the switch: the old version's attachments the new one dropped. */
+void nfc_txn_detach_dropped(struct txn *t)
+{
+	int i, j;
+
+	for (i = 0; t->old && i < t->old->n_attach; i++) {
+		const struct nfc_attach_info *o = &t->old->attach[i];
+		bool gone = attach_kept(t, o);
+
+		for (j = 0; !gone && j < t->n_detached; j++)
+			gone = t->detached[j].ifindex == o->ifindex &&
+			       t->detached[j].prog_id == o->prog_id;
+		if (!gone)
+			nfc_root_detach(o, NULL);
+	}
+}
+
+/*
+ * Before the switch: take off what this transaction attached and put back
+ * what it took off. A put-back root is a new program: the running chain's
+ * record of it is updated (the caller saves the state).
+ */
+void nfc_txn_attach_rollback(struct txn *t)
+{
+	int i, j;
+
+	for (i = 0; i < t->n_roots; i++)
+		if (t->roots[i].attached)
+			nfc_root_detach(&t->roots[i].info, NULL);
+	for (i = 0; i < t->n_detached; i++) {
+		struct nfc_attach_info a = t->detached[i];
+
+		if (root_attach(t->h, txn_chain(t), t->old->id,
+				t->old->vxlan_port, &a, t->err))
+			continue;
+		for (j = 0; j < t->old->n_attach; j++)
+			if (t->old->attach[j].ifindex == a.ifindex &&
+			    t->old->attach[j].prog_id == t->detached[i].prog_id)
+				t->old->attach[j] = a;
+	}
+}
+
+/* The kernel driver of an interface ("veth", "tun"), or "". */
+static void driver_of(const char *ifname, char *buf, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(buf, len, "%s", info.driver);
+	close(fd);
+}
+
+/*
+ * XDP on a veth or tap sees the frames a container or VM sends as frames,
+ * without the skb's checksum state: with the sender's checksum offload on
+ * (the default), partially checksummed TCP segments leave the chain with
+ * bad checksums and TCP stalls while ping works. Say so.
+ */
+void nfc_txn_warn_hooks(struct txn *t)
+{
+	char drv[32];
+	int i;
+
+	for (i = 0; i < t->d->n_attach; i++) {
+		const struct nfc_attach *a = &t->d->attach[i];
+
+		if (a->hook != NFC_HOOK_XDP)
+			continue;
+		driver_of(a->ifname, drv, sizeof(drv));
+		if (strcmp(drv, "veth") && strcmp(drv, "tun"))
+			continue;
+		nfc_txn_warn(t,
+			     "%s:%d:%d: attach[%d]: '%s' is a %s (a container or VM endpoint): at xdp, senders with checksum offload on (the default) have their TCP segments forwarded with bad checksums and TCP stalls; attach it at tc-ingress, or turn the offload off on every sender (ethtool -K IFACE tx off)",
+			     t->d->file, a->line, a->col, i, a->ifname,
+			     strcmp(drv, "tun") ? "veth" : "tap");
+	}
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/* nfctl's output: structs -> JSON tree -> JSON or text (see print.h). */
+#include <stdio.h>
+#include <string.h>
+#include "print.h"
+
+bool json_out, pretty;
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1 };
+
+static int json_flags(void)
+{
+	return JSON_C_TO_STRING_NOSLASHESCAPE |
+	       (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+			 JSON_C_TO_STRING_PLAIN);
+}
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s ?: "");
+}
+
+static json_object *ju(unsigned long long v)
+{
+	return json_object_new_uint64(v);
+}
+
+/* Milliseconds as a person reads them, in JSON and text alike. */
+static json_object *jms(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.2f", v);
+	return json_object_new_double_s(v, buf);
+}
+
+static void add(json_object *o, const char *key, json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+/* Text rendering of any JSON value, indented like YAML. */
+static void print_text(json_object *o, int indent, bool in_list)
+{
+	size_t i;
+
+	switch (json_object_get_type(o)) {
+	case json_type_object: {
+		bool first = true;
+
+		json_object_object_foreach(o, k, v) {
+			bool obj = json_object_is_type(v, json_type_object);
+			bool nested = obj || json_object_is_type(v, json_type_array);
+			size_t len = !nested ? 0 :
+				     obj ? (size_t)json_object_object_length(v) :
+					   json_object_array_length(v);
+
+			/* a list item's first key follows its "- " */
+			printf("%*s%s:", first && in_list ? 0 : indent, "", k);
+			first = false;
+			if (len) {
+				printf("\n");
+				print_text(v, indent + 2, false);
+			} else if (nested) {
+				printf(" %s\n", obj ? "{}" : "[]");
+			} else {
+				printf(" %s\n", json_object_get_string(v));
+			}
+		}
+		break;
+	}
+	case json_type_array:
+		for (i = 0; i < json_object_array_length(o); i++) {
+			json_object *v = json_object_array_get_idx(o, i);
+
+			printf("%*s- ", indent, "");
+			if (json_object_is_type(v, json_type_object) ||
+			    json_object_is_type(v, json_type_array))
+				print_text(v, indent + 2, true);
+			else
+				printf("%s\n", json_object_get_string(v));
+		}
+		break;
+	default:
+		printf("%*s%s\n", indent, "", json_object_get_string(o));
+	}
+}
+
+int show(json_object *o)
+{
+	if (json_out)
+		puts(json_object_to_json_string_ext(o, json_flags()));
+	else
+		print_text(o, 0, false);
+	json_object_put(o);
+	return EXIT_OK;
+}
+
+int fail(const struct nfc_err *err, int r)
+{
+	int i;
+
+	if (json_out) {
+		json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+		for (i = 0; i < err->n; i++)
+			json_object_array_add(a, jstr(err->msg[i]));
+		if (!err->n)
+			json_object_array_add(a, jstr(strerror(-r)));
+		add(o, "error", a);
+		puts(json_object_to_json_string_ext(o, json_flags()));
+		json_object_put(o);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < err->n; i++)
+		fprintf(stderr, "nfctl: %s\n", err->msg[i]);
+	if (err->dropped)
+		fprintf(stderr, "nfctl: ... and %d more\n", err->dropped);
+	if (!err->n)
+		fprintf(stderr, "nfctl: %s\n", strerror(-r));
+	return EXIT_FAIL;
+}
+
+void warn(const char *msg)
+{
+	fprintf(stderr, "nfctl: warning: %s\n", msg);
+}
+
+static json_object *fields_json(const struct nfc_field *f, int n)
+{
+	json_object *arr = json_object_new_array(), *o, *v;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		o = json_object_new_object();
+		add(o, "name", jstr(f[i].name));
+		add(o, "type", jstr(nfc_ftype_str(f[i].type)));
+		if (f[i].n_values) {
+			v = json_object_new_array();
+			for (j = 0; j < f[i].n_values; j++)
+				json_object_array_add(v, jstr(f[i].values[j]));
+			add(o, "values", v);
+		}
+		if (f[i].def)
+			add(o, "default", jstr(f[i].def));
+		if (f[i].table)
+			add(o, "table", jstr(f[i].table));
+		if (f[i].description)
+			add(o, "description", jstr(f[i].description));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+json_object *module_json(struct nfc_handle *h, const struct nfc_module *m,
+			 bool full)
+{
+	json_object *o = json_object_new_object(), *v;
+	const char *users[64];
+	int i, n;
+
+	add(o, "name", jstr(m->name));
+	add(o, "version", jstr(m->version));
+	add(o, "description", jstr(m->description));
+	v = json_object_new_array();
+	if (m->object[NFC_OBJ_XDP])
+		json_object_array_add(v, jstr("xdp"));
+	if (m->object[NFC_OBJ_TC]) {
+		json_object_array_add(v, jstr("tc-ingress"));
+		json_object_array_add(v, jstr("tc-egress"));
+	}
+	add(o, "hooks", v);
+	n = nfc_module__users(h, m->name, m->version, users, 64);
+	v = json_object_new_array();
+	for (i = 0; i < n && i < 64; i++)
+		json_object_array_add(v, jstr(users[i]));
+	add(o, "used_by", v);
+	if (!full)
+		return o;
+	add(o, "manifest", jstr(m->manifest));
+	v = json_object_new_array();
+	for (i = 0; i < m->n_outcomes; i++)
+		json_object_array_add(v, jstr(m->outcomes[i]));
+	add(o, "outcomes", v);
+	add(o, "config", fields_json(m->config, m->n_config));
+	v = json_object_new_array();
+	for (i = 0; i < m->n_tables; i++) {
+		json_object *t = json_object_new_object();
+
+		add(t, "name", jstr(m->tables[i].name));
+		add(t, "map", jstr(m->tables[i].map));
+		add(t, "key", fields_json(m->tables[i].key, m->tables[i].n_key));
+		add(t, "value", fields_json(m->tables[i].value,
+					    m->tables[i].n_value));
+		json_object_array_add(v, t);
+	}
+	add(o, "tables", v);
+	return o;
+}
+
+static json_object *attach_json(const struct nfc_attach_info *a, int n)
+{
+	json_object *arr = json_object_new_array(), *o;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		o = json_object_new_object();
+		add(o, "interface", jstr(a[i].ifname));
+		add(o, "ifindex", ju(a[i].ifindex));
+		add(o, "hook", jstr(nfc_hook_str(a[i].hook)));
+		if (a[i].hook == NFC_HOOK_XDP)
+			add(o, "mode", jstr(nfc_mode_str(a[i].mode)));
+		add(o, "priority", ju(a[i].priority));
+		add(o, "prog_id", ju(a[i].prog_id));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+json_object *chain_info_json(const struct nfc_chain_info *c)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "name", jstr(c->name));
+	add(o, "version", ju(c->version));
+	add(o, "file", jstr(c->file));
+	add(o, "nodes", ju(c->n_nodes));
+	add(o, "attach", attach_json(c->attach, c->n_attach));
+	return o;
+}
+
+static json_object *chain_counters_json(const struct nfc_chain_stats *s)
+{
+	json_object *o = json_object_new_object(), *v;
+	int i;
+
+	add(o, "packets", ju(s->packets));
+	add(o, "bytes", ju(s->bytes));
+	v = json_object_new_object();
+	for (i = 0; i < NFC_V_MAX; i++)
+		add(v, nfc_verdict_str(i), ju(s->verdict[i]));
+	add(o, "verdicts", v);
+	v = json_object_new_object();
+	for (i = 1; i < NFC_DROP_MAX; i++)
+		add(v, nfc_drop_reason_str(i), ju(s->drop[i]));
+	add(o, "drops", v);
+	add(o, "missed_tail_calls", ju(s->drop[NFC_DROP_MISSED_TAIL_CALL]));
+	add(o, "no_version", ju(s->no_version));
+	return o;
+}
+
+static json_object *node_json(const struct nfc_chain_view *v, int i,
+			      __u32 block)
+{
+	const struct nfc_node_view *nv = &v->nodes[i];
+	const struct nfc_node_info *n = nv->info;
+	const struct nfc_module *m = nv->module;
+	json_object *o = json_object_new_object(), *x, *y;
+	int k;
+
+	add(o, "name", jstr(n->name));
+	add(o, "module", jstr(n->module));
+	add(o, "version", jstr(n->version));
+	add(o, "hop", ju(n->hop));
+	add(o, "slot", ju(block * NFC_BLOCK_SIZE + n->hop));
+	add(o, "generation", ju(n->gen));
+	x = json_object_new_object();
+	for (k = 0; k < NFC_OBJ_MAX; k++)
+		if (n->prog_id[k])
+			add(x, k == NFC_OBJ_XDP ? "xdp" : "tc", ju(n->prog_id[k]));
+	add(o, "prog_id", x);
+	x = json_object_new_object();
+	for (k = 0; m && k < m->n_outcomes; k++)
+		add(x, m->outcomes[k], jstr(nfc_chain_view__next(v, i, k)));
+	add(o, "links", x);
+	x = json_object_new_object();
+	add(x, "packets", ju(nv->counters.packets));
+	add(x, "bytes", ju(nv->counters.bytes));
+	y = json_object_new_object();
+	for (k = 0; m && k < m->n_outcomes; k++)
+		add(y, m->outcomes[k], ju(nv->counters.outcome[k]));
+	add(x, "outcomes", y);
+	add(o, "counters", x);
+	return o;
+}
+
+json_object *chain_view_json(const struct nfc_chain_view *v, bool stats)
+{
+	const struct nfc_chain_info *c = v->info;
+	json_object *o = json_object_new_object(), *x;
+	int i;
+
+	if (stats) {
+		add(o, "chain", jstr(c->name));
+		add(o, "version", ju(c->version));
+	} else {
+		add(o, "name", jstr(c->name));
+		add(o, "id", ju(c->id));
+		add(o, "version", ju(c->version));
+		add(o, "block", ju(c->block));
+		add(o, "file", jstr(c->file));
+		if (c->n_overrides) {
+			x = json_object_new_object();
+			for (i = 0; i < c->n_overrides; i++) {
+				char mv[NFC_NAME_MAX + NFC_VERSION_MAX + 2];
+
+				snprintf(mv, sizeof(mv), "%s@%s",
+					 c->overrides[i].module,
+					 c->overrides[i].version);
+				add(x, c->overrides[i].node, jstr(mv));
+			}
+			add(o, "swapped", x);
+		}
+		add(o, "attach", attach_json(c->attach, c->n_attach));
+	}
+	x = json_object_new_array();
+	for (i = 0; i < v->n_nodes; i++)
+		json_object_array_add(x, node_json(v, i, c->block));
+	if (stats)
+		add(o, "counters", chain_counters_json(&v->counters));
+	add(o, "nodes", x);
+	if (!stats)
+		add(o, "counters", chain_counters_json(&v->counters));
+	return o;
+}
+
+json_object *table_json(const struct nfc_table_entries *e)
+{
+	const struct nfc_table *t = e->table;
+	json_object *arr = json_object_new_array(), *o;
+	char buf[128];
+	int i, j;
+
+	for (i = 0; i < e->n; i++) {
+		const __u8 *k = e->keys + i * t->key_size;
+		const __u8 *v = e->values + i * t->value_size;
+
+		o = json_object_new_object();
+		for (j = 0; j < t->n_key + t->n_value; j++) {
+			const struct nfc_field *f = j < t->n_key ?
+							    &t->key[j] :
+							    &t->value[j - t->n_key];
+
+			if (nfc_field_format(f, (j < t->n_key ? k : v) + f->offset,
+					     buf, sizeof(buf)))
+				snprintf(buf, sizeof(buf), "?");
+			add(o, f->name, jstr(buf));
+		}
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+json_object *apply_json(const char *what, const char *name,
+			const struct nfc_apply_result *res)
+{
+	json_object *o = json_object_new_object(), *w;
+	int i;
+
+	add(o, what, jstr(name));
+	add(o, "version", ju(res->version));
+	add(o, "block", ju(res->block));
+	add(o, "programs_loaded", ju(res->loaded));
+	add(o, "load_ms", jms(res->load_ms));
+	add(o, "flip_ms", jms(res->flip_ms));
+	add(o, "total_ms", jms(res->total_ms));
+	if (res->n_warnings) {
+		w = json_object_new_array();
+		for (i = 0; i < res->n_warnings; i++)
+			json_object_array_add(w, jstr(res->warnings[i]));
+		add(o, "warnings", w);
+	}
+	return o;
+}
+
+static json_object *used_max(__u32 used, __u32 max)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "used", ju(used));
+	add(o, "max", ju(max));
+	return o;
+}
+
+json_object *limits_json(const struct nfc_limits *l)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "chains", used_max(l->chains, l->chains_max));
+	add(o, "blocks", used_max(l->blocks, l->blocks_max));
+	add(o, "instances", used_max(l->instances, l->instances_max));
+	add(o, "nodes_per_chain", ju(l->hops_max));
+	add(o, "abi", ju(l->abi));
+	return o;
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * The library handle: where state lives (pin root, state dir, the shipped
+ * objects and catalog), the lock that serialises mutations, the catalog,
+ * the state, and where libbpf's and libxdp's messages go.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <xdp/libxdp.h>
+#include "internal.h"
+
+#define NFC_DEFAULT_BPFFS "/sys/fs/bpf/ultranio"
+#define NFC_DEFAULT_STATE "/run/ultranio"
+
+static nfc_print_fn print_fn;
+
+nfc_print_fn nfc_set_print(nfc_print_fn fn)
+{
+	nfc_print_fn old = print_fn;
+
+	print_fn = fn;
+	return old;
+}
+
+void nfc_pr(enum nfc_print_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!print_fn)
+		return;
+	va_start(ap, fmt);
+	print_fn(level, fmt, ap);
+	va_end(ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (!print_fn)
+		return 0;
+	return print_fn(level == LIBBPF_WARN ? NFC_WARN :
+			level == LIBBPF_INFO ? NFC_INFO : NFC_DEBUG,
+			fmt, ap);
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (!print_fn)
+		return 0;
+	return print_fn(level == LIBXDP_WARN ? NFC_WARN :
+			level == LIBXDP_INFO ? NFC_INFO : NFC_DEBUG,
+			fmt, ap);
+}
+
+double nfc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+const char *nfc_kind_str(int kind)
+{
+	return kind == NFC_OBJ_XDP ? "xdp" : "tc";
+}
+
+int nfc_path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int nfc_node_dir(struct nfc_handle *h, char *buf, size_t len,
+		 const char *chain, const char *node, __u32 gen)
+{
+	return nfc_path(buf, len, "%s/chains/%s/%s/g%u", h->bpffs, chain,
+			node, gen);
+}
+
+int nfc_mkdirs(const char *path)
+{
+	char tmp[PATH_MAX];
+	char *p;
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	return remove(path) && errno != ENOENT ? -errno : 0;
+}
+
+int nfc_rmtree(const char *path)
+{
+	int r = nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	return r && errno == ENOENT ? 0 : r;
+}
+
+/* What a permission error means for the operator. */
+static const char *perm_hint(int e)
+{
+	return e == EACCES || e == EPERM ?
+		       " (nfctl needs root, or CAP_BPF and CAP_NET_ADMIN with access to the state directory and the pin root)" :
+		       "";
+}
+
+/* The directory of the running program, resolved. */
+static int exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	if (n <= 0)
+		return -errno;
+	buf[n] = '\0';
+	dirname(buf);
+	return 0;
+}
+
+/* Running from the build tree: use its objects and catalog. */
+static bool in_build_tree(void)
+{
+	char dir[PATH_MAX], build[PATH_MAX];
+
+	snprintf(build, sizeof(build), "%s", NFC_BUILD_BPF);
+	dirname(build);
+	if (exe_dir(dir, sizeof(dir)))
+		return false;
+	return !strncmp(dir, build, strlen(build)) &&
+	       (dir[strlen(build)] == '/' || !dir[strlen(build)]);
+}
+
+/* The shipped root and executor objects and catalog: the build tree's, or
+ * share/ultranio/ found from the installed program (the tree can move). */
+static int data_dirs(struct nfc_handle *h, struct nfc_err *err)
+{
+	char dir[PATH_MAX], data[PATH_MAX];
+	int r;
+
+	if (in_build_tree()) {
+		snprintf(h->bpf_dir, sizeof(h->bpf_dir), "%s", NFC_BUILD_BPF);
+		snprintf(h->catalog_dir, sizeof(h->catalog_dir), "%s",
+			 NFC_BUILD_CATALOG);
+		return 0;
+	}
+	r = exe_dir(dir, sizeof(dir));
+	if (!r)
+		r = nfc_path(data, sizeof(data), "%s/%s", dir, NFC_DATA_FROM_BIN);
+	if (!r && !realpath(data, dir))
+		r = -errno;
+	if (!r)
+		r = nfc_path(h->bpf_dir, sizeof(h->bpf_dir), "%s/bpf", dir);
+	if (!r)
+		r = nfc_path(h->catalog_dir, sizeof(h->catalog_dir),
+			     "%s/catalog", dir);
+	if (r)
+		return nfc_errf(err, r,
+				"the data directory (%s beside the program): %s",
+				NFC_DATA_FROM_BIN, strerror(-r));
+	return 0;
+}
+
+static int catalog_open(struct nfc_handle *h, struct nfc_err *err)
+{
+	char **dirs;
+	char *env, *tok, *save = NULL;
+	const struct nfc_state *s = h->state;
+	int n = 0, i, r = -ENOMEM;
+
+	dirs = calloc(2 + s->n_modules + 64, sizeof(*dirs));
+	if (!dirs)
+		return -ENOMEM;
+	dirs[n++] = strdup(h->catalog_dir);
+	env = getenv("ULTRANIO_CATALOG");
+	if (env) {
+		env = strdup(env);
+		for (tok = strtok_r(env, ":", &save); tok && n < 64;
+		     tok = strtok_r(NULL, ":", &save))
+			if (*tok)
+				dirs[n++] = strdup(tok);
+		free(env);
+	}
+	/* a registered manifest that was since removed is skipped, so that a
+	 * stale registration cannot lock the operator out of nfctl */
+	for (i = 0; i < s->n_modules; i++)
+		if (!access(s->modules[i], R_OK))
+			dirs[n++] = strdup(s->modules[i]);
+	for (i = 0; i < n; i++)
+		if (!dirs[i])
+			goto out;
+	r = nfc_catalog__load(&h->cat, dirs, n, err);
+out:
+	for (i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+	return r;
+}
+
+/* The pin root must be on a BPF filesystem; a mutation creates it. */
+static int pin_root(const char *root, bool create, struct nfc_err *err)
+{
+	struct statfs fs;
+	char parent[PATH_MAX];
+	int r;
+
+	snprintf(parent, sizeof(parent), "%s", root);
+	dirname(parent);
+	if (statfs(parent, &fs) || fs.f_type != BPF_FS_MAGIC)
+		return nfc_errf(err, -ENOTSUP,
+				"%s is not on a BPF filesystem (mount -t bpf bpf /sys/fs/bpf)",
+				root);
+	if (!create)
+		return 0;
+	r = nfc_mkdirs(root);
+	if (r)
+		return nfc_errf(err, r, "%s: %s%s", root, strerror(-r),
+				perm_hint(-r));
+	return 0;
+}
+
+static int state_open(struct nfc_handle *h, bool lock, struct nfc_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (lock) {
+		r = nfc_mkdirs(h->state_dir);
+		if (r)
+			return nfc_errf(err, r, "%s: %s%s", h->state_dir,
+					strerror(-r), perm_hint(-r));
+		nfc_path(path, sizeof(path), "%s/lock", h->state_dir);
+		h->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (h->lock_fd < 0 || flock(h->lock_fd, LOCK_EX))
+			return nfc_errf(err, -errno, "%s: cannot lock: %s%s",
+					path, strerror(errno), perm_hint(errno));
+	}
+	nfc_path(path, sizeof(path), "%s/state.json", h->state_dir);
+	r = nfc_state__load(&h->state, path, err);
+	if (r == -EACCES || r == -EPERM) {
+		nfc_err_clear(err);
+		return nfc_errf(err, r, "%s: %s%s", path, strerror(-r),
+				perm_hint(-r));
+	}
+	return r;
+}
+
+int nfc_state_save(struct nfc_handle *h, struct nfc_err *err)
+{
+	char path[PATH_MAX];
+
+	nfc_path(path, sizeof(path), "%s/state.json", h->state_dir);
+	return nfc_state__save(h->state, path, err);
+}
+
+int nfc_open(struct nfc_handle **out, const struct nfc_open_opts *opts,
+	     struct nfc_err *err)
+{
+	struct nfc_handle *h;
+	const char *bpffs, *state;
+	bool lock;
+	int r;
+
+	*out = NULL;
+	if (!NFC_OPTS_VALID(opts, nfc_open_opts, no_catalog))
+		return nfc_errf(err, -EINVAL, "nfc_open: unknown options");
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->lock_fd = -1;
+	h->chains_fd = -1;
+	bpffs = NFC_OPTS_GET(opts, bpffs, NULL);
+	state = NFC_OPTS_GET(opts, state, NULL);
+	lock = NFC_OPTS_GET(opts, lock, false);
+	if (!bpffs)
+		bpffs = getenv("ULTRANIO_BPFFS") ?: NFC_DEFAULT_BPFFS;
+	if (!state)
+		state = getenv("ULTRANIO_STATE") ?: NFC_DEFAULT_STATE;
+	snprintf(h->bpffs, sizeof(h->bpffs), "%s", bpffs);
+	snprintf(h->state_dir, sizeof(h->state_dir), "%s", state);
+
+	r = data_dirs(h, err);
+	if (!r)
+		r = pin_root(h->bpffs, lock, err);
+	if (!r)
+		r = state_open(h, lock, err);
+	if (!r && !NFC_OPTS_GET(opts, no_catalog, false))
+		r = catalog_open(h, err);
+	if (r) {
+		nfc_close(h);
+		return r;
+	}
+	*out = h;
+	return 0;
+}
+
+void nfc_close(struct nfc_handle *h)
+{
+	if (!h)
+		return;
+	if (h->chains_mm)
+		munmap(h->chains_mm, h->chains_mm_len);
+	if (h->chains_fd >= 0)
+		close(h->chains_fd);
+	if (h->lock_fd >= 0)
+		close(h->lock_fd);
+	nfc_catalog__free(h->cat);
+	nfc_state__free(h->state);
+	free(h);
+}
+
+const struct nfc_catalog *nfc_catalog(struct nfc_handle *h)
+{
+	return h->cat;
+}
+
+const char *nfc_bpffs(struct nfc_handle *h)
+{
+	return h->bpffs;
+}
+
+const struct nfc_state *nfc_state(struct nfc_handle *h)
+{
+	return h->state;
+}
+
+const struct nfc_chain_info *nfc_chain__info(struct nfc_handle *h,
+					     const char *chain)
+{
+	return nfc_state__chain(h->state, chain);
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/* Internals shared by the runtime's files (manager/runtime, chain/runtime);
+ * not part of the API. */
+#ifndef NFC_INTERNAL_H
+#define NFC_INTERNAL_H
+
+#include <limits.h>
+#include <bpf/libbpf.h>
+#include "ultranio.h"
+
+struct nfc_handle {
+	char bpffs[PATH_MAX];     /* pin root */
+	char state_dir[PATH_MAX];
+	char bpf_dir[PATH_MAX];   /* root and executor objects */
+	char catalog_dir[PATH_MAX]; /* the shipped catalog */
+	int lock_fd;
+	struct nfc_catalog *cat;
+	struct nfc_state *state;  /* as loaded; saved by nfc_state_save() */
+	int chains_fd;            /* nfc_chains map, once opened */
+	__u64 *chains_mm;         /* its mmap */
+	size_t chains_mm_len;
+};
+
+void nfc_pr(enum nfc_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* state.c: the state file <-> struct nfc_state */
+int nfc_state__load(struct nfc_state **out, const char *path,
+		    struct nfc_err *err);
+int nfc_state__save(const struct nfc_state *s, const char *path,
+		    struct nfc_err *err);
+void nfc_state__free(struct nfc_state *s);
+struct nfc_chain_info *nfc_state__chain(struct nfc_state *s, const char *name);
+/* Put @c in place of the chain of the same name (or add it); the state
+ * takes over what @c points to. */
+int nfc_state__put_chain(struct nfc_state *s, struct nfc_chain_info *c);
+void nfc_state__del_chain(struct nfc_state *s, const char *name);
+int nfc_state__add_module(struct nfc_state *s, const char *manifest);
+bool nfc_state__del_module(struct nfc_state *s, const char *manifest);
+void nfc_chain_info__clear(struct nfc_chain_info *c);
+int nfc_state_save(struct nfc_handle *h, struct nfc_err *err);
+
+/* Paths under the pin root. */
+int nfc_path(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int nfc_mkdirs(const char *path);
+int nfc_rmtree(const char *path);
+/* The pins of generation @gen of node @node of @chain. */
+int nfc_node_dir(struct nfc_handle *h, char *buf, size_t len,
+		 const char *chain, const char *node, __u32 gen);
+
+/* object.c: every BPF object of ours is opened and loaded through these. */
+struct nfc_obj {
+	struct bpf_object *obj;
+	char *log;           /* the kernel's log of a failed load */
+	size_t log_size;
+};
+
+/*
+ * Open @path with the global maps shared through the pin root (or private
+ * copies with @private_maps, which pin nothing), XDP programs with
+ * expected_attach_type 0 (under libxdp's dispatcher the root runs as an
+ * freplace program, whose attach type is 0, and kernels that check attach
+ * types on tail calls refuse BPF_XDP programs in its program array), and
+ * the ABI stamp checked: -EPROTO for an object built against another.
+ * @what names the object in messages ("chain 'c': node 'n' (m@1.0.0, xdp)").
+ */
+int nfc_obj_open(struct nfc_handle *h, const char *path, bool private_maps,
+		 const char *what, struct nfc_obj *o, struct nfc_err *err);
+/* Load: the verifier runs. On failure the message ends with the last lines
+ * of its log; the whole log goes to the print function at NFC_DEBUG. */
+int nfc_obj_load(struct nfc_obj *o, const char *what, struct nfc_err *err);
+/* After a failed load by someone else (libxdp): the same message. */
+int nfc_obj_load_failed(struct nfc_obj *o, const char *what, int ret,
+			struct nfc_err *err);
+void nfc_obj_close(struct nfc_obj *o);
+int nfc_obj_set_rodata(struct bpf_object *obj, const char *var,
+		       const void *val, size_t size, char *errbuf,
+		       size_t errlen);
+/* A module's tables against its object's BTF: every key and value field at
+ * the offset and size of the struct member of its name. */
+int nfc_obj_check_tables(struct bpf_object *obj, const struct nfc_module *m,
+			 const char *what, struct nfc_err *err);
+/* Whether map @fd can stand in for @m: type, sizes, max_entries, flags.
+ * When not, @why says what differs. */
+bool nfc_map_compatible(int fd, struct bpf_map *m, char *why, size_t len);
+__u32 nfc_prog_id(int fd);
+
+/* infra.c: the global maps and executors, created on first use. */
+int nfc_infra_ensure(struct nfc_handle *h, enum nfc_objkind kind,
+		     struct nfc_err *err);
+int nfc_global_map_fd(struct nfc_handle *h, const char *name);
+int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err);
+/* Sum the per-CPU values of entry @key of a per-CPU map of __u64s. */
+int nfc_percpu_sum(int fd, __u32 key, void *sum, size_t size);
+/* Zero entry @key of a per-CPU map (a new chain's or instance's counters). */
+int nfc_percpu_zero(int fd, __u32 key, size_t size);
+
+double nfc_now_ms(void);
+const char *nfc_kind_str(int kind); /* "xdp", "tc" */
+
+#endif /* NFC_INTERNAL_H */

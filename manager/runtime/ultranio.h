@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * libultranio, the runtime layer: chains built from validated descriptors
+ * into the kernel, their state, tables and counters. It sits on the
+ * kernel-free spec layer (catalog.h, descriptor.h) and under the tools
+ * (nfctl, nfbench), which make JSON and text of the structs it returns.
+ *
+ * Every call returns 0 or a negative errno and, given a struct nfc_err,
+ * explains failures there. Nothing here prints (see nfc_set_print()) or
+ * exits.
+ */
+#ifndef ULTRANIO_H
+#define ULTRANIO_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <net/if.h>
+#include "catalog.h"
+#include "descriptor.h"
+#include "err.h"
+#include "opts.h"
+
+/* Messages from libbpf, libxdp (and with them whole verifier logs at
+ * NFC_DEBUG). The library prints nothing unless a function is set; returns
+ * the previous one. */
+enum nfc_print_level {
+	NFC_WARN,
+	NFC_INFO,
+	NFC_DEBUG,
+};
+typedef int (*nfc_print_fn)(enum nfc_print_level level, const char *fmt,
+			    va_list ap);
+nfc_print_fn nfc_set_print(nfc_print_fn fn);
+
+struct nfc_handle;
+
+struct nfc_open_opts {
+	size_t sz;
+	const char *bpffs;   /* pin root; default $ULTRANIO_BPFFS or
+				/sys/fs/bpf/ultranio */
+	const char *state;   /* state dir; default $ULTRANIO_STATE or
+				/run/ultranio */
+	bool lock;           /* for mutations: take the lock (waits for it) */
+	bool no_catalog;     /* do not load the catalog */
+};
+
+/* -EACCES/-EPERM when the caller may not read the state (nfctl needs root,
+ * or CAP_BPF with CAP_NET_ADMIN and access to the state directory). */
+int nfc_open(struct nfc_handle **out, const struct nfc_open_opts *opts,
+	     struct nfc_err *err);
+void nfc_close(struct nfc_handle *h);
+const struct nfc_catalog *nfc_catalog(struct nfc_handle *h);
+const char *nfc_bpffs(struct nfc_handle *h);
+
+/* The host's chains as the library records them (the state file). */
+
+struct nfc_attach_info {
+	char ifname[IF_NAMESIZE];
+	__u32 ifindex;
+	enum nfc_hook hook;
+	enum nfc_xdp_mode mode;  /* xdp */
+	__u32 priority;
+	__u32 prog_id;           /* the chain's root program there */
+	__u32 handle;            /* tc: the filter's handle */
+};
+
+struct nfc_node_info {
+	char name[NFC_NAME_MAX + 1];
+	char module[NFC_NAME_MAX + 1];
+	char version[NFC_VERSION_MAX + 1];
+	__u32 hop;
+	__u32 gen;               /* generation of its pins */
+	__u32 counter;           /* its entry in nfc_node_stats */
+	char hash[17];           /* identity of its module and config */
+	__u32 prog_id[NFC_OBJ_MAX]; /* 0 where not loaded */
+};
+
+struct nfc_chain_info {
+	char name[NFC_NAME_MAX + 1];
+	__u32 id;
+	__u32 version;
+	__u32 block;
+	unsigned int kinds;      /* 1 << enum nfc_objkind of its attachments */
+	__u16 vxlan_port;
+	char *file;              /* the descriptor applied, absolute */
+	char *descriptor;        /* its text as applied */
+	struct nfc_override *overrides; /* nodes swapped to other versions */
+	int n_overrides;
+	struct nfc_attach_info *attach;
+	int n_attach;
+	struct nfc_node_info *nodes; /* in hop order */
+	int n_nodes;
+};
+
+struct nfc_state {
+	char **modules;          /* manifests added with nfctl module load */
+	int n_modules;
+	struct nfc_chain_info *chains;
+	int n_chains;
+};
+
+const struct nfc_state *nfc_state(struct nfc_handle *h);
+const struct nfc_chain_info *nfc_chain__info(struct nfc_handle *h,
+					     const char *chain);
+
+/* Chains */
+
+struct nfc_apply_opts {
+	size_t sz;
+	bool dry_run;        /* validate and verify, change nothing */
+};
+
+#define NFC_WARN_MAX 8
+#define NFC_WARN_LEN 512
+
+/* What an apply or swap did. */
+struct nfc_apply_result {
+	__u32 version;
+	__u32 block;
+	int loaded;          /* node programs loaded (the others were kept) */
+	double load_ms;      /* opening and verifying new programs */
+	double flip_ms;      /* from start to the atomic switch */
+	double total_ms;     /* including the grace period and cleanup */
+	int n_warnings;      /* things that work but are likely wrong */
+	char warnings[NFC_WARN_MAX][NFC_WARN_LEN];
+};
+
+int nfc_chain__apply(struct nfc_handle *h, const char *path,
+		     const struct nfc_apply_opts *opts,
+		     struct nfc_apply_result *res, struct nfc_err *err);
+/*
+ * A new version of CHAIN with NODE running MODULE@VERSION of its module.
+ * The node keeps its maps: a table both versions have must have the same
+ * layout, a map both have the same type, sizes and flags (else -EINVAL,
+ * naming what differs); a table only the old version has is dropped, one
+ * only the new version has starts empty.
+ */
+int nfc_chain__swap(struct nfc_handle *h, const char *chain, const char *node,
+		    const char *module_at_version,
+		    struct nfc_apply_result *res, struct nfc_err *err);
+int nfc_chain__delete(struct nfc_handle *h, const char *chain,
+		      struct nfc_err *err);
+/* A root program of CHAIN, loaded but not attached, for BPF_PROG_TEST_RUN
+ * (nfbench, tests). Returns a program fd or -errno. */
+int nfc_chain__root_prog(struct nfc_handle *h, const char *chain,
+			 enum nfc_objkind kind, struct nfc_err *err);
+
+/* A chain with its links read back from the hop table and its counters. */
+struct nfc_node_view {
+	const struct nfc_node_info *info;
+	const struct nfc_module *module; /* NULL: no longer in the catalog */
+	__u8 next[NFC_MAX_OUTCOMES];     /* per outcome: a hop, NFC_NEXT_* */
+	struct nfc_node_stats counters;  /* since the instance was created */
+};
+
+struct nfc_chain_view {
+	const struct nfc_chain_info *info;
+	struct nfc_chain_stats counters; /* since the chain was created */
+	int n_nodes;
+	struct nfc_node_view *nodes;     /* in hop order */
+};
+
+int nfc_chain__view(struct nfc_handle *h, const char *chain,
+		    struct nfc_chain_view **out, struct nfc_err *err);
+void nfc_chain_view__free(struct nfc_chain_view *v);
+/* Where outcome @o of node @i leads: a node's name, "pass" or "drop". */
+const char *nfc_chain_view__next(const struct nfc_chain_view *v, int i,
+				 int o);
+
+/* Capacity: what is in use and what the build allows. */
+struct nfc_limits {
+	__u32 chains, chains_max;
+	__u32 blocks, blocks_max;       /* block 0 and the spare included */
+	__u32 instances, instances_max;
+	__u32 hops_max;                 /* nodes per chain */
+	__u32 abi;                      /* NFC_ABI_VERSION */
+};
+
+void nfc_limits__get(struct nfc_handle *h, struct nfc_limits *out);
+
+/* Modules */
+
+/* How many chains run module @name (at @version unless NULL); the first
+ * @max of their names go to @names. */
+int nfc_module__users(struct nfc_handle *h, const char *name,
+		      const char *version, const char **names, int max);
+/* Add the manifests under @path to the catalog after the verifier passed
+ * their objects; *mods (caller frees the array) points into the handle's
+ * catalog. */
+int nfc_module__register(struct nfc_handle *h, const char *path,
+			 const struct nfc_module ***mods, int *n,
+			 struct nfc_err *err);
+int nfc_module__unregister(struct nfc_handle *h, const char *name_at_version,
+			   struct nfc_err *err);
+
+/* An instance's tables. ARGS are "FIELD VALUE" pairs. */
+int nfc_table__add(struct nfc_handle *h, const char *chain, const char *node,
+		   const char *table, int argc, char **argv,
+		   struct nfc_err *err);
+int nfc_table__del(struct nfc_handle *h, const char *chain, const char *node,
+		   const char *table, int argc, char **argv,
+		   struct nfc_err *err);
+
+struct nfc_table_entries {
+	const struct nfc_table *table;
+	int n;
+	__u8 *keys;          /* n * table->key_size */
+	__u8 *values;        /* n * table->value_size */
+};
+
+int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
+		    const char *table, struct nfc_table_entries **out,
+		    struct nfc_err *err);
+void nfc_table_entries__free(struct nfc_table_entries *e);
+
+#endif /* ULTRANIO_H */
