@@ -241,8 +241,11 @@ static int topology(struct nfb_live *l)
 		if (r)
 			return r;
 	}
-	/* Frames redirected into a veth need its peer's NAPI, which XDP
-	 * brings and, for forwarders without XDP, GRO */
+	/* Frames redirected into a veth need its peer's NAPI. An XDP
+	 * program brings it; for a forwarder without one (tc-ingress, a
+	 * bridge) GRO must, or the generator's frames are dropped and a's
+	 * NAPI cannot be threaded. UDP GRO forwarding stays off, the
+	 * default: one skb per frame. */
 	r = run("ethtool -K %s gro on >/dev/null", l->host[0]);
 	if (r)
 		return r;

@@ -7,12 +7,15 @@
  * of many flows from h1 to h2's MAC address out of h1's eth0; an XDP
  * program at h2's eth0 counts and drops them. What carries frames from a to
  * b is the scenario's business: it attaches its forwarder to the host sides
- * between measurements.
+ * between measurements. The frames reach a as xdp_frames in a's NAPI: an
+ * XDP program at a gets them as they are; for any other forwarder (tc, a
+ * bridge) a's NAPI first builds an skb of each.
  *
  * The generator runs on CPU 0. With two CPUs or more, host side a's NAPI
  * runs in a real-time thread pinned to CPU 1, so everything the forwarder
- * does (and the counter at h2, which runs where a's NAPI redirects to) is
- * charged to that CPU alone and the generator can offer more than it takes:
+ * does, at XDP or tc-ingress or in a bridge (and the counter at h2, which
+ * runs where a's NAPI redirects to), is charged to that CPU alone and the
+ * generator can offer more than it takes:
  * the way to measure how much a forwarder carries. A thread that idles
  * takes a while to wake up, though, and a paced run below capacity loses
  * frames while it does; @one_cpu runs a's NAPI in softirq context on the

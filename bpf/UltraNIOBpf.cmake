@@ -22,10 +22,18 @@ if(NOT ULTRANIO_NF_INCLUDE_DIRS)
 endif()
 find_program(NFC_CLANG NAMES clang REQUIRED)
 find_program(NFC_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin)
+# The multiarch folder that holds <asm/types.h> (x86_64-linux-gnu); any C
+# compiler of the host answers, a BPF-only project may have none enabled.
 if(NOT DEFINED NFC_MULTIARCH)
-  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-multiarch
-                  OUTPUT_VARIABLE NFC_MULTIARCH
-                  OUTPUT_STRIP_TRAILING_WHITESPACE)
+  find_program(NFC_HOST_CC NAMES ${CMAKE_C_COMPILER} gcc cc clang)
+  if(NFC_HOST_CC)
+    execute_process(COMMAND ${NFC_HOST_CC} -print-multiarch
+                    OUTPUT_VARIABLE NFC_MULTIARCH
+                    OUTPUT_STRIP_TRAILING_WHITESPACE)
+  endif()
+  if(NOT NFC_MULTIARCH)
+    message(FATAL_ERROR "UltraNIOBpf.cmake: cannot tell the multiarch folder of <asm/types.h>: set NFC_MULTIARCH (e.g. x86_64-linux-gnu)")
+  endif()
 endif()
 
 # The BPF system include directory: links to exactly the headers BPF code

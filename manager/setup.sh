@@ -7,11 +7,16 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 
+# Build: compilers, libbpf/libxdp/bpftool, libyaml and json-c; BPF programs
+# need only linux-libc-dev's UAPI headers and libbpf's (no libc headers).
+# Tests and demo: iproute2 (ip, tc), ethtool, ping, socat, iperf3, cmocka,
+# setpriv (util-linux), gnuplot for nfbench's plots.
 packages=(
 	build-essential cmake pkg-config clang llvm
-	libbpf-dev libxdp-dev xdp-tools bpftool libmnl-dev libyaml-dev
+	libbpf-dev libxdp-dev xdp-tools bpftool libyaml-dev
 	libjson-c-dev libcmocka-dev linux-libc-dev
-	iproute2 ethtool iputils-ping socat iperf3 procps python3 gnuplot-nox
+	iproute2 ethtool iputils-ping socat iperf3 procps python3 util-linux
+	gnuplot-nox
 )
 
 missing=()

@@ -86,7 +86,8 @@ static int attach_xdp(struct nfc_obj *o, struct nfc_attach_info *a,
 		if (o->log[0])
 			nfc_obj_load_failed(o, what, r, err);
 		else
-			nfc_errf(err, r, "%s: %s", what, strerror(-r));
+			nfc_errf(err, r, "%s: %s%s", what, strerror(-r),
+				 r == -EBUSY ? " (another XDP program is attached there outside libxdp's dispatcher)" : "");
 		xdp_program__close(xp);
 		return r;
 	}
@@ -158,10 +159,19 @@ int nfc_root_detach(const struct nfc_attach_info *a, struct nfc_err *err)
 		return 0;
 	if (a->hook == NFC_HOOK_XDP) {
 		struct xdp_program *xp = xdp_program__from_id(a->prog_id);
+		struct xdp_multiprog *mp;
+		enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
 
 		if (libxdp_get_error(xp))
 			return 0; /* no longer loaded: nothing attached */
-		r = xdp_program__detach(xp, a->ifindex, XDP_MODE_UNSPEC, 0);
+		/* detach in the mode it runs in: libxdp's "unspecified"
+		 * fails on a program it attached in generic mode */
+		mp = xdp_multiprog__get_from_ifindex(a->ifindex);
+		if (!libxdp_get_error(mp)) {
+			mode = xdp_multiprog__attach_mode(mp);
+			xdp_multiprog__close(mp);
+		}
+		r = xdp_program__detach(xp, a->ifindex, mode, 0);
 		xdp_program__close(xp);
 	} else {
 		LIBBPF_OPTS(bpf_tc_hook, th, .ifindex = a->ifindex,
@@ -243,34 +253,63 @@ static int detach_replaced(struct txn *t)
 	return 0;
 }
 
+/* Whether new attachment @a takes the place of a running XDP root. */
+static bool replacing(const struct txn *t, const struct nfc_attach *a)
+{
+	int i;
+
+	for (i = 0; a->hook == NFC_HOOK_XDP && t->old && i < t->old->n_attach;
+	     i++)
+		if (t->old->attach[i].hook == NFC_HOOK_XDP &&
+		    t->old->attach[i].ifindex == a->ifindex)
+			return true;
+	return false;
+}
+
+static int attach_one(struct txn *t, struct root *rt)
+{
+	int r;
+
+	snprintf(rt->info.ifname, sizeof(rt->info.ifname), "%s", rt->a->ifname);
+	rt->info.ifindex = rt->a->ifindex;
+	rt->info.hook = rt->a->hook;
+	rt->info.mode = rt->a->mode;
+	rt->info.priority = rt->a->priority;
+	r = root_attach(t->h, txn_chain(t), t->id, t->d->vxlan_port, &rt->info,
+			t->err);
+	rt->attached = !r;
+	return r;
+}
+
+/* Kept attachments stay; new interfaces come first, where a failure costs
+ * nothing; XDP roots that must be replaced go last, so that the old root is
+ * off its interface for as short a time as possible. */
 int nfc_txn_attach(struct txn *t)
 {
-	int i, r;
+	int i, pass, r = 0;
 
 	t->roots = calloc(t->d->n_attach, sizeof(*t->roots));
 	if (!t->roots)
 		return -ENOMEM;
 	t->n_roots = t->d->n_attach;
-	r = detach_replaced(t);
-	for (i = 0; !r && i < t->n_roots; i++) {
-		struct root *rt = &t->roots[i];
+	for (i = 0; i < t->n_roots; i++) {
 		const struct nfc_attach_info *o;
 
-		rt->a = &t->d->attach[i];
-		o = old_attach_of(t, rt->a);
-		if (o) {
-			rt->info = *o;
-			continue;
+		t->roots[i].a = &t->d->attach[i];
+		o = old_attach_of(t, t->roots[i].a);
+		if (o)
+			t->roots[i].info = *o;
+	}
+	for (pass = 0; !r && pass < 2; pass++) {
+		if (pass == 1)
+			r = detach_replaced(t);
+		for (i = 0; !r && i < t->n_roots; i++) {
+			struct root *rt = &t->roots[i];
+
+			if (rt->info.prog_id || replacing(t, rt->a) != pass)
+				continue;
+			r = attach_one(t, rt);
 		}
-		snprintf(rt->info.ifname, sizeof(rt->info.ifname), "%s",
-			 rt->a->ifname);
-		rt->info.ifindex = rt->a->ifindex;
-		rt->info.hook = rt->a->hook;
-		rt->info.mode = rt->a->mode;
-		rt->info.priority = rt->a->priority;
-		r = root_attach(t->h, txn_chain(t), t->id, t->d->vxlan_port,
-				&rt->info, t->err);
-		rt->attached = !r;
 	}
 	return r;
 }
@@ -282,12 +321,13 @@ void nfc_txn_detach_dropped(struct txn *t)
 
 	for (i = 0; t->old && i < t->old->n_attach; i++) {
 		const struct nfc_attach_info *o = &t->old->attach[i];
-		bool gone = attach_kept(t, o);
+		/* kept, or taken off already to make room for its replacement */
+		bool stays = attach_kept(t, o);
 
-		for (j = 0; !gone && j < t->n_detached; j++)
-			gone = t->detached[j].ifindex == o->ifindex &&
-			       t->detached[j].prog_id == o->prog_id;
-		if (!gone)
+		for (j = 0; !stays && j < t->n_detached; j++)
+			stays = t->detached[j].ifindex == o->ifindex &&
+				t->detached[j].prog_id == o->prog_id;
+		if (!stays)
 			nfc_root_detach(o, NULL);
 	}
 }

@@ -297,9 +297,9 @@ int nfc_txn_run(struct txn *t)
 	flip(t->h, t->id, NFC_ACTIVE(t->block, t->version));
 	res->flip_ms = nfc_now_ms() - t->t0;
 
-	nfc_txn_detach_dropped(t);
-	grace_period();
 	if (t->old) {
+		nfc_txn_detach_dropped(t);
+		grace_period();
 		block_clear(t->h, old_block);
 		nfc_txn_unpin_unused(t);
 	}

@@ -150,35 +150,29 @@ static int exe_dir(char *buf, size_t len)
 	return 0;
 }
 
-/* Running from the build tree: use its objects and catalog. */
-static bool in_build_tree(void)
-{
-	char dir[PATH_MAX], build[PATH_MAX];
-
-	snprintf(build, sizeof(build), "%s", NFC_BUILD_BPF);
-	dirname(build);
-	if (exe_dir(dir, sizeof(dir)))
-		return false;
-	return !strncmp(dir, build, strlen(build)) &&
-	       (dir[strlen(build)] == '/' || !dir[strlen(build)]);
-}
-
-/* The shipped root and executor objects and catalog: the build tree's, or
- * share/ultranio/ found from the installed program (the tree can move). */
+/* The shipped root and executor objects and catalog: share/ultranio/ found
+ * from the installed program (the tree can move), else, for a program of
+ * the build tree (which has no such directory beside it), the build's. */
 static int data_dirs(struct nfc_handle *h, struct nfc_err *err)
 {
-	char dir[PATH_MAX], data[PATH_MAX];
+	char dir[PATH_MAX], data[PATH_MAX], probe[PATH_MAX];
 	int r;
 
-	if (in_build_tree()) {
-		snprintf(h->bpf_dir, sizeof(h->bpf_dir), "%s", NFC_BUILD_BPF);
-		snprintf(h->catalog_dir, sizeof(h->catalog_dir), "%s",
-			 NFC_BUILD_CATALOG);
-		return 0;
-	}
 	r = exe_dir(dir, sizeof(dir));
 	if (!r)
 		r = nfc_path(data, sizeof(data), "%s/%s", dir, NFC_DATA_FROM_BIN);
+	if (!r)
+		r = nfc_path(probe, sizeof(probe), "%s/bpf/exec.xdp.o", data);
+	if (!r && access(probe, R_OK)) {
+		snprintf(h->bpf_dir, sizeof(h->bpf_dir), "%s", NFC_BUILD_BPF);
+		snprintf(h->catalog_dir, sizeof(h->catalog_dir), "%s",
+			 NFC_BUILD_CATALOG);
+		if (!access(NFC_BUILD_BPF, R_OK))
+			return 0;
+		return nfc_errf(err, -ENOENT,
+				"neither %s nor the build tree's %s holds UltraNIO's objects",
+				data, NFC_BUILD_BPF);
+	}
 	if (!r && !realpath(data, dir))
 		r = -errno;
 	if (!r)

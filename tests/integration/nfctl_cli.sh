@@ -29,6 +29,17 @@ json "$WORK/out" 'j["error"][0]' | grep -q "does not exist" || fail "JSON error:
 expect_rc 0 "$NFCTL" --help
 pass "exit codes: 0 ok, 1 failure, 2 usage; errors as JSON with -j"
 
+expect_rc 0 "$NFCTL" help
+grep -q "OBJECT := { module | chain | nf | stats }" "$WORK/out" || fail "nfctl help: $(cat "$WORK/out")"
+expect_rc 0 "$NFCTL" chain help
+grep -q "nfctl chain { apply \[--dry-run\] FILE" "$WORK/out" || fail "chain help: $(cat "$WORK/out")"
+grep -q "nfctl module" "$WORK/out" && fail "chain help shows other objects"
+expect_rc 0 "$NFCTL" mod help
+grep -q "nfctl module { list" "$WORK/out" || fail "module help: $(cat "$WORK/out")"
+expect_rc 0 "$NFCTL" nf help
+expect_rc 0 "$NFCTL" stats help
+pass "nfctl help, nfctl OBJECT help"
+
 expect_rc 0 "$NFCTL" ch ap "$WORK/chain.yaml"
 expect_rc 0 "$NFCTL" -j ch l
 [ "$(json "$WORK/out" 'j[0]["name"]')" = "cli-$TAG" ] || fail "prefix 'ch l'"
@@ -45,6 +56,17 @@ for cmd in "module list" "module show macrouter" "chain list" "chain show cli-$T
 	"$NFCTL" $cmd > /dev/null || fail "nfctl $cmd"
 done
 pass "every show and list has JSON"
+
+# Without privileges: an error that says so, never an empty or wrong answer.
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+for cmd in "chain list" "stats cli-$TAG" "chain show cli-$TAG" "nf cli-$TAG mr routes list"; do
+	# shellcheck disable=SC2086
+	expect_rc 1 nobody "$NFCTL" $cmd
+	grep -q "Permission denied (nfctl needs root, or CAP_BPF and CAP_NET_ADMIN" "$WORK/err" ||
+		fail "unprivileged 'nfctl $cmd': $(cat "$WORK/err")"
+	[ ! -s "$WORK/out" ] || fail "unprivileged 'nfctl $cmd' printed: $(cat "$WORK/out")"
+done
+pass "unprivileged: $(head -1 "$WORK/err")"
 
 # A third-party module: a copy of nop under another name, registered by
 # path, used, refused unload while in use, then unloaded.

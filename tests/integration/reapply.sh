@@ -12,8 +12,8 @@ write() { # DEFAULT WITH_NOP
 		cat <<YAML
 chain: re-$TAG
 attach:
-  - {interface: $HV1, hook: xdp}
-  - {interface: $HV2, hook: xdp}
+  - {interface: $HV1, hook: tc-ingress}
+  - {interface: $HV2, hook: tc-ingress}
 YAML
 		if [ "$2" = yes ]; then
 			printf 'entry: first\nnodes:\n  - {name: first, module: nop}\n'
@@ -35,7 +35,7 @@ YAML
 	} > "$WORK/chain.yaml"
 }
 mr_prog() {
-	"$NFCTL" -j chain show "re-$TAG" | json - '[n["prog_id"]["xdp"] for n in j["nodes"] if n["name"] == "mr"][0]'
+	"$NFCTL" -j chain show "re-$TAG" | json - '[n["prog_id"]["tc"] for n in j["nodes"] if n["name"] == "mr"][0]'
 }
 apply() { # EXPECT_VERSION EXPECT_LOADED
 	"$NFCTL" -j chain apply "$WORK/chain.yaml" > "$WORK/apply.json" || fail "apply"

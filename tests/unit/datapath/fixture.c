@@ -446,12 +446,13 @@ void dp_events(void)
 	assert_true(ring_buffer__consume(F.rb) >= 0);
 }
 
-static int run(enum dp_prog root, const uint8_t *data, __u32 len,
-	       struct dp_run *r)
+int dp_run_flags(enum dp_prog root, const struct pkt *p, __u32 flags,
+		 struct dp_run *r)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data,
-		    .data_size_in = len, .data_out = r->out,
-		    .data_size_out = sizeof(r->out), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b,
+		    .data_size_in = p->len, .data_out = r->out,
+		    .data_size_out = sizeof(r->out), .repeat = 1,
+		    .flags = flags);
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -469,7 +470,7 @@ static int run(enum dp_prog root, const uint8_t *data, __u32 len,
 
 void dp_run(enum dp_prog root, const struct pkt *p, struct dp_run *r)
 {
-	int err = run(root, p->b, p->len, r);
+	int err = dp_run_flags(root, p, 0, r);
 
 	if (err)
 		dp_fail("BPF_PROG_TEST_RUN", err);

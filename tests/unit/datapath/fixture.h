@@ -106,6 +106,10 @@ void dp_chain1(int prog);
 
 /* Run @p (its bytes) through root @root; fails the test if the run does. */
 void dp_run(enum dp_prog root, const struct pkt *p, struct dp_run *r);
+/* The same with BPF_PROG_TEST_RUN @flags (BPF_F_TEST_*); 0 or the run's
+ * -errno, for tests to which a failed run means something. */
+int dp_run_flags(enum dp_prog root, const struct pkt *p, __u32 flags,
+		 struct dp_run *r);
 void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s);
 /* CPU 0's counters of the node at hop @hop. */
 void dp_node_stats(int hop, struct nfc_node_stats *s);

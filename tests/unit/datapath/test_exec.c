@@ -4,11 +4,14 @@
  * rewrite test module (root -> rewrite -> executor). The expected packet is
  * the input with the same fields changed and every length and checksum
  * recomputed from scratch; the output must equal it byte for byte. Then the
- * TTL limits and rewrites that cannot be applied.
+ * TTL limits and rewrites that cannot be applied. At tc, every forwarded
+ * packet runs again on a CHECKSUM_COMPLETE skb, whose skb->csum must follow.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/bpf.h>
 #include "fixture.h"
 #include "rewrite.h"
 
@@ -192,13 +195,30 @@ static const struct {
 };
 #define N_REWRITES (sizeof(rewrites) / sizeof(rewrites[0]))
 
-struct exec_case {
-	char name[96];
-	int packet;
-	int rewrite;
+/*
+ * The skb a tc run hands over. BPF_PROG_TEST_RUN makes it CHECKSUM_NONE, so
+ * nothing checks skb->csum. With BPF_F_TEST_SKB_CHECKSUM_COMPLETE the kernel
+ * sums the packet from the network header into skb->csum before the run, as
+ * on a NIC that delivers CHECKSUM_COMPLETE, and fails the run with -EBADMSG
+ * if skb->csum no longer matches the bytes after it. Such a run returns no
+ * bytes: the CHECKSUM_NONE run is what tells a wrong packet from a right one
+ * with a wrong skb->csum. XDP has no skb: the first only.
+ */
+static const struct {
+	const char *name;
+	__u32 flags;
+} skbs[] = {
+	{ "", 0 },
+	{ " (CHECKSUM_COMPLETE)", BPF_F_TEST_SKB_CHECKSUM_COMPLETE },
 };
+#define N_SKBS (sizeof(skbs) / sizeof(skbs[0]))
 
-static struct exec_case cases[N_PACKETS * N_REWRITES];
+struct exec_case {
+	char name[128];
+	int packet;	/* of packets[] and rewrites[]; -1 for a special */
+	int rewrite;
+	__u32 flags;	/* of skbs[] */
+};
 
 /* The innermost layer of any of @kinds: what the executor writes. */
 static int innermost(const struct pkt *p, const enum pkt_kind *kinds, int n,
@@ -272,6 +292,19 @@ static void one_hop_rewrite(const struct rewrite_plan *plan)
 	dp_plan(plan);
 }
 
+static void exec_run(const struct exec_case *tc, const struct pkt *in,
+		     struct dp_run *r)
+{
+	int err = dp_run_flags(DP_ROOT, in, tc->flags, r);
+
+	/* only BPF_F_TEST_SKB_CHECKSUM_COMPLETE fails a run so */
+	if (err == -EBADMSG)
+		fail_msg("%s: skb->csum does not match the bytes after the run",
+			 tc->name);
+	if (err)
+		fail_msg("%s: BPF_PROG_TEST_RUN: %s", tc->name, strerror(-err));
+}
+
 static void run_case(void **state)
 {
 	const struct exec_case *tc = *state;
@@ -296,7 +329,7 @@ static void run_case(void **state)
 		assert_memory_not_equal(want.b, in.b, in.len);
 
 	one_hop_rewrite(&plan);
-	dp_run(DP_ROOT, &in, &r);
+	exec_run(tc, &in, &r);
 	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
 	dp_assert_bytes(&r, &want);
 	assert_int_equal(r.ctx.act.flags, plan.set);
@@ -304,8 +337,8 @@ static void run_case(void **state)
 
 /* --- limits and rewrites that cannot be applied --- */
 
-static void run_plan(void (*build)(struct pkt *), __u32 set, struct pkt *in,
-		     struct dp_run *r)
+static void run_plan(const struct exec_case *tc, void (*build)(struct pkt *),
+		     __u32 set, struct pkt *in, struct dp_run *r)
 {
 	static const enum pkt_kind l4s[] = { PK_TCP, PK_UDP, PK_ICMP,
 					     PK_ICMP6 };
@@ -319,7 +352,7 @@ static void run_plan(void (*build)(struct pkt *), __u32 set, struct pkt *in,
 	plan_for(&plan, set, pkt_last(in, PK_IPV6) > pkt_last(in, PK_IPV4),
 		 l4k);
 	one_hop_rewrite(&plan);
-	dp_run(DP_ROOT, in, r);
+	exec_run(tc, in, r);
 }
 
 static void ttl_one_v4(struct pkt *p)
@@ -351,7 +384,7 @@ static void test_ttl_one_dropped(void **state)
 	struct dp_run r;
 	struct pkt in;
 
-	run_plan(ttl_one_v4, NFC_ACT_TTL_DEC, &in, &r);
+	run_plan(*state, ttl_one_v4, NFC_ACT_TTL_DEC, &in, &r);
 	dp_assert_drop(&r, NFC_DROP_TTL_EXCEEDED);
 }
 
@@ -360,7 +393,7 @@ static void test_ttl_zero_dropped(void **state)
 	struct dp_run r;
 	struct pkt in;
 
-	run_plan(ttl_zero_v4, NFC_ACT_TTL_DEC, &in, &r);
+	run_plan(*state, ttl_zero_v4, NFC_ACT_TTL_DEC, &in, &r);
 	dp_assert_drop(&r, NFC_DROP_TTL_EXCEEDED);
 }
 
@@ -369,7 +402,7 @@ static void test_hop_limit_one_dropped(void **state)
 	struct dp_run r;
 	struct pkt in;
 
-	run_plan(hop_limit_one_v6, NFC_ACT_TTL_DEC, &in, &r);
+	run_plan(*state, hop_limit_one_v6, NFC_ACT_TTL_DEC, &in, &r);
 	dp_assert_drop(&r, NFC_DROP_TTL_EXCEEDED);
 }
 
@@ -378,7 +411,7 @@ static void test_ttl_two_forwarded(void **state)
 	struct dp_run r;
 	struct pkt in, want;
 
-	run_plan(ttl_two_v4, NFC_ACT_TTL_DEC, &in, &r);
+	run_plan(*state, ttl_two_v4, NFC_ACT_TTL_DEC, &in, &r);
 	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
 	want = in;
 	want.b[14 + 8] = 1;
@@ -419,7 +452,7 @@ static void test_addr_on_arp_fails(void **state)
 	struct dp_run r;
 	struct pkt in;
 
-	run_plan(arp, NFC_ACT_SADDR, &in, &r);
+	run_plan(*state, arp, NFC_ACT_SADDR, &in, &r);
 	dp_assert_drop(&r, NFC_DROP_REWRITE);
 }
 
@@ -428,7 +461,7 @@ static void test_ttl_on_arp_fails(void **state)
 	struct dp_run r;
 	struct pkt in;
 
-	run_plan(arp, NFC_ACT_TTL_DEC, &in, &r);
+	run_plan(*state, arp, NFC_ACT_TTL_DEC, &in, &r);
 	dp_assert_drop(&r, NFC_DROP_REWRITE);
 }
 
@@ -437,7 +470,7 @@ static void test_port_on_later_fragment_fails(void **state)
 	struct dp_run r;
 	struct pkt in;
 
-	run_plan(later_frag4, NFC_ACT_DPORT, &in, &r);
+	run_plan(*state, later_frag4, NFC_ACT_DPORT, &in, &r);
 	dp_assert_drop(&r, NFC_DROP_REWRITE);
 }
 
@@ -446,7 +479,7 @@ static void test_port_on_gre_fails(void **state)
 	struct dp_run r;
 	struct pkt in;
 
-	run_plan(gre4, NFC_ACT_SPORT, &in, &r);
+	run_plan(*state, gre4, NFC_ACT_SPORT, &in, &r);
 	dp_assert_drop(&r, NFC_DROP_REWRITE);
 }
 
@@ -455,7 +488,7 @@ static void test_echo_id_on_non_echo_fails(void **state)
 	struct dp_run r;
 	struct pkt in;
 
-	run_plan(icmp4_unreach, NFC_ACT_SPORT, &in, &r);
+	run_plan(*state, icmp4_unreach, NFC_ACT_SPORT, &in, &r);
 	dp_assert_drop(&r, NFC_DROP_REWRITE);
 }
 
@@ -466,7 +499,7 @@ static void test_addr_on_later_fragment(void **state)
 	struct pkt in, want;
 	uint8_t a[16];
 
-	run_plan(later_frag4, NFC_ACT_SADDR | NFC_ACT_DADDR, &in, &r);
+	run_plan(*state, later_frag4, NFC_ACT_SADDR | NFC_ACT_DADDR, &in, &r);
 	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
 	want = in;
 	pkt_addr(NEW_SADDR4, a);
@@ -499,7 +532,7 @@ static void test_udp_zero_result_is_mangled(void **state)
 	plan_for(&plan, NFC_ACT_SPORT, false, PK_UDP);
 	plan.sport = htons(s);
 	one_hop_rewrite(&plan);
-	dp_run(DP_ROOT, &in, &r);
+	exec_run(*state, &in, &r);
 	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
 	want = in;
 	pkt_put16(&want, 34, s);
@@ -508,43 +541,65 @@ static void test_udp_zero_result_is_mangled(void **state)
 	dp_assert_bytes(&r, &want);
 }
 
-static const struct CMUnitTest special[] = {
-	cmocka_unit_test_setup(test_ttl_one_dropped, dp_reset),
-	cmocka_unit_test_setup(test_ttl_zero_dropped, dp_reset),
-	cmocka_unit_test_setup(test_hop_limit_one_dropped, dp_reset),
-	cmocka_unit_test_setup(test_ttl_two_forwarded, dp_reset),
-	cmocka_unit_test_setup(test_addr_on_arp_fails, dp_reset),
-	cmocka_unit_test_setup(test_ttl_on_arp_fails, dp_reset),
-	cmocka_unit_test_setup(test_port_on_later_fragment_fails, dp_reset),
-	cmocka_unit_test_setup(test_port_on_gre_fails, dp_reset),
-	cmocka_unit_test_setup(test_echo_id_on_non_echo_fails, dp_reset),
-	cmocka_unit_test_setup(test_addr_on_later_fragment, dp_reset),
-	cmocka_unit_test_setup(test_udp_zero_result_is_mangled, dp_reset),
+#define SPECIAL(f, dropped) { #f, f, dropped }
+static const struct {
+	const char *name;
+	void (*test)(void **state);
+	/* no skb->csum to keep right: on a CHECKSUM_NONE skb only */
+	bool dropped;
+} special[] = {
+	SPECIAL(test_ttl_one_dropped, true),
+	SPECIAL(test_ttl_zero_dropped, true),
+	SPECIAL(test_hop_limit_one_dropped, true),
+	SPECIAL(test_ttl_two_forwarded, false),
+	SPECIAL(test_addr_on_arp_fails, true),
+	SPECIAL(test_ttl_on_arp_fails, true),
+	SPECIAL(test_port_on_later_fragment_fails, true),
+	SPECIAL(test_port_on_gre_fails, true),
+	SPECIAL(test_echo_id_on_non_echo_fails, true),
+	SPECIAL(test_addr_on_later_fragment, false),
+	SPECIAL(test_udp_zero_result_is_mangled, false),
 };
 #define N_SPECIAL (sizeof(special) / sizeof(special[0]))
+#define N_TESTS ((N_PACKETS * N_REWRITES + N_SPECIAL) * N_SKBS)
+
+static struct exec_case cases[N_TESTS];
+static struct CMUnitTest tests[N_TESTS];
+static size_t n_tests;
+
+static void add(void (*test)(void **state), int packet, int rewrite,
+		const char *name, size_t skb)
+{
+	struct exec_case *c = &cases[n_tests];
+
+	snprintf(c->name, sizeof(c->name), "%s%s", name, skbs[skb].name);
+	c->packet = packet;
+	c->rewrite = rewrite;
+	c->flags = skbs[skb].flags;
+	tests[n_tests++] = (struct CMUnitTest){
+		.name = c->name,
+		.test_func = test,
+		.setup_func = dp_reset,
+		.initial_state = c,
+	};
+}
 
 int main(int argc, char **argv)
 {
-	struct CMUnitTest tests[N_PACKETS * N_REWRITES + N_SPECIAL];
-	size_t i, j, n = 0;
+	size_t n_skbs = argc == 2 && !strcmp(argv[1], "tc") ? N_SKBS : 1;
+	size_t i, j, k;
+	char name[96];
 
 	for (i = 0; i < N_PACKETS; i++) {
 		for (j = 0; j < N_REWRITES; j++) {
-			struct exec_case *c = &cases[n];
-
-			snprintf(c->name, sizeof(c->name), "%s: rewrite %s",
+			snprintf(name, sizeof(name), "%s: rewrite %s",
 				 packets[i].name, rewrites[j].name);
-			c->packet = i;
-			c->rewrite = j;
-			tests[n++] = (struct CMUnitTest){
-				.name = c->name,
-				.test_func = run_case,
-				.setup_func = dp_reset,
-				.initial_state = c,
-			};
+			for (k = 0; k < n_skbs; k++)
+				add(run_case, i, j, name, k);
 		}
 	}
 	for (i = 0; i < N_SPECIAL; i++)
-		tests[n++] = special[i];
-	return dp_main(argc, argv, "datapath/exec", tests, n);
+		for (k = 0; k < (special[i].dropped ? 1 : n_skbs); k++)
+			add(special[i].test, -1, -1, special[i].name, k);
+	return dp_main(argc, argv, "datapath/exec", tests, n_tests);
 }

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# Tests that fail when the code is wrong: each deliberate break below is
+# applied alone to a copy of the tree (the working tree as it is, untracked
+# files included), the copy is rebuilt, and the tests that must catch the
+# break are run. A break the tests do not catch (or that does not apply any
+# more) fails this script. Run it before resolving an issue; add a break for
+# every behaviour you add.
+#
+# Usage: tests/break-check.sh [--full] [--list] [NAME...]
+#   --full   run the unit and integration tiers for every break, not only
+#            the tests named for it
+#   NAME     only these breaks
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+full=false
+list=false
+only=()
+for a in "$@"; do
+	case "$a" in
+	--full) full=true ;;
+	--list) list=true ;;
+	-h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+	*) only+=("$a") ;;
+	esac
+done
+
+names=() files=() edits=() tests=() whys=()
+# brk NAME FILE PERL-EDIT CTEST-REGEX WHY: PERL-EDIT runs as `perl -0pi -e`
+# on FILE and must change it.
+brk() {
+	names+=("$1") files+=("$2") edits+=("$3") tests+=("$4") whys+=("$5")
+}
+
+brk glibc-in-bpf bpf/parse.h \
+	's|#include <linux/if_ether.h>|#include <sys/socket.h>\n#include <linux/if_ether.h>|' \
+	'datapath_parse' \
+	'a libc header in a BPF program (fresh machines lack gnu/stubs-32.h)'
+brk tc-csum-complete bpf/exec.bpf.c \
+	's|if \(fix && fix != 0xffff\)\n\t\t\tbpf_csum_update\(pkt, fix\);|(void)fix;|' \
+	'datapath_exec_tc' \
+	'no skb->csum repair for CHECKSUM_COMPLETE skbs at tc'
+brk tc-csum-helper bpf/exec.bpf.c \
+	's|nfc_csum_add\(w.region,\s+nfc_csum_neg\(w.helper\)\)|w.region|' \
+	'datapath_exec_tc' \
+	'the repair ignores what bpf_l4_csum_replace did to skb->csum'
+brk counters-per-slot bpf/nfc.h \
+	's|bpf_map_lookup_elem\(&nfc_node_stats, &h->counter\)|bpf_map_lookup_elem(&nfc_node_stats, &slot)|' \
+	'datapath_chain|integration-swap$' \
+	'node counters kept per slot, so every swap restarts them'
+brk swap-no-map-reuse chain/runtime/instance.c \
+	's|prev_dir = prev;|prev_dir = NULL;|' \
+	'integration-swap$' \
+	'a swap does not carry the maps over (the previous generation ignored)'
+brk swap-incompatible-map chain/runtime/instance.c \
+	's|if \(fd >= 0 && !nfc_map_compatible\(fd, m, why,|if (fd >= 0 \&\& 0 \&\& !nfc_map_compatible(fd, m, why,|' \
+	'integration-swap$' \
+	'a map of other max_entries taken over silently'
+brk swap-new-table-refused chain/runtime/instance.c \
+	's|if \(!a\)\n\t\t\tcontinue;|if (!a)\n\t\t\treturn -EINVAL;|' \
+	'integration-swap$' \
+	'a swap refused for a table only one version has'
+brk no-spare-block bpf/nfc_shared.h \
+	's|#define NFC_MAX_BLOCKS \(NFC_MAX_CHAINS \+ 1\)|#define NFC_MAX_BLOCKS NFC_MAX_CHAINS|' \
+	'integration-capacity' \
+	'no spare block: at the limit no chain can change'
+brk xdp-detach-unspec chain/runtime/attach.c \
+	's|mode = xdp_multiprog__attach_mode\(mp\);|mode = XDP_MODE_UNSPEC;|' \
+	'integration-attach' \
+	'XDP roots detached without their mode (generic ones stay)'
+brk no-put-back chain/runtime/attach.c \
+	's|if \(root_attach\(t->h, txn_chain\(t\), t->old->id,|if (1 \|\| root_attach(t->h, txn_chain(t), t->old->id,|' \
+	'integration-attach' \
+	'a failed replacement leaves the interface without its old root'
+brk replace-first chain/runtime/attach.c \
+	's|replacing\(t, rt->a\) != pass|replacing(t, rt->a) == pass|' \
+	'integration-attach' \
+	'running XDP roots taken off before new interfaces are tried'
+brk tc-prio-double chain/runtime/attach.c \
+	's|\t\tif \(!stays\)\n\t\t\tnfc_root_detach\(o, NULL\);|\t\t(void)stays;|' \
+	'integration-attach' \
+	'a dropped or moved attachment left behind after the switch'
+brk yaml-depth manager/spec/ydoc.c \
+	's|if \(\+\+depth <= NFC_YAML_DEPTH_MAX\)|if (++depth)|' \
+	'descriptor_parse' \
+	'nesting unbounded'
+brk yaml-alias manager/spec/ydoc.c \
+	's|case YAML_ALIAS_EVENT:\n|case 12345:\n|' \
+	'descriptor_parse' \
+	'aliases accepted'
+brk perm-as-empty manager/runtime/state.c \
+	's|if \(errno == ENOENT\) \{|if (errno == ENOENT \|\| errno == EACCES) {|' \
+	'integration-nfctl-cli' \
+	'permission denied read as an empty state'
+brk veth-warning chain/runtime/attach.c \
+	's|if \(strcmp\(drv, "veth"\) && strcmp\(drv, "tun"\)\)|if (1)|' \
+	'integration-macrouter-xdp' \
+	'no warning for xdp on a veth'
+brk abi-unchecked manager/runtime/object.c \
+	's|if \(have.version != want.version\)|if (0)|' \
+	'integration-sdk-module' \
+	'an object built against another ABI is loaded'
+brk btf-unchecked manager/runtime/object.c \
+	's|r = check_side\(btf, bpf_map__btf_key_type_id|r = 0; if (0) r = check_side(btf, bpf_map__btf_key_type_id|' \
+	'integration-sdk-module' \
+	'a manifest table laid out unlike its struct is accepted'
+
+if $list; then
+	for i in "${!names[@]}"; do
+		printf '%-24s %-28s %s\n' "${names[$i]}" "${tests[$i]}" "${whys[$i]}"
+	done
+	exit 0
+fi
+
+work=$(mktemp -d /tmp/nfc-breaks.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+src=$work/src
+build=$src/build-breaks
+echo "break-check: copying the tree to $src" >&2
+mkdir -p "$src"
+(cd "$top" && git ls-files -co --exclude-standard -z | cpio -0pdm --quiet "$src")
+cmake -S "$src" -B "$build" >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+
+results=()
+missed=0
+for i in "${!names[@]}"; do
+	name=${names[$i]} file=$src/${files[$i]}
+	if ((${#only[@]})) && [[ ! " ${only[*]} " =~ " $name " ]]; then
+		continue
+	fi
+	cp "$file" "$work/saved"
+	perl -0pi -e "${edits[$i]}" "$file"
+	if cmp -s "$file" "$work/saved"; then
+		results+=("$(printf '%-24s DOES NOT APPLY (the code moved: update the break)' "$name")")
+		missed=$((missed + 1))
+		continue
+	fi
+	echo "break-check: $name: ${whys[$i]}" >&2
+	log=$work/$name.log
+	if ! cmake --build "$build" -j"$(nproc)" > "$log" 2>&1; then
+		verdict="caught: the build fails"
+	else
+		if $full; then
+			set -- -L 'unit|integration'
+		else
+			set -- -R "${tests[$i]}"
+		fi
+		if (cd "$build" && ctest "$@" --timeout 600 >> "$log" 2>&1); then
+			verdict="NOT CAUGHT by ${tests[$i]}"
+			missed=$((missed + 1))
+		else
+			verdict="caught: $(grep -oE '^[[:space:]]+[0-9]+ - [^ ]+' "$log" | awk '{print $3}' | paste -sd, -) failed"
+		fi
+	fi
+	results+=("$(printf '%-24s %s' "$name" "$verdict")")
+	cp "$work/saved" "$file"
+	touch "$file"
+done
+cmake --build "$build" -j"$(nproc)" >/dev/null 2>&1 || true
+
+echo
+printf '%s\n' "${results[@]}"
+if ((missed)); then
+	echo "break-check: $missed break(s) not caught" >&2
+	exit 1
+fi
+echo "break-check: every break was caught (${#results[@]})"

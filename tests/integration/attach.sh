@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# Attachments change all or nothing:
+#  - new interfaces are attached first: when one fails (it holds someone
+#    else's XDP program), the running roots were never touched and no
+#    packet is lost;
+#  - an XDP attachment whose mode changes must replace the running root
+#    before the switch; when that replacement fails (hw mode on a veth),
+#    the old root is put back, in its old mode, and the state records the
+#    program that runs;
+#  - the same change without the failing interface goes through;
+#  - a tc attachment at a new priority leaves exactly one filter, and no
+#    ping is lost while it moves.
+. "$(dirname "$0")/lib.sh"
+
+nfc_topology 3
+nfc_xdp_endpoints 1 2 3
+C=at-$TAG
+write() { # MODE [EXTRA_INTERFACE]
+	cat <<YAML
+chain: $C
+attach:
+  - {interface: $HV1, hook: xdp, mode: $1}
+  - {interface: $HV2, hook: xdp, mode: $1}
+YAML
+	[ -z "${2:-}" ] || printf '  - {interface: %s, hook: xdp, mode: %s}\n' "$2" "$1"
+	cat <<YAML
+entry: mr
+nodes:
+  - name: mr
+    module: macrouter
+    config:
+      routes:
+        - {mac: "$MAC1", interface: $HV1}
+        - {mac: "$MAC2", interface: $HV2}
+YAML
+}
+xdp_of() { # DEV: "MODE ID" of its XDP program
+	bpftool -j net show dev "$1" | json - '" ".join("%s %d" % (x["mode"], x["id"]) for x in j[0]["xdp"])'
+}
+recorded() { # DEV: program id the state records there
+	"$NFCTL" -j chain show "$C" | json - "[a['prog_id'] for a in j['attach'] if a['interface'] == '$1'][0]"
+}
+
+write native > "$WORK/native.yaml"
+"$NFCTL" chain apply "$WORK/native.yaml" >/dev/null 2>&1 || fail "apply native"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping (native)"
+read -r mode1 id1 <<< "$(xdp_of "$HV1")"
+[ "$mode1" = driver ] || fail "$HV1 runs $mode1"
+
+# someone else's XDP program on the third interface: attaching there fails
+ip link set dev "$HV3" xdpdrv obj "$NFC_BUILD/tests/tools/nfc_traffic_count.xdp.o" sec xdp ||
+	fail "foreign XDP program"
+foreign=$(xdp_of "$HV3")
+write skb "$HV3" > "$WORK/skb-bad.yaml"
+bg ip netns exec "$NS1" ping -c 30 -i 0.05 -W 1 "$IP2" > "$WORK/ping.txt"
+ping_pid=${NFC_PIDS[-1]}
+sleep 0.3
+if "$NFCTL" chain apply "$WORK/skb-bad.yaml" 2> "$WORK/err" >/dev/null; then
+	fail "apply with a busy interface succeeded"
+fi
+grep -q "attach xdp (skb) to $HV3: Device or resource busy (another XDP program is attached there" "$WORK/err" ||
+	fail "error: $(cat "$WORK/err")"
+wait "$ping_pid" || true
+read -r mode1b id1b <<< "$(xdp_of "$HV1")"
+[ "$mode1b" = driver ] || fail "$HV1 left in '$mode1b' mode after the failed apply"
+[ "$(recorded "$HV1")" = "$id1b" ] || fail "state records program $(recorded "$HV1"), $HV1 runs $id1b"
+[ "$(xdp_of "$HV3")" = "$foreign" ] || fail "the foreign program on $HV3 was touched"
+[ "$("$NFCTL" -j chain show "$C" | json - 'j["version"]')" = 1 ] || fail "version moved"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after the failed apply"
+[ "$id1b" = "$id1" ] || fail "the native root was replaced ($id1 -> $id1b) though the failure came first"
+grep -q " 0% packet loss" "$WORK/ping.txt" || fail "pings lost: $(tail -2 "$WORK/ping.txt")"
+pass "a failing new interface left the running roots alone: $(grep -o '[0-9]* received' "$WORK/ping.txt") of 30 pings"
+
+# a replacement that fails itself: the old root goes back
+write hw > "$WORK/hw.yaml"
+"$NFCTL" chain apply "$WORK/hw.yaml" 2> "$WORK/err" >/dev/null && fail "hw mode on a veth applied"
+grep -q "attach xdp (hw) to $HV1" "$WORK/err" || fail "error: $(cat "$WORK/err")"
+read -r mode1c id1c <<< "$(xdp_of "$HV1")"
+[ "$mode1c" = driver ] || fail "$HV1 left in '$mode1c' mode after the failed replacement"
+[ "$id1c" != "$id1" ] || fail "no replacement happened: the test proves nothing"
+[ "$(recorded "$HV1")" = "$id1c" ] || fail "state records program $(recorded "$HV1"), $HV1 runs $id1c"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after the failed replacement"
+pass "a failed replacement put the native root back (program $id1 -> $id1c, recorded)"
+
+ip link set dev "$HV3" xdpdrv off
+write skb > "$WORK/skb.yaml"
+"$NFCTL" chain apply "$WORK/skb.yaml" >/dev/null 2>&1 || fail "apply skb"
+read -r mode1d id1d <<< "$(xdp_of "$HV1")"
+[ "$mode1d" = generic ] || fail "$HV1 runs $mode1d after the change to skb"
+[ "$(recorded "$HV1")" = "$id1d" ] || fail "state does not record the skb root"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping (skb)"
+pass "mode change native -> skb applied"
+"$NFCTL" chain delete "$C" || fail "delete"
+
+# tc: a new priority is a second filter until the switch, then the only one
+tc_chain() {
+	nfc_mr_chain "$C" | sed "s/hook: tc-ingress}/hook: tc-ingress, priority: $1}/"
+}
+tc_chain 50 > "$WORK/tc50.yaml"
+tc_chain 60 > "$WORK/tc60.yaml"
+"$NFCTL" chain apply "$WORK/tc50.yaml" >/dev/null || fail "apply tc 50"
+bg ip netns exec "$NS1" ping -c 40 -i 0.05 -W 1 "$IP2" > "$WORK/ping2.txt"
+ping_pid=${NFC_PIDS[-1]}
+sleep 0.3
+"$NFCTL" chain apply "$WORK/tc60.yaml" >/dev/null || fail "apply tc 60"
+wait "$ping_pid" || fail "pings lost while the filter moved: $(tail -2 "$WORK/ping2.txt")"
+prios=$(tc -j filter show dev "$HV1" ingress | json - 'sorted({f["pref"] for f in j})')
+[ "$prios" = "[60]" ] || fail "filters on $HV1 ingress at priorities $prios"
+pass "tc priority 50 -> 60: one filter left, $(grep -o '[0-9]* received' "$WORK/ping2.txt") of 40 pings"
