@@ -5,7 +5,7 @@
 # re-applied, because every chain holds one block and one block is spare.
 # nfctl chain capacity shows it. All chains are tc-ingress filters on one
 # veth, at priorities 1..N.
-# Usage: capacity.sh
+# Usage: capacity.sh NFC_MAX_CHAINS   (the build's cmake setting)
 . "$(dirname "$0")/lib.sh"
 
 nfc_host 1
@@ -17,8 +17,10 @@ chain() { # I [EXTRA]: chain cI, one nop node (two with EXTRA)
 }
 capacity() { "$NFCTL" -j chain capacity | json - "$1"; }
 
+configured=${1:?usage: capacity.sh NFC_MAX_CHAINS}
 max=$(capacity 'j["chains"]["max"]')
-[ "$max" -ge 1000 ] || fail "a host holds $max chains, fewer than 1,000"
+[ "$max" = $((configured - 1)) ] || fail "a host holds $max chains, the build says $configured ids"
+((configured < 1024 || max >= 1000)) || fail "the default build holds $max chains, fewer than 1,000"
 t0=$(date +%s%N)
 for ((i = 1; i <= max; i++)); do
 	chain "$i" > "$WORK/d/c$i.yaml"
