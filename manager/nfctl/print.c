@@ -39,6 +39,21 @@ static void add(json_object *o, const char *key, json_object *v)
 	json_object_object_add(o, key, v);
 }
 
+/* A scalar as YAML reads it back: strings that YAML would take for
+ * something else are quoted (a JSON string is a YAML double-quoted one). */
+static const char *scalar(json_object *v)
+{
+	const char *s = json_object_get_string(v);
+
+	if (!json_object_is_type(v, json_type_string))
+		return s;
+	if (!*s || strchr("-?:,[]{}#&*!|>'\"%@` ", *s) || strstr(s, ": ") ||
+	    strstr(s, " #") || s[strlen(s) - 1] == ':' || s[strlen(s) - 1] == ' ' ||
+	    strchr(s, '\n'))
+		return json_object_to_json_string_ext(v, JSON_C_TO_STRING_NOSLASHESCAPE);
+	return s;
+}
+
 /* Text rendering of any JSON value, indented like YAML. */
 static void print_text(json_object *o, int indent, bool in_list)
 {
@@ -64,7 +79,7 @@ static void print_text(json_object *o, int indent, bool in_list)
 			} else if (nested) {
 				printf(" %s\n", obj ? "{}" : "[]");
 			} else {
-				printf(" %s\n", json_object_get_string(v));
+				printf(" %s\n", scalar(v));
 			}
 		}
 		break;
@@ -78,11 +93,11 @@ static void print_text(json_object *o, int indent, bool in_list)
 			    json_object_is_type(v, json_type_array))
 				print_text(v, indent + 2, true);
 			else
-				printf("%s\n", json_object_get_string(v));
+				printf("%s\n", scalar(v));
 		}
 		break;
 	default:
-		printf("%*s%s\n", indent, "", json_object_get_string(o));
+		printf("%*s%s\n", indent, "", scalar(o));
 	}
 }
 
