@@ -81,6 +81,26 @@ brk tc-prio-double chain/runtime/attach.c \
 	's|\t\tif \(!stays\)\n\t\t\tnfc_root_detach\(o, NULL\);|\t\t(void)stays;|' \
 	'integration-attach' \
 	'a dropped or moved attachment left behind after the switch'
+brk kept-root-gone chain/runtime/attach.c \
+	's|if \(o && root_present\(o\)\)|if (o)|' \
+	'integration-attach' \
+	'a kept attachment whose root was removed is not attached again'
+brk kind-change chain/runtime/txn.c \
+	's|if \(kinds == t->old->kinds\)\n\t\treturn 0;|return 0;|' \
+	'integration-attach' \
+	'a chain moved between xdp and tc in one apply'
+brk stale-state chain/runtime/txn.c \
+	's|if \(a == NFC_ACTIVE\(o->block, o->version\)\)|if (1)|' \
+	'integration-reapply' \
+	'a state file that does not match the kernel is trusted'
+brk lost-pins-empty chain/runtime/instance.c \
+	's|prev_dir = access\(prev, F_OK\) \? NULL : prev;|prev_dir = prev;|' \
+	'integration-reapply' \
+	'a node whose pins were lost comes back with empty tables'
+brk counter-across-modules chain/runtime/instance.c \
+	's|if \(in->old && !strcmp\(in->old->module, in->node->mod->name\)\)|if (in->old)|' \
+	'integration-reapply' \
+	'a node of another module inherits the counters'
 brk yaml-depth manager/spec/ydoc.c \
 	's|if \(\+\+depth <= NFC_YAML_DEPTH_MAX\)|if (++depth)|' \
 	'descriptor_parse' \

@@ -189,6 +189,39 @@ int nfc_root_detach(const struct nfc_attach_info *a, struct nfc_err *err)
 	return 0;
 }
 
+/* Whether the root @a records is attached where it says: a kept
+ * attachment whose root someone took off is attached again. */
+static bool root_present(const struct nfc_attach_info *a)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	bool found = false;
+
+	if (!a->prog_id)
+		return false;
+	if (a->hook != NFC_HOOK_XDP) {
+		LIBBPF_OPTS(bpf_tc_hook, th, .ifindex = a->ifindex,
+			    .attach_point = a->hook == NFC_HOOK_TC_EGRESS ?
+						    BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, o, .handle = a->handle,
+			    .priority = a->priority);
+
+		return !bpf_tc_query(&th, &o) && o.prog_id == a->prog_id;
+	}
+	mp = xdp_multiprog__get_from_ifindex(a->ifindex);
+	if (libxdp_get_error(mp))
+		return false;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		found = p && xdp_program__id(p) == a->prog_id;
+	}
+	for (p = xdp_multiprog__next_prog(NULL, mp); p && !found;
+	     p = xdp_multiprog__next_prog(p, mp))
+		found = xdp_program__id(p) == a->prog_id;
+	xdp_multiprog__close(mp);
+	return found;
+}
+
 static bool same_attach(const struct nfc_attach_info *o,
 			const struct nfc_attach *a)
 {
@@ -297,7 +330,7 @@ int nfc_txn_attach(struct txn *t)
 
 		t->roots[i].a = &t->d->attach[i];
 		o = old_attach_of(t, t->roots[i].a);
-		if (o)
+		if (o && root_present(o))
 			t->roots[i].info = *o;
 	}
 	for (pass = 0; !r && pass < 2; pass++) {
@@ -346,10 +379,16 @@ void nfc_txn_attach_rollback(struct txn *t)
 			nfc_root_detach(&t->roots[i].info, NULL);
 	for (i = 0; i < t->n_detached; i++) {
 		struct nfc_attach_info a = t->detached[i];
+		int r = root_attach(t->h, txn_chain(t), t->old->id,
+				    t->old->vxlan_port, &a, NULL);
 
-		if (root_attach(t->h, txn_chain(t), t->old->id,
-				t->old->vxlan_port, &a, t->err))
-			continue;
+		if (r) {
+			/* recorded as gone: the next apply attaches it again */
+			nfc_errf(t->err, r,
+				 "chain '%s': could not put the running root back on %s (%s): the interface is without the chain until it is applied again",
+				 txn_chain(t), a.ifname, strerror(-r));
+			a.prog_id = 0;
+		}
 		for (j = 0; j < t->old->n_attach; j++)
 			if (t->old->attach[j].ifindex == a.ifindex &&
 			    t->old->attach[j].prog_id == t->detached[i].prog_id)

@@ -328,7 +328,9 @@ static int load_instance(struct txn *t, struct inst *in)
 			return r;
 		nfc_node_dir(t->h, prev, sizeof(prev), txn_chain(t), n->name,
 			     in->old->gen);
-		prev_dir = prev;
+		/* without the running generation's pins there is nothing to
+		 * carry over: the tables start again from the descriptor */
+		prev_dir = access(prev, F_OK) ? NULL : prev;
 	}
 	for (k = 0; k < NFC_OBJ_MAX; k++) {
 		if (!(t->kinds & (1u << k)))
@@ -389,12 +391,15 @@ static int alloc_counter(struct txn *t, __u8 *used, struct inst *in)
 	__u32 c;
 	int i, j, fd, r;
 
-	if (in->old) {
+	/* counters belong to the instance: a node of another module under
+	 * the same name is another instance */
+	if (in->old && !strcmp(in->old->module, in->node->mod->name)) {
 		in->counter = in->old->counter;
 		return 0;
 	}
 	if (!used[0]) {
 		used[0] = 1; /* entry 0 belongs to no instance */
+		/* the running instance keeps its entry until the switch */
 		for (i = 0; i < s->n_chains; i++)
 			for (j = 0; j < s->chains[i].n_nodes; j++) {
 				c = s->chains[i].nodes[j].counter;

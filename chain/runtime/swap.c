@@ -24,7 +24,8 @@ static int parse_target(struct nfc_handle *h, const char *chain,
 	if (!at || !at[1] || len > NFC_NAME_MAX ||
 	    strlen(at + 1) > NFC_VERSION_MAX)
 		return nfc_errf(err, -EINVAL,
-				"'%s' is not MODULE@VERSION", modver);
+				"chain '%s': node '%s': '%s' is not MODULE@VERSION",
+				chain, n->name, modver);
 	snprintf(ov->node, sizeof(ov->node), "%s", n->name);
 	snprintf(ov->module, sizeof(ov->module), "%.*s", (int)len, modver);
 	snprintf(ov->version, sizeof(ov->version), "%s", at + 1);

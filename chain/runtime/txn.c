@@ -42,18 +42,29 @@ void nfc_txn_warn(struct txn *t, const char *fmt, ...)
 
 /* A chain id (new chains) and a free block for the new version. Every
  * chain holds one block and one more is spare (NFC_MAX_BLOCKS), so only a
- * new chain can run out: of ids. */
+ * new chain can run out: of ids. What the kernel runs counts as used too,
+ * whatever the state says. */
 static int alloc_id_block(struct txn *t)
 {
 	bool id_used[NFC_MAX_CHAINS] = { true };
 	bool blk_used[NFC_MAX_BLOCKS] = { true };
 	const struct nfc_state *s = nfc_state(t->h);
+	const __u64 *active = t->h->chains_mm;
 	__u32 i;
 	int c;
 
 	for (c = 0; c < s->n_chains; c++) {
 		id_used[s->chains[c].id] = true;
 		blk_used[s->chains[c].block] = true;
+	}
+	for (i = 0; active && i < NFC_MAX_CHAINS; i++) {
+		__u64 a = __atomic_load_n(&active[i], __ATOMIC_RELAXED);
+
+		if (!a)
+			continue;
+		id_used[i] = true;
+		if (NFC_ACTIVE_BLOCK(a) < NFC_MAX_BLOCKS)
+			blk_used[NFC_ACTIVE_BLOCK(a)] = true;
 	}
 	if (t->old) {
 		t->id = t->old->id;
@@ -76,6 +87,25 @@ static int alloc_id_block(struct txn *t)
 				txn_chain(t), NFC_MAX_BLOCKS - 1);
 	t->block = i;
 	return 0;
+}
+
+/* The state file must describe what the kernel runs: a state written by a
+ * transaction that died between the switch and the save, or restored from
+ * elsewhere, would have the builder reuse a live block. */
+static int check_running(struct txn *t)
+{
+	const struct nfc_chain_info *o = t->old;
+	__u64 a;
+
+	if (!o || !t->h->chains_mm)
+		return 0;
+	a = __atomic_load_n(&t->h->chains_mm[o->id], __ATOMIC_RELAXED);
+	if (a == NFC_ACTIVE(o->block, o->version))
+		return 0;
+	return nfc_errf(t->err, -EUCLEAN,
+			"chain '%s': the kernel runs block %u version %u, the state file says block %u version %u: the state is stale; delete the chain and apply it again",
+			txn_chain(t), NFC_ACTIVE_BLOCK(a), NFC_ACTIVE_VERSION(a),
+			o->block, o->version);
 }
 
 static int prog_array_fd(struct nfc_handle *h, int kind)
@@ -174,8 +204,13 @@ static void flip(struct nfc_handle *h, __u32 id, __u64 val)
  * GLOBAL command returns after synchronize_rcu(). */
 static void grace_period(void)
 {
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
-		usleep(50 * 1000);
+	if (!syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		return;
+	/* (nohz_full kernels refuse it) a sleep is what is left, and is no
+	 * proof that every CPU left the old block */
+	nfc_pr(NFC_WARN, "membarrier(GLOBAL): %s: waiting 50 ms instead of an RCU grace period\n",
+	       strerror(errno));
+	usleep(50 * 1000);
 }
 
 /* The chain as the state records it once the switch is done. */
@@ -239,7 +274,7 @@ static void rollback(struct txn *t)
 
 static int prepare(struct txn *t)
 {
-	int i, k, r;
+	int i, k, r = 0;
 
 	for (i = 0; i < t->d->n_attach; i++)
 		t->kinds |= 1u << nfc_hook_objkind(t->d->attach[i].hook);
@@ -249,18 +284,20 @@ static int prepare(struct txn *t)
 	for (i = 0; i < t->d->n_nodes; i++)
 		for (k = 0; k < NFC_OBJ_MAX; k++)
 			t->inst[i].prog_fd[k] = -1;
-	r = alloc_id_block(t);
 	for (k = 0; !r && !t->dry_run && k < NFC_OBJ_MAX; k++)
 		if (t->kinds & (1u << k))
 			r = nfc_infra_ensure(t->h, k, t->err);
 	if (!r && !t->dry_run)
 		r = nfc_chains_mmap(t->h, t->err);
-	return r;
+	if (!r)
+		r = check_running(t);
+	return r ?: alloc_id_block(t);
 }
 
 int nfc_txn_run(struct txn *t)
 {
 	struct nfc_apply_result *res = t->res;
+	char path[PATH_MAX], tmp[PATH_MAX];
 	struct nfc_chain_info entry;
 	__u32 old_block = t->old ? t->old->block : 0;
 	int i, r, fd;
@@ -290,12 +327,22 @@ int nfc_txn_run(struct txn *t)
 	}
 	if (!r)
 		r = state_entry(t, &entry);
+	if (!r) {
+		/* the new state is written before the switch, so that after
+		 * it only a rename is left to fail */
+		nfc_state_path(t->h, path, sizeof(path));
+		r = nfc_state__stage(t->h->state, &entry, path, tmp,
+				     sizeof(tmp), t->err);
+		if (r)
+			nfc_chain_info__clear(&entry);
+	}
 	if (r)
 		goto fail;
 
 	/* the switch: one atomic store */
 	flip(t->h, t->id, NFC_ACTIVE(t->block, t->version));
 	res->flip_ms = nfc_now_ms() - t->t0;
+	r = nfc_state__commit(tmp, path, t->err);
 
 	if (t->old) {
 		nfc_txn_detach_dropped(t);
@@ -303,11 +350,10 @@ int nfc_txn_run(struct txn *t)
 		block_clear(t->h, old_block);
 		nfc_txn_unpin_unused(t);
 	}
-	r = nfc_state__put_chain(t->h->state, &entry);
-	if (r)
+	if (nfc_state__put_chain(t->h->state, &entry)) {
 		nfc_chain_info__clear(&entry);
-	else
-		r = nfc_state_save(t->h, t->err);
+		r = r ?: -ENOMEM;
+	}
 	res->version = t->version;
 	res->block = t->block;
 	res->total_ms = nfc_now_ms() - t->t0;
@@ -316,6 +362,30 @@ fail:
 	if (!t->dry_run)
 		rollback(t);
 	return r;
+}
+
+/*
+ * A running chain stays at its hook type (xdp or tc). Moving it is not a
+ * version switch: while the new roots are attached beside the old ones,
+ * packets pass XDP's root and then TC's, or meet a block that only the
+ * other hook's program array holds and are dropped as missed tail calls.
+ */
+static int check_kinds(struct txn *t)
+{
+	unsigned int kinds = 0;
+	int i;
+
+	if (!t->old)
+		return 0;
+	for (i = 0; i < t->d->n_attach; i++)
+		kinds |= 1u << nfc_hook_objkind(t->d->attach[i].hook);
+	if (kinds == t->old->kinds)
+		return 0;
+	return nfc_errf(t->err, -EINVAL,
+			"chain '%s' runs at %s: a descriptor cannot move it to %s without dropping packets: delete the chain and apply it again, or apply it under another name and then delete this one",
+			txn_chain(t),
+			t->old->kinds & (1u << NFC_OBJ_XDP) ? "xdp" : "tc",
+			kinds & (1u << NFC_OBJ_XDP) ? "xdp" : "tc");
 }
 
 void nfc_txn_free(struct txn *t)
@@ -352,6 +422,11 @@ int nfc_chain__apply(struct nfc_handle *h, const char *path,
 		}
 	}
 	t.old = nfc_state__chain(h->state, t.d->chain);
+	r = check_kinds(&t);
+	if (r) {
+		nfc_txn_free(&t);
+		return r;
+	}
 	nfc_txn_warn_hooks(&t);
 	r = nfc_txn_run(&t);
 	nfc_txn_free(&t);
@@ -370,7 +445,8 @@ int nfc_chain__delete(struct nfc_handle *h, const char *chain,
 	for (i = 0; i < c->n_attach; i++) {
 		r = nfc_root_detach(&c->attach[i], err);
 		if (r)
-			return r;
+			return nfc_errf(err, r, "chain '%s': not deleted",
+					chain);
 	}
 	r = nfc_chains_mmap(h, err);
 	if (r)

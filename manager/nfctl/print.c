@@ -123,6 +123,8 @@ int fail(const struct nfc_err *err, int r)
 		if (!err->n)
 			json_object_array_add(a, jstr(strerror(-r)));
 		add(o, "error", a);
+		if (err->dropped)
+			add(o, "more_errors", ju(err->dropped));
 		puts(json_object_to_json_string_ext(o, json_flags()));
 		json_object_put(o);
 		return EXIT_FAIL;

@@ -223,16 +223,21 @@ out:
 	return r;
 }
 
-/* The pin root must be on a BPF filesystem; a mutation creates it. */
+/* The pin root must be on a BPF filesystem (its nearest existing ancestor
+ * is looked at); a mutation creates it. */
 static int pin_root(const char *root, bool create, struct nfc_err *err)
 {
+	char dir[PATH_MAX];
 	struct statfs fs;
-	char parent[PATH_MAX];
 	int r;
 
-	snprintf(parent, sizeof(parent), "%s", root);
-	dirname(parent);
-	if (statfs(parent, &fs) || fs.f_type != BPF_FS_MAGIC)
+	snprintf(dir, sizeof(dir), "%s", root);
+	while (statfs(dir, &fs) && errno == ENOENT && strcmp(dir, "/"))
+		dirname(dir);
+	if (statfs(dir, &fs))
+		return nfc_errf(err, -errno, "%s: %s%s", dir, strerror(errno),
+				perm_hint(errno));
+	if (fs.f_type != BPF_FS_MAGIC)
 		return nfc_errf(err, -ENOTSUP,
 				"%s is not on a BPF filesystem (mount -t bpf bpf /sys/fs/bpf)",
 				root);
@@ -261,7 +266,7 @@ static int state_open(struct nfc_handle *h, bool lock, struct nfc_err *err)
 			return nfc_errf(err, -errno, "%s: cannot lock: %s%s",
 					path, strerror(errno), perm_hint(errno));
 	}
-	nfc_path(path, sizeof(path), "%s/state.json", h->state_dir);
+	nfc_state_path(h, path, sizeof(path));
 	r = nfc_state__load(&h->state, path, err);
 	if (r == -EACCES || r == -EPERM) {
 		nfc_err_clear(err);
@@ -271,11 +276,16 @@ static int state_open(struct nfc_handle *h, bool lock, struct nfc_err *err)
 	return r;
 }
 
+int nfc_state_path(struct nfc_handle *h, char *buf, size_t len)
+{
+	return nfc_path(buf, len, "%s/state.json", h->state_dir);
+}
+
 int nfc_state_save(struct nfc_handle *h, struct nfc_err *err)
 {
 	char path[PATH_MAX];
 
-	nfc_path(path, sizeof(path), "%s/state.json", h->state_dir);
+	nfc_state_path(h, path, sizeof(path));
 	return nfc_state__save(h->state, path, err);
 }
 

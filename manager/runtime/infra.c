@@ -33,14 +33,22 @@ int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err)
 	if (h->chains_mm)
 		return 0;
 	h->chains_fd = nfc_global_map_fd(h, "nfc_chains");
-	if (h->chains_fd < 0)
-		return nfc_errf(err, h->chains_fd, "map 'nfc_chains': %s",
-				strerror(-h->chains_fd));
+	if (h->chains_fd < 0) {
+		int r = h->chains_fd;
+
+		h->chains_fd = -1;
+		return nfc_errf(err, r, "map 'nfc_chains': %s", strerror(-r));
+	}
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, h->chains_fd,
 		 0);
-	if (p == MAP_FAILED)
-		return nfc_errf(err, -errno, "map 'nfc_chains': mmap: %s",
-				strerror(errno));
+	if (p == MAP_FAILED) {
+		int r = nfc_errf(err, -errno, "map 'nfc_chains': mmap: %s",
+				 strerror(errno));
+
+		close(h->chains_fd);
+		h->chains_fd = -1;
+		return r;
+	}
 	h->chains_mm = p;
 	h->chains_mm_len = len;
 	return 0;

@@ -29,6 +29,13 @@ int nfc_state__load(struct nfc_state **out, const char *path,
 		    struct nfc_err *err);
 int nfc_state__save(const struct nfc_state *s, const char *path,
 		    struct nfc_err *err);
+/* Saving in two steps around a switch in the kernel: write @s, with @c in
+ * place of the chain of its name (or added; NULL: none), to a temporary
+ * file beside @path (its name into @tmp), then rename it into place. */
+int nfc_state__stage(const struct nfc_state *s,
+		     const struct nfc_chain_info *c, const char *path,
+		     char *tmp, size_t len, struct nfc_err *err);
+int nfc_state__commit(const char *tmp, const char *path, struct nfc_err *err);
 void nfc_state__free(struct nfc_state *s);
 struct nfc_chain_info *nfc_state__chain(struct nfc_state *s, const char *name);
 /* Put @c in place of the chain of the same name (or add it); the state
@@ -39,6 +46,7 @@ int nfc_state__add_module(struct nfc_state *s, const char *manifest);
 bool nfc_state__del_module(struct nfc_state *s, const char *manifest);
 void nfc_chain_info__clear(struct nfc_chain_info *c);
 int nfc_state_save(struct nfc_handle *h, struct nfc_err *err);
+int nfc_state_path(struct nfc_handle *h, char *buf, size_t len);
 
 /* Paths under the pin root. */
 int nfc_path(char *buf, size_t len, const char *fmt, ...)

@@ -348,11 +348,12 @@ static json_object *chain_json(const struct nfc_chain_info *c)
 	return o;
 }
 
-int nfc_state__save(const struct nfc_state *s, const char *path,
-		    struct nfc_err *err)
+int nfc_state__stage(const struct nfc_state *s,
+		     const struct nfc_chain_info *c, const char *path,
+		     char *tmp, size_t len, struct nfc_err *err)
 {
 	json_object *root = json_object_new_object(), *arr;
-	char tmp[PATH_MAX];
+	bool put = false;
 	int i, r = 0;
 
 	put_u(root, "format", NFC_STATE_FORMAT);
@@ -361,21 +362,45 @@ int nfc_state__save(const struct nfc_state *s, const char *path,
 		json_object_array_add(arr, json_object_new_string(s->modules[i]));
 	json_object_object_add(root, "modules", arr);
 	arr = json_object_new_array();
-	for (i = 0; i < s->n_chains; i++)
-		json_object_array_add(arr, chain_json(&s->chains[i]));
+	for (i = 0; i < s->n_chains; i++) {
+		bool here = c && !strcmp(s->chains[i].name, c->name);
+
+		json_object_array_add(arr, chain_json(here ? c : &s->chains[i]));
+		put |= here;
+	}
+	if (c && !put)
+		json_object_array_add(arr, chain_json(c));
 	json_object_object_add(root, "chains", arr);
 
-	/* a crash leaves the old file or the new one, never half of one */
-	if (nfc_path(tmp, sizeof(tmp), "%s.%d", path, getpid()) ||
-	    json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY) ||
-	    rename(tmp, path)) {
+	errno = 0;
+	if (nfc_path(tmp, len, "%s.%d", path, getpid()) ||
+	    json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY)) {
 		r = nfc_errf(err, errno ? -errno : -EIO,
-			     "%s: cannot write state: %s", path,
+			     "%s: cannot write state: %s", tmp,
 			     strerror(errno ?: EIO));
 		unlink(tmp);
 	}
 	json_object_put(root);
 	return r;
+}
+
+/* A crash leaves the old file or the new one, never half of one. */
+int nfc_state__commit(const char *tmp, const char *path, struct nfc_err *err)
+{
+	if (!rename(tmp, path))
+		return 0;
+	unlink(tmp);
+	return nfc_errf(err, -errno, "%s: cannot write state: %s", path,
+			strerror(errno));
+}
+
+int nfc_state__save(const struct nfc_state *s, const char *path,
+		    struct nfc_err *err)
+{
+	char tmp[PATH_MAX];
+
+	return nfc_state__stage(s, NULL, path, tmp, sizeof(tmp), err) ?:
+	       nfc_state__commit(tmp, path, err);
 }
 
 void nfc_chain_info__clear(struct nfc_chain_info *c)

@@ -76,9 +76,9 @@ static const char *arg_of(int argc, char **argv, const char *name)
 
 /* Encode the fields of one side (key or value) from FIELD VALUE pairs,
  * applying defaults and `unless` conditions. */
-static int encode_side(const struct nfc_table *t, const struct nfc_field *f,
-		       int n, int argc, char **argv, __u8 *out,
-		       struct nfc_err *err)
+static int encode_side(const char *where, const struct nfc_table *t,
+		       const struct nfc_field *f, int n, int argc, char **argv,
+		       __u8 *out, struct nfc_err *err)
 {
 	char msg[256];
 	int i, r;
@@ -97,35 +97,36 @@ static int encode_side(const struct nfc_table *t, const struct nfc_field *f,
 		if (!v) {
 			if (f[i].unless_field)
 				return nfc_errf(err, -EINVAL,
-						"table '%s': '%s' is required unless %s is %s",
-						t->name, f[i].name, f[i].unless_field,
-						f[i].unless_value);
-			return nfc_errf(err, -EINVAL, "table '%s': '%s' is required",
+						"%s: table '%s': '%s' is required unless %s is %s",
+						where, t->name, f[i].name,
+						f[i].unless_field, f[i].unless_value);
+			return nfc_errf(err, -EINVAL,
+					"%s: table '%s': '%s' is required", where,
 					t->name, f[i].name);
 		}
 		r = nfc_field_encode(&f[i], v, out + f[i].offset, msg, sizeof(msg));
 		if (r)
-			return nfc_errf(err, r, "table '%s': %s '%s': %s",
-					t->name, f[i].name, v, msg);
+			return nfc_errf(err, r, "%s: table '%s': %s '%s': %s",
+					where, t->name, f[i].name, v, msg);
 	}
 	return 0;
 }
 
-static int check_args(const struct nfc_table *t, int argc, char **argv,
-		      bool key_only, struct nfc_err *err)
+static int check_args(const char *where, const struct nfc_table *t, int argc,
+		      char **argv, bool key_only, struct nfc_err *err)
 {
 	int i;
 
 	if (argc % 2)
-		return nfc_errf(err, -EINVAL, "table '%s': '%s' has no value",
-				t->name, argv[argc - 1]);
+		return nfc_errf(err, -EINVAL, "%s: table '%s': '%s' has no value",
+				where, t->name, argv[argc - 1]);
 	for (i = 0; i < argc; i += 2) {
 		if (nfc_fields_find(t->key, t->n_key, argv[i]))
 			continue;
 		if (!key_only && nfc_fields_find(t->value, t->n_value, argv[i]))
 			continue;
-		return nfc_errf(err, -EINVAL, "table '%s': unknown field '%s'%s", t->name,
-				argv[i],
+		return nfc_errf(err, -EINVAL, "%s: table '%s': unknown field '%s'%s",
+				where, t->name, argv[i],
 				key_only && nfc_fields_find(t->value, t->n_value, argv[i]) ?
 					" (del takes key fields only)" : "");
 	}
@@ -136,6 +137,7 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 		       const char *node, const char *table, int argc,
 		       char **argv, bool add, struct nfc_err *err)
 {
+	char where[2 * NFC_NAME_MAX + 32];
 	struct table_ref ref;
 	__u8 *key = NULL, *val = NULL;
 	int r;
@@ -143,7 +145,8 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 	r = table_open(h, chain, node, table, &ref, err);
 	if (r)
 		return r;
-	r = check_args(ref.t, argc, argv, !add, err);
+	snprintf(where, sizeof(where), "chain '%s': node '%s'", chain, node);
+	r = check_args(where, ref.t, argc, argv, !add, err);
 	if (r)
 		goto out;
 	key = calloc(1, ref.t->key_size);
@@ -152,10 +155,11 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 		r = -ENOMEM;
 		goto out;
 	}
-	r = encode_side(ref.t, ref.t->key, ref.t->n_key, argc, argv, key, err);
+	r = encode_side(where, ref.t, ref.t->key, ref.t->n_key, argc, argv, key,
+			err);
 	if (!r && add)
-		r = encode_side(ref.t, ref.t->value, ref.t->n_value, argc, argv,
-				val, err);
+		r = encode_side(where, ref.t, ref.t->value, ref.t->n_value, argc,
+				argv, val, err);
 	if (r)
 		goto out;
 	if (add ? bpf_map_update_elem(ref.fd, key, val, BPF_ANY) :

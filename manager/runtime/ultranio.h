@@ -8,6 +8,12 @@
  * Every call returns 0 or a negative errno and, given a struct nfc_err,
  * explains failures there. Nothing here prints (see nfc_set_print()) or
  * exits.
+ *
+ * Lifetimes: what nfc_state(), nfc_chain__info(), nfc_catalog() and views
+ * (nfc_chain_view) point to belongs to the handle and is valid until the
+ * next call that changes it on the same handle: nfc_chain__apply, __swap,
+ * __delete, nfc_module__register, __unregister. Take a view again after
+ * one of those.
  */
 #ifndef ULTRANIO_H
 #define ULTRANIO_H
@@ -23,7 +29,8 @@
 
 /* Messages from libbpf, libxdp (and with them whole verifier logs at
  * NFC_DEBUG). The library prints nothing unless a function is set; returns
- * the previous one. */
+ * the previous one. nfc_open() routes libbpf's and libxdp's own print
+ * functions (process-wide) here. */
 enum nfc_print_level {
 	NFC_WARN,
 	NFC_INFO,

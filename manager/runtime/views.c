@@ -8,8 +8,8 @@
 #include <bpf/bpf.h>
 #include "internal.h"
 
-/* Counters and hop entries of a chain that never reached the kernel (a
- * state written but no map yet) read as zero; any other failure counts. */
+/* A chain's counters and hop entries; any failure to read them (no maps,
+ * no permission) is an error, never zeros. */
 static int read_view(struct nfc_handle *h, struct nfc_chain_view *v,
 		     struct nfc_err *err)
 {

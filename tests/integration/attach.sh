@@ -10,7 +10,9 @@
 #    program that runs;
 #  - the same change without the failing interface goes through;
 #  - a tc attachment at a new priority leaves exactly one filter, and no
-#    ping is lost while it moves.
+#    ping is lost while it moves;
+#  - a chain cannot move between xdp and tc in one apply (packets would be
+#    dropped or run twice while it moves): refused, nothing changes.
 . "$(dirname "$0")/lib.sh"
 
 nfc_topology 3
@@ -108,3 +110,21 @@ wait "$ping_pid" || fail "pings lost while the filter moved: $(tail -2 "$WORK/pi
 prios=$(tc -j filter show dev "$HV1" ingress | json - 'sorted({f["pref"] for f in j})')
 [ "$prios" = "[60]" ] || fail "filters on $HV1 ingress at priorities $prios"
 pass "tc priority 50 -> 60: one filter left, $(grep -o '[0-9]* received' "$WORK/ping2.txt") of 40 pings"
+
+# a kept attachment whose root someone removed is attached again
+tc filter del dev "$HV1" ingress pref 60
+ip netns exec "$NS1" ping -c 1 -W 1 "$IP2" >/dev/null 2>&1 && fail "ping without the root on $HV1"
+"$NFCTL" chain apply "$WORK/tc60.yaml" >/dev/null || fail "re-apply"
+[ "$(tc -j filter show dev "$HV1" ingress | json - 'sorted({f["pref"] for f in j})')" = "[60]" ] ||
+	fail "the removed filter was not attached again"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after the re-apply"
+pass "a root removed behind nfctl's back is attached again by the next apply"
+
+nfc_mr_chain "$C" macrouter xdp > "$WORK/to-xdp.yaml"
+"$NFCTL" chain apply "$WORK/to-xdp.yaml" 2> "$WORK/err" >/dev/null && fail "moved from tc to xdp"
+grep -q "chain '$C' runs at tc: a descriptor cannot move it to xdp" "$WORK/err" || fail "error: $(cat "$WORK/err")"
+[ "$(tc -j filter show dev "$HV1" ingress | json - 'sorted({f["pref"] for f in j})')" = "[60]" ] ||
+	fail "the tc filter moved"
+ip link show "$HV1" | grep -q "prog/xdp" && fail "an XDP root was attached"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after the refused move"
+pass "moving between tc and xdp refused: $(cat "$WORK/err")"

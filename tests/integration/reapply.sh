@@ -76,3 +76,38 @@ pass "removed node unpinned"
 wait "$ping_pid" || fail "pings lost: $(tail -2 "$WORK/ping.txt")"
 grep -q " 0% packet loss" "$WORK/ping.txt" || fail "loss: $(tail -2 "$WORK/ping.txt")"
 pass "traffic never stopped: $(grep -o '[0-9]* received' "$WORK/ping.txt")"
+
+routes() { "$NFCTL" -j nf "re-$TAG" mr routes list | json - 'sorted(r["mac"] for r in j)'; }
+want_routes="['$MAC1', '$MAC2']"
+gen() { "$NFCTL" -j chain show "re-$TAG" | json - '[n["generation"] for n in j["nodes"] if n["name"] == "mr"][0]'; }
+
+# Pins of the running instance lost (an operator's rm, a crash): the node
+# is loaded again with its tables filled from the descriptor, not empty.
+rm -rf "$ULTRANIO_BPFFS/chains/re-$TAG/mr/g$(gen)"
+apply 6 1
+[ "$(routes)" = "$want_routes" ] || fail "routes after lost pins: $(routes)"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after lost pins"
+pass "lost pins: mr loaded again with the descriptor's routes"
+
+# A state file that does not describe what the kernel runs is refused
+# before anything is touched (the builder would take a live block).
+cp "$ULTRANIO_STATE/state.json" "$WORK/state.v6"
+apply 7 0
+cp "$WORK/state.v6" "$ULTRANIO_STATE/state.json"
+"$NFCTL" chain apply "$WORK/chain.yaml" 2> "$WORK/err" >/dev/null && fail "apply over a stale state"
+grep -q "the kernel runs block [0-9]* version 7, the state file says block [0-9]* version 6: the state is stale" "$WORK/err" ||
+	fail "stale state: $(cat "$WORK/err")"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after the refused apply"
+"$NFCTL" chain delete "re-$TAG" || fail "delete over a stale state"
+[ ! -e "$ULTRANIO_BPFFS/chains/re-$TAG" ] || fail "pins left by the delete"
+write pass no
+apply 1 1
+pass "a stale state is refused; delete and apply recover"
+
+# A node whose module changes is another instance: its counters restart.
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping"
+sed -i 's/module: macrouter/module: nop/; /config:/,$d' "$WORK/chain.yaml"
+apply 2 1
+[ "$("$NFCTL" -j chain show "re-$TAG" | json - 'j["nodes"][0]["counters"]["packets"]')" = 0 ] ||
+	fail "mr became a nop and kept macrouter's counters"
+pass "a node of another module starts its counters at zero"
