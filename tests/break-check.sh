@@ -101,6 +101,38 @@ brk counter-across-modules chain/runtime/instance.c \
 	's|if \(in->old && !strcmp\(in->old->module, in->node->mod->name\)\)|if (in->old)|' \
 	'integration-reapply' \
 	'a node of another module inherits the counters'
+brk xdp-replace-detaches chain/runtime/attach.c \
+	's|r = replace_atomic\(t, rt, o\);|r = 0;|' \
+	'integration-attach' \
+	'an XDP priority change takes the running root off first (pings lost)'
+brk foreign-objects manager/runtime/object.c \
+	's|if \(strcmp\(bpf_program__name\(prog\), name\)\)|if (0)|' \
+	'integration-nfctl-cli' \
+	'objects of another module accepted under a manifest'
+brk rodata-unchecked manager/runtime/object.c \
+	's|r = check_rodata\(obj, m, what, err\);|r = 0;|' \
+	'integration-nfctl-cli' \
+	'a manifest naming a rodata variable the object lacks is accepted'
+brk registration-locks-out manager/runtime/handle.c \
+	's|else if \(e.n\)\n|else if (e.n \&\& (r = -EINVAL))\n|' \
+	'integration-nfctl-cli' \
+	'one broken registered manifest makes every command fail'
+brk filter-takeover chain/runtime/txn.c \
+	's|r = check_kinds\(&t\) \?: check_conflicts\(&t\);|r = check_kinds(\&t);|' \
+	'integration-nfctl-cli' \
+	'a second chain silently takes over the filter of another'
+brk field-twice manager/runtime/tables.c \
+	's|if \(!strcmp\(argv\[j\], argv\[i\]\)\)|if (0)|' \
+	'integration-nfctl-cli' \
+	'a field given twice: the first value silently wins'
+brk fifo-read manager/spec/ydoc.c \
+	's|else if \(!S_ISREG\(st.st_mode\)\)\n\t\tret = -NFC_ENOTFILE;|else if (0)\n\t\tret = 0;|' \
+	'integration-nfctl-cli' \
+	'a FIFO as descriptor read (and the lock held) forever'
+brk state-names manager/runtime/state.c \
+	's|if \(!r->ret && !nfc_name_ok\(buf\)\)|if (0)|' \
+	'integration-nfctl-cli' \
+	'a state naming paths outside the pin root trusted'
 brk yaml-depth manager/spec/ydoc.c \
 	's|if \(\+\+depth <= NFC_YAML_DEPTH_MAX\)|if (++depth)|' \
 	'descriptor_parse' \

@@ -8,11 +8,13 @@
  *
  * All or nothing: new attachments are made before the switch and taken off
  * again when a later step fails. An XDP attachment whose mode or priority
- * changes must replace the running one first (an interface has one XDP
+ * changes must take the running one's place (an interface has one XDP
  * program outside libxdp's dispatcher, and native and generic modes
- * exclude each other); if the transaction then fails, the running one is
- * put back. A TC attachment at a new priority is one more filter: the old
- * one is removed after the switch.
+ * exclude each other): in one step (XDP_FLAGS_REPLACE) where the running
+ * root is alone on the interface and keeps its mode, else by taking it off
+ * first; if the transaction then fails, the running one is put back. A TC
+ * attachment at a new priority is one more filter: the old one is removed
+ * after the switch.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -23,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
+#include <linux/if_link.h>
 #include <linux/sockios.h>
 #include <bpf/bpf.h>
 #include <xdp/libxdp.h>
@@ -86,8 +89,9 @@ static int attach_xdp(struct nfc_obj *o, struct nfc_attach_info *a,
 		if (o->log[0])
 			nfc_obj_load_failed(o, what, r, err);
 		else
-			nfc_errf(err, r, "%s: %s%s", what, strerror(-r),
-				 r == -EBUSY ? " (another XDP program is attached there outside libxdp's dispatcher)" : "");
+			nfc_errf(err, r, "%s: %s%s%s", what, strerror(-r),
+				 r == -EBUSY ? " (another XDP program is attached there outside libxdp's dispatcher)" : "",
+				 nfc_perm_hint(-r));
 		xdp_program__close(xp);
 		return r;
 	}
@@ -115,7 +119,8 @@ static int attach_tc(struct nfc_obj *o, struct nfc_attach_info *a,
 		    .priority = a->priority);
 	r = bpf_tc_attach(&hook, &opts);
 	if (r)
-		return nfc_errf(err, r, "%s: %s", what, strerror(-r));
+		return nfc_errf(err, r, "%s: %s%s", what, strerror(-r),
+				nfc_perm_hint(-r));
 	a->prog_id = opts.prog_id;
 	a->handle = opts.handle;
 	return 0;
@@ -184,8 +189,9 @@ int nfc_root_detach(const struct nfc_attach_info *a, struct nfc_err *err)
 			r = 0;
 	}
 	if (r)
-		return nfc_errf(err, r, "detach %s from %s: %s",
-				nfc_hook_str(a->hook), name, strerror(-r));
+		return nfc_errf(err, r, "detach %s from %s: %s%s",
+				nfc_hook_str(a->hook), name, strerror(-r),
+				nfc_perm_hint(-r));
 	return 0;
 }
 
@@ -251,43 +257,92 @@ static bool attach_kept(const struct txn *t, const struct nfc_attach_info *o)
 	return false;
 }
 
-/* An old XDP attachment that a new one on the same interface replaces. */
-static bool replaced(const struct txn *t, const struct nfc_attach_info *o)
+/* Take the running root @o off to make room for its replacement. */
+static int detach_replaced(struct txn *t, const struct nfc_attach_info *o)
 {
-	int i;
+	int r;
 
-	if (o->hook != NFC_HOOK_XDP || attach_kept(t, o))
-		return false;
-	for (i = 0; i < t->d->n_attach; i++)
-		if (t->d->attach[i].hook == NFC_HOOK_XDP &&
-		    t->d->attach[i].ifindex == o->ifindex)
-			return true;
-	return false;
-}
-
-static int detach_replaced(struct txn *t)
-{
-	int i, r;
-
-	t->detached = calloc(t->old ? t->old->n_attach + 1 : 1,
-			     sizeof(*t->detached));
-	if (!t->detached)
-		return -ENOMEM;
-	for (i = 0; t->old && i < t->old->n_attach; i++) {
-		const struct nfc_attach_info *o = &t->old->attach[i];
-
-		if (!replaced(t, o))
-			continue;
-		r = nfc_root_detach(o, t->err);
-		if (r)
-			return r;
-		t->detached[t->n_detached++] = *o;
+	if (!t->detached) {
+		t->detached = calloc(t->old->n_attach, sizeof(*t->detached));
+		if (!t->detached)
+			return -ENOMEM;
 	}
-	return 0;
+	r = nfc_root_detach(o, t->err);
+	if (!r)
+		t->detached[t->n_detached++] = *o;
+	return r;
 }
 
-/* Whether new attachment @a takes the place of a running XDP root. */
-static bool replacing(const struct txn *t, const struct nfc_attach *a)
+/*
+ * Put the new root of @rt in the place of the running root @o in one step,
+ * where @o runs alone on its interface (no dispatcher) and @rt keeps its
+ * mode: 1 when done, 0 when it cannot be done this way, or -errno.
+ */
+static int replace_atomic(struct txn *t, struct root *rt,
+			  const struct nfc_attach_info *o)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(o->ifindex);
+	enum nfc_xdp_mode want = rt->a->mode;
+	enum xdp_attach_mode cur;
+	struct xdp_program *main;
+	struct nfc_obj obj;
+	char what[128];
+	bool alone;
+	int old_fd, new_fd, r;
+	__u32 flags;
+
+	if (libxdp_get_error(mp))
+		return 0;
+	cur = xdp_multiprog__attach_mode(mp);
+	main = xdp_multiprog__main_prog(mp);
+	alone = xdp_multiprog__is_legacy(mp) && main &&
+		xdp_program__id(main) == o->prog_id;
+	xdp_multiprog__close(mp);
+	if (!alone || (cur != XDP_MODE_NATIVE && cur != XDP_MODE_SKB) ||
+	    want == NFC_MODE_HW ||
+	    (want == NFC_MODE_NATIVE && cur != XDP_MODE_NATIVE) ||
+	    (want == NFC_MODE_SKB && cur != XDP_MODE_SKB))
+		return 0;
+	old_fd = bpf_prog_get_fd_by_id(o->prog_id);
+	if (old_fd < 0)
+		return 0;
+	snprintf(what, sizeof(what), "chain '%s': replace the xdp root on %s",
+		 txn_chain(t), o->ifname);
+	r = nfc_root_open(t->h, txn_chain(t), t->id, t->d->vxlan_port,
+			  NFC_OBJ_XDP, &obj, t->err);
+	if (!r)
+		r = nfc_obj_load(&obj, what, t->err);
+	if (r) {
+		close(old_fd);
+		if (obj.obj)
+			nfc_obj_close(&obj);
+		return r;
+	}
+	new_fd = bpf_program__fd(bpf_object__next_program(obj.obj, NULL));
+	flags = cur == XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = old_fd);
+	r = bpf_xdp_attach(o->ifindex, new_fd, flags | XDP_FLAGS_REPLACE, &ao);
+	if (r) {
+		nfc_errf(t->err, r, "%s: %s", what, strerror(-r));
+		close(old_fd);
+		nfc_obj_close(&obj);
+		return r;
+	}
+	rt->info = *o;
+	rt->info.mode = rt->a->mode;
+	rt->info.priority = rt->a->priority;
+	rt->info.prog_id = nfc_prog_id(new_fd);
+	rt->attached = true;
+	rt->replaced_fd = old_fd;
+	rt->replaced_id = o->prog_id;
+	rt->xdp_flags = flags;
+	nfc_obj_close(&obj); /* the interface holds the program */
+	return 1;
+}
+
+/* The running XDP root that new attachment @a takes the place of. */
+static const struct nfc_attach_info *replacing(const struct txn *t,
+					       const struct nfc_attach *a)
 {
 	int i;
 
@@ -295,8 +350,8 @@ static bool replacing(const struct txn *t, const struct nfc_attach *a)
 	     i++)
 		if (t->old->attach[i].hook == NFC_HOOK_XDP &&
 		    t->old->attach[i].ifindex == a->ifindex)
-			return true;
-	return false;
+			return &t->old->attach[i];
+	return NULL;
 }
 
 static int attach_one(struct txn *t, struct root *rt)
@@ -315,8 +370,8 @@ static int attach_one(struct txn *t, struct root *rt)
 }
 
 /* Kept attachments stay; new interfaces come first, where a failure costs
- * nothing; XDP roots that must be replaced go last, so that the old root is
- * off its interface for as short a time as possible. */
+ * nothing; XDP roots that must be replaced go last, so that a running root
+ * is off its interface for as short a time as possible, if at all. */
 int nfc_txn_attach(struct txn *t)
 {
 	int i, pass, r = 0;
@@ -329,19 +384,30 @@ int nfc_txn_attach(struct txn *t)
 		const struct nfc_attach_info *o;
 
 		t->roots[i].a = &t->d->attach[i];
+		t->roots[i].replaced_fd = -1;
 		o = old_attach_of(t, t->roots[i].a);
 		if (o && root_present(o))
 			t->roots[i].info = *o;
 	}
 	for (pass = 0; !r && pass < 2; pass++) {
-		if (pass == 1)
-			r = detach_replaced(t);
 		for (i = 0; !r && i < t->n_roots; i++) {
 			struct root *rt = &t->roots[i];
+			const struct nfc_attach_info *o;
 
-			if (rt->info.prog_id || replacing(t, rt->a) != pass)
+			o = rt->info.prog_id ? NULL : replacing(t, rt->a);
+			if (rt->info.prog_id || !!o != pass)
 				continue;
-			r = attach_one(t, rt);
+			if (o) {
+				r = replace_atomic(t, rt, o);
+				if (r > 0) {
+					r = 0;
+					continue;
+				}
+				if (!r)
+					r = detach_replaced(t, o);
+			}
+			if (!r)
+				r = attach_one(t, rt);
 		}
 	}
 	return r;
@@ -354,12 +420,15 @@ void nfc_txn_detach_dropped(struct txn *t)
 
 	for (i = 0; t->old && i < t->old->n_attach; i++) {
 		const struct nfc_attach_info *o = &t->old->attach[i];
-		/* kept, or taken off already to make room for its replacement */
+		/* kept, or taken off or replaced already by its successor */
 		bool stays = attach_kept(t, o);
 
 		for (j = 0; !stays && j < t->n_detached; j++)
 			stays = t->detached[j].ifindex == o->ifindex &&
 				t->detached[j].prog_id == o->prog_id;
+		for (j = 0; !stays && j < t->n_roots; j++)
+			stays = t->roots[j].replaced_fd >= 0 &&
+				t->roots[j].replaced_id == o->prog_id;
 		if (!stays)
 			nfc_root_detach(o, NULL);
 	}
@@ -374,9 +443,28 @@ void nfc_txn_attach_rollback(struct txn *t)
 {
 	int i, j;
 
-	for (i = 0; i < t->n_roots; i++)
-		if (t->roots[i].attached)
-			nfc_root_detach(&t->roots[i].info, NULL);
+	for (i = 0; i < t->n_roots; i++) {
+		struct root *rt = &t->roots[i];
+
+		if (!rt->attached)
+			continue;
+		if (rt->replaced_fd < 0) {
+			nfc_root_detach(&rt->info, NULL);
+			continue;
+		}
+		/* the replaced root goes back in the same one step */
+		int cur = bpf_prog_get_fd_by_id(rt->info.prog_id);
+		LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = cur);
+
+		if (cur < 0 || bpf_xdp_attach(rt->info.ifindex, rt->replaced_fd,
+					      rt->xdp_flags | XDP_FLAGS_REPLACE,
+					      &ao))
+			nfc_errf(t->err, -EIO,
+				 "chain '%s': could not put the running root back on %s: the interface runs the new version's root",
+				 txn_chain(t), rt->info.ifname);
+		if (cur >= 0)
+			close(cur);
+	}
 	for (i = 0; i < t->n_detached; i++) {
 		struct nfc_attach_info a = t->detached[i];
 		int r = root_attach(t->h, txn_chain(t), t->old->id,

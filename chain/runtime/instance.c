@@ -293,11 +293,7 @@ static int load_object(struct txn *t, struct inst *in, int kind,
 		return r;
 	obj = in->obj[kind].obj;
 	prog = bpf_object__next_program(obj, NULL);
-	if (!prog || bpf_object__next_program(obj, prog))
-		return nfc_errf(t->err, -EINVAL,
-				"%s: %s must hold exactly one program", what,
-				path);
-	r = nfc_obj_check_tables(obj, n->mod, what, t->err);
+	r = nfc_obj_check_module(obj, n->mod, kind, what, t->err);
 	if (!r)
 		r = set_config(t, in, obj);
 	if (!r)

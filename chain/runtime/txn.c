@@ -388,9 +388,44 @@ static int check_kinds(struct txn *t)
 			kinds & (1u << NFC_OBJ_XDP) ? "xdp" : "tc");
 }
 
+/* An interface's hook at one priority runs one chain: a second filter at
+ * the same tc priority would take over every packet silently (the newest
+ * runs first), and libxdp's dispatcher orders equal priorities by name. */
+static int check_conflicts(struct txn *t)
+{
+	const struct nfc_state *s = nfc_state(t->h);
+	int i, c, j;
+
+	for (i = 0; i < t->d->n_attach; i++) {
+		const struct nfc_attach *a = &t->d->attach[i];
+
+		for (c = 0; c < s->n_chains; c++) {
+			const struct nfc_chain_info *o = &s->chains[c];
+
+			if (!strcmp(o->name, txn_chain(t)))
+				continue;
+			for (j = 0; j < o->n_attach; j++)
+				if (o->attach[j].ifindex == a->ifindex &&
+				    o->attach[j].hook == a->hook &&
+				    o->attach[j].priority == a->priority)
+					return nfc_errf(t->err, -EBUSY,
+							"%s:%d:%d: attach[%d]: %s at %s, priority %u, runs chain '%s' already: give this chain another priority",
+							t->d->file, a->line, a->col, i,
+							a->ifname, nfc_hook_str(a->hook),
+							a->priority, o->name);
+		}
+	}
+	return 0;
+}
+
 void nfc_txn_free(struct txn *t)
 {
+	int i;
+
 	nfc_txn_instances_free(t);
+	for (i = 0; i < t->n_roots; i++)
+		if (t->roots[i].replaced_fd >= 0)
+			close(t->roots[i].replaced_fd);
 	free(t->roots);
 	free(t->detached);
 	nfc_descriptor__free(t->d);
@@ -422,7 +457,7 @@ int nfc_chain__apply(struct nfc_handle *h, const char *path,
 		}
 	}
 	t.old = nfc_state__chain(h->state, t.d->chain);
-	r = check_kinds(&t);
+	r = check_kinds(&t) ?: check_conflicts(&t);
 	if (r) {
 		nfc_txn_free(&t);
 		return r;
@@ -440,8 +475,19 @@ int nfc_chain__delete(struct nfc_handle *h, const char *chain,
 	char dir[PATH_MAX];
 	int i, r;
 
-	if (!c)
+	if (!c) {
+		/* a first apply that was killed before its state was saved
+		 * leaves pins no state knows of: delete removes them */
+		if (nfc_name_ok(chain) &&
+		    !nfc_path(dir, sizeof(dir), "%s/chains/%s", h->bpffs, chain) &&
+		    !access(dir, F_OK)) {
+			nfc_rmtree(dir);
+			nfc_pr(NFC_WARN, "chain '%s' does not exist; removed the pins an interrupted apply left (%s)\n",
+			       chain, dir);
+			return 0;
+		}
 		return nfc_errf(err, -ENOENT, "chain '%s' does not exist", chain);
+	}
 	for (i = 0; i < c->n_attach; i++) {
 		r = nfc_root_detach(&c->attach[i], err);
 		if (r)

@@ -30,6 +30,12 @@ struct root {
 	const struct nfc_attach *a;
 	struct nfc_attach_info info;     /* as the state records it */
 	bool attached;                   /* by this transaction */
+	/* an XDP root put in a running one's place in one step: that one
+	 * (held until the transaction ends, to put it back on failure), and
+	 * the mode flags both ran with */
+	int replaced_fd;
+	__u32 replaced_id;
+	__u32 xdp_flags;
 };
 
 struct txn {

@@ -472,11 +472,13 @@ int nfc_descriptor__parse_file(struct nfc_descriptor **out, const char *path,
 	int ret;
 
 	*out = NULL;
-	ret = nfc_read_file(path, &text, &len);
+	ret = nfc_read_file(path, &text, &len, NFC_DESCRIPTOR_MAX);
 	if (ret)
-		return nfc_errf(err, ret, "%s: %s", path,
-				ret == -EILSEQ ? "not a text file" :
-						 strerror(-ret));
+		return ret == -EFBIG ?
+			       nfc_errf(err, ret, "%s: larger than a descriptor may be (%u MiB)",
+					path, NFC_DESCRIPTOR_MAX >> 20) :
+			       nfc_errf(err, ret, "%s: %s", path,
+					nfc_read_strerror(ret));
 	ret = nfc_descriptor__parse(out, path, text, len, cat, opts, err);
 	free(text);
 	return ret;

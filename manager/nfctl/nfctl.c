@@ -81,9 +81,14 @@ static int usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int print_debug(enum nfc_print_level level, const char *fmt,
-		       va_list ap)
+/* The library's warnings always; with -d, libbpf's and libxdp's messages
+ * and whole verifier logs too. */
+static int print_msg(enum nfc_print_level level, const char *fmt, va_list ap)
 {
+	if (level == NFC_WARN)
+		fputs("nfctl: ", stderr);
+	else if (!debug)
+		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
 
@@ -102,6 +107,9 @@ static int dispatch(const struct cmd *cmds, const char *what, int argc,
 
 	if (argc < 1)
 		return usage("%s: missing verb", what);
+	/* the top level: objects */
+	if (!strcmp(what, "nfctl"))
+		what = "object";
 	for (c = cmds; c->name; c++) {
 		if (strncmp(c->name, argv[0], strlen(argv[0])))
 			continue;
@@ -115,7 +123,9 @@ static int dispatch(const struct cmd *cmds, const char *what, int argc,
 		hit = c;
 	}
 	if (!hit)
-		return usage("%s: unknown verb '%s'", what, argv[0]);
+		return usage(strcmp(what, "object") ? "%s: unknown verb '%s'" :
+						      "unknown %s '%s'",
+			     what, argv[0]);
 	return hit->fn(argc - 1, argv + 1);
 }
 
@@ -569,8 +579,7 @@ int main(int argc, char **argv)
 			return usage(NULL);
 		}
 	}
-	if (debug)
-		nfc_set_print(print_debug);
+	nfc_set_print(print_msg);
 	if (optind >= argc)
 		return usage("missing OBJECT");
 	if (object_help(argc - optind, argv + optind))

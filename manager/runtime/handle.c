@@ -46,24 +46,18 @@ void nfc_pr(enum nfc_print_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* libbpf's and libxdp's messages are details: what failed reaches the
+ * caller as an error of ours; NFC_WARN is for the library's own warnings. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (!print_fn)
-		return 0;
-	return print_fn(level == LIBBPF_WARN ? NFC_WARN :
-			level == LIBBPF_INFO ? NFC_INFO : NFC_DEBUG,
-			fmt, ap);
+	return print_fn ? print_fn(NFC_DEBUG, fmt, ap) : 0;
 }
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (!print_fn)
-		return 0;
-	return print_fn(level == LIBXDP_WARN ? NFC_WARN :
-			level == LIBXDP_INFO ? NFC_INFO : NFC_DEBUG,
-			fmt, ap);
+	return print_fn ? print_fn(NFC_DEBUG, fmt, ap) : 0;
 }
 
 double nfc_now_ms(void)
@@ -130,8 +124,7 @@ int nfc_rmtree(const char *path)
 	return r && errno == ENOENT ? 0 : r;
 }
 
-/* What a permission error means for the operator. */
-static const char *perm_hint(int e)
+const char *nfc_perm_hint(int e)
 {
 	return e == EACCES || e == EPERM ?
 		       " (nfctl needs root, or CAP_BPF and CAP_NET_ADMIN with access to the state directory and the pin root)" :
@@ -187,39 +180,47 @@ static int data_dirs(struct nfc_handle *h, struct nfc_err *err)
 	return 0;
 }
 
+/* The shipped catalog and ULTRANIO_CATALOG's directories must load; a
+ * registered manifest that since went missing, broke or clashes with
+ * another is skipped with a warning, so that it cannot lock the operator
+ * out of nfctl (`nfctl module unload PATH` forgets it). */
 static int catalog_open(struct nfc_handle *h, struct nfc_err *err)
 {
-	char **dirs;
-	char *env, *tok, *save = NULL;
 	const struct nfc_state *s = h->state;
+	char *dirs[65], *env, *tok, *save = NULL;
+	struct nfc_err e;
 	int n = 0, i, r = -ENOMEM;
 
-	dirs = calloc(2 + s->n_modules + 64, sizeof(*dirs));
-	if (!dirs)
-		return -ENOMEM;
 	dirs[n++] = strdup(h->catalog_dir);
 	env = getenv("ULTRANIO_CATALOG");
 	if (env) {
 		env = strdup(env);
-		for (tok = strtok_r(env, ":", &save); tok && n < 64;
+		for (tok = strtok_r(env, ":", &save); tok && n < 65;
 		     tok = strtok_r(NULL, ":", &save))
 			if (*tok)
 				dirs[n++] = strdup(tok);
 		free(env);
 	}
-	/* a registered manifest that was since removed is skipped, so that a
-	 * stale registration cannot lock the operator out of nfctl */
-	for (i = 0; i < s->n_modules; i++)
-		if (!access(s->modules[i], R_OK))
-			dirs[n++] = strdup(s->modules[i]);
 	for (i = 0; i < n; i++)
 		if (!dirs[i])
 			goto out;
 	r = nfc_catalog__load(&h->cat, dirs, n, err);
+	for (i = 0; !r && i < s->n_modules; i++) {
+		nfc_err_clear(&e);
+		if (access(s->modules[i], R_OK)) {
+			nfc_pr(NFC_WARN, "registered module %s: %s: skipped\n",
+			       s->modules[i], strerror(errno));
+			continue;
+		}
+		if (nfc_catalog__add(h->cat, s->modules[i], &e) == -ENOMEM)
+			r = -ENOMEM;
+		else if (e.n)
+			nfc_pr(NFC_WARN, "registered module skipped (nfctl module unload %s forgets it): %s\n",
+			       s->modules[i], e.msg[0]);
+	}
 out:
 	for (i = 0; i < n; i++)
 		free(dirs[i]);
-	free(dirs);
 	return r;
 }
 
@@ -232,11 +233,14 @@ static int pin_root(const char *root, bool create, struct nfc_err *err)
 	int r;
 
 	snprintf(dir, sizeof(dir), "%s", root);
-	while (statfs(dir, &fs) && errno == ENOENT && strcmp(dir, "/"))
-		dirname(dir);
+	while (statfs(dir, &fs) && errno == ENOENT && strcmp(dir, "/")) {
+		char *up = dirname(dir); /* an absolute path: never "." */
+
+		memmove(dir, up, strlen(up) + 1);
+	}
 	if (statfs(dir, &fs))
 		return nfc_errf(err, -errno, "%s: %s%s", dir, strerror(errno),
-				perm_hint(errno));
+				nfc_perm_hint(errno));
 	if (fs.f_type != BPF_FS_MAGIC)
 		return nfc_errf(err, -ENOTSUP,
 				"%s is not on a BPF filesystem (mount -t bpf bpf /sys/fs/bpf)",
@@ -246,7 +250,7 @@ static int pin_root(const char *root, bool create, struct nfc_err *err)
 	r = nfc_mkdirs(root);
 	if (r)
 		return nfc_errf(err, r, "%s: %s%s", root, strerror(-r),
-				perm_hint(-r));
+				nfc_perm_hint(-r));
 	return 0;
 }
 
@@ -259,19 +263,27 @@ static int state_open(struct nfc_handle *h, bool lock, struct nfc_err *err)
 		r = nfc_mkdirs(h->state_dir);
 		if (r)
 			return nfc_errf(err, r, "%s: %s%s", h->state_dir,
-					strerror(-r), perm_hint(-r));
+					strerror(-r), nfc_perm_hint(-r));
 		nfc_path(path, sizeof(path), "%s/lock", h->state_dir);
 		h->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (h->lock_fd < 0 || flock(h->lock_fd, LOCK_EX))
+		if (h->lock_fd >= 0 && flock(h->lock_fd, LOCK_EX | LOCK_NB) &&
+		    errno == EWOULDBLOCK) {
+			nfc_pr(NFC_WARN, "waiting for another nfctl to finish (%s is locked)\n",
+			       path);
+			r = flock(h->lock_fd, LOCK_EX);
+		} else {
+			r = h->lock_fd < 0 ? -1 : 0;
+		}
+		if (r)
 			return nfc_errf(err, -errno, "%s: cannot lock: %s%s",
-					path, strerror(errno), perm_hint(errno));
+					path, strerror(errno), nfc_perm_hint(errno));
 	}
 	nfc_state_path(h, path, sizeof(path));
 	r = nfc_state__load(&h->state, path, err);
 	if (r == -EACCES || r == -EPERM) {
 		nfc_err_clear(err);
 		return nfc_errf(err, r, "%s: %s%s", path, strerror(-r),
-				perm_hint(-r));
+				nfc_perm_hint(-r));
 	}
 	return r;
 }
@@ -310,14 +322,23 @@ int nfc_open(struct nfc_handle **out, const struct nfc_open_opts *opts,
 	bpffs = NFC_OPTS_GET(opts, bpffs, NULL);
 	state = NFC_OPTS_GET(opts, state, NULL);
 	lock = NFC_OPTS_GET(opts, lock, false);
-	if (!bpffs)
-		bpffs = getenv("ULTRANIO_BPFFS") ?: NFC_DEFAULT_BPFFS;
-	if (!state)
-		state = getenv("ULTRANIO_STATE") ?: NFC_DEFAULT_STATE;
+	if (!bpffs || !*bpffs)
+		bpffs = getenv("ULTRANIO_BPFFS");
+	if (!bpffs || !*bpffs)
+		bpffs = NFC_DEFAULT_BPFFS;
+	if (!state || !*state)
+		state = getenv("ULTRANIO_STATE");
+	if (!state || !*state)
+		state = NFC_DEFAULT_STATE;
 	snprintf(h->bpffs, sizeof(h->bpffs), "%s", bpffs);
 	snprintf(h->state_dir, sizeof(h->state_dir), "%s", state);
 
-	r = data_dirs(h, err);
+	if (h->bpffs[0] != '/' || h->state_dir[0] != '/')
+		r = nfc_errf(err, -EINVAL,
+			     "the pin root (%s) and the state directory (%s) must be absolute paths (ULTRANIO_BPFFS, ULTRANIO_STATE)",
+			     h->bpffs, h->state_dir);
+	else
+		r = data_dirs(h, err);
 	if (!r)
 		r = pin_root(h->bpffs, lock, err);
 	if (!r)

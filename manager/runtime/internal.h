@@ -85,10 +85,13 @@ void nfc_obj_close(struct nfc_obj *o);
 int nfc_obj_set_rodata(struct bpf_object *obj, const char *var,
 		       const void *val, size_t size, char *errbuf,
 		       size_t errlen);
-/* A module's tables against its object's BTF: every key and value field at
- * the offset and size of the struct member of its name. */
-int nfc_obj_check_tables(struct bpf_object *obj, const struct nfc_module *m,
-			 const char *what, struct nfc_err *err);
+/* An object against its module's manifest: its one program is the
+ * module's (NFC_NF(name)) and of the hook kind the manifest files it
+ * under; rodata config keys have their variables; every table's key and
+ * value fields lie at the offset and size of the struct member of their
+ * name in the object's BTF. */
+int nfc_obj_check_module(struct bpf_object *obj, const struct nfc_module *m,
+			 int kind, const char *what, struct nfc_err *err);
 /* Whether map @fd can stand in for @m: type, sizes, max_entries, flags.
  * When not, @why says what differs. */
 bool nfc_map_compatible(int fd, struct bpf_map *m, char *why, size_t len);
@@ -105,6 +108,11 @@ int nfc_percpu_sum(int fd, __u32 key, void *sum, size_t size);
 int nfc_percpu_zero(int fd, __u32 key, size_t size);
 
 double nfc_now_ms(void);
+/* What a permission error means for the operator: " (nfctl needs root, or
+ * ...)" for EACCES and EPERM, "" for anything else. */
+const char *nfc_perm_hint(int e);
+/* strerror() that knows libbpf's own codes (-4000 and beyond). */
+const char *nfc_strerror(int r, char *buf, size_t len);
 const char *nfc_kind_str(int kind); /* "xdp", "tc" */
 
 #endif /* NFC_INTERNAL_H */

@@ -47,7 +47,7 @@ static int verify_object(struct nfc_handle *h, const struct nfc_module *m,
 	r = nfc_obj_open(h, m->object[kind], true, what, &o, err);
 	if (r)
 		return r;
-	r = nfc_obj_check_tables(o.obj, m, what, err);
+	r = nfc_obj_check_module(o.obj, m, kind, what, err);
 	if (!r)
 		r = nfc_obj_load(&o, what, err);
 	nfc_obj_close(&o);
@@ -164,6 +164,18 @@ int nfc_module__unregister(struct nfc_handle *h, const char *name_at_version,
 	int i, n, r, found = 0, removed = 0;
 	char **drop;
 
+	/* a path: a registration, whatever its manifest has become */
+	if (strchr(name_at_version, '/')) {
+		char abspath[PATH_MAX];
+
+		if (!realpath(name_at_version, abspath))
+			snprintf(abspath, sizeof(abspath), "%s", name_at_version);
+		if (!nfc_state__del_module(h->state, abspath))
+			return nfc_errf(err, -ENOENT,
+					"%s is not a registered module manifest",
+					name_at_version);
+		return nfc_state_save(h, err);
+	}
 	snprintf(name, sizeof(name), "%.*s",
 		 at ? (int)(at - name_at_version) : (int)strlen(name_at_version),
 		 name_at_version);

@@ -130,6 +130,13 @@ static int check_abi(struct bpf_object *obj, const char *what,
 	return 0;
 }
 
+const char *nfc_strerror(int r, char *buf, size_t len)
+{
+	if (libbpf_strerror(r, buf, len))
+		snprintf(buf, len, "%s", strerror(-r));
+	return buf;
+}
+
 void nfc_obj_close(struct nfc_obj *o)
 {
 	bpf_object__close(o->obj);
@@ -156,11 +163,13 @@ int nfc_obj_open(struct nfc_handle *h, const char *path, bool private_maps,
 		    .kernel_log_buf = o->log, .kernel_log_size = o->log_size);
 	o->obj = bpf_object__open_file(path, &oo);
 	if (!o->obj) {
+		char msg[128];
+
 		r = -errno;
 		free(o->log);
 		o->log = NULL;
 		return nfc_errf(err, r, "%s: %s: %s", what, path,
-				strerror(-r));
+				nfc_strerror(r, msg, sizeof(msg)));
 	}
 	r = check_abi(o->obj, what, err);
 	if (r) {
@@ -210,8 +219,9 @@ int nfc_obj_load_failed(struct nfc_obj *o, const char *what, int ret,
 	char tail[2048];
 
 	if (!o->log || !o->log[0])
-		return nfc_errf(err, ret, "%s: load failed: %s", what,
-				strerror(-ret));
+		return nfc_errf(err, ret, "%s: load failed: %s%s", what,
+				nfc_strerror(ret, tail, sizeof(tail)),
+				nfc_perm_hint(-ret));
 	nfc_pr(NFC_DEBUG, "%s: the verifier's log:\n%s\n", what, o->log);
 	log_tail(o->log, tail, sizeof(tail));
 	return nfc_errf(err, ret,
@@ -345,11 +355,76 @@ static int check_side(const struct btf *btf, __u32 type_id,
 	return 0;
 }
 
-int nfc_obj_check_tables(struct bpf_object *obj, const struct nfc_module *m,
-			 const char *what, struct nfc_err *err)
+/* The object is the module's: one program, NFC_NF(<module name>), of the
+ * hook kind the manifest files it under. */
+static int check_program(struct bpf_object *obj, const struct nfc_module *m,
+			 int kind, const char *what, struct nfc_err *err)
+{
+	struct bpf_program *prog = bpf_object__next_program(obj, NULL);
+	enum bpf_prog_type want = kind == NFC_OBJ_XDP ? BPF_PROG_TYPE_XDP :
+							BPF_PROG_TYPE_SCHED_CLS;
+	char name[NFC_NAME_MAX + 8];
+	size_t i;
+
+	if (!prog || bpf_object__next_program(obj, prog))
+		return nfc_errf(err, -EINVAL,
+				"%s: an object holds exactly one program (NFC_NF)",
+				what);
+	snprintf(name, sizeof(name), "nfc_nf_%s", m->name);
+	for (i = 0; name[i]; i++)
+		if (name[i] == '-')
+			name[i] = '_';
+	if (strcmp(bpf_program__name(prog), name))
+		return nfc_errf(err, -EINVAL,
+				"%s: the object's program is '%s', not module %s's '%s' (NFC_NF(%s))",
+				what, bpf_program__name(prog), m->name, name,
+				name + 7);
+	if (bpf_program__type(prog) != want)
+		return nfc_errf(err, -EINVAL,
+				"%s: the object is built for %s, the manifest files it under %s (build it with -DNFC_HOOK_%s)",
+				what,
+				bpf_program__type(prog) == BPF_PROG_TYPE_XDP ? "xdp" : "tc",
+				nfc_kind_str(kind),
+				kind == NFC_OBJ_XDP ? "XDP" : "TC");
+	return 0;
+}
+
+/* Every config key set through rodata has its variable, of its size. */
+static int check_rodata(struct bpf_object *obj, const struct nfc_module *m,
+			const char *what, struct nfc_err *err)
+{
+	struct bpf_map *map;
+	__u32 off, size;
+	int i;
+
+	for (i = 0; i < m->n_config; i++) {
+		const struct nfc_field *f = &m->config[i];
+
+		if (!f->rodata)
+			continue;
+		if (rodata_var(obj, f->rodata, &map, &off, &size))
+			return nfc_errf(err, -EINVAL,
+					"%s: config '%s': the object has no rodata variable '%s' (a const volatile global)",
+					what, f->name, f->rodata);
+		if (size != f->size)
+			return nfc_errf(err, -EINVAL,
+					"%s: config '%s': rodata '%s' is %u bytes, the manifest says %u",
+					what, f->name, f->rodata, size, f->size);
+	}
+	return 0;
+}
+
+int nfc_obj_check_module(struct bpf_object *obj, const struct nfc_module *m,
+			 int kind, const char *what, struct nfc_err *err)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	int i, r;
+
+	r = check_program(obj, m, kind, what, err);
+	if (!r)
+		r = check_rodata(obj, m, what, err);
+	if (r)
+		return r;
 
 	for (i = 0; i < m->n_tables; i++) {
 		const struct nfc_table *tb = &m->tables[i];

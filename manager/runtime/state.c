@@ -20,8 +20,11 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "internal.h"
+#include "ydoc.h"
 
 #define NFC_STATE_FORMAT 2
+/* 1,023 chains with their descriptors fit many times over */
+#define NFC_STATE_MAX (64u << 20)
 
 /* Reading: every member checked, the first problem reported with its path. */
 struct rd {
@@ -63,6 +66,11 @@ static __u64 get_u(struct rd *r, json_object *o, const char *at,
 	return u;
 }
 
+/* A name from the state becomes a path under the pin root: the same rule
+ * as in descriptors, [a-z0-9_-]{1,32}. */
+static void get_name(struct rd *r, json_object *o, const char *at,
+		     const char *key, char *buf, size_t len);
+
 static void get_s(struct rd *r, json_object *o, const char *at,
 		  const char *key, char *buf, size_t len)
 {
@@ -77,6 +85,16 @@ static void get_s(struct rd *r, json_object *o, const char *at,
 		return;
 	}
 	snprintf(buf, len, "%s", json_object_get_string(v));
+}
+
+static void get_name(struct rd *r, json_object *o, const char *at,
+		     const char *key, char *buf, size_t len)
+{
+	get_s(r, o, at, key, buf, len);
+	if (!r->ret && !nfc_name_ok(buf))
+		r->ret = nfc_errf(r->err, -EINVAL,
+				  "%s: corrupt state: %s.%s '%s' is not a name",
+				  r->path, at, key, buf);
 }
 
 static char *get_sdup(struct rd *r, json_object *o, const char *at,
@@ -139,8 +157,8 @@ static void read_node(struct rd *r, json_object *o, const char *at,
 	char ip[256];
 	int k;
 
-	get_s(r, o, at, "name", n->name, sizeof(n->name));
-	get_s(r, o, at, "module", n->module, sizeof(n->module));
+	get_name(r, o, at, "name", n->name, sizeof(n->name));
+	get_name(r, o, at, "module", n->module, sizeof(n->module));
 	get_s(r, o, at, "version", n->version, sizeof(n->version));
 	n->hop = get_u(r, o, at, "hop", NFC_MAX_HOPS - 1);
 	n->gen = get_u(r, o, at, "gen", UINT32_MAX);
@@ -164,10 +182,14 @@ static void read_chain(struct rd *r, json_object *o, const char *at,
 	char ip[200];
 	int i;
 
-	get_s(r, o, at, "name", c->name, sizeof(c->name));
+	get_name(r, o, at, "name", c->name, sizeof(c->name));
 	c->id = get_u(r, o, at, "id", NFC_MAX_CHAINS - 1);
 	c->version = get_u(r, o, at, "version", UINT32_MAX);
 	c->block = get_u(r, o, at, "block", NFC_MAX_BLOCKS - 1);
+	if (!r->ret && (!c->id || !c->block))
+		r->ret = nfc_errf(r->err, -EINVAL,
+				  "%s: corrupt state: %s: id and block 0 are the framework's",
+				  r->path, at);
 	c->kinds = get_u(r, o, at, "kinds", (1u << NFC_OBJ_MAX) - 1);
 	c->vxlan_port = get_u(r, o, at, "vxlan_port", 65535);
 	c->file = get_sdup(r, o, at, "file");
@@ -179,8 +201,8 @@ static void read_chain(struct rd *r, json_object *o, const char *at,
 		struct nfc_override *ov = &c->overrides[i];
 
 		snprintf(ip, sizeof(ip), "%s.overrides[%d]", at, i);
-		get_s(r, v, ip, "node", ov->node, sizeof(ov->node));
-		get_s(r, v, ip, "module", ov->module, sizeof(ov->module));
+		get_name(r, v, ip, "node", ov->node, sizeof(ov->node));
+		get_name(r, v, ip, "module", ov->module, sizeof(ov->module));
 		get_s(r, v, ip, "version", ov->version, sizeof(ov->version));
 	}
 	c->n_attach = get_arr(r, o, at, "attach", &arr, (void **)&c->attach,
@@ -203,7 +225,7 @@ static void read_state(struct rd *r, json_object *root, struct nfc_state *s)
 {
 	json_object *arr;
 	char at[64];
-	int i;
+	int i, j;
 
 	if (get_u(r, root, "", "format", UINT32_MAX) != NFC_STATE_FORMAT &&
 	    !r->ret) {
@@ -236,6 +258,13 @@ static void read_state(struct rd *r, json_object *root, struct nfc_state *s)
 		snprintf(at, sizeof(at), "chains[%d]", i);
 		read_chain(r, json_object_array_get_idx(arr, i), at,
 			   &s->chains[i]);
+		for (j = 0; !r->ret && j < i; j++)
+			if (!strcmp(s->chains[j].name, s->chains[i].name) ||
+			    s->chains[j].id == s->chains[i].id ||
+			    s->chains[j].block == s->chains[i].block)
+				r->ret = nfc_errf(r->err, -EINVAL,
+						  "%s: corrupt state: chains[%d] and chains[%d] share a name, id or block",
+						  r->path, j, i);
 	}
 }
 
@@ -243,31 +272,42 @@ int nfc_state__load(struct nfc_state **out, const char *path,
 		    struct nfc_err *err)
 {
 	struct rd r = { .path = path, .err = err };
+	struct json_tokener *tok;
 	struct nfc_state *s;
 	json_object *root;
-	int fd;
+	size_t len;
+	char *text;
+	int ret;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT) { /* nothing applied yet */
-			*out = s;
-			return 0;
-		}
-		free(s);
-		return nfc_errf(err, -errno, "%s: %s", path, strerror(errno));
+	ret = nfc_read_file(path, &text, &len, NFC_STATE_MAX);
+	if (ret == -ENOENT) { /* nothing applied yet */
+		*out = s;
+		return 0;
 	}
-	root = json_object_from_fd(fd);
-	close(fd);
-	if (!root || !json_object_is_type(root, json_type_object)) {
+	if (ret) {
+		free(s);
+		return nfc_errf(err, ret, "%s: %s", path,
+				nfc_read_strerror(ret));
+	}
+	tok = json_tokener_new();
+	root = tok ? json_tokener_parse_ex(tok, text, len) : NULL;
+	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(root, json_type_object) ||
+	    text[tok->char_offset + strspn(text + tok->char_offset, " \t\r\n")]) {
 		json_object_put(root);
+		json_tokener_free(tok);
+		free(text);
 		free(s);
-		return nfc_errf(err, -EINVAL, "%s: unreadable state: %s", path,
-				json_util_get_last_err() ?: "not an object");
+		return nfc_errf(err, -EINVAL,
+				"%s: not a state file (damaged?): delete the chains it described with their pins (%s), or remove it",
+				path, "rm -r the pin root");
 	}
+	json_tokener_free(tok);
+	free(text);
 	read_state(&r, root, s);
 	json_object_put(root);
 	if (r.ret) {

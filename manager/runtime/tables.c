@@ -59,8 +59,9 @@ static int table_open(struct nfc_handle *h, const char *chain,
 	ref->fd = bpf_obj_get(path);
 	if (ref->fd < 0)
 		return nfc_errf(err, -errno,
-				"chain '%s': node '%s': table '%s': %s: %s",
-				chain, node, table, path, strerror(errno));
+				"chain '%s': node '%s': table '%s': %s: %s%s",
+				chain, node, table, path, strerror(errno),
+				nfc_perm_hint(errno));
 	return 0;
 }
 
@@ -115,12 +116,17 @@ static int encode_side(const char *where, const struct nfc_table *t,
 static int check_args(const char *where, const struct nfc_table *t, int argc,
 		      char **argv, bool key_only, struct nfc_err *err)
 {
-	int i;
+	int i, j;
 
 	if (argc % 2)
 		return nfc_errf(err, -EINVAL, "%s: table '%s': '%s' has no value",
 				where, t->name, argv[argc - 1]);
 	for (i = 0; i < argc; i += 2) {
+		for (j = 0; j < i; j += 2)
+			if (!strcmp(argv[j], argv[i]))
+				return nfc_errf(err, -EINVAL,
+						"%s: table '%s': '%s' is given twice",
+						where, t->name, argv[i]);
 		if (nfc_fields_find(t->key, t->n_key, argv[i]))
 			continue;
 		if (!key_only && nfc_fields_find(t->value, t->n_value, argv[i]))

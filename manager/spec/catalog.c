@@ -76,6 +76,30 @@ void nfc_catalog__free(struct nfc_catalog *cat)
 }
 
 static int catalog_add(struct nfc_catalog *cat, const char *path,
+		       struct nfc_err *err);
+
+int nfc_catalog__add(struct nfc_catalog *cat, const char *path,
+		     struct nfc_err *err)
+{
+	char **dirs;
+	int r;
+
+	dirs = realloc(cat->dirs, (cat->n_dirs + 1) * sizeof(*dirs));
+	if (!dirs)
+		return -ENOMEM;
+	cat->dirs = dirs;
+	cat->dirs[cat->n_dirs] = strdup(path);
+	if (!cat->dirs[cat->n_dirs])
+		return -ENOMEM;
+	r = catalog_add(cat, path, err);
+	if (r)
+		free(cat->dirs[cat->n_dirs]);
+	else
+		cat->n_dirs++;
+	return r;
+}
+
+static int catalog_add(struct nfc_catalog *cat, const char *path,
 		       struct nfc_err *err)
 {
 	struct nfc_module *m, **mods;

@@ -17,6 +17,8 @@
 #define NFC_NAME_MAX 32
 #define NFC_VERSION_MAX 31
 
+bool nfc_name_ok(const char *s);
+
 enum nfc_hook {
 	NFC_HOOK_XDP,
 	NFC_HOOK_TC_INGRESS,
@@ -95,6 +97,10 @@ struct nfc_catalog {
  */
 int nfc_catalog__load(struct nfc_catalog **out, char *const *dirs, int n_dirs,
 		      struct nfc_err *err);
+/* Add one manifest file to a catalog: 0, or -errno with the catalog as it
+ * was (a broken manifest, a module version the catalog has already). */
+int nfc_catalog__add(struct nfc_catalog *cat, const char *path,
+		     struct nfc_err *err);
 /* Parse one manifest file. */
 int nfc_module__load(struct nfc_module **out, const char *path,
 		     struct nfc_err *err);

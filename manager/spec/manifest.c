@@ -245,9 +245,13 @@ int nfc_module__load(struct nfc_module **out, const char *path,
 	int ret, r;
 
 	*out = NULL;
-	ret = nfc_read_file(path, &text, &len);
+	ret = nfc_read_file(path, &text, &len, NFC_MANIFEST_MAX);
 	if (ret)
-		return nfc_errf(err, ret, "%s: %s", path, strerror(-ret));
+		return ret == -EFBIG ?
+			       nfc_errf(err, ret, "%s: larger than a manifest may be (%u MiB)",
+					path, NFC_MANIFEST_MAX >> 20) :
+			       nfc_errf(err, ret, "%s: %s", path,
+					nfc_read_strerror(ret));
 	ret = nfc_ydoc__load_string(&y, path, "manifest", text, len);
 	if (!ret) {
 		m = calloc(1, sizeof(*m));

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "catalog.h"
 #include "ydoc.h"
 
@@ -77,38 +80,65 @@ static void syntax_error(struct nfc_ydoc *y, yaml_parser_t *p)
 		  "yaml: %s%s", p->problem ? p->problem : "syntax error", ctx);
 }
 
-int nfc_read_file(const char *path, char **text, size_t *len)
+int nfc_read_file(const char *path, char **text, size_t *len, size_t max)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0;
+	struct stat st;
+	char *buf;
 	ssize_t n;
-	int ret;
+	size_t got = 0;
+	int fd, ret = 0;
 
-	if (!f)
+	/* O_NONBLOCK: a FIFO must not hold us (and the lock) forever */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	n = getdelim(&buf, &cap, '\0', f);
-	ret = n < 0 && ferror(f) ? -errno : 0;
-	fclose(f);
+	if (fstat(fd, &st))
+		ret = -errno;
+	else if (S_ISDIR(st.st_mode))
+		ret = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		ret = -NFC_ENOTFILE;
+	else if ((size_t)st.st_size > max)
+		ret = -EFBIG;
+	buf = ret ? NULL : malloc(st.st_size + 1);
+	if (!ret && !buf)
+		ret = -ENOMEM;
+	while (!ret && got < (size_t)st.st_size) {
+		n = read(fd, buf + got, st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : 0;
+			break;
+		}
+		got += n;
+	}
+	close(fd);
+	if (!ret && memchr(buf, '\0', got))
+		ret = -EILSEQ;
 	if (ret) {
 		free(buf);
 		return ret;
 	}
-	if (n < 0) { /* an empty file */
-		free(buf);
-		buf = strdup("");
-		if (!buf)
-			return -ENOMEM;
-		n = 0;
-	}
-	if (memchr(buf, '\0', n)) {
-		free(buf);
-		return -EILSEQ; /* a NUL byte: not a text file */
-	}
+	buf[got] = '\0';
 	*text = buf;
 	if (len)
-		*len = n;
+		*len = got;
 	return 0;
+}
+
+const char *nfc_read_strerror(int ret)
+{
+	switch (ret) {
+	case -NFC_ENOTFILE:
+		return "not a regular file";
+	case -EFBIG:
+		return "too large";
+	case -EILSEQ:
+		return "not a text file (it holds a NUL byte)";
+	default:
+		return strerror(-ret);
+	}
 }
 
 /*

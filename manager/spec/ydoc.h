@@ -45,8 +45,16 @@ struct nfc_ykey {
 	bool required;
 };
 
-/* A whole file into a NUL-terminated buffer (caller frees): 0 or -errno. */
-int nfc_read_file(const char *path, char **text, size_t *len);
+/* A whole regular file of at most @max bytes into a NUL-terminated buffer
+ * (caller frees): 0 or -errno (-EFBIG: larger than @max; -EILSEQ: a NUL
+ * byte; -NFC_ENOTFILE: a FIFO, device or socket), said in words by
+ * nfc_read_strerror(). */
+#define NFC_ENOTFILE ENOSTR
+int nfc_read_file(const char *path, char **text, size_t *len, size_t max);
+const char *nfc_read_strerror(int ret);
+/* Inputs are small; these bound what a mistaken path can cost. */
+#define NFC_DESCRIPTOR_MAX (4u << 20)
+#define NFC_MANIFEST_MAX (1u << 20)
 
 /*
  * Load text as one YAML document of kind @what ("descriptor"). Syntax
@@ -103,6 +111,5 @@ int nfc_ybool(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 /* A name: [a-z0-9_-]{1,32}. what says what it names in messages. */
 int nfc_yname(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 	      const char *what, const char **out);
-bool nfc_name_ok(const char *s);
 
 #endif /* NFC_YDOC_H */

@@ -8,6 +8,9 @@
 #    before the switch; when that replacement fails (hw mode on a veth),
 #    the old root is put back, in its old mode, and the state records the
 #    program that runs;
+#  - a priority change (same mode, the root alone on its interface) swaps
+#    the root in one step: not one ping of a 2 ms ping is lost, and a
+#    failure later in the apply swaps the very same program back;
 #  - the same change without the failing interface goes through;
 #  - a tc attachment at a new priority leaves exactly one filter, and no
 #    ping is lost while it moves;
@@ -84,6 +87,33 @@ read -r mode1c id1c <<< "$(xdp_of "$HV1")"
 [ "$(recorded "$HV1")" = "$id1c" ] || fail "state records program $(recorded "$HV1"), $HV1 runs $id1c"
 ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after the failed replacement"
 pass "a failed replacement put the native root back (program $id1 -> $id1c, recorded)"
+
+# a priority change: one step, nothing lost
+sed "s/{interface: $HV1, hook: xdp, mode: native}/{interface: $HV1, hook: xdp, mode: native, priority: 7}/" \
+	"$WORK/native.yaml" > "$WORK/prio.yaml"
+read -r _ before <<< "$(xdp_of "$HV1")"
+bg ip netns exec "$NS1" ping -c 500 -i 0.002 -W 1 "$IP2" > "$WORK/ping3.txt"
+ping_pid=${NFC_PIDS[-1]}
+sleep 0.2
+for f in prio native prio; do
+	"$NFCTL" chain apply "$WORK/$f.yaml" >/dev/null 2>&1 || fail "apply $f"
+	sleep 0.1
+done
+wait "$ping_pid" || fail "pings lost while the priority changed: $(tail -2 "$WORK/ping3.txt")"
+read -r mode1e id1e <<< "$(xdp_of "$HV1")"
+[ "$mode1e" = driver ] && [ "$id1e" != "$before" ] && [ "$(recorded "$HV1")" = "$id1e" ] ||
+	fail "$HV1 after the priority changes: $mode1e $id1e (was $before, recorded $(recorded "$HV1"))"
+pass "3 priority changes at xdp: $(grep -o '[0-9]* received' "$WORK/ping3.txt") of 500 pings at 2 ms"
+
+# ... and when a later step fails, the same program goes back in one step
+sed "s/{interface: $HV2, hook: xdp, mode: native}/{interface: $HV2, hook: xdp, mode: hw}/" \
+	"$WORK/native.yaml" > "$WORK/prio-bad.yaml"
+"$NFCTL" chain apply "$WORK/prio-bad.yaml" >/dev/null 2>&1 && fail "hw on a veth applied"
+read -r mode1f id1f <<< "$(xdp_of "$HV1")"
+[ "$mode1f" = driver ] && [ "$id1f" = "$id1e" ] && [ "$(recorded "$HV1")" = "$id1f" ] ||
+	fail "$HV1 after the failed apply runs $mode1f $id1f, not $id1e"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after the failed apply"
+pass "a failed apply swapped the running root back in one step (program $id1e)"
 
 ip link set dev "$HV3" xdpdrv off
 write skb > "$WORK/skb.yaml"

@@ -68,11 +68,10 @@ for cmd in "chain list" "stats cli-$TAG" "chain show cli-$TAG" "nf cli-$TAG mr r
 done
 pass "unprivileged: $(head -1 "$WORK/err")"
 
-# A third-party module: a copy of nop under another name, registered by
-# path, used, refused unload while in use, then unloaded.
+# A third-party module (tests/modules/extra), registered by path, used,
+# refused unload while in use, then unloaded.
 mkdir -p "$WORK/mods/extra"
-cp "$NFC_BUILD/catalog/nop-1.0.0.xdp.o" "$NFC_BUILD/catalog/nop-1.0.0.tc.o" "$WORK/mods/extra/"
-sed -e 's/^module: nop/module: extra/' "$NFC_BUILD/catalog/nop-1.0.0.yaml" > "$WORK/mods/extra/extra-1.0.0.yaml"
+cp "$NFC_BUILD/tests/catalog-extra/extra-1.0.0."{xdp.o,tc.o,yaml} "$WORK/mods/extra/"
 expect_rc 0 "$NFCTL" module load "$WORK/mods/extra"
 expect_rc 0 "$NFCTL" -j module show extra
 [ "$(json "$WORK/out" 'j[0]["version"]')" = 1.0.0 ] || fail "registered module not shown"
@@ -98,6 +97,80 @@ grep -q "verifier rejected" "$WORK/err" || fail "bad module: $(cat "$WORK/err")"
 expect_rc 1 "$NFCTL" module show badverify
 pass "a module the verifier rejects is not registered"
 
+# Objects that are not the manifest's module's are refused at load.
+refuse_module() { # DIR PATTERN WHAT
+	expect_rc 1 "$NFCTL" module load "$1"
+	grep -q "$2" "$WORK/err" || fail "$3: $(cat "$WORK/err")"
+	expect_rc 1 "$NFCTL" module show "$(sed -n 's/^module: //p' "$1"/*.yaml)@$(sed -n 's/^version: //p' "$1"/*.yaml)"
+}
+mkdir -p "$WORK/mods/foreign" "$WORK/mods/swapped" "$WORK/mods/rodata"
+sed 's/^version: 1.0.0/version: 1.0.7/' "$NFC_BUILD/catalog/nop-1.0.0.yaml" > "$WORK/mods/foreign/nop-1.0.7.yaml"
+sed -i 's/nop-1.0.0/nop-1.0.7/' "$WORK/mods/foreign/nop-1.0.7.yaml"
+cp "$NFC_BUILD/catalog/macrouter-1.0.0.xdp.o" "$WORK/mods/foreign/nop-1.0.7.xdp.o"
+cp "$NFC_BUILD/catalog/macrouter-1.0.0.tc.o" "$WORK/mods/foreign/nop-1.0.7.tc.o"
+refuse_module "$WORK/mods/foreign" "the object's program is 'nfc_nf_macrouter', not module nop's 'nfc_nf_nop'" "foreign objects"
+sed 's/^version: 1.0.0/version: 1.0.8/' "$NFC_BUILD/catalog/nop-1.0.0.yaml" > "$WORK/mods/swapped/nop-1.0.8.yaml"
+sed -i 's/xdp: nop-1.0.0.xdp.o/xdp: nop-1.0.0.tc.o/; s/tc: nop-1.0.0.tc.o/tc: nop-1.0.0.xdp.o/' "$WORK/mods/swapped/nop-1.0.8.yaml"
+cp "$NFC_BUILD/catalog/nop-1.0.0."{xdp,tc}.o "$WORK/mods/swapped/"
+refuse_module "$WORK/mods/swapped" "the object is built for tc, the manifest files it under xdp" "xdp and tc objects swapped"
+sed 's/^version: 1.0.0/version: 1.0.9/; s/rodata: cfg_default/rodata: cfg_nothing/' \
+	"$NFC_BUILD/catalog/macrouter-1.0.0.yaml" > "$WORK/mods/rodata/macrouter-1.0.9.yaml"
+cp "$NFC_BUILD/catalog/macrouter-1.0.0."{xdp,tc}.o "$WORK/mods/rodata/"
+refuse_module "$WORK/mods/rodata" "config 'default': the object has no rodata variable 'cfg_nothing'" "missing rodata"
+pass "objects of another module, of the other hook, without the rodata refused at load"
+
+# A registration that breaks later never locks the operator out.
+cp "$WORK/mods/extra/extra-1.0.0.yaml" "$WORK/mods/extra/extra-1.0.0.yaml.orig"
+expect_rc 0 "$NFCTL" module load "$WORK/mods/extra"
+echo 'garbage: [' >> "$WORK/mods/extra/extra-1.0.0.yaml"
+expect_rc 0 "$NFCTL" -j chain list
+grep -q "registered module skipped (nfctl module unload .*extra-1.0.0.yaml forgets it)" "$WORK/err" ||
+	fail "no warning for a broken registration: $(cat "$WORK/err")"
+expect_rc 0 "$NFCTL" module unload "$WORK/mods/extra/extra-1.0.0.yaml"
+expect_rc 0 "$NFCTL" -j chain list
+[ ! -s "$WORK/err" ] || fail "still warned after unload: $(cat "$WORK/err")"
+mv "$WORK/mods/extra/extra-1.0.0.yaml.orig" "$WORK/mods/extra/extra-1.0.0.yaml"
+pass "a broken registration is skipped with a warning and unloaded by path"
+
+# One chain per interface, hook and priority.
+sed "s/^chain: cli-$TAG/chain: cli2-$TAG/" "$WORK/chain.yaml" > "$WORK/other.yaml"
+expect_rc 1 "$NFCTL" chain apply "$WORK/other.yaml"
+grep -q "attach\[0\]: $HV1 at tc-ingress, priority 50, runs chain 'cli-$TAG' already" "$WORK/err" ||
+	fail "second chain on the same filter: $(cat "$WORK/err")"
+pass "a second chain at the same interface, hook and priority is refused"
+
+expect_rc 1 "$NFCTL" nf "cli-$TAG" mr routes add mac "$MAC1" interface "$HV1" interface "$HV2"
+grep -q "'interface' is given twice" "$WORK/err" || fail "duplicate field: $(cat "$WORK/err")"
+pass "a field given twice is refused"
+
+# A FIFO is not read (it would hold the lock forever), and an input that is
+# too large is refused.
+mkfifo "$WORK/fifo.yaml"
+expect_rc 1 timeout 5 "$NFCTL" chain apply "$WORK/fifo.yaml"
+grep -q "fifo.yaml: not a regular file" "$WORK/err" || fail "FIFO: $(cat "$WORK/err")"
+head -c $((5 << 20)) /dev/zero | tr '\0' '#' > "$WORK/big.yaml"
+expect_rc 1 "$NFCTL" chain apply --dry-run "$WORK/big.yaml"
+grep -q "larger than a descriptor may be (4 MiB)" "$WORK/err" || fail "big: $(cat "$WORK/err")"
+pass "a FIFO and a 5 MiB descriptor are refused"
+
+# The state is input too: a chain name that would lead out of the pin root
+# is refused; pins an interrupted first apply left are removed by delete.
+cp "$ULTRANIO_STATE/state.json" "$WORK/state.good"
+python3 - "$ULTRANIO_STATE/state.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["chains"][0]["name"] = "../../escape"
+json.dump(s, open(sys.argv[1], "w"))
+PY
+expect_rc 1 "$NFCTL" chain list
+grep -q "corrupt state: chains\[0\].name '../../escape' is not a name" "$WORK/err" || fail "state name: $(cat "$WORK/err")"
+cp "$WORK/state.good" "$ULTRANIO_STATE/state.json"
+mkdir -p "$ULTRANIO_BPFFS/chains/ghost-$TAG/n/g1"
+expect_rc 0 "$NFCTL" chain delete "ghost-$TAG"
+grep -q "removed the pins an interrupted apply left" "$WORK/err" || fail "leftovers: $(cat "$WORK/err")"
+[ ! -e "$ULTRANIO_BPFFS/chains/ghost-$TAG" ] || fail "leftover pins stayed"
+pass "a state naming paths outside the pin root is refused; delete removes an interrupted apply's pins"
+
 # ULTRANIO_CATALOG adds directories without registering anything.
 ULTRANIO_CATALOG=$WORK/mods/extra expect_rc 0 "$NFCTL" -j module show extra
 pass "ULTRANIO_CATALOG"
@@ -119,6 +192,7 @@ expect_rc 0 "$NFCTL" chain swap "cli-$TAG" mr macrouter@1.1.0
 t2=$(date +%s%N)
 (((t1 - t0) / 1000000 < 1000)) || fail "a read waited for the lock"
 (((t2 - t1) / 1000000 >= 1200)) || fail "swap did not wait for the lock ($(((t2 - t1) / 1000000)) ms)"
+grep -q "waiting for another nfctl to finish" "$WORK/err" || fail "no word on the wait: $(cat "$WORK/err")"
 pass "a second mutation waited $(((t2 - t1) / 1000000)) ms for the lock"
 
 expect_rc 0 "$NFCTL" -j chain show "cli-$TAG"
