@@ -136,6 +136,10 @@ brk state-names manager/runtime/state.c \
 	's|if \(!r->ret && !nfc_name_ok\(buf\)\)|if (0)|' \
 	'integration-nfctl-cli' \
 	'a state naming paths outside the pin root trusted'
+brk no-debug-log manager/nfctl/nfctl.c \
+	's|\telse if \(!debug\)\n\t\treturn 0;|\telse\n\t\treturn 0;|' \
+	'integration-rollback' \
+	'nfctl -d does not print the whole verifier log'
 brk yaml-depth manager/spec/ydoc.c \
 	's|if \(\+\+depth <= NFC_YAML_DEPTH_MAX\)|if (++depth)|' \
 	'descriptor_parse' \

@@ -373,11 +373,6 @@ const struct nfc_catalog *nfc_catalog(struct nfc_handle *h)
 	return h->cat;
 }
 
-const char *nfc_bpffs(struct nfc_handle *h)
-{
-	return h->bpffs;
-}
-
 const struct nfc_state *nfc_state(struct nfc_handle *h)
 {
 	return h->state;

@@ -66,11 +66,6 @@ static __u64 get_u(struct rd *r, json_object *o, const char *at,
 	return u;
 }
 
-/* A name from the state becomes a path under the pin root: the same rule
- * as in descriptors, [a-z0-9_-]{1,32}. */
-static void get_name(struct rd *r, json_object *o, const char *at,
-		     const char *key, char *buf, size_t len);
-
 static void get_s(struct rd *r, json_object *o, const char *at,
 		  const char *key, char *buf, size_t len)
 {
@@ -87,6 +82,8 @@ static void get_s(struct rd *r, json_object *o, const char *at,
 	snprintf(buf, len, "%s", json_object_get_string(v));
 }
 
+/* A name from the state becomes a path under the pin root: the same rule
+ * as in descriptors, [a-z0-9_-]{1,32}. */
 static void get_name(struct rd *r, json_object *o, const char *at,
 		     const char *key, char *buf, size_t len)
 {

@@ -58,7 +58,6 @@ int nfc_open(struct nfc_handle **out, const struct nfc_open_opts *opts,
 	     struct nfc_err *err);
 void nfc_close(struct nfc_handle *h);
 const struct nfc_catalog *nfc_catalog(struct nfc_handle *h);
-const char *nfc_bpffs(struct nfc_handle *h);
 
 /* The host's chains as the library records them (the state file). */
 

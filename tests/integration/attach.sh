@@ -32,12 +32,7 @@ YAML
 	cat <<YAML
 entry: mr
 nodes:
-  - name: mr
-    module: macrouter
-    config:
-      routes:
-        - {mac: "$MAC1", interface: $HV1}
-        - {mac: "$MAC2", interface: $HV2}
+$(nfc_mr_node)
 YAML
 }
 xdp_of() { # DEV: "MODE ID" of its XDP program

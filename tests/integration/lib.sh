@@ -124,9 +124,19 @@ attach:
   - {interface: $HV2, hook: $hook}
 entry: mr
 nodes:
+$(nfc_mr_node "${2:-macrouter}")
+YAML
+}
+
+# nfc_mr_node [MODULE] [DEFAULT]: a descriptor's node `mr` on stdout, a
+# macrouter routing h1's and h2's MACs to their veths (default: drop);
+# more routes may follow it.
+nfc_mr_node() {
+	cat <<YAML
   - name: mr
-    module: ${2:-macrouter}
+    module: ${1:-macrouter}
     config:
+      default: ${2:-drop}
       routes:
         - {mac: "$MAC1", interface: $HV1}
         - {mac: "$MAC2", interface: $HV2}

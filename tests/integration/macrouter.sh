@@ -19,13 +19,7 @@ attach:
   - {interface: $HV3, hook: $hook}
 entry: mr
 nodes:
-  - name: mr
-    module: macrouter
-    config:
-      default: drop
-      routes:
-        - {mac: "$MAC1", interface: $HV1}
-        - {mac: "$MAC2", interface: $HV2}
+$(nfc_mr_node)
         - {mac: "$MAC3", action: drop}
 YAML
 

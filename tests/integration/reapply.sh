@@ -21,13 +21,7 @@ YAML
 			printf 'entry: mr\nnodes:\n'
 		fi
 		cat <<YAML
-  - name: mr
-    module: macrouter
-    config:
-      default: $1
-      routes:
-        - {mac: "$MAC1", interface: $HV1}
-        - {mac: "$MAC2", interface: $HV2}
+$(nfc_mr_node macrouter "$1")
 YAML
 		if [ "$2" = yes ]; then
 			printf 'links:\n  - {from: first, on: pass, to: mr}\n'

@@ -46,6 +46,14 @@ grep -q "verifier" "$WORK/err.txt" || fail "error shows no verifier log: $(cat "
 grep -qiE "invalid|unbounded|min value|max value|access" "$WORK/err.txt" ||
 	fail "no verifier excerpt: $(cat "$WORK/err.txt")"
 pass "verifier rejection reported: $(grep -m1 "node 'bad'" "$WORK/err.txt")"
+# the excerpt is the log's last lines; -d prints the whole log, from its
+# first instruction (nfctl -d needs no lock for a dry run)
+grep -q "^  0: R1=ctx" "$WORK/err.txt" && fail "the excerpt holds the whole log: $(cat "$WORK/err.txt")"
+"$NFCTL" -d chain apply --dry-run "$WORK/bad.yaml" 2> "$WORK/debug.txt" && fail "dry run of the bad descriptor"
+grep -q "node 'bad' (badverify@1.0.0, tc): the verifier's log:" "$WORK/debug.txt" ||
+	fail "nfctl -d shows no verifier log"
+grep -q "^0: R1=ctx" "$WORK/debug.txt" || fail "nfctl -d shows the log's end only: $(head -5 "$WORK/debug.txt")"
+pass "nfctl -d prints the whole verifier log ($(wc -l < "$WORK/debug.txt") lines)"
 
 wait "$ping_pid" || fail "pings lost during the failed apply: $(tail -2 "$WORK/ping.txt")"
 grep -q " 0% packet loss" "$WORK/ping.txt" || fail "loss: $(tail -2 "$WORK/ping.txt")"

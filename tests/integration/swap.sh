@@ -23,13 +23,7 @@ attach:
   - {interface: $HV3, hook: tc-ingress}
 entry: mr
 nodes:
-  - name: mr
-    module: macrouter
-    config:
-      default: drop
-      routes:
-        - {mac: "$MAC1", interface: $HV1}
-        - {mac: "$MAC2", interface: $HV2}
+$(nfc_mr_node)
 YAML
 
 show() { "$NFCTL" -j chain show "$C" > "$WORK/show.json"; }

@@ -161,13 +161,7 @@ nodes:
       default: pass
       rules:
         - {ethertype: 0x88b6, id: 42}
-  - name: mr
-    module: macrouter
-    config:
-      default: drop
-      routes:
-        - {mac: "$MAC1", interface: $HV1}
-        - {mac: "$MAC2", interface: $HV2}
+$(nfc_mr_node)
 links:
   - {from: ef, on: pass, to: mr}
 YAML
