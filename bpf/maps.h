@@ -68,10 +68,94 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_chain_stats SEC(".maps");
 
-/* Drops and decisions for nfctl monitor and the daemon. */
+/* Tunables (struct nfc_config), written by userspace; 0 fields mean the
+ * defaults. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nfc_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_config SEC(".maps");
+
+/* Connections (bpf/ct.h): one table for every chain of the host. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NFC_CT_ENTRIES);
+	__type(key, struct nfc_ct_key);
+	__type(value, struct nfc_ct);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_ct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nfc_ct_dp_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_ct_stats SEC(".maps");
+
+/* What userspace removed from nfc_ct and nfc_flows: entry 0 nfmgrd's aging,
+ * entry 1 nfctl's flushes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct nfc_ct_gc_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_ct_gc_stats SEC(".maps");
+
+/* The flow cache (bpf/flow.h): each flow's action set, per chain version. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NFC_FLOW_ENTRIES);
+	__type(key, struct nfc_key);
+	__type(value, struct nfc_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_flows SEC(".maps");
+
+/* Per rule (node instance, rule id): packets and bytes it decided. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nfc_rule_key);
+	__type(value, struct nfc_rule_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_rule_stats SEC(".maps");
+
+/* Per endpoint (ifindex): in, out, new connections, drops by reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct nfc_ep_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_ep_stats SEC(".maps");
+
+/* Drop event rate limits, per CPU and reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NFC_DROP_MAX);
+	__type(key, __u32);
+	__type(value, struct nfc_ev_limit);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_ev_limit SEC(".maps");
+
+/* Events that did not make it to the ring: lost and suppressed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nfc_ev_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_ev_stats SEC(".maps");
+
+/* Drops and decisions for nfmgrd, which hands them to nfctl monitor. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 1024 * 1024);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_events SEC(".maps");
 

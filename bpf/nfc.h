@@ -29,32 +29,110 @@ static __always_inline struct nfc_chain_stats *nfc_chain_stats_get(__u32 chain)
 	return bpf_map_lookup_elem(&nfc_chain_stats, &chain);
 }
 
-static __always_inline void nfc_event(struct nfc_ctx *c, __u32 type)
+static __always_inline struct nfc_ev_stats *nfc_ev_stats_get(void)
 {
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&nfc_ev_stats, &zero);
+}
+
+/* An event about the packet in flight onto the ring; counted as lost when
+ * the ring is full. */
+static __always_inline void nfc_event(struct nfc_ctx *c, __u32 type,
+				      __u32 suppressed)
+{
+	struct nfc_ev_stats *es;
 	struct nfc_event *e;
 
 	e = bpf_ringbuf_reserve(&nfc_events, sizeof(*e), 0);
-	if (!e)
+	if (!e) {
+		es = nfc_ev_stats_get();
+		if (es)
+			es->lost++;
 		return;
+	}
 	e->ts_ns = bpf_ktime_get_ns();
 	e->type = type;
 	e->chain = c->chain;
 	e->version = c->version;
 	e->policy = c->act.policy;
+	e->node = c->act.policy_node;
+	e->out_ifindex = c->act.out_ifindex;
+	e->suppressed = suppressed;
 	e->hop = c->hop;
 	e->verdict = c->act.verdict;
 	e->reason = c->act.reason;
-	e->pad = 0;
+	e->ct_state = c->ct_state;
+	e->ct_dir = c->ct_dir;
+	e->ct_flags = c->ct_flags;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->ct_handle = c->ct_handle;
 	e->key = c->key;
-	e->pad2 = 0;
+	e->out = c->act.key;
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* Drop now, counted under its reason and reported on the event ring. */
+/*
+ * A drop event, at most nfc_config.drop_events_per_sec per second per CPU
+ * and reason: a flood must not make the ring the bottleneck. What is left
+ * out is counted (nfc_ev_stats.suppressed) and the next event of that
+ * reason says how many it follows.
+ */
+static __always_inline void nfc_drop_event(struct nfc_ctx *c, __u32 reason)
+{
+	struct nfc_ev_limit *l = bpf_map_lookup_elem(&nfc_ev_limit, &reason);
+	__u32 zero = 0, rate = 0, sup;
+	struct nfc_config *cfg;
+	struct nfc_ev_stats *es;
+	__u64 now;
+
+	if (!l)
+		return;
+	now = bpf_ktime_get_ns();
+	if (now - l->window_ns >= 1000000000ULL) {
+		l->window_ns = now;
+		l->sent = 0;
+	}
+	cfg = bpf_map_lookup_elem(&nfc_config, &zero);
+	if (cfg)
+		rate = cfg->drop_events_per_sec;
+	if (!rate)
+		rate = NFC_DROP_EVENTS_PER_SEC;
+	if (l->sent >= rate) {
+		l->suppressed++;
+		es = nfc_ev_stats_get();
+		if (es && reason < NFC_DROP_MAX)
+			es->suppressed[reason]++;
+		return;
+	}
+	l->sent++;
+	sup = l->suppressed;
+	l->suppressed = 0;
+	nfc_event(c, NFC_EV_DROP, sup);
+}
+
+/* Zeroed counters to create entries from (read-only data, not stack). */
+static const struct nfc_ep_stats nfc_ep_zero;
+
+/* The counters of endpoint (interface) @ifindex, created on first use. */
+static __always_inline struct nfc_ep_stats *nfc_ep_get(__u32 ifindex)
+{
+	struct nfc_ep_stats *s = bpf_map_lookup_elem(&nfc_ep_stats, &ifindex);
+
+	if (s)
+		return s;
+	bpf_map_update_elem(&nfc_ep_stats, &ifindex, &nfc_ep_zero,
+			    BPF_NOEXIST);
+	return bpf_map_lookup_elem(&nfc_ep_stats, &ifindex);
+}
+
+/* Drop now, counted under its reason (chain and endpoint) and reported on
+ * the event ring. */
 static __always_inline int nfc_drop(struct nfc_pkt *pkt, struct nfc_ctx *c,
 				    __u32 reason)
 {
 	struct nfc_chain_stats *s = nfc_chain_stats_get(c->chain);
+	struct nfc_ep_stats *ep = nfc_ep_get(c->key.ifindex);
 
 	c->act.verdict = NFC_V_DROP;
 	c->act.reason = reason;
@@ -65,7 +143,9 @@ static __always_inline int nfc_drop(struct nfc_pkt *pkt, struct nfc_ctx *c,
 		if (reason < NFC_DROP_MAX)
 			s->drop[reason]++;
 	}
-	nfc_event(c, NFC_EV_DROP);
+	if (ep && reason < NFC_DROP_MAX)
+		ep->drop[reason]++;
+	nfc_drop_event(c, reason);
 	return NFC_RC_DROP;
 }
 
@@ -146,13 +226,36 @@ static __always_inline void nfc_tx(struct nfc_ctx *c)
 	c->act.verdict = NFC_V_TX;
 }
 
-/* Record why the packet is denied; the NF then returns NFC_DENY. */
+/*
+ * Decisions. A rule that decides records its id (non-zero, unique in the
+ * instance; the manifest's `policies` table names it): the executor
+ * reports the decision once per connection and counts the rule's packets,
+ * cached ones included.
+ */
+
+/* Allowed by rule @policy; the NF then returns its pass outcome. */
+static __always_inline int nfc_allow(struct nfc_ctx *c, __u32 policy)
+{
+	c->act.policy = policy;
+	c->act.policy_hop = c->hop;
+	return NFC_PASS;
+}
+
+/* Denied for @reason, by rule @policy (0: by no rule); returns NFC_DENY. */
 static __always_inline int nfc_deny(struct nfc_ctx *c, __u32 reason,
 				    __u32 policy)
 {
 	c->act.reason = reason;
 	c->act.policy = policy;
+	c->act.policy_hop = c->hop;
 	return NFC_DENY;
+}
+
+/* This flow's result must not be cached: it depends on more than the flow
+ * key (payload, time, a counter). Every packet of it runs the chain. */
+static __always_inline void nfc_nocache(struct nfc_ctx *c)
+{
+	c->act.flags |= NFC_ACT_NOCACHE;
 }
 
 static __always_inline void nfc_set_dmac(struct nfc_ctx *c, const __u8 *mac)

@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 2
+#define NFC_ABI_VERSION 3
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -30,16 +30,21 @@
 #define NFC_MAX_HOPS NFC_BLOCK_SIZE
 #define NFC_MAX_OUTCOMES 8
 #define NFC_EXEC_SLOT 0
+/* nfc_ctx.hop of a flow cache hit sent to the executor program */
+#define NFC_HOP_FAST 0xffff
 
 struct nfc_abi {
 	__u32 version;	     /* NFC_ABI_VERSION */
 	__u32 max_chains;    /* NFC_MAX_CHAINS */
 	__u32 max_instances; /* NFC_MAX_INSTANCES */
 	__u32 block_size;    /* NFC_BLOCK_SIZE */
+	__u32 ct_entries;    /* NFC_CT_ENTRIES */
+	__u32 flow_entries;  /* NFC_FLOW_ENTRIES */
 };
 
 #define NFC_ABI_INIT                                                          \
-	{ NFC_ABI_VERSION, NFC_MAX_CHAINS, NFC_MAX_INSTANCES, NFC_BLOCK_SIZE }
+	{ NFC_ABI_VERSION, NFC_MAX_CHAINS, NFC_MAX_INSTANCES, NFC_BLOCK_SIZE,  \
+	  NFC_CT_ENTRIES, NFC_FLOW_ENTRIES }
 
 /* Well-known outcome indexes; a module may declare more after these. */
 enum nfc_outcome {
@@ -95,7 +100,7 @@ struct nfc_key {
 	__u8 proto;       /* L4 protocol (IPv6: after extension headers) */
 	__u8 tcp_flags;
 	__u8 flags;       /* NFC_KEY_F_* */
-	__u8 pad[2];
+	__u16 zone;       /* 0 as parsed; the chain id in flow cache keys */
 	union nfc_addr saddr;
 	union nfc_addr daddr;
 	__be16 sport;
@@ -110,6 +115,9 @@ struct nfc_key {
 #define NFC_ACT_SPORT (1 << 4)
 #define NFC_ACT_DPORT (1 << 5)
 #define NFC_ACT_TTL_DEC (1 << 6)
+/* not a rewrite: an NF says this flow's result must not be cached (it
+ * depends on more than the flow key, e.g. on payload) */
+#define NFC_ACT_NOCACHE (1 << 15)
 
 enum nfc_verdict {
 	NFC_V_PASS = 0,     /* hand the packet to the kernel stack */
@@ -141,9 +149,148 @@ struct nfc_action {
 	struct nfc_key key; /* the final key: rewrites as marked in flags */
 	__u32 out_ifindex;  /* NFC_V_REDIRECT */
 	__u32 policy;       /* id of the rule that decided, 0 when none */
+	__u32 policy_node;  /* the node instance (nfc_hop.counter) whose rule
+			       it is; set by the executor from policy_hop */
 	__u16 flags;        /* NFC_ACT_* */
 	__u8 verdict;       /* enum nfc_verdict */
 	__u8 reason;        /* enum nfc_drop_reason when verdict is drop */
+	__u8 policy_hop;    /* the hop that set policy */
+	__u8 pad[3];
+};
+
+/*
+ * Connection tracking (bpf/ct.h). One table for every chain of the host:
+ * a connection is one entry whatever chain or direction sees it. The key is
+ * canonical, the lower (address, port) side first, so both directions of a
+ * connection find the same entry; the entry says which side opened it.
+ */
+enum nfc_ct_state {
+	NFC_CT_NONE = 0,     /* not tracked (not IP, a later fragment, ...) */
+	NFC_CT_NEW,          /* opened; TCP: SYN seen; others: no reply yet */
+	NFC_CT_SYN_RECV,     /* TCP: SYN-ACK seen */
+	NFC_CT_ESTABLISHED,  /* TCP: handshake done; others: replied */
+	NFC_CT_CLOSING,      /* TCP: one side sent FIN */
+	NFC_CT_CLOSED,       /* TCP: both sides sent FIN, or RST */
+	NFC_CT_STATE_MAX,
+};
+
+/* Timeout classes: a per-state timeout for each (nfc_ct_config). */
+enum nfc_ct_class {
+	NFC_CTC_TCP = 0,
+	NFC_CTC_UDP,
+	NFC_CTC_ICMP,
+	NFC_CTC_OTHER, /* other IP protocols, tracked by addresses alone */
+	NFC_CTC_MAX,
+};
+
+/* Default timeouts in seconds, [class][state] (NONE column unused). TCP
+ * like Cilium's: half-open 60 s, established 6 h, closing 2 min, closed
+ * 10 s; UDP 30 s unreplied, 3 min replied; ICMP 30 s. */
+#define NFC_CT_TIMEOUT_DEFAULTS                                               \
+	{                                                                     \
+		[NFC_CTC_TCP] = { 0, 60, 60, 21600, 120, 10 },                \
+		[NFC_CTC_UDP] = { 0, 30, 30, 180, 30, 30 },                   \
+		[NFC_CTC_ICMP] = { 0, 30, 30, 30, 30, 30 },                   \
+		[NFC_CTC_OTHER] = { 0, 30, 30, 180, 30, 30 },                 \
+	}
+#define NFC_DROP_EVENTS_PER_SEC 100
+#define NFC_FLOW_REFRESH_MS 1000
+
+struct nfc_ct_key {
+	__u32 tenant;
+	__u8 l3;         /* NFC_L3_IPV4 or NFC_L3_IPV6 */
+	__u8 proto;
+	__u16 pad;       /* 0 */
+	union nfc_addr addr[2]; /* canonical order, see nfc_ct_key_make() */
+	__be16 port[2];  /* TCP/UDP ports; ICMP echo: the identifier twice */
+};
+
+/* nfc_ct.flags */
+#define NFC_CT_F_ORIG_1 (1 << 0)     /* the originator is addr[1]/port[1] */
+#define NFC_CT_F_SEEN_REPLY (1 << 1) /* a packet went the reply way */
+#define NFC_CT_F_MIDSTREAM (1 << 2)  /* picked up after its start */
+#define NFC_CT_F_DECIDED (1 << 3)    /* decision[] holds the last report */
+
+/* the last decision reported for a connection (once per connection) */
+struct nfc_ct_decision {
+	__u32 chain;
+	__u32 node;
+	__u32 policy;
+	__u8 verdict;
+	__u8 pad[3];
+};
+
+struct nfc_ct {
+	__u64 handle;      /* stable for the connection's life: the key modules
+			      use for their own per-connection data */
+	__u64 created_ns;  /* bpf_ktime_get_ns() */
+	__u64 last_ns;     /* last packet (the flow cache refreshes it) */
+	__u32 ifindex[2];  /* where the original / reply direction entered */
+	__u8 state;        /* enum nfc_ct_state */
+	__u8 flags;        /* NFC_CT_F_* */
+	__u8 fin;          /* TCP: 1 << direction for each FIN seen */
+	__u8 pad;
+	struct nfc_ct_decision decision;
+	__u32 pad2;
+};
+
+enum nfc_ct_dir {
+	NFC_CT_ORIG = 0,
+	NFC_CT_REPLY = 1,
+};
+
+/* nfc_ctx.ct_flags */
+#define NFC_CTI_NEW (1 << 0)     /* this packet opened the connection */
+#define NFC_CTI_RELATED (1 << 1) /* an ICMP error about the connection */
+
+/* Datapath counters of the table (nfc_ct_stats, per CPU). Entries
+ * userspace removes are counted in nfc_ct_gc_stats; what neither took out
+ * the kernel's LRU evicted: evicted = created - removed - live. */
+struct nfc_ct_dp_stats {
+	__u64 created;   /* new entries inserted */
+	__u64 reopened;  /* an expired or closed entry reused in place */
+	__u64 related;   /* ICMP errors matched to a connection */
+	__u64 untracked; /* IP packets that neither matched nor opened one */
+	__u64 insert_failed;
+};
+
+/* Entry 0: nfmgrd's aging; entry 1: nfctl ct flush (under the lock). */
+struct nfc_ct_gc_stats {
+	__u64 expired;
+	__u64 flushed;
+	__u64 flows_expired;
+	__u64 flows_flushed;
+	__u64 runs;
+	__u64 last_run_ns;
+};
+
+/*
+ * Tunables every program reads from nfc_config (one entry); 0 means the
+ * default beside each field.
+ */
+struct nfc_config {
+	__u32 ct_timeout[NFC_CTC_MAX][NFC_CT_STATE_MAX]; /* seconds */
+	__u32 drop_events_per_sec; /* per CPU and reason; default 100 */
+	__u32 flow_refresh_ms;     /* flow cache -> conntrack freshness; 1000 */
+};
+
+/*
+ * The flow cache: the chain's result for a flow. Key: the parsed nfc_key
+ * with tcp_flags 0 and zone = chain id. Value: the action set, tagged with
+ * the chain version that made it; an entry of another version is a miss.
+ */
+struct nfc_flow {
+	__u32 version;
+	__u32 pad;
+	__u64 created_ns;
+	__u64 last_ns;
+	__u64 packets;     /* every packet of the flow since the entry was made */
+	__u64 bytes;
+	__u64 ct_seen_ns;  /* when it last refreshed its connection */
+	__u64 ct_handle;   /* its connection's handle when it was stored */
+	struct nfc_ct_key ct; /* its connection; ct.l3 == 0 when none */
+	struct nfc_action act;
+	__u32 pad2;
 };
 
 /* The per-CPU context one packet carries through its chain. */
@@ -159,14 +306,24 @@ struct nfc_ctx {
 	__u16 l4_off;          /* offset of the L4 header, 0 if none */
 	__u16 inner_off;       /* offset of the inner Ethernet header (VXLAN) */
 	__u8 ttl;              /* IPv4 TTL or IPv6 hop limit as parsed */
-	__u8 pad[7];
+	__u8 ct_state;         /* enum nfc_ct_state after this packet */
+	__u8 ct_dir;           /* enum nfc_ct_dir of this packet */
+	__u8 ct_flags;         /* NFC_CTI_* */
+	__u8 nocache;          /* the chain runs without flow cache */
+	__u8 pad[3];
+	__u64 ct_handle;       /* the connection's, 0 when untracked */
+	struct nfc_ct_key ct;  /* the connection's key (ct_state != NONE) */
+	__u32 pad2;
 };
 
 /* Active version of each chain: block | version << 32, written by userspace
  * with one atomic 64-bit store into the mmaped array, read once per packet. */
-#define NFC_ACTIVE_BLOCK(v) ((__u32)((v)&0xffffffffULL))
+#define NFC_ACTIVE_BLOCK(v) ((__u32)((v)&0x7fffffffULL))
 #define NFC_ACTIVE_VERSION(v) ((__u32)((v) >> 32))
 #define NFC_ACTIVE(block, version) ((__u64)(block) | ((__u64)(version) << 32))
+/* in the block half: the chain runs without its flow cache */
+#define NFC_ACTIVE_F_NOCACHE 0x80000000U
+#define NFC_ACTIVE_NOCACHE(v) (!!((v)&NFC_ACTIVE_F_NOCACHE))
 
 struct nfc_chain_stats {
 	__u64 packets;
@@ -174,6 +331,8 @@ struct nfc_chain_stats {
 	__u64 verdict[NFC_V_MAX];
 	__u64 drop[NFC_DROP_MAX];
 	__u64 no_version; /* packets seen while the chain had no active version */
+	__u64 cached;     /* packets that took the fast path (flow cache hit) */
+	__u64 flows;      /* flow cache entries written */
 };
 
 /* Per node instance: what entered it and what it decided. */
@@ -183,22 +342,65 @@ struct nfc_node_stats {
 	__u64 outcome[NFC_MAX_OUTCOMES];
 };
 
+/* A rule's counters (nfc_rule_stats), cached packets included. */
+struct nfc_rule_key {
+	__u32 node;   /* the node instance (nfc_hop.counter) */
+	__u32 policy; /* the rule's id in that instance */
+};
+
+struct nfc_rule_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Per endpoint: an interface a chain runs on (in) or sends to (out). */
+struct nfc_ep_stats {
+	__u64 in_packets;
+	__u64 in_bytes;
+	__u64 out_packets;
+	__u64 out_bytes;
+	__u64 new_conns;   /* connections opened by packets entering here */
+	__u64 drop[NFC_DROP_MAX]; /* packets entering here, dropped */
+};
+
+/* Events on the ring that are not there: per CPU, in nfc_ev_stats. */
+struct nfc_ev_stats {
+	__u64 lost;                    /* the ring was full */
+	__u64 suppressed[NFC_DROP_MAX]; /* drop events over the rate limit */
+};
+
+/* Rate limit state of drop events, per CPU and reason (nfc_ev_limit). */
+struct nfc_ev_limit {
+	__u64 window_ns;  /* start of the current one-second window */
+	__u32 sent;       /* events in it */
+	__u32 suppressed; /* not sent since the last one that was */
+};
+
 enum nfc_event_type {
-	NFC_EV_DROP = 1,
+	NFC_EV_DROP = 1,     /* a packet dropped (rate-limited per reason) */
+	NFC_EV_DECISION = 2, /* a connection allowed or denied by a rule */
 };
 
 struct nfc_event {
 	__u64 ts_ns;
-	__u32 type;    /* enum nfc_event_type */
+	__u32 type;       /* enum nfc_event_type */
 	__u32 chain;
 	__u32 version;
-	__u32 policy;
+	__u32 policy;     /* the rule's id, 0 when none */
+	__u32 node;       /* the node instance whose rule it is, 0 when none */
+	__u32 out_ifindex;
+	__u32 suppressed; /* DROP: events of this reason left out on this
+			     CPU just before this one */
 	__u16 hop;
-	__u8 verdict;
-	__u8 reason;
-	__u32 pad;
-	struct nfc_key key;
-	__u32 pad2; /* explicit: ring buffer memory is not zeroed */
+	__u8 verdict;     /* enum nfc_verdict */
+	__u8 reason;      /* enum nfc_drop_reason */
+	__u8 ct_state;
+	__u8 ct_dir;
+	__u8 ct_flags;
+	__u8 pad[5];
+	__u64 ct_handle;
+	struct nfc_key key; /* as parsed (before rewrites) */
+	struct nfc_key out; /* as sent (after rewrites) */
 };
 
 #endif /* NFC_SHARED_H */

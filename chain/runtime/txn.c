@@ -100,7 +100,7 @@ static int check_running(struct txn *t)
 	if (!o || !t->h->chains_mm)
 		return 0;
 	a = __atomic_load_n(&t->h->chains_mm[o->id], __ATOMIC_RELAXED);
-	if (a == NFC_ACTIVE(o->block, o->version))
+	if (a == nfc_chain_active(o->block, o->version, o->nocache))
 		return 0;
 	return nfc_errf(t->err, -EUCLEAN,
 			"chain '%s': the kernel runs block %u version %u, the state file says block %u version %u: the state is stale; delete the chain and apply it again",
@@ -225,6 +225,7 @@ static int state_entry(struct txn *t, struct nfc_chain_info *c)
 	c->block = t->block;
 	c->kinds = t->kinds;
 	c->vxlan_port = t->d->vxlan_port;
+	c->nocache = !t->d->flow_cache;
 	c->file = strdup(t->d->file);
 	c->descriptor = strdup(t->d->text);
 	c->overrides = calloc(t->n_overrides + 1, sizeof(*c->overrides));
@@ -340,7 +341,8 @@ int nfc_txn_run(struct txn *t)
 		goto fail;
 
 	/* the switch: one atomic store */
-	flip(t->h, t->id, NFC_ACTIVE(t->block, t->version));
+	flip(t->h, t->id,
+	     nfc_chain_active(t->block, t->version, !t->d->flow_cache));
 	res->flip_ms = nfc_now_ms() - t->t0;
 	r = nfc_state__commit(tmp, path, t->err);
 

@@ -361,6 +361,7 @@ enum {
 	DK_CHAIN,
 	DK_DESCRIPTION,
 	DK_VXLAN_PORT,
+	DK_FLOW_CACHE,
 	DK_ATTACH,
 	DK_ENTRY,
 	DK_NODES,
@@ -372,6 +373,7 @@ static const struct nfc_ykey descriptor_keys[DK_N] = {
 	[DK_CHAIN] = { "chain", true },
 	[DK_DESCRIPTION] = { "description", false },
 	[DK_VXLAN_PORT] = { "vxlan_port", false },
+	[DK_FLOW_CACHE] = { "flow_cache", false },
 	[DK_ATTACH] = { "attach", true },
 	[DK_ENTRY] = { "entry", true },
 	[DK_NODES] = { "nodes", true },
@@ -404,6 +406,9 @@ static int parse_descriptor(struct dparse *p)
 	if (v[DK_VXLAN_PORT] &&
 	    !nfc_yuint(p->y, v[DK_VXLAN_PORT], "vxlan_port", 0, 65535, &u))
 		d->vxlan_port = u;
+	d->flow_cache = true;
+	if (v[DK_FLOW_CACHE])
+		nfc_ybool(p->y, v[DK_FLOW_CACHE], "flow_cache", &d->flow_cache);
 	ret = v[DK_ATTACH] ? parse_attach(p, v[DK_ATTACH]) : 0;
 	p->nodes_broken = true;
 	if (!ret && v[DK_NODES])

@@ -81,6 +81,8 @@ struct nfc_descriptor {
 	struct nfc_node *nodes;      /* in hop order: nodes[i].hop == i */
 	int n_nodes;
 	__u16 vxlan_port;            /* UDP port parsed as VXLAN, 0: never; 4789 */
+	bool flow_cache;             /* cache the chain's results per flow
+					(default true) */
 };
 
 /* A node run at another version of its module than the descriptor names:

@@ -45,6 +45,17 @@ void nfc_state__del_chain(struct nfc_state *s, const char *name);
 int nfc_state__add_module(struct nfc_state *s, const char *manifest);
 bool nfc_state__del_module(struct nfc_state *s, const char *manifest);
 void nfc_chain_info__clear(struct nfc_chain_info *c);
+
+/* The value of a chain's entry in nfc_chains. */
+static inline __u64 nfc_chain_active(__u32 block, __u32 version, bool nocache)
+{
+	return NFC_ACTIVE(block | (nocache ? NFC_ACTIVE_F_NOCACHE : 0),
+			  version);
+}
+/* A new version of @chain with the same block and programs: what a table
+ * edit does, so that results the flow cache holds become misses. */
+int nfc_chain_bump(struct nfc_handle *h, const char *chain,
+		   struct nfc_err *err);
 int nfc_state_save(struct nfc_handle *h, struct nfc_err *err);
 int nfc_state_path(struct nfc_handle *h, char *buf, size_t len);
 
@@ -106,6 +117,28 @@ int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err);
 int nfc_percpu_sum(int fd, __u32 key, void *sum, size_t size);
 /* Zero entry @key of a per-CPU map (a new chain's or instance's counters). */
 int nfc_percpu_zero(int fd, __u32 key, size_t size);
+
+/* conn.c: the shared tables of connections and flows. */
+/* Walk every entry of a hash map, @fn called on chunks of @n keys and
+ * values (batch lookups where the kernel has them, else key by key; a
+ * per-CPU map's value is its per-CPU array). A non-zero return of @fn
+ * stops the walk and is returned. */
+typedef int (*nfc_map_walk_fn)(const void *keys, const void *values, int n,
+			       void *ctx);
+int nfc_map_walk(int fd, __u32 key_size, __u32 value_size, nfc_map_walk_fn fn,
+		 void *ctx);
+/* Whether a filter (NULL: everything) selects a connection, or a flow
+ * whose connection is in state @ct_state (NFC_CT_NONE when it has none);
+ * the chain a filter names is the caller's to match. Kernel-free. */
+bool nfc_conn_filter__ct(const struct nfc_conn_filter *f,
+			 const struct nfc_ct_key *k, const struct nfc_ct *ct);
+bool nfc_conn_filter__flow(const struct nfc_conn_filter *f,
+			   const struct nfc_key *k, const struct nfc_flow *fl,
+			   int ct_state);
+/* A global map's fd; -ENOENT (silently) when no chain created the maps
+ * yet, other failures explained in @err. */
+int nfc_shared_map_fd(struct nfc_handle *h, const char *name,
+		      struct nfc_err *err);
 
 double nfc_now_ms(void);
 /* What a permission error means for the operator: " (nfctl needs root, or

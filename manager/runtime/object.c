@@ -121,12 +121,16 @@ static int check_abi(struct bpf_object *obj, const char *what,
 				what, have.version, want.version);
 	if (have.max_chains != want.max_chains ||
 	    have.max_instances != want.max_instances ||
-	    have.block_size != want.block_size)
+	    have.block_size != want.block_size ||
+	    have.ct_entries != want.ct_entries ||
+	    have.flow_entries != want.flow_entries)
 		return nfc_errf(err, -EPROTO,
-				"%s: built for other limits (max_chains %u, max_instances %u, block_size %u; this runtime: %u, %u, %u): rebuild it against the installed headers",
+				"%s: built for other limits (max_chains %u, max_instances %u, block_size %u, ct_entries %u, flow_entries %u; this runtime: %u, %u, %u, %u, %u): rebuild it against the installed headers",
 				what, have.max_chains, have.max_instances,
-				have.block_size, want.max_chains,
-				want.max_instances, want.block_size);
+				have.block_size, have.ct_entries,
+				have.flow_entries, want.max_chains,
+				want.max_instances, want.block_size,
+				want.ct_entries, want.flow_entries);
 	return 0;
 }
 

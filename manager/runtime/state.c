@@ -4,8 +4,8 @@
  * chains and registered modules, read into struct nfc_state in one load and
  * written back in one save. JSON exists only here.
  *
- *   {"format": 2, "modules": [MANIFEST...],
- *    "chains": [{"name", "id", "version", "block", "kinds", "vxlan_port",
+ *   {"format": 3, "modules": [MANIFEST...],
+ *    "chains": [{"name", "id", "version", "block", "kinds", "vxlan_port", "nocache",
  *                "file", "descriptor", "overrides": [{"node", "module",
  *                "version"}], "attach": [{"interface", "ifindex", "hook",
  *                "mode", "priority", "prog_id", "handle"}], "nodes":
@@ -22,7 +22,7 @@
 #include "internal.h"
 #include "ydoc.h"
 
-#define NFC_STATE_FORMAT 2
+#define NFC_STATE_FORMAT 3
 /* 1,023 chains with their descriptors fit many times over */
 #define NFC_STATE_MAX (64u << 20)
 
@@ -189,6 +189,7 @@ static void read_chain(struct rd *r, json_object *o, const char *at,
 				  r->path, at);
 	c->kinds = get_u(r, o, at, "kinds", (1u << NFC_OBJ_MAX) - 1);
 	c->vxlan_port = get_u(r, o, at, "vxlan_port", 65535);
+	c->nocache = get_u(r, o, at, "nocache", 1);
 	c->file = get_sdup(r, o, at, "file");
 	c->descriptor = get_sdup(r, o, at, "descriptor");
 	c->n_overrides = get_arr(r, o, at, "overrides", &arr,
@@ -336,6 +337,7 @@ static json_object *chain_json(const struct nfc_chain_info *c)
 	put_u(o, "block", c->block);
 	put_u(o, "kinds", c->kinds);
 	put_u(o, "vxlan_port", c->vxlan_port);
+	put_u(o, "nocache", c->nocache);
 	put_s(o, "file", c->file);
 	put_s(o, "descriptor", c->descriptor);
 	arr = json_object_new_array();

@@ -174,11 +174,42 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 			     chain, node, table, add ? "add" : "del",
 			     errno == ENOENT ? "no such entry" : strerror(errno));
 	}
+	/* what the chain decided for cached flows may differ now */
+	if (!r)
+		r = nfc_chain_bump(h, chain, err);
 out:
 	free(key);
 	free(val);
 	close(ref.fd);
 	return r;
+}
+
+int nfc_chain_bump(struct nfc_handle *h, const char *chain,
+		   struct nfc_err *err)
+{
+	struct nfc_chain_info *c = nfc_state__chain(h->state, chain);
+	__u64 want;
+	int r;
+
+	if (!c)
+		return nfc_errf(err, -ENOENT, "no chain '%s'", chain);
+	r = nfc_chains_mmap(h, err);
+	if (r)
+		return r;
+	if (__atomic_load_n(&h->chains_mm[c->id], __ATOMIC_RELAXED) !=
+	    nfc_chain_active(c->block, c->version, c->nocache))
+		return nfc_errf(err, -EUCLEAN,
+				"chain '%s': the kernel does not run the version the state file records: delete the chain and apply it again",
+				chain);
+	want = nfc_chain_active(c->block, c->version + 1, c->nocache);
+	c->version++;
+	r = nfc_state_save(h, err);
+	if (r) {
+		c->version--;
+		return r;
+	}
+	__atomic_store_n(&h->chains_mm[c->id], want, __ATOMIC_SEQ_CST);
+	return 0;
 }
 
 int nfc_table__add(struct nfc_handle *h, const char *chain, const char *node,

@@ -89,6 +89,7 @@ struct nfc_chain_info {
 	__u32 block;
 	unsigned int kinds;      /* 1 << enum nfc_objkind of its attachments */
 	__u16 vxlan_port;
+	bool nocache;            /* runs without its flow cache */
 	char *file;              /* the descriptor applied, absolute */
 	char *descriptor;        /* its text as applied */
 	struct nfc_override *overrides; /* nodes swapped to other versions */
@@ -219,5 +220,120 @@ int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
 		    const char *table, struct nfc_table_entries **out,
 		    struct nfc_err *err);
 void nfc_table_entries__free(struct nfc_table_entries *e);
+
+/*
+ * Connections, flows and counters: views of the pinned maps every chain
+ * shares (bpf/ct.h, the flow cache, nfc_*_stats). They work without
+ * nfmgrd; nfmgrd ages entries (nfc_gc__run) and streams events.
+ */
+
+/* What to select; zero fields match anything. */
+struct nfc_conn_filter {
+	size_t sz;
+	bool has_tenant;
+	__u32 tenant;
+	__u8 l3;             /* NFC_L3_IPV4/IPV6 with addr: either side */
+	union nfc_addr addr;
+	__u8 prefix;         /* of addr; 0: the whole address */
+	__u16 port;          /* host order: either side */
+	__u8 proto;          /* IPPROTO_* */
+	int state;           /* enum nfc_ct_state, -1: any */
+	const char *chain;   /* flows only */
+};
+
+struct nfc_ct_entry {
+	struct nfc_ct_key key;
+	struct nfc_ct ct;
+	/* the original direction: source and destination as first seen */
+	union nfc_addr src, dst;
+	__u16 sport, dport;  /* host order */
+	__u64 age_ns, idle_ns;
+	__u32 timeout_s;     /* of its class and state */
+};
+
+int nfc_ct__list(struct nfc_handle *h, const struct nfc_conn_filter *f,
+		 struct nfc_ct_entry **out, int *n, struct nfc_err *err);
+/* Delete the matching connections (and their flow cache entries). */
+int nfc_ct__flush(struct nfc_handle *h, const struct nfc_conn_filter *f,
+		  int *removed, struct nfc_err *err);
+
+struct nfc_ct_summary {
+	__u64 live, max;
+	struct nfc_ct_dp_stats dp;   /* summed over CPUs */
+	struct nfc_ct_gc_stats gc;   /* nfmgrd's and nfctl's summed */
+	__u64 evicted;               /* created - removed - live, >= 0 */
+};
+int nfc_ct__summary(struct nfc_handle *h, struct nfc_ct_summary *out,
+		    struct nfc_err *err);
+
+struct nfc_flow_entry {
+	struct nfc_key key;          /* as parsed, zone = chain id */
+	struct nfc_flow flow;
+	char chain[NFC_NAME_MAX + 1];/* "" when the chain is gone */
+	bool stale;                  /* of another version than the active */
+	__u64 age_ns, idle_ns;
+};
+
+int nfc_flow__list(struct nfc_handle *h, const struct nfc_conn_filter *f,
+		   struct nfc_flow_entry **out, int *n, struct nfc_err *err);
+int nfc_flow__flush(struct nfc_handle *h, const struct nfc_conn_filter *f,
+		    int *removed, struct nfc_err *err);
+
+/* An action set in words: "dnat 10.0.0.5:80, dec-ttl, redirect veth3". */
+int nfc_action__str(const struct nfc_key *orig, const struct nfc_action *a,
+		    char *buf, size_t len);
+/* Names for the ct state, the drop reason and the verdict. */
+const char *nfc_ct_state__str(int state);
+
+/* One aging pass: connections idle past their state's timeout, flows idle
+ * past flow_idle_s or whose connection is gone. */
+struct nfc_gc_opts {
+	size_t sz;
+	__u32 flow_idle_s;   /* default 60 */
+};
+struct nfc_gc_result {
+	int ct_seen, ct_expired, flows_seen, flows_expired;
+};
+int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
+		struct nfc_gc_result *res, struct nfc_err *err);
+
+/* Tunables (nfc_config): read with defaults filled in, or write. */
+int nfc_config__get(struct nfc_handle *h, struct nfc_config *out,
+		    struct nfc_err *err);
+int nfc_config__set(struct nfc_handle *h, const struct nfc_config *in,
+		    struct nfc_err *err);
+
+/* Counters */
+struct nfc_ep_view {
+	__u32 ifindex;
+	char ifname[IF_NAMESIZE];    /* "" when gone */
+	struct nfc_ep_stats s;       /* summed over CPUs */
+};
+int nfc_stats__endpoints(struct nfc_handle *h, struct nfc_ep_view **out,
+			 int *n, struct nfc_err *err);
+
+struct nfc_rule_view {
+	struct nfc_rule_key key;
+	char chain[NFC_NAME_MAX + 1];
+	char node[NFC_NAME_MAX + 1];
+	char name[64];               /* the rule's name when its module
+					declares one, else "" */
+	struct nfc_rule_stats s;
+};
+int nfc_stats__rules(struct nfc_handle *h, struct nfc_rule_view **out,
+		     int *n, struct nfc_err *err);
+
+/* The chain and node of a node instance (nfc_hop.counter) and the name of
+ * its rule @policy (from the table its manifest names under `policies`);
+ * each output may be NULL; -ENOENT when no node has that counter. */
+int nfc_policy__name(struct nfc_handle *h, __u32 node, __u32 policy,
+		     const char **chain, const char **node_name,
+		     char *rule, size_t rule_len);
+
+struct nfc_ev_summary {
+	struct nfc_ev_stats s;       /* summed over CPUs */
+};
+int nfc_events__summary(struct nfc_handle *h, struct nfc_ev_summary *out,
+			struct nfc_err *err);
 
 #endif /* ULTRANIO_H */

@@ -159,6 +159,22 @@ nfc_tcp_1mib() {
 	fail "TCP data h$1 -> h$2 differs"
 }
 
+# nfc_tcp_stream I J BYTES [PORT]: BYTES of random data over one TCP
+# connection from host I to host J (port 5001), checked by SHA-256 at both
+# ends; nothing is kept on disk.
+nfc_tcp_stream() {
+	local from=NS$1 to=NS$2 ip=IP$2 port=${4:-5001}
+	rm -f "$WORK/rx.sum" "$WORK/tx.sum"
+	bg ip netns exec "${!to}" sh -c "socat -u TCP-LISTEN:$port,reuseaddr - | sha256sum > '$WORK/rx.sum.tmp' && mv '$WORK/rx.sum.tmp' '$WORK/rx.sum'"
+	sleep 0.3
+	head -c "$3" /dev/urandom | tee >(sha256sum > "$WORK/tx.sum") |
+		ip netns exec "${!from}" socat -u - TCP:"${!ip}":"$port",connect-timeout=5 ||
+		fail "TCP connect h$1 -> h$2"
+	wait_file "$WORK/rx.sum"
+	wait_file "$WORK/tx.sum"
+	cmp -s "$WORK/tx.sum" "$WORK/rx.sum" || fail "TCP stream h$1 -> h$2 differs"
+}
+
 # nfc_frames I J ETHERTYPE COUNT [RATE]: COUNT raw frames of ETHERTYPE from
 # host I to host J's MAC; $sent and $got say how many left and how many
 # arrived (counted by an XDP program in J while they are sent).

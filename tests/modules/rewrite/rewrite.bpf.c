@@ -42,6 +42,8 @@ NFC_NF(rewrite)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 		nfc_set_dport(c, p->dport);
 	if (p->set & NFC_ACT_TTL_DEC)
 		nfc_ttl_dec(c);
+	if (p->set & NFC_ACT_NOCACHE)
+		nfc_nocache(c);
 	if (p->set & REWRITE_VERDICT) {
 		if (p->verdict == NFC_V_REDIRECT)
 			nfc_redirect(c, p->out_ifindex);

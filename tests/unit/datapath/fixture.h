@@ -61,6 +61,7 @@ struct dp_fixture {
 	struct bpf_object *obj[DP_NPROGS];
 	int prog[DP_NPROGS];
 	int progs, scratch, hops, chains, chain_stats, node_stats, events;
+	int ct, ct_stats, flows, ep_stats, rule_stats, ev_limit, ev_stats, config;
 	struct nfc_catalog *cat;  /* the build's and the tests' modules */
 	struct dp_module mods[DP_MAX_MODULES];
 	int n_mods;
@@ -113,7 +114,7 @@ int dp_run_flags(enum dp_prog root, const struct pkt *p, __u32 flags,
 void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s);
 /* CPU 0's counters of the node at hop @hop. */
 void dp_node_stats(int hop, struct nfc_node_stats *s);
-/* Drain the event ring into F.ev / F.n_ev. */
+/* Drain the event ring into F.ev / F.n_ev (dp_run: the run's events). */
 void dp_events(void);
 
 struct rewrite_plan;
@@ -124,6 +125,7 @@ const char *dp_reason_str(__u32 reason);
 /* Assert that @r passed, counted under verdict @v with return code @rc. */
 void dp_assert_verdict(const struct dp_run *r, __u32 v, int rc);
 /* Assert that @r dropped with @reason, counted and reported. */
+const struct nfc_event *dp_event(__u32 type, int n);
 void dp_assert_drop(const struct dp_run *r, __u32 reason);
 /* Assert that output bytes are @want's. */
 void dp_assert_bytes(const struct dp_run *r, const struct pkt *want);

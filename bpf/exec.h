@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The executor: turns a packet's action set into packet writes (MACs,
+ * addresses, ports, TTL, with incremental checksum updates) at the offsets
+ * the root parsed, so a VXLAN packet has its inner frame rewritten, and the
+ * verdict into the hook's return code. One code for both paths: the
+ * executor program (slot NFC_EXEC_SLOT) ends every chain, and the root runs
+ * the same function inline for a flow cache hit, so a cached flow is
+ * handled exactly as its first packet was.
+ *
+ * After a chain (the slow path) it also reports the decision once per
+ * connection and stores the result in the flow cache when the flow may be
+ * cached. Every packet is counted once in nfc_chain_stats, and in its
+ * rule's and endpoints' counters.
+ *
+ * Checksums: XDP sees wire bytes and updates them itself (RFC 1624). TC uses
+ * bpf_l3/l4_csum_replace() so that CHECKSUM_PARTIAL skbs stay right, and
+ * repairs skb->csum of CHECKSUM_COMPLETE skbs for the changes those helpers
+ * do not account for (IPv6 addresses, hop limit, inner MACs, UDP without
+ * checksum).
+ */
+#ifndef NFC_EXEC_H
+#define NFC_EXEC_H
+
+#include "nfc.h"
+#include "parse.h"
+#include "csum.h"
+#include "ct.h"
+#include "flow.h"
+
+#define NFC_ACT_REWRITES                                                      \
+	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
+	 NFC_ACT_SPORT | NFC_ACT_DPORT | NFC_ACT_TTL_DEC)
+
+/* The checksum that covers the L4 header. */
+enum nfc_l4csum {
+	NFC_L4C_NONE = 0,
+	NFC_L4C_TCP,
+	NFC_L4C_UDP,  /* 0: the sender did not checksum */
+	NFC_L4C_ICMP, /* no pseudo-header */
+	NFC_L4C_ICMP6,
+};
+
+/* How nfc_csum_fix() treats a checksum field. */
+#define NFC_CSUM_L4 (1 << 0)	  /* an L4 checksum (else IPv4 header) */
+#define NFC_CSUM_PSEUDO (1 << 1)  /* the change is in the pseudo-header */
+#define NFC_CSUM_ZERO_OK (1 << 2) /* 0 means none, and stays 0 (UDP) */
+
+struct nfc_wr {
+	__u32 eth;	/* the (inner) Ethernet header */
+	__u32 l3;
+	__u32 l4;
+	__u32 l4csum;	/* offset of the L4 checksum */
+	__u8 kind;	/* enum nfc_l4csum */
+	bool mac_sum;	/* MACs are checksummed (inner frame of VXLAN) */
+	/* Change of the bytes from the outermost network header on: what the
+	 * outer UDP checksum of VXLAN and skb->csum (CHECKSUM_COMPLETE) see. */
+	nfc_wsum region;
+	/* What bpf_l4_csum_replace(BPF_F_PSEUDO_HDR) did to skb->csum. */
+	nfc_wsum helper;
+};
+
+/* Update the checksum at @off for a change @diff of the bytes it covers. */
+static __always_inline int nfc_csum_fix(struct nfc_pkt *pkt, struct nfc_wr *w,
+					__u32 off, nfc_wsum diff, __u32 how)
+{
+	__u16 *p = nfc_pkt_ptr(pkt, off, 2);
+
+	if (!p)
+		return -1;
+	if ((how & NFC_CSUM_ZERO_OK) && !*p)
+		return 0;
+#if defined(NFC_HOOK_XDP)
+	{
+		__u16 sum = nfc_csum_apply(*p, diff);
+
+		*p = (how & NFC_CSUM_ZERO_OK) && !sum ? 0xffff : sum;
+	}
+#else
+	if (how & NFC_CSUM_L4) {
+		__u64 flags = 0;
+
+		if (how & NFC_CSUM_PSEUDO)
+			flags |= BPF_F_PSEUDO_HDR;
+		if (how & NFC_CSUM_ZERO_OK)
+			flags |= BPF_F_MARK_MANGLED_0;
+		if (bpf_l4_csum_replace(pkt, off, 0, diff, flags))
+			return -1;
+		/* the kernel assumes the pseudo-header outside skb->csum */
+		if (how & NFC_CSUM_PSEUDO)
+			w->helper = nfc_csum_add(w->helper, nfc_csum_neg(diff));
+	} else if (bpf_l3_csum_replace(pkt, off, 0, diff, 0)) {
+		return -1;
+	}
+#endif
+	/* the field itself moves the other way */
+	w->region = nfc_csum_add(w->region, nfc_csum_neg(diff));
+	return 0;
+}
+
+/* Write @n 16-bit words at @off; what they changed goes to @diff. */
+static __always_inline int nfc_put(struct nfc_pkt *pkt, __u32 off,
+				   const __u16 *src, const int n,
+				   nfc_wsum *diff)
+{
+	__u16 *p = nfc_pkt_ptr(pkt, off, n * 2);
+	nfc_wsum d = 0;
+	int i;
+
+	if (!p)
+		return -1;
+#pragma unroll
+	for (i = 0; i < n; i++) {
+		d = nfc_csum_add(d, nfc_csum_diff16(p[i], src[i]));
+		p[i] = src[i];
+	}
+	*diff = d;
+	return 0;
+}
+
+static __always_inline int nfc_exec_ttl(struct nfc_pkt *pkt,
+					const struct nfc_ctx *c,
+					struct nfc_wr *w)
+{
+	bool v4 = c->key.l3 == NFC_L3_IPV4;
+	__u16 old, *word;
+	nfc_wsum diff;
+	__u8 *ttl;
+
+	if (!v4 && c->key.l3 != NFC_L3_IPV6)
+		return NFC_DROP_REWRITE;
+	/* IPv4: [ttl, protocol] at 8; IPv6: [next header, hop limit] at 6 */
+	word = nfc_pkt_ptr(pkt, w->l3 + (v4 ? 8 : 6), 2);
+	if (!word)
+		return NFC_DROP_REWRITE;
+	ttl = (__u8 *)word + (v4 ? 0 : 1);
+	if (*ttl <= 1)
+		return NFC_DROP_TTL_EXCEEDED;
+	old = *word;
+	*ttl -= 1;
+	diff = nfc_csum_diff16(old, *word);
+	w->region = nfc_csum_add(w->region, diff);
+	if (v4 && nfc_csum_fix(pkt, w, w->l3 + 10, diff, 0))
+		return NFC_DROP_REWRITE;
+	return 0;
+}
+
+static __always_inline int nfc_exec_mac(struct nfc_pkt *pkt, __u32 off,
+					const __u8 *mac, struct nfc_wr *w)
+{
+	__u16 words[3];
+	nfc_wsum diff;
+
+	__builtin_memcpy(words, mac, 6);
+	if (nfc_put(pkt, off, words, 3, &diff))
+		return NFC_DROP_REWRITE;
+	if (w->mac_sum)
+		w->region = nfc_csum_add(w->region, diff);
+	return 0;
+}
+
+static __always_inline int nfc_exec_addr(struct nfc_pkt *pkt,
+					 const struct nfc_ctx *c,
+					 struct nfc_wr *w, bool src)
+{
+	const union nfc_addr *a = src ? &c->act.key.saddr : &c->act.key.daddr;
+	__u16 words[8];
+	nfc_wsum diff;
+	__u32 how;
+
+	if (c->key.l3 == NFC_L3_IPV4) {
+		__builtin_memcpy(words, &a->v4, 4);
+		if (nfc_put(pkt, w->l3 + (src ? 12 : 16), words, 2, &diff))
+			return NFC_DROP_REWRITE;
+		w->region = nfc_csum_add(w->region, diff);
+		if (nfc_csum_fix(pkt, w, w->l3 + 10, diff, 0))
+			return NFC_DROP_REWRITE;
+	} else if (c->key.l3 == NFC_L3_IPV6) {
+		__builtin_memcpy(words, a->b, 16);
+		if (nfc_put(pkt, w->l3 + (src ? 8 : 24), words, 8, &diff))
+			return NFC_DROP_REWRITE;
+		w->region = nfc_csum_add(w->region, diff);
+	} else {
+		return NFC_DROP_REWRITE;
+	}
+
+	switch (w->kind) {
+	case NFC_L4C_TCP:
+	case NFC_L4C_ICMP6:
+		how = NFC_CSUM_L4 | NFC_CSUM_PSEUDO;
+		break;
+	case NFC_L4C_UDP:
+		how = NFC_CSUM_L4 | NFC_CSUM_PSEUDO | NFC_CSUM_ZERO_OK;
+		break;
+	default:
+		return 0; /* ICMP has no pseudo-header; later fragments no L4 */
+	}
+	if (nfc_csum_fix(pkt, w, w->l4csum, diff, how))
+		return NFC_DROP_REWRITE;
+	return 0;
+}
+
+/* TCP/UDP ports; for ICMP(v6) the key's sport is the echo identifier and
+ * its dport type and code, and so are the rewrites. */
+static __always_inline int nfc_exec_port(struct nfc_pkt *pkt,
+					 const struct nfc_ctx *c,
+					 struct nfc_wr *w, bool src)
+{
+	__u16 port = src ? c->act.key.sport : c->act.key.dport;
+	__u32 how = NFC_CSUM_L4, off;
+	nfc_wsum diff;
+
+	switch (w->kind) {
+	case NFC_L4C_UDP:
+		how |= NFC_CSUM_ZERO_OK;
+		/* fallthrough */
+	case NFC_L4C_TCP:
+		off = w->l4 + (src ? 0 : 2);
+		break;
+	case NFC_L4C_ICMP:
+	case NFC_L4C_ICMP6:
+		if (!src)
+			off = w->l4;
+		else if (nfc_icmp_is_echo(c->key.l3, *(__u8 *)&c->key.dport))
+			off = w->l4 + 4;
+		else
+			return NFC_DROP_REWRITE;
+		break;
+	default:
+		return NFC_DROP_REWRITE;
+	}
+	if (nfc_put(pkt, off, &port, 1, &diff))
+		return NFC_DROP_REWRITE;
+	w->region = nfc_csum_add(w->region, diff);
+	if (nfc_csum_fix(pkt, w, w->l4csum, diff, how))
+		return NFC_DROP_REWRITE;
+	return 0;
+}
+
+/* Apply the rewrites of the action set; a drop reason, or 0. */
+static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
+					    const struct nfc_ctx *c)
+{
+	bool vxlan = c->key.flags & NFC_KEY_F_VXLAN;
+	__u16 flags = c->act.flags;
+	struct nfc_wr w = {
+		.eth = vxlan ? c->inner_off : 0,
+		.l3 = c->l3_off,
+		.l4 = c->l4_off,
+		.mac_sum = vxlan,
+	};
+	int r;
+
+	if (c->key.flags & NFC_KEY_F_L4) {
+		switch (c->key.proto) {
+		case IPPROTO_TCP:
+			w.kind = NFC_L4C_TCP;
+			w.l4csum = w.l4 + 16;
+			break;
+		case IPPROTO_UDP:
+			w.kind = NFC_L4C_UDP;
+			w.l4csum = w.l4 + 6;
+			break;
+		case IPPROTO_ICMP:
+			w.kind = NFC_L4C_ICMP;
+			w.l4csum = w.l4 + 2;
+			break;
+		case IPPROTO_ICMPV6:
+			w.kind = NFC_L4C_ICMP6;
+			w.l4csum = w.l4 + 2;
+			break;
+		}
+	}
+
+	/* first, so that a packet out of hops is dropped unwritten */
+	if (flags & NFC_ACT_TTL_DEC) {
+		r = nfc_exec_ttl(pkt, c, &w);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_DMAC) {
+		r = nfc_exec_mac(pkt, w.eth, c->act.key.dmac, &w);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_SMAC) {
+		r = nfc_exec_mac(pkt, w.eth + 6, c->act.key.smac, &w);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_SADDR) {
+		r = nfc_exec_addr(pkt, c, &w, true);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_DADDR) {
+		r = nfc_exec_addr(pkt, c, &w, false);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_SPORT) {
+		r = nfc_exec_port(pkt, c, &w, true);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_DPORT) {
+		r = nfc_exec_port(pkt, c, &w, false);
+		if (r)
+			return r;
+	}
+
+	/* The outer UDP checksum (before the 8-byte VXLAN header) covers
+	 * every byte of the inner frame. */
+	if (vxlan && nfc_csum_fix(pkt, &w, c->inner_off - NFC_VXLAN_HLEN - 2,
+				  w.region, NFC_CSUM_L4 | NFC_CSUM_ZERO_OK))
+		return NFC_DROP_REWRITE;
+
+#if defined(NFC_HOOK_TC)
+	{
+		/* skb->csum must move as the bytes did; the helpers moved it
+		 * by w.helper. A no-op unless CHECKSUM_COMPLETE. */
+		__u16 fix = nfc_csum_fold(nfc_csum_add(w.region,
+						       nfc_csum_neg(w.helper)));
+
+		if (fix && fix != 0xffff)
+			bpf_csum_update(pkt, fix);
+	}
+#endif
+	return 0;
+}
+
+static __always_inline int nfc_count(struct nfc_pkt *pkt, struct nfc_ctx *c,
+				     __u8 verdict, __u32 out, int rc)
+{
+	struct nfc_chain_stats *s = nfc_chain_stats_get(c->chain);
+	struct nfc_ep_stats *ep;
+
+	if (s) {
+		s->packets++;
+		s->bytes += nfc_len(pkt);
+		s->verdict[verdict]++;
+	}
+	if (out) {
+		ep = nfc_ep_get(out);
+		if (ep) {
+			ep->out_packets++;
+			ep->out_bytes += nfc_len(pkt);
+		}
+	}
+	return rc;
+}
+
+/* A rule's counters: every packet it decided, cached ones included. */
+static __always_inline void nfc_count_rule(struct nfc_pkt *pkt,
+					   const struct nfc_action *a)
+{
+	struct nfc_rule_key k = { .node = a->policy_node, .policy = a->policy };
+	struct nfc_rule_stats *r, one = { 1, nfc_len(pkt) };
+
+	r = bpf_map_lookup_elem(&nfc_rule_stats, &k);
+	if (r) {
+		r->packets++;
+		r->bytes += nfc_len(pkt);
+	} else {
+		bpf_map_update_elem(&nfc_rule_stats, &k, &one, BPF_NOEXIST);
+	}
+}
+
+/*
+ * Report the chain's decision about a connection: once per connection
+ * (what it reported last is kept in its conntrack entry, so a different
+ * decision, after a rule or chain change, is reported again). Decisions
+ * are about the original direction; replies ride on them. Untracked
+ * traffic is reported from each packet that runs the chain, which the
+ * flow cache makes once per flow.
+ */
+static __always_inline void nfc_exec_decide(struct nfc_ctx *c)
+{
+	struct nfc_ct_decision d = {};
+	struct nfc_ct *e;
+
+	if (c->ct_dir != NFC_CT_ORIG)
+		return;
+	e = nfc_ct_get(c);
+	if (e) {
+		d.chain = c->chain;
+		d.node = c->act.policy_node;
+		d.policy = c->act.policy;
+		d.verdict = c->act.verdict;
+		if ((e->flags & NFC_CT_F_DECIDED) && e->decision.chain == d.chain &&
+		    e->decision.node == d.node &&
+		    e->decision.policy == d.policy &&
+		    e->decision.verdict == d.verdict)
+			return;
+		e->decision = d;
+		e->flags |= NFC_CT_F_DECIDED;
+	}
+	nfc_event(c, NFC_EV_DECISION, 0);
+}
+
+/*
+ * Carry out c->act. @fast: a flow cache hit (the root), else the end of a
+ * chain: then decide, report and cache first.
+ */
+static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
+					struct nfc_ctx *c, bool fast)
+{
+	__u8 verdict = c->act.verdict;
+	int reason = c->act.reason;
+
+	if (!fast) {
+		if (verdict == NFC_V_DROP && !reason)
+			c->act.reason = reason = NFC_DROP_POLICY;
+		if (c->act.policy) {
+			__u32 slot = c->base + c->act.policy_hop;
+			struct nfc_hop *h = bpf_map_lookup_elem(&nfc_hops, &slot);
+
+			c->act.policy_node = h ? h->counter : 0;
+		}
+		if (c->act.policy || (verdict == NFC_V_DROP &&
+				      reason == NFC_DROP_POLICY))
+			nfc_exec_decide(c);
+		if (verdict < NFC_V_MAX)
+			nfc_flow_store(pkt, c);
+	}
+	if (c->act.policy)
+		nfc_count_rule(pkt, &c->act);
+
+	if (verdict == NFC_V_DROP)
+		return nfc_drop(pkt, c, reason);
+	/* an NF wrote a verdict that does not exist */
+	if (verdict >= NFC_V_MAX)
+		return nfc_drop(pkt, c, NFC_DROP_BAD_HOP);
+
+	if (c->act.flags & NFC_ACT_REWRITES) {
+		reason = nfc_exec_rewrite(pkt, c);
+		if (reason)
+			return nfc_drop(pkt, c, reason);
+	}
+
+	switch (verdict) {
+	case NFC_V_REDIRECT:
+		if (!c->act.out_ifindex)
+			return nfc_drop(pkt, c, NFC_DROP_REDIRECT);
+		return nfc_count(pkt, c, verdict, c->act.out_ifindex,
+				 bpf_redirect(c->act.out_ifindex, 0));
+	case NFC_V_TX:
+#if defined(NFC_HOOK_XDP)
+		return nfc_count(pkt, c, verdict, c->key.ifindex, NFC_RC_TX);
+#else
+		return nfc_count(pkt, c, verdict, c->key.ifindex,
+				 bpf_redirect(nfc_ifindex(pkt), 0));
+#endif
+	default:
+		return nfc_count(pkt, c, verdict, 0, NFC_RC_PASS);
+	}
+}
+
+#endif /* NFC_EXEC_H */

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The flow cache: the chain's result per flow. After a packet ran its
+ * chain, the executor stores the action set under the flow key (the parsed
+ * key without TCP flags, zone = chain id) with the chain version that made
+ * it. The root looks every packet up; a hit of the active version whose
+ * packet is no TCP SYN, FIN or RST runs the executor alone. Anything else
+ * takes the slow path: the chain, with conntrack in front of it.
+ *
+ * Not stored: flows an NF marked nfc_nocache(), IP fragments (a later
+ * fragment has no ports, so its key is not the flow's), ICMP errors,
+ * packets with SYN, FIN or RST (conntrack must see them), drops other than
+ * a decision (policy, no route: malformed or failed packets say nothing
+ * about their flow), and everything of a chain whose descriptor says
+ * `flow_cache: false`.
+ *
+ * An entry refreshes its connection's last-seen time in conntrack at most
+ * every nfc_config.flow_refresh_ms, so a connection whose packets all take
+ * the fast path does not time out there.
+ */
+#ifndef NFC_FLOW_H
+#define NFC_FLOW_H
+
+#include "maps.h"
+#include "ct.h"
+
+/* One per CPU: a flow entry is too big for the stack of the executor. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nfc_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_flow_scratch SEC(".maps");
+
+#define NFC_TCP_SLOW (NFC_TCP_SYN | NFC_TCP_FIN | NFC_TCP_RST)
+
+/* The flow key of the packet in @c, into @fk. */
+static __always_inline void nfc_flow_key(struct nfc_key *fk,
+					 const struct nfc_ctx *c)
+{
+	*fk = c->key;
+	fk->tcp_flags = 0;
+	fk->zone = c->chain;
+}
+
+/* Whether the result of the chain for this packet may serve its flow. */
+static __always_inline bool nfc_flow_cacheable(const struct nfc_ctx *c)
+{
+	const struct nfc_key *k = &c->key;
+
+	if (c->nocache || (c->act.flags & NFC_ACT_NOCACHE))
+		return false;
+	if (k->flags & NFC_KEY_F_FRAG)
+		return false;
+	if (c->ct_flags & NFC_CTI_RELATED)
+		return false;
+	if (k->proto == IPPROTO_TCP && (k->tcp_flags & NFC_TCP_SLOW))
+		return false;
+	if (c->act.verdict == NFC_V_DROP)
+		return c->act.reason == NFC_DROP_POLICY ||
+		       c->act.reason == NFC_DROP_NO_ROUTE;
+	return true;
+}
+
+/* After the chain: store its result for the packet's flow. An entry of an
+ * older version is replaced, its counters carried on. */
+static __always_inline void nfc_flow_store(struct nfc_pkt *pkt,
+					   struct nfc_ctx *c)
+{
+	struct nfc_chain_stats *s;
+	struct nfc_flow *f, *old;
+	struct nfc_key fk;
+	__u32 zero = 0;
+	__u64 now;
+
+	if (!nfc_flow_cacheable(c))
+		return;
+	f = bpf_map_lookup_elem(&nfc_flow_scratch, &zero);
+	if (!f)
+		return;
+	nfc_flow_key(&fk, c);
+	now = bpf_ktime_get_ns();
+	old = bpf_map_lookup_elem(&nfc_flows, &fk);
+	if (old) {
+		f->created_ns = old->created_ns;
+		f->packets = old->packets + 1;
+		f->bytes = old->bytes + nfc_len(pkt);
+	} else {
+		f->created_ns = now;
+		f->packets = 1;
+		f->bytes = nfc_len(pkt);
+	}
+	f->version = c->version;
+	f->pad = 0;
+	f->last_ns = now;
+	f->ct_seen_ns = now;
+	f->ct_handle = c->ct_handle;
+	if (c->ct_state != NFC_CT_NONE)
+		f->ct = c->ct;
+	else
+		__builtin_memset(&f->ct, 0, sizeof(f->ct));
+	f->act = c->act;
+	f->pad2 = 0;
+	if (bpf_map_update_elem(&nfc_flows, &fk, f, BPF_ANY))
+		return;
+	s = nfc_chain_stats_get(c->chain);
+	if (s)
+		s->flows++;
+}
+
+/* The cached result for the packet in @c, if it may take the fast path. */
+static __always_inline struct nfc_flow *nfc_flow_lookup(struct nfc_ctx *c)
+{
+	struct nfc_flow *f;
+	struct nfc_key fk;
+
+	if (c->nocache)
+		return NULL;
+	if (c->key.proto == IPPROTO_TCP && (c->key.tcp_flags & NFC_TCP_SLOW))
+		return NULL;
+	nfc_flow_key(&fk, c);
+	f = bpf_map_lookup_elem(&nfc_flows, &fk);
+	if (!f || f->version != c->version)
+		return NULL;
+	return f;
+}
+
+/*
+ * A hit: count it and keep its connection alive in conntrack. False when
+ * the connection is no longer the one the result was made for (aged out,
+ * flushed, evicted, reopened): the packet takes the slow path, where
+ * conntrack picks it up again.
+ */
+static __always_inline bool nfc_flow_hit(struct nfc_pkt *pkt,
+					 struct nfc_flow *f)
+{
+	__u64 now = bpf_ktime_get_ns(), every;
+	struct nfc_config *cfg;
+	struct nfc_ct *e;
+	__u32 zero = 0;
+
+	if (f->ct.l3) {
+		cfg = bpf_map_lookup_elem(&nfc_config, &zero);
+		every = cfg && cfg->flow_refresh_ms ? cfg->flow_refresh_ms :
+						      NFC_FLOW_REFRESH_MS;
+		if (now - f->ct_seen_ns >= every * 1000000ULL) {
+			e = bpf_map_lookup_elem(&nfc_ct, &f->ct);
+			if (!e || e->handle != f->ct_handle)
+				return false;
+			f->ct_seen_ns = now;
+			if (now > e->last_ns)
+				e->last_ns = now;
+		}
+	}
+	__sync_fetch_and_add(&f->packets, 1);
+	__sync_fetch_and_add(&f->bytes, nfc_len(pkt));
+	f->last_ns = now;
+	return true;
+}
+
+#endif /* NFC_FLOW_H */

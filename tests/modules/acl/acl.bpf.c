@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * acl (test only): the first rule (lowest id) matching a connection's first
+ * direction by protocol and destination port allows or denies it, naming
+ * itself as the deciding policy; no match: pass, no decision. Replies pass:
+ * the decision was about their connection. Counts the packets that ran it
+ * per connection handle, so tests can see conntrack's handle stay put.
+ */
+#include "nfc.h"
+#include "acl.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ACL_RULES);
+	__type(key, __u32);
+	__type(value, struct acl_rule);
+} rules SEC(".maps");
+
+/* per connection (conntrack handle): packets that ran this node */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} conns SEC(".maps");
+
+static __always_inline void count_conn(const struct nfc_ctx *c)
+{
+	__u64 one = 1, *n;
+
+	if (!c->ct_handle)
+		return;
+	n = bpf_map_lookup_elem(&conns, &c->ct_handle);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&conns, &c->ct_handle, &one, BPF_NOEXIST);
+}
+
+NFC_NF(acl)(struct nfc_pkt *pkt, struct nfc_ctx *c)
+{
+	struct acl_rule *r;
+	__u32 id;
+
+	count_conn(c);
+	if (c->ct_dir == NFC_CT_REPLY)
+		return NFC_PASS;
+	for (id = 1; id < ACL_RULES; id++) {
+		r = bpf_map_lookup_elem(&rules, &id);
+		if (!r || !r->proto || r->proto != c->act.key.proto)
+			continue;
+		if (r->dport && r->dport != c->act.key.dport)
+			continue;
+		if (r->action == ACL_DENY)
+			return nfc_deny(c, NFC_DROP_POLICY, id);
+		return nfc_allow(c, id);
+	}
+	return NFC_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";
