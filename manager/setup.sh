@@ -10,13 +10,15 @@ build=${1:-$top/build}
 # Build: compilers, libbpf/libxdp/bpftool, libyaml and json-c; BPF programs
 # need only linux-libc-dev's UAPI headers and libbpf's (no libc headers).
 # Tests and demo: iproute2 (ip, tc), ethtool, ping, socat, iperf3, cmocka,
-# setpriv (util-linux), gnuplot for nfbench's plots.
+# setpriv (util-linux), gnuplot for nfbench's plots. nfmgrd serves its
+# metrics with libmicrohttpd; its test parses them with python3's
+# prometheus_client.
 packages=(
 	build-essential cmake pkg-config clang llvm
 	libbpf-dev libxdp-dev xdp-tools bpftool libyaml-dev
-	libjson-c-dev libcmocka-dev linux-libc-dev
+	libjson-c-dev libcmocka-dev linux-libc-dev libmicrohttpd-dev
 	iproute2 ethtool iputils-ping socat iperf3 procps python3 util-linux
-	gnuplot-nox
+	gnuplot-nox python3-prometheus-client
 )
 
 missing=()

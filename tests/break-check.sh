@@ -40,14 +40,70 @@ brk glibc-in-bpf bpf/parse.h \
 	's|#include <linux/if_ether.h>|#include <sys/socket.h>\n#include <linux/if_ether.h>|' \
 	'build' \
 	'a libc header in a BPF program (fresh machines lack gnu/stubs-32.h)'
-brk tc-csum-complete bpf/exec.bpf.c \
+brk tc-csum-complete bpf/exec.h \
 	's|if \(fix && fix != 0xffff\)\n\t\t\tbpf_csum_update\(pkt, fix\);|(void)fix;|' \
 	'datapath_exec_tc' \
 	'no skb->csum repair for CHECKSUM_COMPLETE skbs at tc'
-brk tc-csum-helper bpf/exec.bpf.c \
+brk tc-csum-helper bpf/exec.h \
 	's|nfc_csum_add\(w.region,\s+nfc_csum_neg\(w.helper\)\)|w.region|' \
 	'datapath_exec_tc' \
 	'the repair ignores what bpf_l4_csum_replace did to skb->csum'
+brk ct-no-synack bpf/ct.h \
+	's|if \(dir == NFC_CT_REPLY && s == NFC_CT_NEW\)\n\t\t\te->state = NFC_CT_SYN_RECV;|;|' \
+	'datapath_flow' \
+	'conntrack misses the SYN-ACK: no handshake is ever complete'
+brk ct-not-canonical bpf/ct.h \
+	's|\tif \(swap\) \{\n\t\tk->addr\[0\] = \*dst;|\tif (0) {\n\t\tk->addr[0] = *dst;|' \
+	'datapath_flow|integration-conntrack' \
+	'the key is the packet tuple as is: a reply is a new connection'
+brk ct-wrapped-time bpf/ct.h \
+	's|\(__s64\)\(now - e->last_ns\) >\n\t\t\t    \(__s64\)nfc_ct_timeout|(now - e->last_ns) >\n\t\t\t    nfc_ct_timeout|' \
+	'integration-flow' \
+	'another CPU stamping an entry after our clock read makes it look dead'
+brk ct-no-related bpf/ct.h \
+	's|if \(!nfc_ct_related\(pkt, c\)\) \{|if (0) {|' \
+	'datapath_flow|integration-conntrack' \
+	'ICMP errors not matched to the connection they quote'
+brk flow-ignores-version bpf/flow.h \
+	's|if \(!f \|\| f->version != c->version\)|if (!f)|' \
+	'datapath_flow|integration-flow' \
+	'a swap or apply leaves cached results of the old version in force'
+brk flow-caches-syn bpf/flow.h \
+	's#if \(k->proto == IPPROTO_TCP && \(k->tcp_flags & NFC_TCP_SLOW\)\)\n\t\treturn false;#;#' \
+	'datapath_flow' \
+	'SYNs cached: the handshake ACK takes the fast path and conntrack never sees it'
+brk flow-no-nocache bpf/flow.h \
+	's#if \(c->nocache \|\| \(c->act.flags & NFC_ACT_NOCACHE\)\)#if (0)#' \
+	'datapath_flow|integration-flow' \
+	'the chain switch and the NF mark do not keep results out of the cache'
+brk flow-no-ct-refresh bpf/flow.h \
+	's|\t\t\tif \(!e \|\| e->handle != f->ct_handle\)\n\t\t\t\treturn false;\n||' \
+	'datapath_flow' \
+	'a flow goes on on the fast path after its connection went away'
+brk fast-path-no-rule-count bpf/exec.h \
+	's|\tif \(c->act.policy\)\n\t\tnfc_count_rule\(pkt, &c->act\);|\tif (!fast && c->act.policy)\n\t\tnfc_count_rule(pkt, \&c->act);|' \
+	'datapath_flow|integration-flow' \
+	'cached packets are not counted for the rule that decided them'
+brk decision-every-packet bpf/exec.h \
+	's|\t\t\treturn;\n\t\te->decision = d;|\t\t\t;\n\t\te->decision = d;|' \
+	'datapath_flow' \
+	'a decision event for every packet of a connection that runs the chain'
+brk drop-events-unlimited bpf/nfc.h \
+	's|if \(l->sent >= rate\) \{|if (0) {|' \
+	'datapath_flow' \
+	'drop events not rate-limited: a flood fills the ring'
+brk ep-no-out bpf/exec.h \
+	's|\tif \(out\) \{\n\t\tep = nfc_ep_get\(out\);|\tif (0) {\n\t\tep = nfc_ep_get(out);|' \
+	'datapath_flow' \
+	'endpoints do not count what chains send to them'
+brk table-edit-no-version manager/runtime/tables.c \
+	's|\tif \(!r\)\n\t\tr = nfc_chain_bump\(h, chain, err\);||' \
+	'integration-conntrack' \
+	'a table edit leaves cached results of the old rules in force'
+brk root-ignores-nocache bpf/root.bpf.c \
+	's|c->nocache = NFC_ACTIVE_NOCACHE\(active\);|c->nocache = 0;|' \
+	'datapath_flow|integration-flow' \
+	'flow_cache: false is not honoured'
 brk counters-per-slot bpf/nfc.h \
 	's|bpf_map_lookup_elem\(&nfc_node_stats, &h->counter\)|bpf_map_lookup_elem(&nfc_node_stats, &slot)|' \
 	'datapath_chain|integration-swap$' \

@@ -6,12 +6,15 @@
  * command tables; every verb is a short function over libultranio, and
  * print.c makes JSON or text of what it returns.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "monitor.h"
 #include "print.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -23,8 +26,8 @@ struct cmd {
 
 static const char global_usage[] =
 	"Usage: nfctl [OPTIONS] OBJECT { VERB [ARGS] | help }\n"
-	"       nfctl help\n"
-	"       OBJECT := { module | chain | nf | stats }\n"
+	"       nfctl help\n";
+static const char options_usage[] =
 	"       OPTIONS := { -j|--json | -p|--pretty | -d|--debug | -h|--help |\n"
 	"                    -V|--version }\n";
 
@@ -37,7 +40,20 @@ static const char chain_usage[] =
 static const char nf_usage[] =
 	"       nfctl nf CHAIN NODE TABLE { add FIELD VALUE... | del FIELD VALUE... |\n"
 	"                                   list }\n";
-static const char stats_usage[] = "       nfctl stats [CHAIN]\n";
+static const char ct_usage[] =
+	"       nfctl ct { list [MATCH]... | show | flush [MATCH]... }\n";
+static const char flow_usage[] =
+	"       nfctl flow { list | show | flush } [MATCH]... [chain NAME]\n";
+static const char match_usage[] =
+	"       MATCH := { tenant N | addr ADDR[/LEN] | port N |\n"
+	"                  proto { tcp | udp | icmp | icmpv6 | N } |\n"
+	"                  state { new | syn-recv | established | closing | closed } }\n";
+static const char stats_usage[] =
+	"       nfctl stats [ { endpoint | chain | node | rule } [NAME] | CHAIN ]\n";
+static const char config_usage[] =
+	"       nfctl config { show | set KEY VALUE }\n"
+	"       KEY := { ct-timeout { tcp | udp | icmp | other } STATE |\n"
+	"                drop-events-per-sec | flow-refresh-ms }\n";
 
 static const char usage_notes[] =
 	"\n"
@@ -48,38 +64,7 @@ static const char usage_notes[] =
 
 static bool debug;
 
-static void print_usage(FILE *f, const char *only)
-{
-	if (!only) {
-		fputs(global_usage, f);
-		fputs("\n", f);
-	}
-	if (!only || !strcmp(only, "module"))
-		fputs(module_usage, f);
-	if (!only || !strcmp(only, "chain"))
-		fputs(chain_usage, f);
-	if (!only || !strcmp(only, "nf"))
-		fputs(nf_usage, f);
-	if (!only || !strcmp(only, "stats"))
-		fputs(stats_usage, f);
-	if (!only)
-		fputs(usage_notes, f);
-}
-
-static int usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt) {
-		fprintf(stderr, "nfctl: ");
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fprintf(stderr, "\n\n");
-	}
-	print_usage(stderr, NULL);
-	return EXIT_USAGE;
-}
+static int usage(const char *fmt, ...);
 
 /* The library's warnings always; with -d, libbpf's and libxdp's messages
  * and whole verifier logs too. */
@@ -499,11 +484,609 @@ static int do_nf(int argc, char **argv)
 	return dispatch(nf_cmds, "nf", argc - 3, argv + 3);
 }
 
-static int do_stats(int argc, char **argv)
+/* What ct and flow select: MATCH... [chain NAME] */
+
+static const char *const filter_words[] = { "tenant", "addr", "port", "proto",
+					    "state", "chain" };
+
+static int parse_u32(const char *s, __u64 max, __u64 *v)
+{
+	return nfc_parse_u64(s, v) || *v > max ? -EINVAL : 0;
+}
+
+static int filter_addr(const char *what, const char *s,
+		       struct nfc_conn_filter *f)
+{
+	char a[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	__u64 plen = 0;
+
+	if (len >= sizeof(a))
+		goto bad;
+	memcpy(a, s, len);
+	a[len] = '\0';
+	if (inet_pton(AF_INET, a, f->addr.b) == 1)
+		f->l3 = NFC_L3_IPV4;
+	else if (inet_pton(AF_INET6, a, f->addr.b) == 1)
+		f->l3 = NFC_L3_IPV6;
+	else
+		goto bad;
+	if (slash && (parse_u32(slash + 1, f->l3 == NFC_L3_IPV4 ? 32 : 128,
+				&plen) || !plen))
+		goto bad;
+	f->prefix = plen;
+	return 0;
+bad:
+	return usage("%s: addr '%s': expected an address like 192.0.2.1 or 2001:db8::1, with an optional /LEN (1-32, 1-128)",
+		     what, s);
+}
+
+static int filter_proto(const char *what, const char *s,
+			struct nfc_conn_filter *f)
+{
+	static const struct {
+		const char *name;
+		__u8 proto;
+	} protos[] = { { "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP },
+		       { "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 } };
+	unsigned int i;
+	__u64 v;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcmp(s, protos[i].name)) {
+			f->proto = protos[i].proto;
+			return 0;
+		}
+	if (parse_u32(s, 255, &v) || !v)
+		return usage("%s: proto '%s': expected tcp, udp, icmp, icmpv6 or a protocol number 1-255",
+			     what, s);
+	f->proto = v;
+	return 0;
+}
+
+static int filter_state(const char *what, const char *s,
+			struct nfc_conn_filter *f)
+{
+	int i;
+
+	for (i = NFC_CT_NEW; i < NFC_CT_STATE_MAX; i++)
+		if (!strcmp(s, nfc_ct_state__str(i))) {
+			f->state = i;
+			return 0;
+		}
+	return usage("%s: state '%s': expected new, syn-recv, established, closing or closed",
+		     what, s);
+}
+
+/* MATCH... into @f; EXIT_OK or a usage error naming the bad word. */
+static int parse_filter(const char *what, int argc, char **argv, bool flows,
+			struct nfc_conn_filter *f)
+{
+	unsigned int given = 0, w, n = flows ? 6 : 5;
+	const char *k, *v;
+	__u64 u;
+	int i, r = EXIT_OK;
+
+	f->state = -1;
+	for (i = 0; !r && i < argc; i += 2) {
+		k = argv[i];
+		for (w = 0; w < n && strcmp(k, filter_words[w]); w++)
+			;
+		if (w == n)
+			return usage(flows ? "%s: unknown filter '%s' (expected tenant, addr, port, proto, state or chain)" :
+					     "%s: unknown filter '%s' (expected tenant, addr, port, proto or state)",
+				     what, k);
+		if (given & 1u << w)
+			return usage("%s: '%s' is given twice", what, k);
+		given |= 1u << w;
+		if (i + 1 >= argc)
+			return usage("%s: '%s' needs a value", what, k);
+		v = argv[i + 1];
+		switch (w) {
+		case 0:
+			if (parse_u32(v, UINT32_MAX, &u))
+				return usage("%s: tenant '%s': expected a VNI 0-4294967295",
+					     what, v);
+			f->has_tenant = true;
+			f->tenant = u;
+			break;
+		case 1:
+			r = filter_addr(what, v, f);
+			break;
+		case 2:
+			if (parse_u32(v, 65535, &u) || !u)
+				return usage("%s: port '%s': expected a port 1-65535",
+					     what, v);
+			f->port = u;
+			break;
+		case 3:
+			r = filter_proto(what, v, f);
+			break;
+		case 4:
+			r = filter_state(what, v, f);
+			break;
+		case 5:
+			f->chain = v;
+			break;
+		}
+	}
+	return r;
+}
+
+/* ct */
+
+static int do_ct_list(int argc, char **argv)
+{
+	NFC_OPTS(nfc_conn_filter, f);
+	struct nfc_ct_entry *e;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *o;
+	int n, r;
+
+	r = parse_filter("ct list", argc, argv, false, &f);
+	if (r)
+		return r;
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_ct__list(h, &f, &e, &n, &err);
+	if (r) {
+		nfc_close(h);
+		return fail(&err, r);
+	}
+	o = ct_list_json(h, e, n);
+	free(e);
+	nfc_close(h);
+	return show(o);
+}
+
+static int do_ct_show(int argc, char **argv)
+{
+	__u64 states[NFC_CT_STATE_MAX] = {};
+	struct nfc_ct_summary s;
+	struct nfc_ct_entry *e = NULL;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	int i, n = 0, r;
+
+	if (argc)
+		return usage("ct show: unexpected '%s'", argv[0]);
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_ct__summary(h, &s, &err);
+	if (!r)
+		r = nfc_ct__list(h, NULL, &e, &n, &err);
+	nfc_close(h);
+	if (r)
+		return fail(&err, r);
+	for (i = 0; i < n; i++)
+		if (e[i].ct.state < NFC_CT_STATE_MAX)
+			states[e[i].ct.state]++;
+	free(e);
+	return show(ct_summary_json(&s, states));
+}
+
+static int do_ct_flush(int argc, char **argv)
+{
+	NFC_OPTS(nfc_conn_filter, f);
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	int n = 0, r;
+
+	r = parse_filter("ct flush", argc, argv, false, &f);
+	if (r)
+		return r;
+	r = open_handle(&h, true, &err);
+	if (!r) {
+		r = nfc_ct__flush(h, &f, &n, &err);
+		nfc_close(h);
+	}
+	return r ? fail(&err, r) : show(flushed_json(n));
+}
+
+static const struct cmd ct_cmds[] = {
+	{ "list", do_ct_list },
+	{ "show", do_ct_show },
+	{ "flush", do_ct_flush },
+	{}
+};
+
+/* flow */
+
+static int flows(const char *what, int argc, char **argv, bool list)
+{
+	NFC_OPTS(nfc_conn_filter, f);
+	struct nfc_flow_entry *e;
+	struct nfc_ct_summary s;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *o;
+	int n, r;
+
+	r = parse_filter(what, argc, argv, true, &f);
+	if (r)
+		return r;
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_flow__list(h, &f, &e, &n, &err);
+	if (!r && !list)
+		r = nfc_ct__summary(h, &s, &err);
+	if (r) {
+		free(e);
+		nfc_close(h);
+		return fail(&err, r);
+	}
+	o = list ? flow_list_json(h, e, n) : flow_summary_json(e, n, &s);
+	free(e);
+	nfc_close(h);
+	return show(o);
+}
+
+static int do_flow_list(int argc, char **argv)
+{
+	return flows("flow list", argc, argv, true);
+}
+
+static int do_flow_show(int argc, char **argv)
+{
+	return flows("flow show", argc, argv, false);
+}
+
+static int do_flow_flush(int argc, char **argv)
+{
+	NFC_OPTS(nfc_conn_filter, f);
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	int n = 0, r;
+
+	r = parse_filter("flow flush", argc, argv, true, &f);
+	if (r)
+		return r;
+	r = open_handle(&h, true, &err);
+	if (!r) {
+		r = nfc_flow__flush(h, &f, &n, &err);
+		nfc_close(h);
+	}
+	return r ? fail(&err, r) : show(flushed_json(n));
+}
+
+static const struct cmd flow_cmds[] = {
+	{ "list", do_flow_list },
+	{ "show", do_flow_show },
+	{ "flush", do_flow_flush },
+	{}
+};
+
+/* stats */
+
+static int do_stats_chain(int argc, char **argv)
 {
 	if (argc > 1)
-		return usage("stats [CHAIN]");
+		return usage("stats chain: unexpected '%s'", argv[1]);
 	return views(argc ? argv[0] : NULL, true);
+}
+
+static int do_stats_node(int argc, char **argv)
+{
+	const char *name = argc ? argv[0] : NULL;
+	struct nfc_chain_view *v;
+	const struct nfc_state *s;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *arr;
+	int i, j, r;
+
+	if (argc > 1)
+		return usage("stats node: unexpected '%s'", argv[1]);
+	r = open_handle(&h, false, &err);
+	if (r)
+		return fail(&err, r);
+	s = nfc_state(h);
+	arr = json_object_new_array();
+	for (i = 0; !r && i < s->n_chains; i++) {
+		r = nfc_chain__view(h, s->chains[i].name, &v, &err);
+		for (j = 0; !r && j < v->n_nodes; j++)
+			if (!name || !strcmp(name, v->nodes[j].info->name))
+				json_object_array_add(arr, node_stats_json(v, j));
+		if (!r)
+			nfc_chain_view__free(v);
+	}
+	nfc_close(h);
+	if (!r && name && !json_object_array_length(arr))
+		r = nfc_errf(&err, -ENOENT, "no chain has a node '%s'", name);
+	if (r) {
+		json_object_put(arr);
+		return fail(&err, r);
+	}
+	return show(arr);
+}
+
+static int do_stats_endpoint(int argc, char **argv)
+{
+	const char *name = argc ? argv[0] : NULL;
+	struct nfc_ep_view *v;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *arr;
+	int i, n, r;
+
+	if (argc > 1)
+		return usage("stats endpoint: unexpected '%s'", argv[1]);
+	if (name && !if_nametoindex(name)) {
+		nfc_errf(&err, -ENODEV, "no interface '%s'", name);
+		return fail(&err, -ENODEV);
+	}
+	r = open_handle(&h, false, &err);
+	if (!r) {
+		r = nfc_stats__endpoints(h, &v, &n, &err);
+		nfc_close(h);
+	}
+	if (r)
+		return fail(&err, r);
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++)
+		if (!name || !strcmp(name, v[i].ifname))
+			json_object_array_add(arr, ep_stats_json(&v[i]));
+	free(v);
+	return show(arr);
+}
+
+static int do_stats_rule(int argc, char **argv)
+{
+	const char *name = argc ? argv[0] : NULL;
+	struct nfc_rule_view *v;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	json_object *arr;
+	__u64 id = 0;
+	int i, n, r;
+
+	if (argc > 1)
+		return usage("stats rule: unexpected '%s'", argv[1]);
+	if (name && nfc_parse_u64(name, &id))
+		id = 0;
+	r = open_handle(&h, false, &err);
+	if (!r) {
+		r = nfc_stats__rules(h, &v, &n, &err);
+		nfc_close(h);
+	}
+	if (r)
+		return fail(&err, r);
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++)
+		if (!name || !strcmp(name, v[i].name) ||
+		    (id && id == v[i].key.policy))
+			json_object_array_add(arr, rule_stats_json(&v[i]));
+	free(v);
+	return show(arr);
+}
+
+static const struct cmd stats_cmds[] = {
+	{ "endpoint", do_stats_endpoint },
+	{ "chain", do_stats_chain },
+	{ "node", do_stats_node },
+	{ "rule", do_stats_rule },
+	{}
+};
+
+/* config */
+
+static int do_config_show(int argc, char **argv)
+{
+	struct nfc_config c;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	int r;
+
+	if (argc)
+		return usage("config show: unexpected '%s'", argv[0]);
+	r = open_handle(&h, false, &err);
+	if (!r) {
+		r = nfc_config__get(h, &c, &err);
+		nfc_close(h);
+	}
+	return r ? fail(&err, r) : show(config_json(&c));
+}
+
+/* KEY VALUE: the tunable it names, or a usage error. */
+static int config_key(int argc, char **argv, struct nfc_config *c,
+		      __u32 **slot, const char **value)
+{
+	int k, s;
+
+	if (!argc)
+		return usage("config set KEY VALUE");
+	if (!strcmp(argv[0], "drop-events-per-sec") ||
+	    !strcmp(argv[0], "flow-refresh-ms")) {
+		if (argc != 2)
+			return usage("config set %s VALUE", argv[0]);
+		*slot = argv[0][0] == 'd' ? &c->drop_events_per_sec :
+					    &c->flow_refresh_ms;
+	} else if (!strcmp(argv[0], "ct-timeout")) {
+		if (argc != 4)
+			return usage("config set ct-timeout { tcp | udp | icmp | other } STATE SECONDS");
+		for (k = 0; k < NFC_CTC_MAX && strcmp(argv[1], ct_class_str(k)); k++)
+			;
+		if (k == NFC_CTC_MAX)
+			return usage("config set ct-timeout: class '%s': expected tcp, udp, icmp or other",
+				     argv[1]);
+		for (s = NFC_CT_NEW; s < NFC_CT_STATE_MAX &&
+				     strcmp(argv[2], nfc_ct_state__str(s));
+		     s++)
+			;
+		if (s == NFC_CT_STATE_MAX)
+			return usage("config set ct-timeout %s: state '%s': expected new, syn-recv, established, closing or closed",
+				     argv[1], argv[2]);
+		*slot = &c->ct_timeout[k][s];
+	} else {
+		return usage("config set: unknown key '%s' (expected ct-timeout, drop-events-per-sec or flow-refresh-ms)",
+			     argv[0]);
+	}
+	*value = argv[argc - 1];
+	return EXIT_OK;
+}
+
+static int do_config_set(int argc, char **argv)
+{
+	struct nfc_config c;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	const char *value = NULL;
+	__u32 *slot = NULL;
+	__u64 v;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	r = config_key(argc, argv, &c, &slot, &value);
+	if (r)
+		return r;
+	if (parse_u32(value, UINT32_MAX, &v))
+		return usage("config set %s: '%s': expected a number 0-4294967295 (0: the default)",
+			     argv[0], value);
+	r = open_handle(&h, true, &err);
+	if (r)
+		return fail(&err, r);
+	/* the slot was found in the zeroed copy: the same field of the read */
+	r = nfc_config__get(h, &c, &err);
+	if (!r) {
+		*slot = v;
+		r = nfc_config__set(h, &c, &err);
+	}
+	if (!r)
+		r = nfc_config__get(h, &c, &err);
+	nfc_close(h);
+	return r ? fail(&err, r) : show(config_json(&c));
+}
+
+static const struct cmd config_cmds[] = {
+	{ "show", do_config_show },
+	{ "set", do_config_set },
+	{}
+};
+
+/* objects */
+
+static int do_ct(int argc, char **argv)
+{
+	return dispatch(ct_cmds, "ct", argc, argv);
+}
+
+static int do_flow(int argc, char **argv)
+{
+	return dispatch(flow_cmds, "flow", argc, argv);
+}
+
+/* Which verb of @cmds @word is (a unique prefix), or NULL. */
+static const struct cmd *verb_of(const struct cmd *cmds, const char *word)
+{
+	const struct cmd *c, *hit = NULL;
+	int n = 0;
+
+	for (c = cmds; c->name; c++) {
+		if (!strcmp(c->name, word))
+			return c;
+		if (!strncmp(c->name, word, strlen(word))) {
+			hit = c;
+			n++;
+		}
+	}
+	return n == 1 ? hit : NULL;
+}
+
+/* `stats` and `stats CHAIN` are `stats chain [CHAIN]`: a chain whose name
+ * a verb starts with is `stats chain NAME`. */
+static int do_stats(int argc, char **argv)
+{
+	if (!argc)
+		return views(NULL, true);
+	if (verb_of(stats_cmds, argv[0]))
+		return dispatch(stats_cmds, "stats", argc, argv);
+	if (argc > 1)
+		return usage("stats: unexpected '%s'", argv[1]);
+	return views(argv[0], true);
+}
+
+static int do_config(int argc, char **argv)
+{
+	return dispatch(config_cmds, "config", argc, argv);
+}
+
+static int do_monitor(int argc, char **argv)
+{
+	return nfctl_monitor(argc, argv, json_out);
+}
+
+static int do_help(int argc, char **argv);
+
+static const struct cmd objects[] = {
+	{ "module", do_module },
+	{ "chain", do_chain },
+	{ "nf", do_nf },
+	{ "ct", do_ct },
+	{ "flow", do_flow },
+	{ "stats", do_stats },
+	{ "config", do_config },
+	{ "monitor", do_monitor },
+	{ "help", do_help },
+	{}
+};
+
+/* Each object's grammar, in the order help prints them. */
+static const struct {
+	const char *name;
+	const char *usage;
+} grammar[] = {
+	{ "module", module_usage },
+	{ "chain", chain_usage },
+	{ "nf", nf_usage },
+	{ "ct", ct_usage },
+	{ "flow", flow_usage },
+	{ "stats", stats_usage },
+	{ "config", config_usage },
+	{ "monitor", NFCTL_MONITOR_USAGE },
+};
+
+#define N_GRAMMAR (sizeof(grammar) / sizeof(grammar[0]))
+
+static void print_usage(FILE *f, const char *only)
+{
+	unsigned int i;
+
+	if (!only) {
+		fputs(global_usage, f);
+		fputs("       OBJECT := {", f);
+		for (i = 0; i < N_GRAMMAR; i++)
+			fprintf(f, "%s %s", i ? " |" : "", grammar[i].name);
+		fputs(" }\n", f);
+		fputs(options_usage, f);
+		fputs("\n", f);
+	}
+	for (i = 0; i < N_GRAMMAR; i++)
+		if (!only || !strcmp(only, grammar[i].name))
+			fputs(grammar[i].usage, f);
+	if (!only || !strcmp(only, "ct") || !strcmp(only, "flow"))
+		fputs(match_usage, f);
+	if (!only)
+		fputs(usage_notes, f);
+}
+
+static int usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		fprintf(stderr, "nfctl: ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n\n");
+	}
+	print_usage(stderr, NULL);
+	return EXIT_USAGE;
 }
 
 static int do_help(int argc, char **argv)
@@ -512,31 +1095,25 @@ static int do_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct cmd objects[] = {
-	{ "module", do_module },
-	{ "chain", do_chain },
-	{ "nf", do_nf },
-	{ "stats", do_stats },
-	{ "help", do_help },
-	{}
-};
-
 /* `nfctl OBJECT help` (any prefix of OBJECT): that object's grammar. */
 static bool object_help(int argc, char **argv)
 {
-	static const char *const names[] = { "module", "chain", "nf", "stats" };
 	const char *hit = NULL;
 	unsigned int i;
 
 	if (argc < 2 || strcmp(argv[argc - 1], "help") ||
 	    (argc > 2 && strcmp(argv[0], "nf")))
 		return false;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strncmp(names[i], argv[0], strlen(argv[0])))
+	for (i = 0; i < N_GRAMMAR; i++) {
+		if (strncmp(grammar[i].name, argv[0], strlen(argv[0])))
 			continue;
+		if (!strcmp(grammar[i].name, argv[0])) {
+			hit = grammar[i].name;
+			break;
+		}
 		if (hit)
 			return false;
-		hit = names[i];
+		hit = grammar[i].name;
 	}
 	if (!hit)
 		return false;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /* nfctl's output: structs -> JSON tree -> JSON or text (see print.h). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include "print.h"
@@ -152,6 +154,8 @@ static json_object *fields_json(const struct nfc_field *f, int n)
 		o = json_object_new_object();
 		add(o, "name", jstr(f[i].name));
 		add(o, "type", jstr(nfc_ftype_str(f[i].type)));
+		if (nfc_ftype_sized(f[i].type))
+			add(o, "size", ju(f[i].size));
 		if (f[i].n_values) {
 			v = json_object_new_array();
 			for (j = 0; j < f[i].n_values; j++)
@@ -212,6 +216,12 @@ json_object *module_json(struct nfc_handle *h, const struct nfc_module *m,
 		json_object_array_add(v, t);
 	}
 	add(o, "tables", v);
+	if (m->policy_table) {
+		v = json_object_new_object();
+		add(v, "table", jstr(m->policy_table));
+		add(v, "name", jstr(m->policy_name));
+		add(o, "policies", v);
+	}
 	return o;
 }
 
@@ -263,6 +273,8 @@ static json_object *chain_counters_json(const struct nfc_chain_stats *s)
 	add(o, "drops", v);
 	add(o, "missed_tail_calls", ju(s->drop[NFC_DROP_MISSED_TAIL_CALL]));
 	add(o, "no_version", ju(s->no_version));
+	add(o, "cached", ju(s->cached));
+	add(o, "flows", ju(s->flows));
 	return o;
 }
 
@@ -408,5 +420,366 @@ json_object *limits_json(const struct nfc_limits *l)
 	add(o, "instances", used_max(l->instances, l->instances_max));
 	add(o, "nodes_per_chain", ju(l->hops_max));
 	add(o, "abi", ju(l->abi));
+	return o;
+}
+
+/* Connections, flows, counters */
+
+const char *ct_class_str(int c)
+{
+	static const char *const names[NFC_CTC_MAX] = {
+		[NFC_CTC_TCP] = "tcp",
+		[NFC_CTC_UDP] = "udp",
+		[NFC_CTC_ICMP] = "icmp",
+		[NFC_CTC_OTHER] = "other",
+	};
+
+	return c >= 0 && c < NFC_CTC_MAX ? names[c] : "unknown";
+}
+
+/* Seconds with a tenth, from nanoseconds. */
+static json_object *jsec(__u64 ns)
+{
+	char buf[32];
+	double v = ns / 1e9;
+
+	snprintf(buf, sizeof(buf), "%.1f", v);
+	return json_object_new_double_s(v, buf);
+}
+
+static json_object *jproto(__u8 p)
+{
+	char buf[8];
+
+	switch (p) {
+	case IPPROTO_TCP:
+		return jstr("tcp");
+	case IPPROTO_UDP:
+		return jstr("udp");
+	case IPPROTO_ICMP:
+		return jstr("icmp");
+	case IPPROTO_ICMPV6:
+		return jstr("icmpv6");
+	}
+	snprintf(buf, sizeof(buf), "%u", p);
+	return jstr(buf);
+}
+
+static bool is_icmp(__u8 p)
+{
+	return p == IPPROTO_ICMP || p == IPPROTO_ICMPV6;
+}
+
+static json_object *jaddr(__u8 l3, const union nfc_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(l3 == NFC_L3_IPV6 ? AF_INET6 : AF_INET, a->b, buf,
+		  sizeof(buf));
+	return jstr(buf);
+}
+
+static json_object *jmac(const __u8 *m)
+{
+	char buf[18];
+
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+		 m[2], m[3], m[4], m[5]);
+	return jstr(buf);
+}
+
+/* An interface by name; one that is gone as "if17". */
+static json_object *jif(__u32 ifindex)
+{
+	char buf[IF_NAMESIZE + 8];
+
+	if (!ifindex)
+		return jstr("");
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, sizeof(buf), "if%u", ifindex);
+	return jstr(buf);
+}
+
+static const char *chain_by_id(struct nfc_handle *h, __u32 id)
+{
+	const struct nfc_state *s = nfc_state(h);
+	int i;
+
+	for (i = 0; i < s->n_chains; i++)
+		if (s->chains[i].id == id)
+			return s->chains[i].name;
+	return "";
+}
+
+/* The rule of node instance @node: its node's name, its id, its name. */
+static json_object *rule_json(struct nfc_handle *h, __u32 node, __u32 policy)
+{
+	json_object *o = json_object_new_object();
+	const char *chain = "", *name = "";
+	char rule[64] = "";
+
+	nfc_policy__name(h, node, policy, &chain, &name, rule, sizeof(rule));
+	add(o, "chain", jstr(chain));
+	add(o, "node", jstr(name));
+	add(o, "policy", ju(policy));
+	add(o, "name", jstr(rule));
+	return o;
+}
+
+static json_object *ct_json(struct nfc_handle *h, const struct nfc_ct_entry *e)
+{
+	const struct nfc_ct *ct = &e->ct;
+	const struct nfc_ct_decision *d = &ct->decision;
+	json_object *o = json_object_new_object(), *x;
+
+	add(o, "tenant", ju(e->key.tenant));
+	add(o, "proto", jproto(e->key.proto));
+	add(o, "src", jaddr(e->key.l3, &e->src));
+	if (is_icmp(e->key.proto))
+		add(o, "id", ju(e->sport));
+	else
+		add(o, "sport", ju(e->sport));
+	add(o, "dst", jaddr(e->key.l3, &e->dst));
+	if (!is_icmp(e->key.proto))
+		add(o, "dport", ju(e->dport));
+	add(o, "state", jstr(nfc_ct_state__str(ct->state)));
+	x = json_object_new_array();
+	if (ct->flags & NFC_CT_F_SEEN_REPLY)
+		json_object_array_add(x, jstr("seen-reply"));
+	if (ct->flags & NFC_CT_F_MIDSTREAM)
+		json_object_array_add(x, jstr("midstream"));
+	add(o, "flags", x);
+	x = json_object_new_object();
+	/* ifindex[] is by direction, not by side */
+	add(x, "orig", jif(ct->ifindex[NFC_CT_ORIG]));
+	add(x, "reply", jif(ct->ifindex[NFC_CT_REPLY]));
+	add(o, "interfaces", x);
+	add(o, "age_s", jsec(e->age_ns));
+	add(o, "idle_s", jsec(e->idle_ns));
+	add(o, "timeout_s", ju(e->timeout_s));
+	add(o, "handle", ju(ct->handle));
+	if (ct->flags & NFC_CT_F_DECIDED) {
+		x = d->node ? rule_json(h, d->node, d->policy) :
+			      json_object_new_object();
+		if (!d->node)
+			add(x, "chain", jstr(chain_by_id(h, d->chain)));
+		add(x, "verdict", jstr(nfc_verdict_str(d->verdict)));
+		add(o, "decision", x);
+	}
+	return o;
+}
+
+json_object *ct_list_json(struct nfc_handle *h, const struct nfc_ct_entry *e,
+			  int n)
+{
+	json_object *arr = json_object_new_array();
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, ct_json(h, &e[i]));
+	return arr;
+}
+
+json_object *ct_summary_json(const struct nfc_ct_summary *s,
+			     const __u64 *states)
+{
+	json_object *o = json_object_new_object(), *x;
+	int i;
+
+	add(o, "live", ju(s->live));
+	add(o, "max", ju(s->max));
+	add(o, "created", ju(s->dp.created));
+	add(o, "reopened", ju(s->dp.reopened));
+	add(o, "evicted", ju(s->evicted));
+	add(o, "expired", ju(s->gc.expired));
+	add(o, "flushed", ju(s->gc.flushed));
+	add(o, "related", ju(s->dp.related));
+	add(o, "untracked", ju(s->dp.untracked));
+	add(o, "insert_failed", ju(s->dp.insert_failed));
+	x = json_object_new_object();
+	for (i = NFC_CT_NEW; i < NFC_CT_STATE_MAX; i++)
+		add(x, nfc_ct_state__str(i), ju(states[i]));
+	add(o, "states", x);
+	return o;
+}
+
+static void ports_json(json_object *o, const struct nfc_key *k)
+{
+	if (!(k->flags & NFC_KEY_F_L4))
+		return;
+	if (is_icmp(k->proto)) {
+		add(o, "type", ju(ntohs(k->dport) >> 8));
+		add(o, "code", ju(ntohs(k->dport) & 0xff));
+		add(o, "id", ju(ntohs(k->sport)));
+		return;
+	}
+	add(o, "sport", ju(ntohs(k->sport)));
+	add(o, "dport", ju(ntohs(k->dport)));
+}
+
+static json_object *flow_json(struct nfc_handle *h,
+			      const struct nfc_flow_entry *e)
+{
+	const struct nfc_key *k = &e->key;
+	const struct nfc_action *a = &e->flow.act;
+	json_object *o = json_object_new_object(), *x;
+	char buf[512];
+	int i;
+
+	add(o, "chain", jstr(e->chain));
+	add(o, "interface", jif(k->ifindex));
+	add(o, "tenant", ju(k->tenant));
+	add(o, "smac", jmac(k->smac));
+	add(o, "dmac", jmac(k->dmac));
+	if (k->flags & (NFC_KEY_F_VLAN0 | NFC_KEY_F_VLAN1)) {
+		x = json_object_new_array();
+		for (i = 0; i < 2; i++)
+			if (k->flags & (i ? NFC_KEY_F_VLAN1 : NFC_KEY_F_VLAN0))
+				json_object_array_add(x, ju(ntohs(k->vlan[i]) & 0xfff));
+		add(o, "vlan", x);
+	}
+	snprintf(buf, sizeof(buf), "0x%04x", ntohs(k->ethertype));
+	add(o, "ethertype", jstr(buf));
+	if (k->l3 == NFC_L3_IPV4 || k->l3 == NFC_L3_IPV6) {
+		add(o, "proto", jproto(k->proto));
+		add(o, "src", jaddr(k->l3, &k->saddr));
+		add(o, "dst", jaddr(k->l3, &k->daddr));
+		ports_json(o, k);
+	}
+	nfc_action__str(k, a, buf, sizeof(buf));
+	add(o, "action", jstr(buf));
+	add(o, "verdict", jstr(nfc_verdict_str(a->verdict)));
+	if (a->policy)
+		add(o, "rule", rule_json(h, a->policy_node, a->policy));
+	add(o, "packets", ju(e->flow.packets));
+	add(o, "bytes", ju(e->flow.bytes));
+	add(o, "age_s", jsec(e->age_ns));
+	add(o, "idle_s", jsec(e->idle_ns));
+	add(o, "version", ju(e->flow.version));
+	add(o, "stale", json_object_new_boolean(e->stale));
+	return o;
+}
+
+json_object *flow_list_json(struct nfc_handle *h,
+			    const struct nfc_flow_entry *e, int n)
+{
+	json_object *arr = json_object_new_array();
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, flow_json(h, &e[i]));
+	return arr;
+}
+
+json_object *flow_summary_json(const struct nfc_flow_entry *e, int n,
+			       const struct nfc_ct_summary *s)
+{
+	json_object *o = json_object_new_object(), *chains, *c;
+	__u64 stale = 0;
+	int i;
+
+	chains = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		const char *name = e[i].chain[0] ? e[i].chain : "(deleted)";
+
+		stale += e[i].stale;
+		if (json_object_object_get_ex(chains, name, &c))
+			json_object_set_uint64(c, json_object_get_uint64(c) + 1);
+		else
+			add(chains, name, ju(1));
+	}
+	add(o, "flows", ju(n));
+	add(o, "max", ju(NFC_FLOW_ENTRIES));
+	add(o, "stale", ju(stale));
+	add(o, "chains", chains);
+	add(o, "expired", ju(s->gc.flows_expired));
+	add(o, "flushed", ju(s->gc.flows_flushed));
+	return o;
+}
+
+json_object *flushed_json(int n)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "flushed", ju(n));
+	return o;
+}
+
+json_object *config_json(const struct nfc_config *c)
+{
+	json_object *o = json_object_new_object(), *t, *x;
+	int i, j;
+
+	t = json_object_new_object();
+	for (i = 0; i < NFC_CTC_MAX; i++) {
+		x = json_object_new_object();
+		for (j = NFC_CT_NEW; j < NFC_CT_STATE_MAX; j++)
+			add(x, nfc_ct_state__str(j), ju(c->ct_timeout[i][j]));
+		add(t, ct_class_str(i), x);
+	}
+	add(o, "ct_timeout", t);
+	add(o, "drop_events_per_sec", ju(c->drop_events_per_sec));
+	add(o, "flow_refresh_ms", ju(c->flow_refresh_ms));
+	return o;
+}
+
+json_object *node_stats_json(const struct nfc_chain_view *v, int i)
+{
+	const struct nfc_node_view *nv = &v->nodes[i];
+	const struct nfc_module *m = nv->module;
+	json_object *o = json_object_new_object(), *x;
+	int k;
+
+	add(o, "chain", jstr(v->info->name));
+	add(o, "node", jstr(nv->info->name));
+	add(o, "module", jstr(nv->info->module));
+	add(o, "version", jstr(nv->info->version));
+	add(o, "instance", ju(nv->info->counter));
+	add(o, "packets", ju(nv->counters.packets));
+	add(o, "bytes", ju(nv->counters.bytes));
+	x = json_object_new_object();
+	for (k = 0; m && k < m->n_outcomes; k++)
+		add(x, m->outcomes[k], ju(nv->counters.outcome[k]));
+	add(o, "outcomes", x);
+	return o;
+}
+
+static json_object *pkts_bytes(__u64 packets, __u64 bytes)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "packets", ju(packets));
+	add(o, "bytes", ju(bytes));
+	return o;
+}
+
+json_object *ep_stats_json(const struct nfc_ep_view *e)
+{
+	json_object *o = json_object_new_object(), *x;
+	int i;
+
+	add(o, "interface", e->ifname[0] ? jstr(e->ifname) : jif(e->ifindex));
+	add(o, "ifindex", ju(e->ifindex));
+	add(o, "in", pkts_bytes(e->s.in_packets, e->s.in_bytes));
+	add(o, "out", pkts_bytes(e->s.out_packets, e->s.out_bytes));
+	add(o, "new_connections", ju(e->s.new_conns));
+	x = json_object_new_object();
+	for (i = 1; i < NFC_DROP_MAX; i++)
+		add(x, nfc_drop_reason_str(i), ju(e->s.drop[i]));
+	add(o, "drops", x);
+	return o;
+}
+
+json_object *rule_stats_json(const struct nfc_rule_view *r)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "chain", jstr(r->chain));
+	add(o, "node", jstr(r->node));
+	add(o, "instance", ju(r->key.node));
+	add(o, "policy", ju(r->key.policy));
+	add(o, "name", jstr(r->name));
+	add(o, "packets", ju(r->s.packets));
+	add(o, "bytes", ju(r->s.bytes));
 	return o;
 }

@@ -26,4 +26,21 @@ json_object *apply_json(const char *what, const char *name,
 			const struct nfc_apply_result *res);
 json_object *limits_json(const struct nfc_limits *l);
 
+/* Connections, flows, counters, tunables */
+const char *ct_class_str(int c); /* "tcp", "udp", "icmp", "other" */
+json_object *ct_list_json(struct nfc_handle *h, const struct nfc_ct_entry *e,
+			  int n);
+/* @states: connections per enum nfc_ct_state */
+json_object *ct_summary_json(const struct nfc_ct_summary *s,
+			     const __u64 *states);
+json_object *flow_list_json(struct nfc_handle *h,
+			    const struct nfc_flow_entry *e, int n);
+json_object *flow_summary_json(const struct nfc_flow_entry *e, int n,
+			       const struct nfc_ct_summary *s);
+json_object *flushed_json(int n);
+json_object *config_json(const struct nfc_config *c);
+json_object *node_stats_json(const struct nfc_chain_view *v, int i);
+json_object *ep_stats_json(const struct nfc_ep_view *e);
+json_object *rule_stats_json(const struct nfc_rule_view *r);
+
 #endif /* NFCTL_PRINT_H */

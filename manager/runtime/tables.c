@@ -17,6 +17,15 @@ struct table_ref {
 	int fd;
 };
 
+static bool map_is_array(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       info.type == BPF_MAP_TYPE_ARRAY;
+}
+
 static int table_open(struct nfc_handle *h, const char *chain,
 		      const char *node, const char *table,
 		      struct table_ref *ref, struct nfc_err *err)
@@ -168,8 +177,10 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 				argv, val, err);
 	if (r)
 		goto out;
-	if (add ? bpf_map_update_elem(ref.fd, key, val, BPF_ANY) :
-		  bpf_map_delete_elem(ref.fd, key)) {
+	/* an array's entries cannot go: deleting one zeroes it */
+	if (add || map_is_array(ref.fd) ?
+		    bpf_map_update_elem(ref.fd, key, val, BPF_ANY) :
+		    bpf_map_delete_elem(ref.fd, key)) {
 		r = nfc_errf(err, -errno, "chain '%s': node '%s': table '%s': %s: %s",
 			     chain, node, table, add ? "add" : "del",
 			     errno == ENOENT ? "no such entry" : strerror(errno));

@@ -74,6 +74,11 @@ struct nfc_module {
 	int n_config;
 	struct nfc_table *tables;
 	int n_tables;
+	/* `policies`: the table that names the rules whose ids the module
+	 * reports (key: the id, one u32; NULL when none) and its string
+	 * value field holding the name */
+	char *policy_table;
+	char *policy_name;
 };
 
 /* Largest config scalar: the room in struct nfc_cfg_value. */

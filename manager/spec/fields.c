@@ -36,6 +36,7 @@ static const struct {
 	[NFC_FT_LIST] = { "list", 0, 1 },
 	[NFC_FT_CIDR4] = { "cidr4", 8, 4 },
 	[NFC_FT_CIDR6] = { "cidr6", 20, 4 },
+	[NFC_FT_STRING] = { "string", 0, 1 },
 };
 
 const struct nfc_field *nfc_fields_find(const struct nfc_field *f, int n,
@@ -79,6 +80,11 @@ __u32 nfc_ftype_size(enum nfc_ftype t)
 bool nfc_ftype_resizable(enum nfc_ftype t)
 {
 	return t == NFC_FT_BOOL || t == NFC_FT_ENUM;
+}
+
+bool nfc_ftype_sized(enum nfc_ftype t)
+{
+	return t == NFC_FT_STRING;
 }
 
 __u32 nfc_ftype_align(enum nfc_ftype t, __u32 size)
@@ -352,6 +358,26 @@ static int encode_iface(const char *text, void *out, char *errbuf,
 	return 0;
 }
 
+/* Room for the NUL: a BPF program reads it as a C string. */
+static int encode_string(__u32 size, const char *text, void *out,
+			 char *errbuf, size_t errlen)
+{
+	size_t len = strlen(text), i;
+
+	if (len >= size)
+		return fail(errbuf, errlen,
+			    "expected at most %u characters, got %zu in '%.64s'",
+			    size - 1, len, text);
+	for (i = 0; i < len; i++)
+		if (iscntrl((unsigned char)text[i]))
+			return fail(errbuf, errlen,
+				    "expected printable text, got a control character in '%.64s'",
+				    text);
+	memset(out, 0, size);
+	memcpy(out, text, len);
+	return 0;
+}
+
 static int encode_enum(const struct nfc_field *f, __u32 size, const char *text,
 		       void *out, char *errbuf, size_t errlen)
 {
@@ -378,7 +404,8 @@ int nfc_field_encode(const struct nfc_field *f, const char *text, void *out,
 
 	if (!text)
 		return fail(errbuf, errlen, "expected a value");
-	if (f->type != NFC_FT_LIST && size != nfc_ftype_size(f->type) &&
+	if (nfc_ftype_sized(f->type) ? !size || size > NFC_FT_STRING_MAX :
+	    f->type != NFC_FT_LIST && size != nfc_ftype_size(f->type) &&
 	    !(nfc_ftype_resizable(f->type) &&
 	      (size == 1 || size == 2 || size == 4 || size == 8)))
 		return fail(errbuf, errlen, "a %s field cannot be %u bytes",
@@ -408,6 +435,8 @@ int nfc_field_encode(const struct nfc_field *f, const char *text, void *out,
 		return encode_iface(text, out, errbuf, errlen);
 	case NFC_FT_ENUM:
 		return encode_enum(f, size, text, out, errbuf, errlen);
+	case NFC_FT_STRING:
+		return encode_string(size, text, out, errbuf, errlen);
 	default:
 		return fail(errbuf, errlen, "a %s field has no scalar value",
 			    nfc_ftype_str(f->type));
@@ -489,6 +518,9 @@ int nfc_field_format(const struct nfc_field *f, const void *in, char *buf,
 		if (v < (__u64)f->n_values)
 			return out(buf, len, "%s", f->values[v]);
 		return out(buf, len, "%llu", (unsigned long long)v);
+	case NFC_FT_STRING:
+		return out(buf, len, "%.*s", (int)strnlen(in, size),
+			   (const char *)in);
 	default:
 		return -EINVAL;
 	}

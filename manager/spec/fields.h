@@ -31,6 +31,9 @@ enum nfc_ftype {
 	 * must be zero ("10.0.0.0/8"), as iproute2 wants them. */
 	NFC_FT_CIDR4,  /* 8 bytes, "192.0.2.0/24" */
 	NFC_FT_CIDR6,  /* 20 bytes, "2001:db8::/32" */
+	/* Text in a char array of the size the manifest gives (1..64), NUL
+	 * padded: at most size - 1 printable characters. */
+	NFC_FT_STRING,
 	NFC_FT_MAX,
 };
 
@@ -63,11 +66,15 @@ const struct nfc_field *nfc_fields_find(const struct nfc_field *f, int n,
 /* Name of a type as written in manifests ("u32", "mac", ...), and back. */
 const char *nfc_ftype_str(enum nfc_ftype t);
 int nfc_ftype_parse(const char *s, enum nfc_ftype *t);
-/* Natural size of a type in bytes (0 for list). */
+/* Natural size of a type in bytes (0 for list and string). */
 __u32 nfc_ftype_size(enum nfc_ftype t);
 /* Whether a field of type t may set another size (1, 2, 4 or 8 bytes):
  * bool and enum may, every other type has its natural size. */
 bool nfc_ftype_resizable(enum nfc_ftype t);
+/* Whether a field of type t has no natural size: its manifest gives one,
+ * 1..NFC_FT_STRING_MAX bytes (string). */
+bool nfc_ftype_sized(enum nfc_ftype t);
+#define NFC_FT_STRING_MAX 64
 /* Alignment the type has inside a C struct. */
 __u32 nfc_ftype_align(enum nfc_ftype t, __u32 size);
 

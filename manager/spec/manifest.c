@@ -72,6 +72,55 @@ static void config_refs(struct nfc_ydoc *y, struct nfc_module *m,
 	}
 }
 
+/* `policies`: the table that names a module's rules by the ids it reports
+ * as the deciding policy; its key is the id (one u32 field), the value
+ * field given (a string) the name. */
+static void parse_policies(struct nfc_ydoc *y, yaml_node_t *map,
+			   struct nfc_module *m)
+{
+	static const struct nfc_ykey keys[] = {
+		{ "table", true },
+		{ "name", true },
+	};
+	const struct nfc_table *t;
+	const struct nfc_field *f;
+	yaml_node_t *v[2];
+	const char *table, *name;
+
+	if (nfc_ymap(y, map, "policies", keys, 2, v))
+		return;
+	if (!v[0] || !v[1] ||
+	    nfc_yname(y, v[0], "policies.table", "table", &table) ||
+	    nfc_yname(y, v[1], "policies.name", "field", &name))
+		return;
+	t = nfc_module__table(m, table);
+	if (!t) {
+		nfc_yerr(y, v[0], "policies.table",
+			 "no table '%s' in the manifest", table);
+		return;
+	}
+	if (t->n_key != 1 || !t->key[0].name || t->key[0].type != NFC_FT_U32) {
+		nfc_yerr(y, v[0], "policies.table",
+			 "table '%s' must have one key field, a u32 (the rule's id)",
+			 table);
+		return;
+	}
+	f = nfc_fields_find(t->value, t->n_value, name);
+	if (!f) {
+		nfc_yerr(y, v[1], "policies.name",
+			 "table '%s' has no value field '%s'", table, name);
+		return;
+	}
+	if (f->type != NFC_FT_STRING) {
+		nfc_yerr(y, v[1], "policies.name",
+			 "'%s' is a %s field, not a string", name,
+			 nfc_ftype_str(f->type));
+		return;
+	}
+	m->policy_table = strdup(table);
+	m->policy_name = strdup(name);
+}
+
 static bool version_ok(const char *s)
 {
 	int digits = 0;
@@ -184,6 +233,7 @@ enum {
 	MK_OUTCOMES,
 	MK_CONFIG,
 	MK_TABLES,
+	MK_POLICIES,
 	MK_N,
 };
 
@@ -195,6 +245,7 @@ static const struct nfc_ykey module_keys[MK_N] = {
 	[MK_OUTCOMES] = { "outcomes", true },
 	[MK_CONFIG] = { "config", false },
 	[MK_TABLES] = { "tables", false },
+	[MK_POLICIES] = { "policies", false },
 };
 
 static int parse_module(struct nfc_ydoc *y, struct nfc_module *m)
@@ -225,6 +276,8 @@ static int parse_module(struct nfc_ydoc *y, struct nfc_module *m)
 	ret = nfc_manifest_tables(y, v[MK_TABLES], m);
 	if (ret)
 		return ret;
+	if (v[MK_POLICIES])
+		parse_policies(y, v[MK_POLICIES], m);
 	if (!v[MK_CONFIG])
 		return 0;
 	ret = nfc_manifest_fields(y, v[MK_CONFIG], "config", FW_CONFIG, false,
@@ -294,6 +347,8 @@ void nfc_module__free(struct nfc_module *m)
 	free(m->outcomes);
 	nfc_manifest_free_fields(m->config, m->n_config);
 	nfc_manifest_free_tables(m->tables, m->n_tables);
+	free(m->policy_table);
+	free(m->policy_name);
 	free(m);
 }
 

@@ -133,9 +133,15 @@ static void field_size(struct nfc_ydoc *y, struct fsrc *src, const char *path,
 	__u64 u;
 
 	nfc_ypath(kp, path, "size");
+	if (!v && src->type_ok && nfc_ftype_sized(f->type))
+		nfc_yerr(y, src->self, kp,
+			 "missing required key (a %s field says its size in bytes, its NUL included)",
+			 nfc_ftype_str(f->type));
 	if (v && !nfc_yuint(y, v, kp, 1, 64, &u) && src->type_ok) {
 		if (f->type == NFC_FT_LIST)
 			nfc_yerr(y, v, kp, "a list has no size");
+		else if (nfc_ftype_sized(f->type))
+			f->size = u;
 		else if (nfc_ftype_resizable(f->type) &&
 			 (u == 1 || u == 2 || u == 4 || u == 8))
 			f->size = u;

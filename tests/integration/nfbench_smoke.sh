@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 NFBENCH=$NFC_BUILD/bench/nfbench
 
-"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops \
+"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
 cmp -s "$WORK/r.json" "$WORK/stdout.json" || fail "--json differs from stdout"
 python3 - "$WORK/r.json" <<'PY' || fail "JSON lines"
@@ -16,15 +16,31 @@ assert rows, "no figures"
 for r in rows:
     assert set(r) == {"scenario", "variant", "metric", "value", "unit", "params"}, r
     assert r["params"]["kernel"] and r["params"]["cpu"], r
-    assert r["value"] > 0, r
+    # a step's cost is a difference of two figures: it may come out <= 0
+    if r["metric"].endswith("_ns_added"):
+        assert r["value"] == r["value"], r
+    else:
+        assert r["value"] > 0, r
 names = {(r["scenario"], r["variant"]) for r in rows}
 for v in ("chain-1", "chain-4", "chain-16", "per-hop"):
     assert ("hops", v) in names, v
 assert ("floor", "empty-xdp") in names
+for hook in ("xdp", "tc"):
+    for n in (1, 3, 5):
+        for k in ("cached", "uncached", "tailcall"):
+            assert ("cache", f"{hook}-{n}-{k}") in names, (hook, n, k)
+for v in ("xdp-5-cached", "tc-5-cached", "bare-xdp", "linux-bridge"):
+    assert any(r["variant"] == v and r["metric"] == "pps_delivered" for r in rows), v
+assert ("cache-steps", "exec") in names
+for v in ("new-conn", "established-1k", "established-1M"):
+    assert ("conntrack", v) in names, v
 PY
-grep -q "^## hops" "$WORK/r.md" || fail "Markdown report"
+for s in hops cache conntrack; do
+	grep -q "^## $s\$" "$WORK/r.md" || fail "Markdown report: $s"
+done
 grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"
 [ -s "$WORK/plots/hops-ns_per_packet.png" ] || fail "plot"
+[ -s "$WORK/plots/cache-ns_per_packet.png" ] || fail "plot: cache"
 grep -q "round 1/" "$WORK/progress" || fail "progress on stderr"
 [ ! -e /sys/fs/bpf/nfbench-* ] 2>/dev/null || true
 pass "nfbench: $(wc -l < "$WORK/r.json") figures, report and plot"

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * nfmgrd, the manager daemon: one epoll loop (nfmgrd.c) over the event
+ * ring (events.c), the monitor clients (server.c) and timers, and an HTTP
+ * thread for Prometheus (metrics.c). Everything it reports lives in pinned
+ * maps; the daemon holds nothing a restart would lose.
+ */
+#ifndef NFMGRD_H
+#define NFMGRD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include "ultranio.h"
+
+/* What an epoll event belongs to: the first member of each source. */
+enum src_kind {
+	SRC_SIGNAL,
+	SRC_LISTEN,
+	SRC_CLIENT,
+	SRC_RING,
+	SRC_TICK,
+	SRC_GC,
+};
+
+struct src {
+	enum src_kind kind;
+	int fd;
+};
+
+struct client;
+struct ring_buffer;
+struct MHD_Daemon;
+
+struct nfmgrd {
+	/* where, as nfc_open() resolves them */
+	char state_dir[PATH_MAX];
+	char bpffs[PATH_MAX];
+	char sock_path[PATH_MAX];
+	int verbose;
+	unsigned int gc_interval_s;
+	__u32 flow_idle_s;
+	const char *metrics;       /* ADDR:PORT or "off" */
+
+	int epfd;
+	/* the loop's handle for names; reopened when the state file changes */
+	struct nfc_handle *h;
+	struct stat state_st;
+	long open_failed_s;        /* CLOCK_MONOTONIC second of the last
+				      failed reopen */
+
+	/* events.c */
+	struct src ring_src;
+	struct ring_buffer *rb;
+	int ring_map_fd;
+	__u32 ring_map_id;
+	bool ring_waiting;            /* said that it is not pinned yet */
+	struct nfc_ev_stats ev_prev;  /* nfc_ev_stats as last read */
+	bool ev_have_prev;
+	__s64 sup_balance[NFC_DROP_MAX]; /* suppressed counted, not reported */
+	__u64 sup_credit[NFC_DROP_MAX];  /* reported by lines, not yet by events */
+
+	/* server.c */
+	struct src listen_src;
+	struct client *clients;
+
+	/* shared with the HTTP thread: __atomic_* */
+	unsigned long n_clients;
+	unsigned long events_read;
+	unsigned long events_sent;
+
+	/* metrics.c */
+	struct MHD_Daemon *mhd;
+};
+
+void nfmgrd_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+extern int nfmgrd_verbose;
+
+/* nfmgrd.c */
+int nfmgrd_watch(struct nfmgrd *d, struct src *s, unsigned int events);
+void nfmgrd_unwatch(struct nfmgrd *d, struct src *s);
+/* Reopen the handle when the state file changed since it was read (or
+ * there is none). True when the handle was replaced: what pointed into the
+ * old one is gone, and d->h is NULL if the state could not be read. */
+bool nfmgrd_refresh(struct nfmgrd *d);
+
+/* events.c */
+/* Open the ring when it is pinned and not open yet (or was replaced). */
+void events_ring_check(struct nfmgrd *d);
+void events_consume(struct nfmgrd *d);
+/* Lost and suppressed events since the last call, as lines to clients. */
+void events_account(struct nfmgrd *d);
+void events_close(struct nfmgrd *d);
+
+/* server.c */
+int server_open(struct nfmgrd *d);
+void server_accept(struct nfmgrd *d);
+void server_client_io(struct nfmgrd *d, struct client *c, unsigned int ev);
+/* One line (ending in '\n') to every client. */
+void server_broadcast(struct nfmgrd *d, const char *line, size_t len,
+		      bool event);
+void server_close(struct nfmgrd *d);
+
+/* metrics.c */
+int metrics_start(struct nfmgrd *d);
+void metrics_stop(struct nfmgrd *d);
+
+#endif /* NFMGRD_H */
