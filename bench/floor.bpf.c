@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* floor: the empty XDP program, the limit every other figure is divided by. */
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
+/* floor: the empty program of each hook, the limit every other figure is
+ * divided by. */
+#include "hook.h"
 
-SEC("xdp")
-int nfc_floor(struct xdp_md *ctx)
+SEC(NFC_SEC)
+int nfc_floor(struct nfc_pkt *pkt)
 {
-	return XDP_PASS;
+	return NFC_RC_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

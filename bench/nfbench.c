@@ -6,14 +6,17 @@
  * emits one JSON line per figure: {"scenario", "variant", "metric", "value",
  * "unit", "params"}. Progress goes to stderr.
  *
- * Scenarios: floor (an empty XDP program), hops (chains of 1..16 nop nodes).
+ * Scenarios: bench/scn_*.c, one file each (`nfbench --help` lists them).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <linux/ip.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -50,12 +53,11 @@ void nfb_emit(struct bench *b, const char *scenario, const char *variant,
 	json_object_array_add(b->rows, o);
 }
 
-/* A 64-byte UDP/IPv4 frame. */
-void nfb_udp_frame(__u8 *buf, size_t len, __u32 flow)
+/* Ethernet and IPv4 headers of flow number @flow; returns the L4 header. */
+static void *ipv4_frame(__u8 *buf, size_t len, __u32 flow, __u8 proto)
 {
 	struct ethhdr *eth = (void *)buf;
 	struct iphdr *ip = (void *)(eth + 1);
-	struct udphdr *udp = (void *)(ip + 1);
 
 	memset(buf, 0, len);
 	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x02", ETH_ALEN);
@@ -64,22 +66,39 @@ void nfb_udp_frame(__u8 *buf, size_t len, __u32 flow)
 	ip->version = 4;
 	ip->ihl = 5;
 	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
+	ip->protocol = proto;
 	ip->tot_len = htons(len - sizeof(*eth));
 	ip->saddr = htonl(0x0a000001 + (flow & 0xffff));
 	ip->daddr = htonl(0x0a010001);
-	udp->source = htons(1024 + (flow >> 16));
-	udp->dest = htons(4000);
-	udp->len = htons(len - sizeof(*eth) - sizeof(*ip));
+	return ip + 1;
 }
 
-/* Average ns per run of a program over b->repeat runs of one frame. */
+void nfb_udp_frame(__u8 *buf, size_t len, __u32 flow)
+{
+	struct udphdr *udp = ipv4_frame(buf, len, flow, IPPROTO_UDP);
+
+	udp->source = htons(1024 + (flow >> 16));
+	udp->dest = htons(4000);
+	udp->len = htons(len - sizeof(struct ethhdr) - sizeof(struct iphdr));
+}
+
+void nfb_tcp_ack_frame(__u8 *buf, size_t len, __u32 flow)
+{
+	struct tcphdr *tcp = ipv4_frame(buf, len, flow, IPPROTO_TCP);
+
+	tcp->source = htons(1024 + (flow >> 16));
+	tcp->dest = htons(4000);
+	tcp->doff = sizeof(*tcp) / 4;
+	tcp->ack = 1;
+	tcp->window = htons(65535);
+}
+
 /*
  * BPF_PROG_TEST_RUN repeats one frame: a mix of NFB_FLOWS distinct flows
  * (5-tuples from a fixed pseudo-random sequence) is run frame by frame, each
  * repeated b->repeat / NFB_FLOWS times, and the average taken.
  */
-double nfb_run_ns(struct bench *b, int prog_fd)
+double nfb_run_frames_ns(struct bench *b, int prog_fd, nfb_frame_fn fn)
 {
 	__u32 per = b->repeat / NFB_FLOWS ?: 1, i, seed = 0x9e3779b9;
 	__u8 frame[64];
@@ -87,7 +106,7 @@ double nfb_run_ns(struct bench *b, int prog_fd)
 
 	for (i = 0; i < NFB_FLOWS; i++) {
 		seed = seed * 1664525 + 1013904223;
-		nfb_udp_frame(frame, sizeof(frame), seed);
+		fn(frame, sizeof(frame), seed);
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
 			    .data_size_in = sizeof(frame), .repeat = per);
 		if (bpf_prog_test_run_opts(prog_fd, &o))
@@ -95,6 +114,102 @@ double nfb_run_ns(struct bench *b, int prog_fd)
 		sum += o.duration;
 	}
 	return sum / NFB_FLOWS;
+}
+
+double nfb_run_ns(struct bench *b, int prog_fd)
+{
+	return nfb_run_frames_ns(b, prog_fd, nfb_udp_frame);
+}
+
+int nfb_apply_nops(struct bench *b, const char *chain, int n,
+		   enum nfb_hook hook, bool cache, struct nfc_err *err)
+{
+	char path[128], cmd[128];
+	FILE *f;
+	int i;
+
+	/* one interface per chain: without libxdp's dispatcher an interface
+	 * holds one XDP program */
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth", chain);
+	if (system(cmd))
+		return nfc_errf(err, -ECHILD, "%s: failed", cmd);
+	snprintf(path, sizeof(path), "%s/%s.yaml", b->workdir, chain);
+	f = fopen(path, "w");
+	if (!f)
+		return nfc_errf(err, -errno, "%s: %s", path, strerror(errno));
+	fprintf(f, "chain: %s\n%sattach:\n  - {interface: %s, %s}\n"
+		   "entry: n1\nnodes:\n", chain,
+		cache ? "" : "flow_cache: false\n", chain,
+		hook == NFB_AT_XDP ? "hook: xdp, mode: skb" : "hook: tc-ingress");
+	for (i = 1; i <= n; i++)
+		fprintf(f, "  - {name: n%d, module: nop}\n", i);
+	if (n > 1)
+		fprintf(f, "links:\n");
+	for (i = 1; i < n; i++)
+		fprintf(f, "  - {from: n%d, on: pass, to: n%d}\n", i, i + 1);
+	if (fclose(f))
+		return nfc_errf(err, -errno, "%s: %s", path, strerror(errno));
+	return nfc_chain__apply(b->h, path, NULL, NULL, err);
+}
+
+int nfb_chain_root(struct bench *b, const char *chain, enum nfb_hook hook,
+		   int *held, struct nfc_err *err)
+{
+	int fd;
+
+	*held = 0;
+	fd = nfc_chain__root_prog(b->h, chain,
+				  hook == NFB_AT_XDP ? NFC_OBJ_XDP : NFC_OBJ_TC, err);
+	if (fd < 0 || hook != NFB_AT_XDP)
+		return fd;
+	*held = nfb_xdp_hold(fd);
+	if (*held < 0) {
+		close(fd);
+		return nfc_errf(err, *held, "chain '%s': root program: hold in the XDP dispatcher: %s",
+				chain, strerror(-*held));
+	}
+	return fd;
+}
+
+int nfb_xdp_hold(int prog_fd)
+{
+	static int n;
+	char name[IF_NAMESIZE], cmd[64];
+	int ifindex, r;
+
+	snprintf(name, sizeof(name), "nfbhold%d", n++);
+	snprintf(cmd, sizeof(cmd), "ip link add %s type veth", name);
+	if (system(cmd))
+		return -ECHILD;
+	ifindex = if_nametoindex(name);
+	if (!ifindex)
+		return -errno;
+	r = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_SKB_MODE, NULL);
+	if (r) {
+		nfb_xdp_release(ifindex);
+		return r;
+	}
+	return ifindex;
+}
+
+void nfb_xdp_release(int handle)
+{
+	char name[IF_NAMESIZE], cmd[64];
+
+	if (handle <= 0 || !if_indextoname(handle, name))
+		return;
+	/* deleting the veth detaches the program */
+	snprintf(cmd, sizeof(cmd), "ip link del %s", name);
+	if (system(cmd))
+		fprintf(stderr, "nfbench: '%s' failed\n", cmd);
+}
+
+void nfb_print_err(const struct nfc_err *err)
+{
+	int i;
+
+	for (i = 0; i < err->n; i++)
+		fprintf(stderr, "nfbench: %s\n", err->msg[i]);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -168,7 +283,7 @@ int main(int argc, char **argv)
 		{}
 	};
 	struct bench b = { .repeat = 1000000 };
-	char bpffs[64], state[64];
+	char state[64];
 	struct nfc_err err = {};
 	const char *plot_dir = NULL;
 	int c, i, r = 0;
@@ -207,10 +322,10 @@ int main(int argc, char **argv)
 	/* a network namespace of our own: chains attach to its loopback */
 	if (unshare(CLONE_NEWNET))
 		return perror("nfbench: unshare(CLONE_NEWNET)"), 1;
-	snprintf(bpffs, sizeof(bpffs), "/sys/fs/bpf/nfbench-%d", getpid());
+	snprintf(b.bpffs, sizeof(b.bpffs), "/sys/fs/bpf/nfbench-%d", getpid());
 	snprintf(state, sizeof(state), "/run/nfbench-%d", getpid());
 	snprintf(b.workdir, sizeof(b.workdir), "%s", state);
-	NFC_OPTS(nfc_open_opts, oo, .bpffs = bpffs, .state = state, .lock = true);
+	NFC_OPTS(nfc_open_opts, oo, .bpffs = b.bpffs, .state = state, .lock = true);
 	r = nfc_open(&b.h, &oo, &err);
 	if (r) {
 		for (i = 0; i < err.n; i++)
@@ -244,9 +359,9 @@ int main(int argc, char **argv)
 	{
 		char cmd[160];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf %s %s", bpffs, state);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s %s", b.bpffs, state);
 		if (system(cmd))
-			fprintf(stderr, "nfbench: could not remove %s\n", bpffs);
+			fprintf(stderr, "nfbench: could not remove %s\n", b.bpffs);
 	}
 	json_object_put(b.rows);
 	if (b.json)

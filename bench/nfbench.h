@@ -26,6 +26,8 @@ struct bench {
 	char kernel[128];
 	char cpu[128];
 	struct nfc_handle *h;   /* private pin root and state */
+	char bpffs[64];         /* that pin root: bench objects that share the
+				   runtime's maps pin under bpffs/maps */
 	char workdir[64];       /* private scratch directory */
 	json_object *rows;      /* for the Markdown report */
 };
@@ -53,11 +55,45 @@ void nfb_register(const struct scenario *s);
 void nfb_emit(struct bench *b, const char *scenario, const char *variant,
 	      const char *metric, double value, const char *unit,
 	      json_object *params);
-/* A UDP/IPv4 frame of len bytes (>= 42) of flow number @flow. */
+/* A frame of len bytes of flow number @flow. */
+typedef void (*nfb_frame_fn)(__u8 *buf, size_t len, __u32 flow);
+/* UDP/IPv4, len >= 42. */
 void nfb_udp_frame(__u8 *buf, size_t len, __u32 flow);
-/* Average ns per run of a program over b->repeat runs of a flow mix. */
+/* TCP/IPv4 with ACK alone (an established connection's), len >= 54. */
+void nfb_tcp_ack_frame(__u8 *buf, size_t len, __u32 flow);
+/* Average ns per run of a program over b->repeat runs of a flow mix of
+ * UDP frames (nfb_run_ns) or of frames made by @fn. */
 double nfb_run_ns(struct bench *b, int prog_fd);
+double nfb_run_frames_ns(struct bench *b, int prog_fd, nfb_frame_fn fn);
 double nfb_median(double *v, int n);
+
+enum nfb_hook { NFB_AT_XDP, NFB_AT_TC };
+
+/* Applies chain @chain: @n nop nodes in a row, attached at @hook (XDP in
+ * skb mode, or tc-ingress) to a veth of its own of the same name, made
+ * here; @cache false: `flow_cache: false`. Nothing reaches the veth: the
+ * chain is there to be run by BPF_PROG_TEST_RUN through its root
+ * (nfc_chain__root_prog). */
+int nfb_apply_nops(struct bench *b, const char *chain, int n,
+		   enum nfb_hook hook, bool cache, struct nfc_err *err);
+/* A root program of chain @chain for BPF_PROG_TEST_RUN
+ * (nfc_chain__root_prog()); at XDP held in the dispatcher (nfb_xdp_hold()),
+ * *held the handle, else 0. Returns a program fd or -errno. */
+int nfb_chain_root(struct bench *b, const char *chain, enum nfb_hook hook,
+		   int *held, struct nfc_err *err);
+void nfb_print_err(const struct nfc_err *err);
+
+/*
+ * An XDP program that BPF_PROG_TEST_RUN runs more than once enters the
+ * kernel's XDP dispatcher for the call and leaves it after: two rebuilds
+ * with an RCU grace period each, about 17 ms a call here, which a mix of
+ * NFB_FLOWS frames pays for every frame. A program attached somewhere
+ * stays in the dispatcher, so a call costs nothing more. nfb_xdp_hold()
+ * attaches @prog_fd (generic mode) to a veth of its own; returns a handle
+ * for nfb_xdp_release() or -errno. The figures are the same either way.
+ */
+int nfb_xdp_hold(int prog_fd);
+void nfb_xdp_release(int handle);
 
 /* Reports over every figure emitted so far (report.c). */
 void nfb_markdown(struct bench *b, FILE *f);

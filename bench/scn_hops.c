@@ -2,47 +2,19 @@
 /*
  * hops: what the framework costs per hop. The empty XDP program (floor)
  * and chains of 1, 2, 4, 8, 16 nop nodes, run by BPF_PROG_TEST_RUN through
- * their real root and executor, interleaved round by round.
+ * their real root and executor, interleaved round by round. The chains run
+ * without their flow cache (`flow_cache: false`): BPF_PROG_TEST_RUN repeats
+ * each frame, and every repeat would be a cache hit that skips the chain
+ * (the `cache` scenario measures that path).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "nfbench.h"
 #include "floor.xdp.skel.h"
-
-static int apply_nops(struct bench *b, const char *chain, int n,
-		      struct nfc_err *err)
-{
-	char path[128], cmd[128];
-	FILE *f;
-	int i, r;
-
-	snprintf(path, sizeof(path), "%s/%s.yaml", b->workdir, chain);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	/* one interface per chain: without libxdp's dispatcher an interface
-	 * holds one XDP program */
-	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name %s-p",
-		 chain, chain);
-	if (system(cmd)) {
-		fclose(f);
-		return nfc_errf(err, -ECHILD, "%s: failed", cmd);
-	}
-	fprintf(f, "chain: %s\nattach:\n  - {interface: %s, hook: xdp, mode: skb}\n"
-		   "entry: n1\nnodes:\n", chain, chain);
-	for (i = 1; i <= n; i++)
-		fprintf(f, "  - {name: n%d, module: nop}\n", i);
-	if (n > 1)
-		fprintf(f, "links:\n");
-	for (i = 1; i < n; i++)
-		fprintf(f, "  - {from: n%d, on: pass, to: n%d}\n", i, i + 1);
-	fclose(f);
-	r = nfc_chain__apply(b->h, path, NULL, NULL, err);
-	return r;
-}
 
 static int scenario_hops(struct bench *b)
 {
@@ -51,23 +23,30 @@ static int scenario_hops(struct bench *b)
 	double t[N][NFB_ROUNDS], floor_t[NFB_ROUNDS], med[N], fl;
 	struct nfc_err err = {};
 	struct floor_xdp *skel;
-	int fds[N], i, rep, r = 0;
+	int fds[N], held_root[N] = {}, i, rep, held, r = 0;
 	char name[32], variant[32];
 
 	skel = floor_xdp__open_and_load();
 	if (!skel)
 		return -errno;
+	held = nfb_xdp_hold(bpf_program__fd(skel->progs.nfc_floor));
+	if (held < 0) {
+		floor_xdp__destroy(skel);
+		return held;
+	}
+	for (i = 0; i < N; i++)
+		fds[i] = -1;
 	for (i = 0; i < N; i++) {
 		snprintf(name, sizeof(name), "hops%d", sizes[i]);
 		fprintf(stderr, "nfbench: hops: applying a chain of %d nop node(s)\n", sizes[i]);
-		r = apply_nops(b, name, sizes[i], &err);
+		r = nfb_apply_nops(b, name, sizes[i], NFB_AT_XDP, false, &err);
 		if (!r) {
-			fds[i] = nfc_chain__root_prog(b->h, name, NFC_OBJ_XDP, &err);
+			fds[i] = nfb_chain_root(b, name, NFB_AT_XDP, &held_root[i],
+						&err);
 			r = fds[i] < 0 ? fds[i] : 0;
 		}
 		if (r) {
-			for (int k = 0; k < err.n; k++)
-				fprintf(stderr, "nfbench: %s\n", err.msg[k]);
+			nfb_print_err(&err);
 			goto out;
 		}
 	}
@@ -92,6 +71,7 @@ static int scenario_hops(struct bench *b)
 
 		med[i] = nfb_median(t[i], NFB_ROUNDS);
 		json_object_object_add(p, "hops", json_object_new_int(sizes[i]));
+		json_object_object_add(p, "flow_cache", json_object_new_boolean(false));
 		json_object_object_add(p, "x", json_object_new_double(sizes[i]));
 		json_object_object_add(p, "series", json_object_new_string("nop chain"));
 		json_object_object_add(p, "x_label", json_object_new_string("nodes in the chain"));
@@ -116,12 +96,16 @@ static int scenario_hops(struct bench *b)
 	}
 out:
 	for (i = 0; i < N; i++) {
+		nfb_xdp_release(held_root[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
 		snprintf(name, sizeof(name), "hops%d", sizes[i]);
 		nfc_chain__delete(b->h, name, NULL);
 	}
+	nfb_xdp_release(held);
 	floor_xdp__destroy(skel);
 	return r;
 }
 
-NFB_SCENARIO(hops, 10, "floor and chains of 1, 2, 4, 8, 16 nop nodes (BPF_PROG_TEST_RUN)",
+NFB_SCENARIO(hops, 10, "floor and chains of 1, 2, 4, 8, 16 nop nodes, flow cache off (BPF_PROG_TEST_RUN)",
 	     scenario_hops)

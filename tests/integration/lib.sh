@@ -198,6 +198,58 @@ nfc_frames() {
 	got=$(json "$WORK/count.json" 'j["received"]')
 }
 
+# nfmgrd, started by the tests that need it: a private socket and a free
+# loopback port for /metrics.
+NFMGRD=$NFC_BUILD/manager/nfmgrd/nfmgrd
+SOCK=$WORK/nfmgrd.sock
+# Debian's python3 has prometheus_client (python3-prometheus-client)
+PY=/usr/bin/python3
+PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL=http://127.0.0.1:$PORT/metrics
+
+# nfc_nfmgrd_start: the daemon in the background, $DPID, once it answers.
+nfc_nfmgrd_start() {
+	"$NFMGRD" -v --socket "$SOCK" --metrics "127.0.0.1:$PORT" \
+		--gc-interval 1 --flow-idle 2 2>> "$WORK/nfmgrd.log" &
+	DPID=$!
+	NFC_PIDS+=($DPID)
+	for _ in $(seq 100); do
+		[ -S "$SOCK" ] && nfc_metrics > /dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "nfmgrd did not start: $(cat "$WORK/nfmgrd.log")"
+}
+
+nfc_metrics() {
+	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$URL"
+}
+
+# nfc_metric NAME [LABEL=VALUE...]: the sample's value from a fresh scrape,
+# parsed by prometheus_client (which rejects malformed exposition).
+nfc_metric() {
+	nfc_metrics | "$PY" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+want = dict(a.split("=", 1) for a in sys.argv[2:])
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        if s.name == sys.argv[1] and all(s.labels.get(k) == v for k, v in want.items()):
+            print(int(s.value))
+            sys.exit(0)
+print("missing")' "$@"
+}
+
+# nfc_wait_clients N: until N nfctl monitors are connected to the daemon.
+nfc_wait_clients() {
+	local n
+	for _ in $(seq 50); do
+		n=$(nfc_metric ultranio_monitor_clients)
+		[ "$n" = "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "$n monitors connected, expected $1"
+}
+
 # json FILE_OR_- EXPR: evaluate a Python expression over JSON as `j`.
 json() {
 	python3 -c "import json,sys; j=json.load(open(sys.argv[1]) if sys.argv[1] != '-' else sys.stdin); print($2)" "$1"

@@ -8,54 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 export ULTRANIO_CATALOG=$NFC_BUILD/tests/catalog
 
-NFMGRD=$NFC_BUILD/manager/nfmgrd/nfmgrd
-# Debian's python3 has prometheus_client (python3-prometheus-client)
-PY=/usr/bin/python3
-SOCK=$WORK/nfmgrd.sock
-PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-URL=http://127.0.0.1:$PORT/metrics
-
-start_daemon() {
-	"$NFMGRD" -v --socket "$SOCK" --metrics "127.0.0.1:$PORT" \
-		--gc-interval 1 --flow-idle 2 2>> "$WORK/nfmgrd.log" &
-	DPID=$!
-	NFC_PIDS+=($DPID)
-	for _ in $(seq 100); do
-		[ -S "$SOCK" ] && metrics > /dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "nfmgrd did not start: $(cat "$WORK/nfmgrd.log")"
-}
-
-metrics() {
-	"$PY" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$URL"
-}
-
-# metric NAME [LABEL=VALUE...]: the sample's value from a fresh scrape,
-# parsed by prometheus_client (which rejects malformed exposition).
-metric() {
-	metrics | "$PY" -c '
-import sys
-from prometheus_client.parser import text_string_to_metric_families
-want = dict(a.split("=", 1) for a in sys.argv[2:])
-for fam in text_string_to_metric_families(sys.stdin.read()):
-    for s in fam.samples:
-        if s.name == sys.argv[1] and all(s.labels.get(k) == v for k, v in want.items()):
-            print(int(s.value))
-            sys.exit(0)
-print("missing")' "$@"
-}
-
-wait_clients() {
-	local n
-	for _ in $(seq 50); do
-		n=$(metric ultranio_monitor_clients)
-		[ "$n" = "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "$n monitors connected, expected $1"
-}
-
 nfc_topology 3
 cat > "$WORK/chain.yaml" <<YAML
 chain: mgr-$TAG
@@ -81,7 +33,7 @@ set -e
 	fail "monitor without a daemon: rc $rc: $(cat "$WORK/err")"
 pass "nfctl monitor without nfmgrd: exit 1, says how to start it"
 
-start_daemon
+nfc_nfmgrd_start
 [ "$(stat -c %a "$SOCK")" = 600 ] || fail "socket mode $(stat -c %a "$SOCK")"
 grep -q "waiting for the first chain" "$WORK/nfmgrd.log" || fail "no wait for the ring: $(cat "$WORK/nfmgrd.log")"
 "$NFMGRD" --socket "$WORK/other.sock" --metrics off 2> "$WORK/err" && fail "a second daemon started"
@@ -107,7 +59,7 @@ NFC_PIDS+=($MON)
 	> "$WORK/mon.txt" 2> "$WORK/mon-txt.err" &
 MONT=$!
 NFC_PIDS+=($MONT)
-wait_clients 2
+nfc_wait_clients 2
 ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP3" > /dev/null && fail "drop route let ICMP through"
 wait $MON || fail "nfctl monitor --json: $(cat "$WORK/mon.err")"
 wait $MONT || fail "nfctl monitor: $(cat "$WORK/mon-txt.err")"
@@ -127,7 +79,7 @@ pass "a drop event reaches nfctl monitor (JSON and text, filtered): $(cat "$WORK
 "$NFCTL" monitor --socket "$SOCK" --json --count 2 --timeout 20 proto udp port 7777 > "$WORK/rule.json" &
 MON=$!
 NFC_PIDS+=($MON)
-wait_clients 1
+nfc_wait_clients 1
 "$TRAFFIC" send --netns "$NS1" --dev eth0 --dst "$MAC2" --udp "$IP1:7000,$IP2:7777" \
 	--run-id 200 --rate 100 --count 5 > /dev/null || fail "UDP h1 -> h2"
 wait $MON || fail "no event for the rule"
@@ -140,8 +92,8 @@ for l in (d, e):
     assert (l["node"], l["policy"], l["rule"], l["verdict"]) == ("acl", 3, "no-udp", "drop"), l
     assert (l["sport"], l["dport"], l["ct_state"], l["ct_dir"]) == (7000, 7777, "new", "orig"), l
 assert e["reason"] == "policy", e' "$WORK/rule.json" || fail "rule events: $(cat "$WORK/rule.json")"
-[ "$(metric ultranio_rule_packets_total chain="mgr-$TAG" node=acl rule_id=3 rule=no-udp)" -ge 5 ] ||
-	fail "rule counters: $(metrics | grep ultranio_rule_)"
+[ "$(nfc_metric ultranio_rule_packets_total chain="mgr-$TAG" node=acl rule_id=3 rule=no-udp)" -ge 5 ] ||
+	fail "rule counters: $(nfc_metrics | grep ultranio_rule_)"
 pass "a rule's decision and drop events name it (acl/no-udp #3); its counters are in /metrics"
 
 # A filter that matches nothing: the timeout ends it with 1.
@@ -157,23 +109,23 @@ set -e
 pass "filters select: nothing matched port 4242"
 
 # Metrics: the exposition parses and counts what happened.
-metrics > "$WORK/metrics.txt"
+nfc_metrics > "$WORK/metrics.txt"
 "$PY" -c '
 import sys
 from prometheus_client.parser import text_string_to_metric_families
 fams = list(text_string_to_metric_families(open(sys.argv[1]).read()))
 assert len(fams) > 20, len(fams)' "$WORK/metrics.txt" || fail "metrics do not parse: $(head -50 "$WORK/metrics.txt")"
 grep -q '^# TYPE ultranio_chain_packets_total counter$' "$WORK/metrics.txt" || fail "no TYPE line"
-drops=$(metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
-packets=$(metric ultranio_chain_packets_total chain="mgr-$TAG")
+drops=$(nfc_metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
+packets=$(nfc_metric ultranio_chain_packets_total chain="mgr-$TAG")
 [ "$drops" != missing ] && [ "$drops" -ge 4 ] || fail "policy drops: $drops"
 [ "$packets" -ge 10 ] || fail "chain packets: $packets"
-[ "$(metric ultranio_node_outcomes_total chain="mgr-$TAG" node=mr outcome=pass)" -ge 1 ] || fail "node outcomes"
-[ "$(metric ultranio_endpoint_in_packets_total interface="$HV1")" -ge 7 ] || fail "endpoint counters"
-sent=$(metric ultranio_events_sent_total)
+[ "$(nfc_metric ultranio_node_outcomes_total chain="mgr-$TAG" node=mr outcome=pass)" -ge 1 ] || fail "node outcomes"
+[ "$(nfc_metric ultranio_endpoint_in_packets_total interface="$HV1")" -ge 7 ] || fail "endpoint counters"
+sent=$(nfc_metric ultranio_events_sent_total)
 [ "$sent" -ge 2 ] || fail "events sent: $sent"
 for _ in $(seq 30); do
-	runs=$(metric ultranio_conntrack_gc_runs_total)
+	runs=$(nfc_metric ultranio_conntrack_gc_runs_total)
 	[ "$runs" != missing ] && [ "$runs" -ge 2 ] && break
 	sleep 0.2
 done
@@ -186,31 +138,31 @@ kill -9 $DPID
 wait $DPID 2>/dev/null || true
 ip netns exec "$NS1" ping -c 3 -i 0.2 -W 1 "$IP2" > /dev/null || fail "ping h1 -> h2 without nfmgrd"
 ip netns exec "$NS1" ping -c 1 -W 1 "$IP3" > /dev/null && fail "drop route let ICMP through"
-start_daemon
-p2=$(metric ultranio_chain_packets_total chain="mgr-$TAG")
-d2=$(metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
-r2=$(metric ultranio_conntrack_gc_runs_total)
+nfc_nfmgrd_start
+p2=$(nfc_metric ultranio_chain_packets_total chain="mgr-$TAG")
+d2=$(nfc_metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
+r2=$(nfc_metric ultranio_conntrack_gc_runs_total)
 [ "$p2" -ge $((packets + 4)) ] || fail "chain packets went from $packets to $p2 across the restart"
 [ "$d2" -ge $((drops + 1)) ] || fail "policy drops went from $drops to $d2 across the restart"
 [ "$r2" -ge "$runs" ] || fail "aging passes went from $runs to $r2 across the restart"
 "$NFCTL" monitor --socket "$SOCK" --json --count 1 --timeout 20 type drop addr "$IP3" > "$WORK/mon2.json" &
 MON=$!
 NFC_PIDS+=($MON)
-wait_clients 1
+nfc_wait_clients 1
 ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP3" > /dev/null && fail "drop route let ICMP through"
 wait $MON || fail "no drop event after the restart"
 [ "$(json "$WORK/mon2.json" 'j["reason"]')" = policy ] || fail "event after restart: $(cat "$WORK/mon2.json")"
 pass "after kill -9: forwarding went on; counters $packets -> $p2 packets, $drops -> $d2 drops; events flow again"
 
 # Flows idle past --flow-idle (2 s) are aged out.
-expired=$(metric ultranio_flows_expired_total)
-if [ "$(metric ultranio_chain_flows_written_total chain="mgr-$TAG")" -gt 0 ]; then
+expired=$(nfc_metric ultranio_flows_expired_total)
+if [ "$(nfc_metric ultranio_chain_flows_written_total chain="mgr-$TAG")" -gt 0 ]; then
 	for _ in $(seq 40); do
-		[ "$(metric ultranio_flows_expired_total)" -gt 0 ] && break
+		[ "$(nfc_metric ultranio_flows_expired_total)" -gt 0 ] && break
 		sleep 0.25
 	done
-	expired=$(metric ultranio_flows_expired_total)
-	[ "$expired" -gt 0 ] || fail "no flow aged out: $(metric ultranio_flows_entries) entries"
+	expired=$(nfc_metric ultranio_flows_expired_total)
+	[ "$expired" -gt 0 ] || fail "no flow aged out: $(nfc_metric ultranio_flows_entries) entries"
 	pass "idle flows aged out: $expired"
 else
 	pass "the chain wrote no flows (flow cache off): aging not observable"
@@ -220,7 +172,7 @@ fi
 for st in new established; do
 	"$NFCTL" config set ct-timeout icmp $st 1 > /dev/null || fail "config set ct-timeout icmp $st"
 done
-ct0=$(metric ultranio_conntrack_expired_total)
+ct0=$(nfc_metric ultranio_conntrack_expired_total)
 ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" > /dev/null || fail "ping h1 -> h2"
 [ "$("$NFCTL" -j ct list proto icmp | json - 'len(j)')" -ge 1 ] || fail "no ICMP connection tracked"
 for _ in $(seq 40); do
@@ -228,7 +180,7 @@ for _ in $(seq 40); do
 	sleep 0.25
 done
 [ "$("$NFCTL" -j ct list proto icmp | json - 'len(j)')" = 0 ] || fail "ICMP connections not aged: $("$NFCTL" ct list)"
-ct1=$(metric ultranio_conntrack_expired_total)
+ct1=$(nfc_metric ultranio_conntrack_expired_total)
 [ "$ct1" -gt "$ct0" ] || fail "conntrack expired $ct0 -> $ct1"
 pass "idle connections aged out: expired $ct0 -> $ct1"
 
@@ -276,7 +228,7 @@ flood() {
 }
 
 "$NFCTL" config set drop-events-per-sec 1000000 > /dev/null || fail "config set drop-events-per-sec"
-d0=$(metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
+d0=$(nfc_metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
 "$NFCTL" monitor --socket "$SOCK" --json --timeout 8 type drop interface "$HV1" > "$WORK/fast.json" &
 FAST=$!
 NFC_PIDS+=($FAST)
@@ -285,9 +237,9 @@ rm -f "$WORK/stall.ready"
 STALL=$!
 NFC_PIDS+=($STALL)
 wait_file "$WORK/stall.ready"
-wait_clients 2
+nfc_wait_clients 2
 flood 201 3000 3000
-d1=$(metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
+d1=$(nfc_metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
 wait $STALL || fail "stalled client"
 wait $FAST || true
 read -r n sup lost < <(count_gaps "$WORK/fast.json")
@@ -303,15 +255,15 @@ spol=$(json "$WORK/stall.json" 'j["policy"]')
 pass "$((d1 - d0)) drops: a reading monitor got $n and was told of $lost lost; a stalled one got $spol, and $slost lines said lost"
 
 "$NFCTL" config set drop-events-per-sec 1 > /dev/null || fail "config set drop-events-per-sec"
-d0=$(metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
+d0=$(nfc_metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
 "$NFCTL" monitor --socket "$SOCK" --json --timeout 5 type drop interface "$HV1" > "$WORK/sup.json" &
 SUP=$!
 NFC_PIDS+=($SUP)
-wait_clients 1
+nfc_wait_clients 1
 flood 202 1000 500
 sleep 1.2
 flood 203 1000 20
-d1=$(metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
+d1=$(nfc_metric ultranio_chain_drops_total chain="mgr-$TAG" reason=policy)
 wait $SUP || true
 read -r n sup lost < <(count_gaps "$WORK/sup.json")
 [ "$lost" = 0 ] && [ "$n" -ge 1 ] && [ "$sup" -gt 0 ] && [ $((n + sup)) = $((d1 - d0)) ] ||

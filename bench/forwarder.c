@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * nfbench's forwarders between the live bed's host sides (see forwarder.h).
+ *
+ * The generator's frames reach host side a as xdp_frames in a's NAPI. The
+ * XDP forwarders forward them as frames; for everything else a's NAPI makes
+ * them skbs first, so the tc and bridge forwarders pay for an skb per frame.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/libbpf.h>
+#include "forwarder.h"
+#include "nfb_fwd.xdp.skel.h"
+
+struct fwd_bed {
+	struct bench *b;
+	struct nfb_live *l;
+	const char *scn;
+	struct nfb_fwd_xdp *bare[2];   /* bare: a -> b, b -> a */
+	char bridge[IF_NAMESIZE];
+};
+
+static const char *const hook_yaml[] = {
+	[NFB_FWD_CHAIN_XDP] = "hook: xdp, mode: native",
+	[NFB_FWD_CHAIN_TC] = "hook: tc-ingress",
+};
+
+static void print_err(struct nfc_err *err)
+{
+	int i;
+
+	for (i = 0; i < err->n; i++)
+		fprintf(stderr, "nfbench: %s\n", err->msg[i]);
+}
+
+static int run(struct fwd_bed *w, const char *cmd)
+{
+	if (!system(cmd))
+		return 0;
+	fprintf(stderr, "nfbench: %s: '%s' failed\n", w->scn, cmd);
+	return -ECHILD;
+}
+
+static void yaml_path(struct fwd_bed *w, const struct nfb_fwd *f, char *buf,
+		      size_t len)
+{
+	snprintf(buf, len, "%s/%s.yaml", w->b->workdir, f->name);
+}
+
+static int write_chain(struct fwd_bed *w, const struct nfb_fwd *f)
+{
+	const char *a = nfb_live__host(w->l, 0), *b = nfb_live__host(w->l, 1);
+	const char *hook = hook_yaml[f->kind];
+	int i, nops = f->nops;
+	char path[128];
+	FILE *file;
+
+	yaml_path(w, f, path, sizeof(path));
+	file = fopen(path, "w");
+	if (!file)
+		return -errno;
+	fprintf(file, "chain: %s\n%sattach:\n"
+		      "  - {interface: %s, %s}\n"
+		      "  - {interface: %s, %s}\n"
+		      "entry: %s\nnodes:\n",
+		f->name, f->no_cache ? "flow_cache: false\n" : "", a, hook, b,
+		hook, nops ? "n1" : "mr");
+	for (i = 1; i <= nops; i++)
+		fprintf(file, "  - {name: n%d, module: nop@1.0.0}\n", i);
+	fprintf(file, "  - name: mr\n    module: macrouter@1.0.0\n    config:\n"
+		      "      default: drop\n      routes:\n"
+		      "        - {mac: \"%s\", interface: %s}\n"
+		      "        - {mac: \"%s\", interface: %s}\n",
+		nfb_live__endpoint_mac(w->l, 0), a,
+		nfb_live__endpoint_mac(w->l, 1), b);
+	if (nops)
+		fprintf(file, "links:\n");
+	for (i = 1; i < nops; i++)
+		fprintf(file, "  - {from: n%d, on: pass, to: n%d}\n", i, i + 1);
+	if (nops)
+		fprintf(file, "  - {from: n%d, on: pass, to: mr}\n", nops);
+	return fclose(file) ? -errno : 0;
+}
+
+static int setup(struct fwd_bed *w, const struct nfb_fwd *f)
+{
+	const char *a = nfb_live__host(w->l, 0), *b = nfb_live__host(w->l, 1);
+	struct nfc_err err = {};
+	char cmd[512];
+	int i, r;
+
+	switch (f->kind) {
+	case NFB_FWD_CHAIN_XDP:
+	case NFB_FWD_CHAIN_TC:
+		yaml_path(w, f, cmd, sizeof(cmd));
+		r = nfc_chain__apply(w->b->h, cmd, NULL, NULL, &err);
+		if (r)
+			print_err(&err);
+		return r;
+	case NFB_FWD_BRIDGE:
+		/* h2's address is known in advance: no flooding, no learning */
+		snprintf(cmd, sizeof(cmd),
+			 "ip link add %s type bridge && "
+			 "ip link set %s master %s && ip link set %s master %s && "
+			 "ip link set %s addrgenmode none up && "
+			 "bridge fdb replace %s dev %s master static",
+			 w->bridge, a, w->bridge, b, w->bridge, w->bridge,
+			 nfb_live__endpoint_mac(w->l, 1), b);
+		return run(w, cmd);
+	case NFB_FWD_BARE:
+		for (i = 0; i < 2; i++) {
+			r = bpf_xdp_attach(nfb_live__host_ifindex(w->l, i),
+					   bpf_program__fd(w->bare[i]->progs.nfb_fwd),
+					   XDP_FLAGS_DRV_MODE, NULL);
+			if (r) {
+				fprintf(stderr, "nfbench: %s: attach to %s: %s\n",
+					w->scn, nfb_live__host(w->l, i),
+					strerror(-r));
+				return r;
+			}
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Deleting a chain takes its filters off but leaves the clsact qdisc the
+ * library made, which other filters may share. Here nothing else does, and
+ * every forwarder after this one must find the host sides as they were.
+ */
+static void drop_clsact(struct fwd_bed *w)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, th,
+			    .ifindex = nfb_live__host_ifindex(w->l, i),
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+		bpf_tc_hook_destroy(&th);
+	}
+}
+
+static void teardown(struct fwd_bed *w, const struct nfb_fwd *f)
+{
+	char cmd[64];
+	int i;
+
+	switch (f->kind) {
+	case NFB_FWD_BRIDGE:
+		snprintf(cmd, sizeof(cmd), "ip link del %s", w->bridge);
+		run(w, cmd);
+		break;
+	case NFB_FWD_BARE:
+		for (i = 0; i < 2; i++)
+			bpf_xdp_detach(nfb_live__host_ifindex(w->l, i),
+				       XDP_FLAGS_DRV_MODE, NULL);
+		break;
+	case NFB_FWD_CHAIN_XDP:
+	case NFB_FWD_CHAIN_TC:
+		nfc_chain__delete(w->b->h, f->name, NULL);
+		if (f->kind == NFB_FWD_CHAIN_TC)
+			drop_clsact(w);
+	}
+}
+
+/*
+ * What a chain's counters saw in the round just measured (a new chain
+ * starts at zero). Frames the chain never saw were lost on the way to it;
+ * frames it redirected that never arrived, after it.
+ */
+static int count_chain(struct fwd_bed *w, const struct nfb_fwd *f,
+		       struct nfb_fwd_result *res)
+{
+	struct nfc_chain_view *cv;
+	struct nfc_err err = {};
+	int r;
+
+	r = nfc_chain__view(w->b->h, f->name, &cv, &err);
+	if (r) {
+		print_err(&err);
+		return r;
+	}
+	res->chain_packets += cv->counters.packets;
+	res->chain_redirects += cv->counters.verdict[NFC_V_REDIRECT];
+	res->chain_cached += cv->counters.cached;
+	r = cv->counters.verdict[NFC_V_REDIRECT] ? 0 : -EIO;
+	if (r)
+		fprintf(stderr, "nfbench: %s: %s: the chain redirected nothing (%llu packets)\n",
+			w->scn, f->name, (unsigned long long)cv->counters.packets);
+	nfc_chain_view__free(cv);
+	return r;
+}
+
+static int load_bare(struct fwd_bed *w)
+{
+	int i, r;
+
+	for (i = 0; i < 2; i++) {
+		w->bare[i] = nfb_fwd_xdp__open();
+		if (!w->bare[i])
+			return -errno;
+		w->bare[i]->rodata->out_ifindex = nfb_live__host_ifindex(w->l, !i);
+		r = nfb_fwd_xdp__load(w->bare[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static void summarize(struct nfb_fwd_result *res)
+{
+	double pps[NFB_ROUNDS], loss[NFB_ROUNDS], offered[NFB_ROUNDS];
+	int k;
+
+	res->sent = res->received = 0;
+	for (k = 0; k < NFB_ROUNDS; k++) {
+		pps[k] = res->round[k].pps;
+		loss[k] = res->round[k].loss * 100;
+		offered[k] = res->round[k].sent_pps;
+		res->sent += res->round[k].sent;
+		res->received += res->round[k].received;
+	}
+	res->pps = nfb_median(pps, NFB_ROUNDS);
+	res->loss = nfb_median(loss, NFB_ROUNDS);
+	res->offered = nfb_median(offered, NFB_ROUNDS);
+}
+
+int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
+		     const struct nfb_fwd *f, int n, double seconds,
+		     struct nfb_fwd_result *res)
+{
+	struct fwd_bed w = { .b = b, .l = l, .scn = scn };
+	int i, k, v, r = 0;
+
+	memset(res, 0, n * sizeof(*res));
+	snprintf(w.bridge, sizeof(w.bridge), "nfb%dbr", getpid());
+	for (v = 0; !r && v < n; v++)
+		if (nfb_fwd_is_chain(&f[v]))
+			r = write_chain(&w, &f[v]);
+	if (!r)
+		r = load_bare(&w);
+	for (k = 0; !r && k < NFB_ROUNDS; k++) {
+		fprintf(stderr, "nfbench: %s: round %d/%d\n", scn, k + 1,
+			NFB_ROUNDS);
+		for (i = 0; !r && i < n; i++) {
+			v = (i + k) % n;
+			r = setup(&w, &f[v]);
+			if (!r)
+				r = nfb_live__measure(l, seconds, &res[v].round[k]);
+			if (!r && nfb_fwd_is_chain(&f[v]))
+				r = count_chain(&w, &f[v], &res[v]);
+			teardown(&w, &f[v]);
+			if (!r && !res[v].round[k].received) {
+				fprintf(stderr, "nfbench: %s: %s: nothing arrived at h2\n",
+					scn, f[v].name);
+				r = -EIO;
+			}
+		}
+	}
+	for (v = 0; !r && v < n; v++)
+		summarize(&res[v]);
+	for (i = 0; i < 2; i++)
+		nfb_fwd_xdp__destroy(w.bare[i]);
+	return r;
+}
+
+json_object *nfb_fwd__params(const struct nfb_fwd *f,
+			     const struct nfb_fwd_result *r, __u32 flows,
+			     __u32 frame_len, double seconds)
+{
+	json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "frame_bytes", json_object_new_int(frame_len));
+	json_object_object_add(p, "flows", json_object_new_int(flows));
+	json_object_object_add(p, "rounds", json_object_new_int(NFB_ROUNDS));
+	json_object_object_add(p, "seconds_per_round", json_object_new_double(seconds));
+	json_object_object_add(p, "frames_sent", json_object_new_int64(r->sent));
+	json_object_object_add(p, "frames_received", json_object_new_int64(r->received));
+	json_object_object_add(p, "offered_pps", json_object_new_double(r->offered));
+	json_object_object_add(p, "generator_cpu", json_object_new_int(r->round[0].gen_cpu));
+	json_object_object_add(p, "forwarding_cpu", json_object_new_int(r->round[0].dut_cpu));
+	if (nfb_fwd_is_chain(f)) {
+		json_object_object_add(p, "flow_cache", json_object_new_boolean(!f->no_cache));
+		json_object_object_add(p, "chain_packets",
+				       json_object_new_int64(r->chain_packets));
+		json_object_object_add(p, "chain_redirects",
+				       json_object_new_int64(r->chain_redirects));
+		json_object_object_add(p, "chain_cached",
+				       json_object_new_int64(r->chain_cached));
+	}
+	return p;
+}

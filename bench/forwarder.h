@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * What carries the live bed's frames (live.h) from host side a to host
+ * side b, measured side by side: a chain of nop nodes and a macrouter at
+ * XDP (native) or at tc-ingress, the kernel's bridge (no XDP), or one
+ * bare bpf_redirect() and nothing else. Each round sets up every forwarder
+ * in turn (the order rotates), measures it and takes it down again, so
+ * every one finds the host sides as they were.
+ */
+#ifndef NFBENCH_FORWARDER_H
+#define NFBENCH_FORWARDER_H
+
+#include <stdbool.h>
+#include "nfbench.h"
+#include "live.h"
+
+enum nfb_fwd_kind {
+	NFB_FWD_CHAIN_XDP,
+	NFB_FWD_CHAIN_TC,
+	NFB_FWD_BRIDGE,
+	NFB_FWD_BARE,
+};
+
+struct nfb_fwd {
+	const char *name;       /* the variant's; a chain's name too */
+	enum nfb_fwd_kind kind;
+	int nops;               /* chains: nop nodes ahead of the macrouter */
+	bool no_cache;          /* chains: `flow_cache: false` */
+};
+
+struct nfb_fwd_result {
+	struct nfb_live_result round[NFB_ROUNDS];
+	/* chains: what the chain's counters saw, totals over the rounds */
+	__u64 chain_packets, chain_redirects, chain_cached;
+	/* medians over the rounds */
+	double pps, loss, offered;
+	/* totals over the rounds */
+	__u64 sent, received;
+};
+
+static inline bool nfb_fwd_is_chain(const struct nfb_fwd *f)
+{
+	return f->kind == NFB_FWD_CHAIN_XDP || f->kind == NFB_FWD_CHAIN_TC;
+}
+
+/* Measures the @n forwarders @f, NFB_ROUNDS rounds of @seconds each, into
+ * @res[n]. A chain that redirected nothing, or a forwarder that delivered
+ * nothing, fails the measurement. @scn names the scenario in messages. */
+int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
+		     const struct nfb_fwd *f, int n, double seconds,
+		     struct nfb_fwd_result *res);
+/* What every figure of forwarder @f carries: frame size, flows, rounds,
+ * frames sent and received, CPUs, and a chain's counters. */
+json_object *nfb_fwd__params(const struct nfb_fwd *f,
+			     const struct nfb_fwd_result *r, __u32 flows,
+			     __u32 frame_len, double seconds);
+
+#endif /* NFBENCH_FORWARDER_H */
