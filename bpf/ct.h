@@ -326,7 +326,7 @@ static __always_inline int nfc_ct_track(struct nfc_pkt *pkt,
 
 	one = nfc_ct_key_make(&c->ct, k->tenant, k->l3, k->proto, &k->saddr,
 			      &k->daddr, sport, dport);
-	now = bpf_ktime_get_ns();
+	now = nfc_now();
 	e = bpf_map_lookup_elem(&nfc_ct, &c->ct);
 	if (e) {
 		dir = one == !!(e->flags & NFC_CT_F_ORIG_1) ? NFC_CT_ORIG :

@@ -80,7 +80,7 @@ static __always_inline void nfc_flow_store(struct nfc_pkt *pkt,
 	if (!f)
 		return;
 	nfc_flow_key(&fk, c);
-	now = bpf_ktime_get_ns();
+	now = nfc_now();
 	old = bpf_map_lookup_elem(&nfc_flows, &fk);
 	if (old) {
 		f->created_ns = old->created_ns;
@@ -135,7 +135,7 @@ static __always_inline struct nfc_flow *nfc_flow_lookup(struct nfc_ctx *c)
 static __always_inline bool nfc_flow_hit(struct nfc_pkt *pkt,
 					 struct nfc_flow *f)
 {
-	__u64 now = bpf_ktime_get_ns(), every;
+	__u64 now = nfc_now(), every;
 	struct nfc_config *cfg;
 	struct nfc_ct *e;
 	__u32 zero = 0;

@@ -17,6 +17,17 @@
  * refuses an object built for another ABI or other limits. */
 const volatile struct nfc_abi nfc_abi = NFC_ABI_INIT;
 
+/*
+ * The datapath's clock: CLOCK_MONOTONIC_COARSE, good to a scheduler tick
+ * (1-10 ms), which is all ages, timeouts and rate windows need, and about
+ * 30 ns cheaper per call than bpf_ktime_get_ns() here (nfbench
+ * cache-steps). Userspace compares it with CLOCK_MONOTONIC.
+ */
+static __always_inline __u64 nfc_now(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
 static __always_inline struct nfc_ctx *nfc_ctx_get(void)
 {
 	__u32 zero = 0;
@@ -51,7 +62,7 @@ static __always_inline void nfc_event(struct nfc_ctx *c, __u32 type,
 			es->lost++;
 		return;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = nfc_now();
 	e->type = type;
 	e->chain = c->chain;
 	e->version = c->version;
@@ -88,7 +99,7 @@ static __always_inline void nfc_drop_event(struct nfc_ctx *c, __u32 reason)
 
 	if (!l)
 		return;
-	now = bpf_ktime_get_ns();
+	now = nfc_now();
 	if (now - l->window_ns >= 1000000000ULL) {
 		l->window_ns = now;
 		l->sent = 0;

@@ -223,7 +223,7 @@ struct nfc_ct_decision {
 struct nfc_ct {
 	__u64 handle;      /* stable for the connection's life: the key modules
 			      use for their own per-connection data */
-	__u64 created_ns;  /* bpf_ktime_get_ns() */
+	__u64 created_ns;  /* CLOCK_MONOTONIC(_COARSE), see nfc_now() */
 	__u64 last_ns;     /* last packet (the flow cache refreshes it) */
 	__u32 ifindex[2];  /* where the original / reply direction entered */
 	__u8 state;        /* enum nfc_ct_state */

@@ -58,14 +58,14 @@ brk ct-not-canonical bpf/ct.h \
 	'the key is the packet tuple as is: a reply is a new connection'
 brk ct-wrapped-time bpf/ct.h \
 	's|\(__s64\)\(now - e->last_ns\) >\n\t\t\t    \(__s64\)nfc_ct_timeout|(now - e->last_ns) >\n\t\t\t    nfc_ct_timeout|' \
-	'integration-flow' \
+	'datapath_flow' \
 	'another CPU stamping an entry after our clock read makes it look dead'
 brk ct-no-related bpf/ct.h \
 	's|if \(!nfc_ct_related\(pkt, c\)\) \{|if (0) {|' \
 	'datapath_flow|integration-conntrack' \
 	'ICMP errors not matched to the connection they quote'
 brk flow-ignores-version bpf/flow.h \
-	's|if \(!f \|\| f->version != c->version\)|if (!f)|' \
+	's#if \(!f \|\| f->version != c->version\)#if (!f)#' \
 	'datapath_flow|integration-flow' \
 	'a swap or apply leaves cached results of the old version in force'
 brk flow-caches-syn bpf/flow.h \
@@ -77,7 +77,7 @@ brk flow-no-nocache bpf/flow.h \
 	'datapath_flow|integration-flow' \
 	'the chain switch and the NF mark do not keep results out of the cache'
 brk flow-no-ct-refresh bpf/flow.h \
-	's|\t\t\tif \(!e \|\| e->handle != f->ct_handle\)\n\t\t\t\treturn false;\n||' \
+	's#\t\t\tif \(!e \|\| e->handle != f->ct_handle\)\n\t\t\t\treturn false;\n##' \
 	'datapath_flow' \
 	'a flow goes on on the fast path after its connection went away'
 brk fast-path-no-rule-count bpf/exec.h \

@@ -497,14 +497,14 @@ static void test_flow_refreshes_ct(void **state)
 	dp_run(DP_ROOT, &p, &r);
 	k = r.ctx.ct;
 	assert_int_equal(bpf_map_lookup_elem(F.ct, &k, &before), 0);
-	usleep(5000);
+	usleep(25000); /* past a tick of the coarse clock */
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.stats.cached, 1);
 	assert_int_equal(bpf_map_lookup_elem(F.ct, &k, &after), 0);
 	assert_true(after.last_ns > before.last_ns);
 
 	assert_int_equal(bpf_map_delete_elem(F.ct, &k), 0);
-	usleep(5000);
+	usleep(25000); /* past a tick of the coarse clock */
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(node_packets(), 2);
 	assert_true(r.ctx.ct_flags & NFC_CTI_NEW);
@@ -538,6 +538,30 @@ static void test_timeout_reopens(void **state)
 	ct_stats(&s);
 	assert_int_equal(s.created, 1);
 	assert_int_equal(s.reopened, 1);
+}
+
+/* Another CPU may stamp an entry after this CPU read the clock: an entry
+ * "from the future" is alive, not dead. */
+static void test_ct_stamped_ahead(void **state)
+{
+	struct nfc_ct_key k;
+	struct nfc_ct e;
+	struct dp_run r;
+	struct pkt p;
+	__u64 handle;
+
+	acl_chain();
+	udp(&p, false, 53);
+	dp_run(DP_ROOT, &p, &r);
+	k = r.ctx.ct;
+	handle = r.ctx.ct_handle;
+	assert_int_equal(bpf_map_lookup_elem(F.ct, &k, &e), 0);
+	e.last_ns += 2000000000ULL;
+	assert_int_equal(bpf_map_update_elem(F.ct, &k, &e, BPF_EXIST), 0);
+	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION + 1));
+	dp_run(DP_ROOT, &p, &r);
+	assert_false(r.ctx.ct_flags & NFC_CTI_NEW);
+	assert_int_equal(r.ctx.ct_handle, handle);
 }
 
 /* A full table evicts its least recently used entries; the evictions add
@@ -664,6 +688,7 @@ int main(int argc, char **argv)
 		T(test_one_decision_per_connection),
 		T(test_flow_refreshes_ct),
 		T(test_timeout_reopens),
+		T(test_ct_stamped_ahead),
 		T(test_full_table_evicts),
 		T(test_drop_events_rate_limited),
 		T(test_endpoint_counters),
