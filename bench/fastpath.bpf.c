@@ -54,7 +54,7 @@ int nfb_fastpath(struct nfc_pkt *pkt)
 	if (upto == NFB_FP_EP)
 		return NFC_RC_PASS;
 	f = nfc_flow_lookup(c);
-	if (!f) {
+	if (!f || !nfc_flow_usable(c, f)) {
 		misses++;
 		return NFC_RC_PASS;
 	}

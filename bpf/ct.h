@@ -24,10 +24,15 @@
  *
  * TCP follows the flags: SYN opens (NEW), SYN-ACK from the other side
  * (SYN_RECV), the originator's ACK (ESTABLISHED), a FIN (CLOSING), FINs
- * from both sides or an RST (CLOSED). A packet of a connection the table
- * does not know, other than a SYN, is picked up in the middle (as Linux
- * does by default) and flagged MIDSTREAM: a policy may refuse such
- * connections. Sequence numbers and windows are not checked.
+ * from both sides or an RST (CLOSED); a new SYN on a closing or closed
+ * connection opens a new one in its place. A packet of a connection the
+ * table does not know, other than a SYN or an RST, is picked up in the
+ * middle (as Linux does by default) and flagged MIDSTREAM: a policy may
+ * refuse such connections. Sequence numbers and windows are not checked.
+ *
+ * Connections are told apart by tenant (the VNI of VXLAN traffic), not by
+ * chain or interface: two endpoints with overlapping addresses and no VNI
+ * share entries (per-endpoint tenants come with VPCs).
  *
  * An entry idle past its state's timeout (nfc_config, defaults in
  * NFC_CT_TIMEOUT_DEFAULTS) is dead: the next packet reopens it in place as
@@ -53,21 +58,6 @@ static __always_inline struct nfc_ct_dp_stats *nfc_ct_stats_get(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&nfc_ct_stats, &zero);
-}
-
-static __always_inline __u32 nfc_ct_class(__u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return NFC_CTC_TCP;
-	case IPPROTO_UDP:
-		return NFC_CTC_UDP;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		return NFC_CTC_ICMP;
-	default:
-		return NFC_CTC_OTHER;
-	}
 }
 
 /* The timeout of @state for @proto, in ns. */
@@ -244,7 +234,8 @@ static __always_inline void nfc_ct_tcp(struct nfc_ct *e, __u8 flags,
 	}
 	if (flags & NFC_TCP_FIN) {
 		e->fin |= 1 << dir;
-		if (s >= NFC_CT_SYN_RECV)
+		/* (a FIN after an RST does not reopen the closing) */
+		if (s != NFC_CT_CLOSED)
 			e->state = e->fin == 3 ? NFC_CT_CLOSED : NFC_CT_CLOSING;
 		return;
 	}
@@ -331,14 +322,18 @@ static __always_inline int nfc_ct_track(struct nfc_pkt *pkt,
 	if (e) {
 		dir = one == !!(e->flags & NFC_CT_F_ORIG_1) ? NFC_CT_ORIG :
 							      NFC_CT_REPLY;
-		/* dead (timed out), or a closed connection's 5-tuple reused
-		 * by a new SYN: start over in place */
-		/* signed: another CPU may have stamped it after our now */
+		/* dead (timed out), or a closing or closed connection's
+		 * 5-tuple reused by a new SYN: start over in place (signed:
+		 * another CPU may have stamped it after our now) */
 		if ((__s64)(now - e->last_ns) >
 			    (__s64)nfc_ct_timeout(k->proto, e->state) ||
-		    (e->state == NFC_CT_CLOSED && k->proto == IPPROTO_TCP &&
+		    (e->state >= NFC_CT_CLOSING && k->proto == IPPROTO_TCP &&
 		     (k->tcp_flags & (NFC_TCP_SYN | NFC_TCP_ACK)) ==
 			     NFC_TCP_SYN)) {
+			/* an RST of a dead connection opens nothing */
+			if (k->proto == IPPROTO_TCP &&
+			    (k->tcp_flags & NFC_TCP_RST))
+				goto untracked;
 			state = nfc_ct_first_state(k, &mid);
 			nfc_ct_init(e, k, one, state, mid, now);
 			if (st)

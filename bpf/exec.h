@@ -338,7 +338,9 @@ static __always_inline int nfc_count(struct nfc_pkt *pkt, struct nfc_ctx *c,
 	if (s) {
 		s->packets++;
 		s->bytes += nfc_len(pkt);
-		s->verdict[verdict]++;
+		/* the mask: older verifiers (6.1) lose the bounds of an index
+		 * the compiler merged from the callers' constants */
+		s->verdict[verdict & (NFC_V_MAX - 1)]++;
 	}
 	if (out) {
 		ep = nfc_ep_get(out);
@@ -411,14 +413,20 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 	if (!fast) {
 		if (verdict == NFC_V_DROP && !reason)
 			c->act.reason = reason = NFC_DROP_POLICY;
+		/* a rule's allow that a later node's drop (no route, ...)
+		 * undid decided nothing */
+		if (c->act.policy && verdict == NFC_V_DROP &&
+		    !(c->act.flags & NFC_ACT_DENIED))
+			c->act.policy = 0;
 		if (c->act.policy) {
 			__u32 slot = c->base + c->act.policy_hop;
 			struct nfc_hop *h = bpf_map_lookup_elem(&nfc_hops, &slot);
 
 			c->act.policy_node = h ? h->counter : 0;
 		}
-		if (c->act.policy || (verdict == NFC_V_DROP &&
-				      reason == NFC_DROP_POLICY))
+		if ((c->act.policy || (verdict == NFC_V_DROP &&
+				       reason == NFC_DROP_POLICY)) &&
+		    !(c->ct_flags & NFC_CTI_RELATED))
 			nfc_exec_decide(c);
 		if (verdict < NFC_V_MAX)
 			nfc_flow_store(pkt, c);

@@ -44,6 +44,24 @@ static __always_inline void nfc_flow_key(struct nfc_key *fk,
 	fk->zone = c->chain;
 }
 
+/*
+ * Packets that never take the fast path, whatever is cached: TCP SYN, FIN
+ * and RST (conntrack must see them), ICMP errors (one key stands for every
+ * error of a type between two hosts, related to a connection or not) and IP
+ * fragments (a later fragment has no ports: its key is not its flow's).
+ */
+static __always_inline bool nfc_flow_slow_only(const struct nfc_key *k)
+{
+	if (k->flags & NFC_KEY_F_FRAG)
+		return true;
+	if (k->proto == IPPROTO_TCP)
+		return k->tcp_flags & NFC_TCP_SLOW;
+	if ((k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) &&
+	    (k->flags & NFC_KEY_F_L4))
+		return nfc_icmp_is_error(k->l3, *(__u8 *)&k->dport);
+	return false;
+}
+
 /* Whether the result of the chain for this packet may serve its flow. */
 static __always_inline bool nfc_flow_cacheable(const struct nfc_ctx *c)
 {
@@ -51,11 +69,7 @@ static __always_inline bool nfc_flow_cacheable(const struct nfc_ctx *c)
 
 	if (c->nocache || (c->act.flags & NFC_ACT_NOCACHE))
 		return false;
-	if (k->flags & NFC_KEY_F_FRAG)
-		return false;
-	if (c->ct_flags & NFC_CTI_RELATED)
-		return false;
-	if (k->proto == IPPROTO_TCP && (k->tcp_flags & NFC_TCP_SLOW))
+	if (nfc_flow_slow_only(k))
 		return false;
 	if (c->act.verdict == NFC_V_DROP)
 		return c->act.reason == NFC_DROP_POLICY ||
@@ -109,21 +123,41 @@ static __always_inline void nfc_flow_store(struct nfc_pkt *pkt,
 		s->flows++;
 }
 
-/* The cached result for the packet in @c, if it may take the fast path. */
+/* The flow cache's entry for the packet in @c, of any version, or NULL. */
 static __always_inline struct nfc_flow *nfc_flow_lookup(struct nfc_ctx *c)
 {
-	struct nfc_flow *f;
 	struct nfc_key fk;
 
 	if (c->nocache)
 		return NULL;
-	if (c->key.proto == IPPROTO_TCP && (c->key.tcp_flags & NFC_TCP_SLOW))
-		return NULL;
 	nfc_flow_key(&fk, c);
-	f = bpf_map_lookup_elem(&nfc_flows, &fk);
-	if (!f || f->version != c->version)
-		return NULL;
-	return f;
+	return bpf_map_lookup_elem(&nfc_flows, &fk);
+}
+
+/* Whether entry @f may serve the packet in @c: the fast path. */
+static __always_inline bool nfc_flow_usable(const struct nfc_ctx *c,
+					    const struct nfc_flow *f)
+{
+	return f->version == c->version && !nfc_flow_slow_only(&c->key);
+}
+
+/*
+ * On the slow path, after conntrack: an entry made for another connection
+ * of the same 5-tuple (the port reused, the old connection closed or timed
+ * out) must not serve the new one, not even for the second it would take
+ * nfc_flow_hit() to notice: the new connection's handshake removes it, the
+ * SYN the originator's entry, the SYN-ACK the other side's.
+ */
+static __always_inline void nfc_flow_forget_stale(struct nfc_ctx *c,
+						  const struct nfc_flow *f)
+{
+	struct nfc_key fk;
+
+	if (!f || !f->ct.l3 || c->ct_state == NFC_CT_NONE ||
+	    f->ct_handle == c->ct_handle)
+		return;
+	nfc_flow_key(&fk, c);
+	bpf_map_delete_elem(&nfc_flows, &fk);
 }
 
 /*

@@ -249,6 +249,7 @@ static __always_inline int nfc_allow(struct nfc_ctx *c, __u32 policy)
 {
 	c->act.policy = policy;
 	c->act.policy_hop = c->hop;
+	c->act.flags &= ~NFC_ACT_DENIED;
 	return NFC_PASS;
 }
 
@@ -259,6 +260,7 @@ static __always_inline int nfc_deny(struct nfc_ctx *c, __u32 reason,
 	c->act.reason = reason;
 	c->act.policy = policy;
 	c->act.policy_hop = c->hop;
+	c->act.flags |= NFC_ACT_DENIED;
 	return NFC_DENY;
 }
 

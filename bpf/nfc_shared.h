@@ -115,8 +115,10 @@ struct nfc_key {
 #define NFC_ACT_SPORT (1 << 4)
 #define NFC_ACT_DPORT (1 << 5)
 #define NFC_ACT_TTL_DEC (1 << 6)
-/* not a rewrite: an NF says this flow's result must not be cached (it
- * depends on more than the flow key, e.g. on payload) */
+/* not rewrites: the rule in policy denied (nfc_deny), else it allowed */
+#define NFC_ACT_DENIED (1 << 14)
+/* an NF says this flow's result must not be cached (it depends on more
+ * than the flow key, e.g. on payload) */
 #define NFC_ACT_NOCACHE (1 << 15)
 
 enum nfc_verdict {
@@ -124,7 +126,7 @@ enum nfc_verdict {
 	NFC_V_REDIRECT = 1, /* send out of action.out_ifindex */
 	NFC_V_TX = 2,       /* send back out of the ingress interface */
 	NFC_V_DROP = 3,
-	NFC_V_MAX,
+	NFC_V_MAX, /* a power of two: the executor masks with it */
 };
 
 /* Drop reasons: one list, printed by name by nfctl and the event reader. */
@@ -182,6 +184,22 @@ enum nfc_ct_class {
 	NFC_CTC_OTHER, /* other IP protocols, tracked by addresses alone */
 	NFC_CTC_MAX,
 };
+
+/* The timeout class of an IP protocol (BPF and userspace alike). */
+static inline __u32 nfc_ct_class(__u8 proto)
+{
+	switch (proto) {
+	case 6:  /* IPPROTO_TCP */
+		return NFC_CTC_TCP;
+	case 17: /* IPPROTO_UDP */
+		return NFC_CTC_UDP;
+	case 1:  /* IPPROTO_ICMP */
+	case 58: /* IPPROTO_ICMPV6 */
+		return NFC_CTC_ICMP;
+	default:
+		return NFC_CTC_OTHER;
+	}
+}
 
 /* Default timeouts in seconds, [class][state] (NONE column unused). TCP
  * like Cilium's: half-open 60 s, established 6 h, closing 2 min, closed

@@ -22,13 +22,14 @@ int nfc_root(struct nfc_pkt *pkt)
 	c = nfc_root_begin(pkt, chain_id, &rc, &block);
 	if (!c)
 		return rc;
-	if (nfc_root_parse(pkt, c) != NFC_PARSE_OK)
-		return nfc_drop(pkt, c, NFC_DROP_MALFORMED);
+	rc = nfc_root_parse(pkt, c);
 	nfc_root_count_in(pkt, c);
+	if (rc != NFC_PARSE_OK)
+		return nfc_drop(pkt, c, NFC_DROP_MALFORMED);
 
 	/* the fast path: the chain's result for this flow */
 	f = nfc_flow_lookup(c);
-	if (f && nfc_flow_hit(pkt, f)) {
+	if (f && nfc_flow_usable(c, f) && nfc_flow_hit(pkt, f)) {
 		nfc_root_take(c, f);
 #ifdef NFC_ROOT_EXEC_TAILCALL
 		/* the alternative nfbench measures against: a tail call */
@@ -43,7 +44,8 @@ int nfc_root(struct nfc_pkt *pkt)
 	/* the slow path: conntrack, then the chain */
 	c->act.key = c->key;
 	c->act.verdict = NFC_V_PASS;
-	nfc_root_ct(pkt, c);
+	nfc_root_ct(pkt);
+	nfc_flow_forget_stale(c, f);
 	/* a block past the table would wrap base into another chain's */
 	if (block >= NFC_MAX_BLOCKS)
 		return nfc_drop(pkt, c, NFC_DROP_MISSED_TAIL_CALL);

@@ -41,8 +41,11 @@ __noinline int nfc_root_frame(struct nfc_pkt *pkt, struct nfc_ctx *c,
 }
 
 /* Conntrack (the slow path), as a global function for the same reason. */
-__noinline int nfc_root_ct(struct nfc_pkt *pkt, struct nfc_ctx *c)
+__noinline int nfc_root_ct(struct nfc_pkt *pkt)
 {
+	/* the context as a map value, not as an argument: kernels before
+	 * 6.x take no argument memory as a map key (c->ct is one) */
+	struct nfc_ctx *c = nfc_ctx_get();
 	struct nfc_ep_stats *ep;
 
 	if (!c)

@@ -104,6 +104,46 @@ brk root-ignores-nocache bpf/root.bpf.c \
 	's|c->nocache = NFC_ACTIVE_NOCACHE\(active\);|c->nocache = 0;|' \
 	'datapath_flow|integration-flow' \
 	'flow_cache: false is not honoured'
+brk gc-never-expires manager/runtime/gc.c \
+	's|return now > last && now - last > limit_s \* 1000000000ULL;|return false;|' \
+	'integration-conntrack|integration-nfmgrd' \
+	'nfmgrd never ages a connection or a flow out'
+brk client-lost-silent manager/nfmgrd/server.c \
+	's|if \(c->len \+ n \+ need <= CLIENT_BUF && append\(c, line, n\)\)|if (0)|' \
+	'integration-nfmgrd' \
+	'a slow monitor loses lines without being told'
+brk suppressed-unsaid manager/nfmgrd/events.c \
+	's|\tadd_str\(o, "type", "suppressed"\);\n(.*\n){2}\tsend_json\(d, o, false\);|\tadd_str(o, "type", "suppressed");|' \
+	'integration-nfmgrd|integration-events' \
+	'suppressed drop events are never reported'
+brk flows-outlive-chain chain/runtime/txn.c \
+	's|r = nfc_flows_forget_zone\(h, c->id\);|r = 0;|' \
+	'integration-flow' \
+	'a chain deleted and made again (same id, version 1) gets the old results'
+brk rules-outlive-chain chain/runtime/txn.c \
+	's|r = nfc_rule_stats_forget\(h, c->nodes\[i\].counter\);|r = 0;|' \
+	'integration-flow' \
+	'rule counters of deleted nodes stay (and a new instance inherits them)'
+brk flow-serves-new-connection bpf/root.bpf.c \
+	's|\tnfc_flow_forget_stale\(c, f\);\n||' \
+	'datapath_flow' \
+	'a reused 5-tuple gets the cached result of the connection before'
+brk ct-rst-reopens bpf/ct.h \
+	's|\t\t\t/\* an RST of a dead connection opens nothing \*/\n\t\t\tif \(k->proto == IPPROTO_TCP &&\n\t\t\t    \(k->tcp_flags & NFC_TCP_RST\)\)\n\t\t\t\tgoto untracked;\n||' \
+	'datapath_flow' \
+	'an RST of a timed-out connection opens a new established one'
+brk icmp-errors-cached bpf/flow.h \
+	's|return nfc_icmp_is_error\(k->l3, \*\(__u8 \*\)&k->dport\);|return false;|' \
+	'datapath_flow' \
+	'ICMP errors cached: one entry hides every later error between two hosts'
+brk allow-undone-reported bpf/exec.h \
+	's|!\(c->act.flags & NFC_ACT_DENIED\)\)\n\t\t\tc->act.policy = 0;|0)\n\t\t\tc->act.policy = 0;|' \
+	'datapath_flow' \
+	'an allow undone by a later drop reported as a decision of the allowing rule'
+brk opts-padding-checked manager/spec/opts.h \
+	's|sizeof\(struct TYPE\) \+\s+0 \* nfc_offsetofend|nfc_offsetofend|' \
+	'descriptor_opts' \
+	'options refused for padding the compiler left unzeroed'
 brk counters-per-slot bpf/nfc.h \
 	's|bpf_map_lookup_elem\(&nfc_node_stats, &h->counter\)|bpf_map_lookup_elem(&nfc_node_stats, &slot)|' \
 	'datapath_chain|integration-swap$' \

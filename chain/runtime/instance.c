@@ -414,11 +414,13 @@ static int alloc_counter(struct txn *t, __u8 *used, struct inst *in)
 	in->counter = c;
 	if (t->dry_run)
 		return 0;
-	/* a new instance starts from zero */
+	/* a new instance starts from zero, its rules too */
 	fd = nfc_global_map_fd(t->h, "nfc_node_stats");
 	r = fd < 0 ? fd : nfc_percpu_zero(fd, c, sizeof(struct nfc_node_stats));
 	if (fd >= 0)
 		close(fd);
+	if (!r)
+		r = nfc_rule_stats_forget(t->h, c);
 	if (r)
 		return nfc_errf(t->err, r, "chain '%s': node '%s': counters: %s",
 				txn_chain(t), in->node->name, strerror(-r));

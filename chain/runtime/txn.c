@@ -502,6 +502,14 @@ int nfc_chain__delete(struct nfc_handle *h, const char *chain,
 	flip(h, c->id, 0);
 	grace_period();
 	block_clear(h, c->block);
+	/* no packet runs the chain now: what it cached and counted per rule
+	 * goes (a warning at worst: delete goes on) */
+	r = nfc_flows_forget_zone(h, c->id);
+	for (i = 0; !r && i < c->n_nodes; i++)
+		r = nfc_rule_stats_forget(h, c->nodes[i].counter);
+	if (r)
+		nfc_pr(NFC_WARN, "chain '%s': its flow cache entries and rule counters: %s\n",
+		       chain, strerror(-r));
 	nfc_path(dir, sizeof(dir), "%s/chains/%s", h->bpffs, chain);
 	nfc_rmtree(dir);
 	nfc_state__del_chain(h->state, chain);

@@ -18,8 +18,7 @@
 #include <sys/un.h>
 #include <json-c/json.h>
 #include "monitor.h"
-
-#define DEFAULT_STATE "/run/ultranio"
+#include "ultranio.h"
 
 enum { F_CHAIN, F_TYPE, F_VERDICT, F_ADDR, F_PORT, F_PROTO, F_TENANT, F_IF };
 
@@ -468,10 +467,11 @@ int nfctl_monitor(int argc, char **argv, bool json)
 	if (r)
 		return r;
 	if (!m.sock) {
-		const char *state = getenv("ULTRANIO_STATE");
-
-		snprintf(path, sizeof(path), "%s/nfmgrd.sock",
-			 state && *state ? state : DEFAULT_STATE);
+		if (nfc_monitor_socket(path, sizeof(path))) {
+			fputs("nfctl: monitor: the state directory's path is too long\n",
+			      stderr);
+			return 1;
+		}
 		m.sock = path;
 	}
 	fd = connect_daemon(m.sock);

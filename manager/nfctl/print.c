@@ -779,6 +779,8 @@ json_object *rule_stats_json(const struct nfc_rule_view *r)
 	add(o, "instance", ju(r->key.node));
 	add(o, "policy", ju(r->key.policy));
 	add(o, "name", jstr(r->name));
+	if (r->deleted)
+		add(o, "deleted", json_object_new_boolean(1));
 	add(o, "packets", ju(r->s.packets));
 	add(o, "bytes", ju(r->s.bytes));
 	return o;

@@ -16,19 +16,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "nfmgrd.h"
-
-#define REASON_STR(name, str) str,
-static const char *const reasons[NFC_DROP_MAX] = {
-	NFC_DROP_REASONS(REASON_STR)
-};
-#undef REASON_STR
-
-static const char *const verdicts[NFC_V_MAX] = { "pass", "redirect", "tx",
-						 "drop" };
 
 static const char *proto_str(__u8 proto, char *buf, size_t len)
 {
@@ -60,7 +49,8 @@ static bool is_icmp(const struct nfc_key *k)
 	return k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
 }
 
-/* Wall clock ISO-8601 (UTC, ms) of a bpf_ktime_get_ns() time. */
+/* Wall clock ISO-8601 (UTC, ms) of a datapath time (CLOCK_MONOTONIC_COARSE,
+ * see nfc_now() in bpf/nfc.h). */
 static void iso_time(__u64 ts_ns, char *buf, size_t len)
 {
 	struct timespec mono, real;
@@ -223,11 +213,9 @@ static json_object *event_json(struct nfmgrd *d, const struct nfc_event *e)
 	iso_time(e->ts_ns, buf, sizeof(buf));
 	add_str(o, "time", buf);
 	add_names(d, o, e);
-	add_str(o, "verdict",
-		e->verdict < NFC_V_MAX ? verdicts[e->verdict] : "unknown");
+	add_str(o, "verdict", nfc_verdict_str(e->verdict));
 	if (e->verdict == NFC_V_DROP)
-		add_str(o, "reason",
-			e->reason < NFC_DROP_MAX ? reasons[e->reason] : "unknown");
+		add_str(o, "reason", nfc_drop_reason_str(e->reason));
 	add_int(o, "tenant", k->tenant);
 	add_int(o, "ifindex", k->ifindex);
 	add_ifname(o, "ifname", k->ifindex);
@@ -286,16 +274,13 @@ static void send_json(struct nfmgrd *d, json_object *o, bool event)
 	free(line);
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static int on_event(void *ctx, const struct nfc_event *e)
 {
 	struct nfmgrd *d = ctx;
-	const struct nfc_event *e = data;
 	json_object *o;
 
-	if (size < sizeof(*e) ||
-	    (e->type != NFC_EV_DROP && e->type != NFC_EV_DECISION)) {
-		nfmgrd_log(NFC_DEBUG, "event of %zu bytes, type %u: skipped\n",
-			   size, size >= sizeof(__u64) + 4 ? e->type : 0);
+	if (e->type != NFC_EV_DROP && e->type != NFC_EV_DECISION) {
+		nfmgrd_log(NFC_DEBUG, "event of type %u: skipped\n", e->type);
 		return 0;
 	}
 	__atomic_add_fetch(&d->events_read, 1, __ATOMIC_RELAXED);
@@ -307,67 +292,54 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void ring_close(struct nfmgrd *d)
 {
-	if (d->rb) {
-		nfmgrd_unwatch(d, &d->ring_src);
-		ring_buffer__free(d->rb);
-		d->rb = NULL;
-	}
-	if (d->ring_map_fd >= 0)
-		close(d->ring_map_fd);
-	d->ring_map_fd = -1;
-	d->ring_map_id = 0;
+	if (!d->ev)
+		return;
+	nfmgrd_unwatch(d, &d->ring_src);
+	nfc_events__free(d->ev);
+	d->ev = NULL;
 }
 
 void events_ring_check(struct nfmgrd *d)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	char path[PATH_MAX + 32];
-	int fd;
+	struct nfc_err err = {};
+	int r;
 
-	snprintf(path, sizeof(path), "%s/maps/nfc_events", d->bpffs);
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		if (d->rb)
-			nfmgrd_log(NFC_INFO, "the event ring is gone (%s): waiting for it\n",
-				   strerror(errno));
-		else if (!d->ring_waiting)
-			nfmgrd_log(NFC_INFO, "%s: %s: waiting for the first chain\n",
-				   path, strerror(errno));
-		d->ring_waiting = true;
+	if (d->ev && !nfc_events__stale(d->ev))
+		return;
+	if (d->ev) {
+		nfmgrd_log(NFC_INFO, "the event ring is gone or was replaced\n");
 		ring_close(d);
+	}
+	if (!d->h)
+		nfmgrd_refresh(d);
+	if (!d->h)
+		return;
+	r = nfc_events__open(d->h, on_event, d, &d->ev, &err);
+	if (r == -ENOENT) {
+		if (!d->ring_waiting)
+			nfmgrd_log(NFC_INFO, "no event ring yet: waiting for the first chain\n");
+		d->ring_waiting = true;
 		return;
 	}
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    (d->rb && info.id == d->ring_map_id)) {
-		close(fd);
+	if (r) {
+		nfmgrd_log(NFC_WARN, "%s\n", err.n ? err.msg[0] : strerror(-r));
 		return;
 	}
-	ring_close(d);
-	d->rb = ring_buffer__new(fd, on_event, d, NULL);
-	if (!d->rb) {
-		nfmgrd_log(NFC_WARN, "%s: %s\n", path, strerror(errno));
-		close(fd);
-		return;
-	}
-	d->ring_map_fd = fd;
-	d->ring_map_id = info.id;
 	d->ring_waiting = false;
 	d->ring_src.kind = SRC_RING;
-	d->ring_src.fd = ring_buffer__epoll_fd(d->rb);
+	d->ring_src.fd = nfc_events__fd(d->ev);
 	nfmgrd_watch(d, &d->ring_src, EPOLLIN);
-	nfmgrd_log(NFC_INFO, "reading events from %s (map id %u)\n", path,
-		   info.id);
-	ring_buffer__consume(d->rb);
+	nfmgrd_log(NFC_INFO, "reading events from the ring\n");
+	events_consume(d);
 }
 
 void events_consume(struct nfmgrd *d)
 {
 	int r;
 
-	if (!d->rb)
+	if (!d->ev)
 		return;
-	r = ring_buffer__consume(d->rb);
+	r = nfc_events__consume(d->ev);
 	if (r < 0)
 		nfmgrd_log(NFC_WARN, "event ring: %s\n", strerror(-r));
 }
@@ -388,7 +360,7 @@ static void send_suppressed(struct nfmgrd *d, int reason, __u64 n)
 	json_object *o = json_object_new_object();
 
 	add_str(o, "type", "suppressed");
-	add_str(o, "reason", reasons[reason]);
+	add_str(o, "reason", nfc_drop_reason_str(reason));
 	add_int(o, "count", n);
 	send_json(d, o, false);
 	json_object_put(o);

@@ -13,18 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <microhttpd.h>
 #include "nfmgrd.h"
-
-#define REASON_STR(name, str) str,
-static const char *const reasons[NFC_DROP_MAX] = {
-	NFC_DROP_REASONS(REASON_STR)
-};
-#undef REASON_STR
-
-static const char *const verdicts[NFC_V_MAX] = { "pass", "redirect", "tx",
-						 "drop" };
 
 struct scrape {
 	FILE *f;
@@ -113,16 +103,16 @@ static void chains(struct scrape *s)
 		for (j = 0; j < NFC_V_MAX; j++)
 			sample(s, "ultranio_chain_verdicts_total",
 			       s->views[i]->counters.verdict[j], "chain",
-			       s->views[i]->info->name, "verdict", verdicts[j],
-			       NULL);
+			       s->views[i]->info->name, "verdict",
+			       nfc_verdict_str(j), NULL);
 	family(s, "ultranio_chain_drops_total", "counter",
 	       "Packets the chain dropped, by reason.");
 	for (i = 0; i < s->n_views; i++)
 		for (j = 1; j < NFC_DROP_MAX; j++)
 			sample(s, "ultranio_chain_drops_total",
 			       s->views[i]->counters.drop[j], "chain",
-			       s->views[i]->info->name, "reason", reasons[j],
-			       NULL);
+			       s->views[i]->info->name, "reason",
+			       nfc_drop_reason_str(j), NULL);
 	family(s, "ultranio_chain_cached_packets_total", "counter",
 	       "Packets that took the flow cache's fast path.");
 	for (i = 0; i < s->n_views; i++)
@@ -182,15 +172,6 @@ static void nodes(struct scrape *s)
 	}
 }
 
-static const char *ep_name(const struct nfc_ep_view *e, char *buf,
-			   size_t len)
-{
-	if (e->ifname[0])
-		return e->ifname;
-	snprintf(buf, len, "%u", e->ifindex); /* the interface is gone */
-	return buf;
-}
-
 static void endpoints(struct scrape *s)
 {
 	static const struct {
@@ -215,7 +196,6 @@ static void endpoints(struct scrape *s)
 	};
 	struct nfc_ep_view *ev = NULL;
 	struct nfc_err err = {};
-	char buf[12];
 	unsigned int f;
 	int n = 0, i, j, r;
 
@@ -224,22 +204,25 @@ static void endpoints(struct scrape *s)
 		part_failed(s, "endpoints", r, &err);
 		n = 0;
 	}
+	/* an interface that is gone has no name to label it with (its
+	 * number may be another's name): its counters end with it, and the
+	 * next aging pass forgets them */
 	for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 		family(s, fields[f].name, "counter", fields[f].help);
 		for (i = 0; i < n; i++)
-			sample(s, fields[f].name,
-			       *(const __u64 *)((const char *)&ev[i].s +
-						fields[f].off),
-			       "interface", ep_name(&ev[i], buf, sizeof(buf)),
-			       NULL);
+			if (ev[i].ifname[0])
+				sample(s, fields[f].name,
+				       *(const __u64 *)((const char *)&ev[i].s +
+							fields[f].off),
+				       "interface", ev[i].ifname, NULL);
 	}
 	family(s, "ultranio_endpoint_drops_total", "counter",
 	       "Packets entering at the interface that were dropped, by reason.");
 	for (i = 0; i < n; i++)
-		for (j = 1; j < NFC_DROP_MAX; j++)
+		for (j = 1; ev[i].ifname[0] && j < NFC_DROP_MAX; j++)
 			sample(s, "ultranio_endpoint_drops_total", ev[i].s.drop[j],
-			       "interface", ep_name(&ev[i], buf, sizeof(buf)),
-			       "reason", reasons[j], NULL);
+			       "interface", ev[i].ifname, "reason",
+			       nfc_drop_reason_str(j), NULL);
 	free(ev);
 }
 
@@ -255,9 +238,13 @@ static void rules(struct scrape *s)
 		part_failed(s, "rules", r, &err);
 		n = 0;
 	}
+	/* the rules of a node instance in no chain have no labels to tell
+	 * them from another such instance's: left out */
 	family(s, "ultranio_rule_packets_total", "counter",
 	       "Packets the rule decided, flow cache hits included.");
 	for (i = 0; i < n; i++) {
+		if (rv[i].deleted)
+			continue;
 		snprintf(id, sizeof(id), "%u", rv[i].key.policy);
 		sample(s, "ultranio_rule_packets_total", rv[i].s.packets,
 		       "chain", rv[i].chain, "node", rv[i].node, "rule_id", id,
@@ -266,6 +253,8 @@ static void rules(struct scrape *s)
 	family(s, "ultranio_rule_bytes_total", "counter",
 	       "Bytes the rule decided, flow cache hits included.");
 	for (i = 0; i < n; i++) {
+		if (rv[i].deleted)
+			continue;
 		snprintf(id, sizeof(id), "%u", rv[i].key.policy);
 		sample(s, "ultranio_rule_bytes_total", rv[i].s.bytes, "chain",
 		       rv[i].chain, "node", rv[i].node, "rule_id", id, "rule",
@@ -274,28 +263,18 @@ static void rules(struct scrape *s)
 	free(rv);
 }
 
-/* Entries of the flow cache (there is no counter of them). */
-static int count_flows(struct scrape *s, __u64 *n)
+/* The eviction count is derived (created - removed - live) from counters
+ * read one after the other, so a scrape may compute less than an earlier
+ * one did; a counter must not go back, so the most published stands, until
+ * the maps are new (fewer connections created than last time). */
+static __u64 evicted(struct nfmgrd *d, const struct nfc_ct_summary *cs)
 {
-	struct nfc_key key, next;
-	char path[PATH_MAX + 32];
-	void *prev = NULL;
-	int fd, r = 0;
-
-	*n = 0;
-	snprintf(path, sizeof(path), "%s/maps/nfc_flows", s->d->bpffs);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		(*n)++;
-	}
-	if (errno != ENOENT)
-		r = -errno;
-	close(fd);
-	return r;
+	if (cs->dp.created < d->ct_created)
+		d->evicted = 0;
+	d->ct_created = cs->dp.created;
+	if (cs->evicted > d->evicted)
+		d->evicted = cs->evicted;
+	return d->evicted;
 }
 
 static void conntrack(struct scrape *s)
@@ -326,7 +305,8 @@ static void conntrack(struct scrape *s)
 	family(s, "ultranio_conntrack_evicted_total", "counter",
 	       "Connections the full table evicted (LRU).");
 	if (ok)
-		sample(s, "ultranio_conntrack_evicted_total", cs.evicted, NULL);
+		sample(s, "ultranio_conntrack_evicted_total",
+		       evicted(s->d, &cs), NULL);
 	family(s, "ultranio_conntrack_expired_total", "counter",
 	       "Connections nfmgrd aged out.");
 	if (ok)
@@ -352,7 +332,8 @@ static void conntrack(struct scrape *s)
 		sample(s, "ultranio_flows_flushed_total", cs.gc.flows_flushed,
 		       NULL);
 
-	r = count_flows(s, &flows);
+	memset(&err, 0, sizeof(err));
+	r = nfc_flow__count(s->h, &flows, &err);
 	if (r)
 		part_failed(s, "flows", r, &err);
 	family(s, "ultranio_flows_entries", "gauge",
@@ -378,7 +359,8 @@ static void events(struct scrape *s)
 	       "Drop events left out by the rate limit, by reason.");
 	for (i = 1; !r && i < NFC_DROP_MAX; i++)
 		sample(s, "ultranio_events_suppressed_total",
-		       es.s.suppressed[i], "reason", reasons[i], NULL);
+		       es.s.suppressed[i], "reason", nfc_drop_reason_str(i),
+		       NULL);
 	family(s, "ultranio_events_read_total", "counter",
 	       "Events this nfmgrd read from the ring.");
 	sample(s, "ultranio_events_read_total",

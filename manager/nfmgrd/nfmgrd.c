@@ -21,9 +21,6 @@
 #include <unistd.h>
 #include "nfmgrd.h"
 
-#define DEFAULT_BPFFS "/sys/fs/bpf/ultranio"
-#define DEFAULT_STATE "/run/ultranio"
-
 int nfmgrd_verbose;
 
 static const char usage_text[] =
@@ -36,28 +33,31 @@ static const char usage_text[] =
 	"  --gc-interval SEC    age connections and flows every SEC (default 5)\n"
 	"  --flow-idle SEC      flows idle this long go (default 60)\n"
 	"\n"
-	"Environment: ULTRANIO_BPFFS (pin root, default " DEFAULT_BPFFS "),\n"
-	"             ULTRANIO_STATE (state directory, default " DEFAULT_STATE ").\n";
+	"Environment: ULTRANIO_BPFFS (pin root, default " NFC_DEFAULT_BPFFS "),\n"
+	"             ULTRANIO_STATE (state directory, default " NFC_DEFAULT_STATE ").\n";
+
+/* The library's warnings always, libbpf's with -vv; one line at a time
+ * from the loop, the aging and the HTTP threads. */
+static int print_msg(enum nfc_print_level level, const char *fmt, va_list ap)
+{
+	int r;
+
+	if ((int)level > nfmgrd_verbose)
+		return 0;
+	flockfile(stderr);
+	fputs("nfmgrd: ", stderr);
+	r = vfprintf(stderr, fmt, ap);
+	funlockfile(stderr);
+	return r;
+}
 
 void nfmgrd_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level > nfmgrd_verbose)
-		return;
 	va_start(ap, fmt);
-	fputs("nfmgrd: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	print_msg(level, fmt, ap);
 	va_end(ap);
-}
-
-/* The library's warnings always, libbpf's with -vv. */
-static int print_msg(enum nfc_print_level level, const char *fmt, va_list ap)
-{
-	if ((int)level > nfmgrd_verbose)
-		return 0;
-	fputs("nfmgrd: ", stderr);
-	return vfprintf(stderr, fmt, ap);
 }
 
 int nfmgrd_watch(struct nfmgrd *d, struct src *s, unsigned int events)
@@ -74,18 +74,6 @@ int nfmgrd_watch(struct nfmgrd *d, struct src *s, unsigned int events)
 void nfmgrd_unwatch(struct nfmgrd *d, struct src *s)
 {
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-}
-
-/* The same places nfc_open() takes. */
-static void resolve_paths(struct nfmgrd *d)
-{
-	const char *bpffs = getenv("ULTRANIO_BPFFS");
-	const char *state = getenv("ULTRANIO_STATE");
-
-	snprintf(d->bpffs, sizeof(d->bpffs), "%s",
-		 bpffs && *bpffs ? bpffs : DEFAULT_BPFFS);
-	snprintf(d->state_dir, sizeof(d->state_dir), "%s",
-		 state && *state ? state : DEFAULT_STATE);
 }
 
 static int open_handle(struct nfmgrd *d)
@@ -189,41 +177,22 @@ static int take_lock(struct nfmgrd *d)
 	return fd; /* kept open until exit */
 }
 
-static int timer_open(struct src *s, enum src_kind kind, unsigned int sec)
+int nfmgrd_timer(unsigned int sec)
 {
 	struct itimerspec its = {
 		.it_interval = { .tv_sec = sec },
 		.it_value = { .tv_sec = sec },
 	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 
-	s->kind = kind;
-	s->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->fd < 0 || timerfd_settime(s->fd, 0, &its, NULL))
-		return -errno;
-	return 0;
-}
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {
+		int e = errno;
 
-static void gc_run(struct nfmgrd *d)
-{
-	NFC_OPTS(nfc_gc_opts, go, .flow_idle_s = d->flow_idle_s);
-	struct nfc_gc_result res;
-	struct nfc_err err = {};
-	int r;
-
-	if (!d->h)
-		nfmgrd_refresh(d);
-	if (!d->h)
-		return;
-	r = nfc_gc__run(d->h, &go, &res, &err);
-	if (r) {
-		nfmgrd_log(NFC_WARN, "aging: %s\n",
-			   err.n ? err.msg[0] : strerror(-r));
-		return;
+		close(fd);
+		errno = e;
+		return -1;
 	}
-	if (res.ct_expired || res.flows_expired)
-		nfmgrd_log(NFC_INFO, "aged %d of %d connections, %d of %d flows\n",
-			   res.ct_expired, res.ct_seen, res.flows_expired,
-			   res.flows_seen);
+	return fd;
 }
 
 static void drain(int fd)
@@ -234,8 +203,7 @@ static void drain(int fd)
 		;
 }
 
-static int loop(struct nfmgrd *d, struct src *sig, struct src *tick,
-		struct src *gc)
+static int loop(struct nfmgrd *d, struct src *sig, struct src *tick)
 {
 	struct epoll_event evs[32];
 	int n, i;
@@ -277,12 +245,9 @@ static int loop(struct nfmgrd *d, struct src *sig, struct src *tick,
 				events_ring_check(d);
 				events_account(d);
 				break;
-			case SRC_GC:
-				drain(gc->fd);
-				gc_run(d);
-				break;
 			}
 		}
+		server_reap(d);
 	}
 }
 
@@ -367,11 +332,11 @@ int main(int argc, char **argv)
 		.flow_idle_s = 60,
 		.metrics = "127.0.0.1:9617",
 		.epfd = -1,
-		.ring_map_fd = -1,
+		.aging_stop = -1,
+		.aging_timer = -1,
 		.listen_src = { SRC_LISTEN, -1 },
 	};
-	struct src sig = { SRC_SIGNAL, -1 }, tick = { SRC_TICK, -1 },
-		   gc = { SRC_GC, -1 };
+	struct src sig = { SRC_SIGNAL, -1 }, tick = { SRC_TICK, -1 };
 	sigset_t mask;
 	int lock_fd, r, rc = 1;
 
@@ -380,11 +345,10 @@ int main(int argc, char **argv)
 		return r;
 	nfmgrd_verbose = d.verbose;
 	nfc_set_print(print_msg);
-	resolve_paths(&d);
-	if (!d.sock_path[0] &&
-	    snprintf(d.sock_path, sizeof(d.sock_path), "%s/nfmgrd.sock",
-		     d.state_dir) >= (int)sizeof(d.sock_path)) {
-		fprintf(stderr, "nfmgrd: %s: path too long\n", d.state_dir);
+	if (nfc_state_dir(d.state_dir, sizeof(d.state_dir)) ||
+	    (!d.sock_path[0] &&
+	     nfc_monitor_socket(d.sock_path, sizeof(d.sock_path)))) {
+		fprintf(stderr, "nfmgrd: the state directory's path is too long\n");
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -401,21 +365,22 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sig.fd < 0 || d.epfd < 0 || timer_open(&tick, SRC_TICK, 1) ||
-	    timer_open(&gc, SRC_GC, d.gc_interval_s) ||
-	    nfmgrd_watch(&d, &sig, EPOLLIN) || nfmgrd_watch(&d, &tick, EPOLLIN) ||
-	    nfmgrd_watch(&d, &gc, EPOLLIN)) {
+	tick.fd = nfmgrd_timer(1);
+	if (sig.fd < 0 || d.epfd < 0 || tick.fd < 0 ||
+	    nfmgrd_watch(&d, &sig, EPOLLIN) ||
+	    nfmgrd_watch(&d, &tick, EPOLLIN)) {
 		nfmgrd_log(NFC_WARN, "event loop: %s\n", strerror(errno));
 		goto out;
 	}
-	if (server_open(&d) || metrics_start(&d))
+	if (server_open(&d) || metrics_start(&d) || aging_start(&d))
 		goto out;
 	events_ring_check(&d);
 	events_account(&d);
-	nfmgrd_log(NFC_INFO, "running: pin root %s, state %s, socket %s, metrics %s\n",
-		   d.bpffs, d.state_dir, d.sock_path, d.metrics);
-	rc = loop(&d, &sig, &tick, &gc);
+	nfmgrd_log(NFC_INFO, "running: state %s, socket %s, metrics %s\n",
+		   d.state_dir, d.sock_path, d.metrics);
+	rc = loop(&d, &sig, &tick);
 out:
+	aging_stop(&d);
 	metrics_stop(&d);
 	server_close(&d);
 	events_close(&d);
@@ -424,8 +389,6 @@ out:
 		close(sig.fd);
 	if (tick.fd >= 0)
 		close(tick.fd);
-	if (gc.fd >= 0)
-		close(gc.fd);
 	if (d.epfd >= 0)
 		close(d.epfd);
 	close(lock_fd);

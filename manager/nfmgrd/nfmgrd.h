@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
 /*
  * nfmgrd, the manager daemon: one epoll loop (nfmgrd.c) over the event
- * ring (events.c), the monitor clients (server.c) and timers, and an HTTP
- * thread for Prometheus (metrics.c). Everything it reports lives in pinned
- * maps; the daemon holds nothing a restart would lose.
+ * ring (events.c), the monitor clients (server.c) and a timer, an aging
+ * thread (aging.c) and an HTTP thread for Prometheus (metrics.c). Everything
+ * it reports lives in pinned maps; the daemon holds nothing a restart would
+ * lose.
  */
 #ifndef NFMGRD_H
 #define NFMGRD_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include "ultranio.h"
@@ -20,7 +22,6 @@ enum src_kind {
 	SRC_CLIENT,
 	SRC_RING,
 	SRC_TICK,
-	SRC_GC,
 };
 
 struct src {
@@ -29,13 +30,10 @@ struct src {
 };
 
 struct client;
-struct ring_buffer;
 struct MHD_Daemon;
 
 struct nfmgrd {
-	/* where, as nfc_open() resolves them */
-	char state_dir[PATH_MAX];
-	char bpffs[PATH_MAX];
+	char state_dir[PATH_MAX];  /* as nfc_open() resolves it */
 	char sock_path[PATH_MAX];
 	int verbose;
 	unsigned int gc_interval_s;
@@ -51,9 +49,7 @@ struct nfmgrd {
 
 	/* events.c */
 	struct src ring_src;
-	struct ring_buffer *rb;
-	int ring_map_fd;
-	__u32 ring_map_id;
+	struct nfc_events *ev;
 	bool ring_waiting;            /* said that it is not pinned yet */
 	struct nfc_ev_stats ev_prev;  /* nfc_ev_stats as last read */
 	bool ev_have_prev;
@@ -69,8 +65,16 @@ struct nfmgrd {
 	unsigned long events_read;
 	unsigned long events_sent;
 
-	/* metrics.c */
+	/* aging.c */
+	pthread_t aging_thread;
+	bool aging_running;
+	int aging_stop;            /* eventfd: written to stop the thread */
+	int aging_timer;
+
+	/* metrics.c; scrapes run one at a time on libmicrohttpd's thread */
 	struct MHD_Daemon *mhd;
+	__u64 evicted;             /* conntrack evictions last published */
+	__u64 ct_created;          /* connections created then */
 };
 
 void nfmgrd_log(int level, const char *fmt, ...)
@@ -79,6 +83,8 @@ extern int nfmgrd_verbose;
 
 /* nfmgrd.c */
 int nfmgrd_watch(struct nfmgrd *d, struct src *s, unsigned int events);
+/* A timerfd (non-blocking) that fires every @sec; -1 and errno. */
+int nfmgrd_timer(unsigned int sec);
 void nfmgrd_unwatch(struct nfmgrd *d, struct src *s);
 /* Reopen the handle when the state file changed since it was read (or
  * there is none). True when the handle was replaced: what pointed into the
@@ -96,11 +102,19 @@ void events_close(struct nfmgrd *d);
 /* server.c */
 int server_open(struct nfmgrd *d);
 void server_accept(struct nfmgrd *d);
+/* Reading, writing and broadcasting only mark a client that went away:
+ * the loop frees them with server_reap() once its batch of epoll events is
+ * done, as a later event of the batch may be that client's. */
 void server_client_io(struct nfmgrd *d, struct client *c, unsigned int ev);
 /* One line (ending in '\n') to every client. */
 void server_broadcast(struct nfmgrd *d, const char *line, size_t len,
 		      bool event);
+void server_reap(struct nfmgrd *d);
 void server_close(struct nfmgrd *d);
+
+/* aging.c: a pass every gc_interval_s on its own thread */
+int aging_start(struct nfmgrd *d);
+void aging_stop(struct nfmgrd *d);
 
 /* metrics.c */
 int metrics_start(struct nfmgrd *d);

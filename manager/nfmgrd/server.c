@@ -74,8 +74,7 @@ static void client_free(struct nfmgrd *d, struct client *c)
 	__atomic_sub_fetch(&d->n_clients, 1, __ATOMIC_RELAXED);
 }
 
-/* Remove the clients marked dead (never while walking the list to send). */
-static void reap(struct nfmgrd *d)
+void server_reap(struct nfmgrd *d)
 {
 	struct client **pp = &d->clients, *c;
 
@@ -194,6 +193,8 @@ void server_client_io(struct nfmgrd *d, struct client *c, unsigned int ev)
 	char buf[512];
 	ssize_t n;
 
+	if (c->dead)
+		return;
 	/* clients only listen: what they send is read and ignored */
 	if (ev & EPOLLIN) {
 		while ((n = recv(c->src.fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
@@ -205,7 +206,6 @@ void server_client_io(struct nfmgrd *d, struct client *c, unsigned int ev)
 		c->dead = true;
 	if (!c->dead && (ev & EPOLLOUT))
 		flush(d, c);
-	reap(d);
 }
 
 void server_broadcast(struct nfmgrd *d, const char *line, size_t len,
@@ -226,7 +226,6 @@ void server_broadcast(struct nfmgrd *d, const char *line, size_t len,
 		if (!c->want_out)
 			flush(d, c);
 	}
-	reap(d);
 }
 
 void server_close(struct nfmgrd *d)

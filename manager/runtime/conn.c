@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "internal.h"
@@ -130,22 +129,12 @@ out:
 	return r;
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static __u64 since(__u64 now, __u64 then)
 {
 	return now > then ? now - then : 0;
 }
 
-/* Grow *v (of *cap elements of @size) to hold one more than @n. */
-static int grow(void *v, int *cap, int n, size_t size)
+int nfc_grow(void *v, int *cap, int n, size_t size)
 {
 	void **pv = v, *p;
 	int c;
@@ -449,20 +438,6 @@ int nfc_config__set(struct nfc_handle *h, const struct nfc_config *in,
 
 /* Connections */
 
-static int ct_class(__u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return NFC_CTC_TCP;
-	case IPPROTO_UDP:
-		return NFC_CTC_UDP;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		return NFC_CTC_ICMP;
-	}
-	return NFC_CTC_OTHER;
-}
-
 static void ct_entry(struct nfc_ct_entry *e, const struct nfc_ct_key *k,
 		     const struct nfc_ct *ct, const struct nfc_config *cfg,
 		     __u64 now)
@@ -479,7 +454,8 @@ static void ct_entry(struct nfc_ct_entry *e, const struct nfc_ct_key *k,
 	e->age_ns = since(now, ct->created_ns);
 	e->idle_ns = since(now, ct->last_ns);
 	if (ct->state < NFC_CT_STATE_MAX)
-		e->timeout_s = cfg->ct_timeout[ct_class(k->proto)][ct->state];
+		e->timeout_s =
+			cfg->ct_timeout[nfc_ct_class(k->proto)][ct->state];
 }
 
 struct ct_walk {
@@ -502,7 +478,7 @@ static int ct_list_chunk(const void *keys, const void *vals, int n,
 	for (i = 0; i < n; i++) {
 		if (!nfc_conn_filter__ct(w->f, &k[i], &ct[i]))
 			continue;
-		if (grow(&w->v, &w->cap, w->n, sizeof(*w->v)))
+		if (nfc_grow(&w->v, &w->cap, w->n, sizeof(*w->v)))
 			return -ENOMEM;
 		ct_entry(&w->v[w->n++], &k[i], &ct[i], &w->cfg, w->now);
 	}
@@ -542,7 +518,7 @@ int nfc_ct__list(struct nfc_handle *h, const struct nfc_conn_filter *filter,
 		return 0;
 	if (fd < 0)
 		return fd;
-	w.now = now_ns();
+	w.now = nfc_now_ns();
 	r = nfc_map_walk(fd, sizeof(struct nfc_ct_key), sizeof(struct nfc_ct),
 			 ct_list_chunk, &w);
 	close(fd);
@@ -567,7 +543,7 @@ static int ct_keys_chunk(const void *keys, const void *vals, int n, void *ctx)
 	for (i = 0; i < n; i++) {
 		if (!nfc_conn_filter__ct(w->f, &k[i], &ct[i]))
 			continue;
-		if (grow(&w->keys, &w->cap, w->n, sizeof(*w->keys)))
+		if (nfc_grow(&w->keys, &w->cap, w->n, sizeof(*w->keys)))
 			return -ENOMEM;
 		w->keys[w->n++] = k[i];
 	}
@@ -624,7 +600,7 @@ static int flow_keys_chunk(const void *keys, const void *vals, int n,
 	for (i = 0; i < n; i++) {
 		if (!flow_selected(w, &k[i], &fl[i]))
 			continue;
-		if (grow(&w->keys, &w->cap, w->n, sizeof(*w->keys)))
+		if (nfc_grow(&w->keys, &w->cap, w->n, sizeof(*w->keys)))
 			return -ENOMEM;
 		w->keys[w->n++] = k[i];
 	}
@@ -659,7 +635,7 @@ static int count_flushed(struct nfc_handle *h, int ct, int flows,
 	s.flushed += ct;
 	s.flows_flushed += flows;
 	s.runs++;
-	s.last_run_ns = now_ns();
+	s.last_run_ns = nfc_now_ns();
 	if (!r && bpf_map_update_elem(fd, &key, &s, BPF_ANY))
 		r = -errno;
 	close(fd);
@@ -752,17 +728,8 @@ int nfc_ct__summary(struct nfc_handle *h, struct nfc_ct_summary *out,
 
 	memset(out, 0, sizeof(*out));
 	out->max = NFC_CT_ENTRIES;
-	fd = nfc_shared_map_fd(h, "nfc_ct", err);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	r = nfc_map_walk(fd, sizeof(struct nfc_ct_key), sizeof(struct nfc_ct),
-			 count_chunk, &out->live);
-	close(fd);
-	if (r)
-		return nfc_errf(err, r, "map 'nfc_ct': %s", strerror(-r));
-
+	/* created before the walk, removed after it: a connection opened or
+	 * removed meanwhile makes evicted smaller, never larger */
 	fd = nfc_shared_map_fd(h, "nfc_ct_stats", err);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
@@ -770,6 +737,15 @@ int nfc_ct__summary(struct nfc_handle *h, struct nfc_ct_summary *out,
 	close(fd);
 	if (r)
 		return nfc_errf(err, r, "map 'nfc_ct_stats': %s", strerror(-r));
+
+	fd = nfc_shared_map_fd(h, "nfc_ct", err);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	r = nfc_map_walk(fd, sizeof(struct nfc_ct_key), sizeof(struct nfc_ct),
+			 count_chunk, &out->live);
+	close(fd);
+	if (r)
+		return nfc_errf(err, r, "map 'nfc_ct': %s", strerror(-r));
 
 	fd = nfc_shared_map_fd(h, "nfc_ct_gc_stats", err);
 	if (fd < 0)
@@ -791,6 +767,22 @@ int nfc_ct__summary(struct nfc_handle *h, struct nfc_ct_summary *out,
 	return 0;
 }
 
+int nfc_flow__count(struct nfc_handle *h, __u64 *out, struct nfc_err *err)
+{
+	int fd, r;
+
+	*out = 0;
+	fd = nfc_shared_map_fd(h, "nfc_flows", err);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	r = nfc_map_walk(fd, sizeof(struct nfc_key), sizeof(struct nfc_flow),
+			 count_chunk, out);
+	close(fd);
+	if (r)
+		return nfc_errf(err, r, "map 'nfc_flows': %s", strerror(-r));
+	return 0;
+}
+
 /* Flows */
 
 static int flow_list_chunk(const void *keys, const void *vals, int n,
@@ -806,7 +798,7 @@ static int flow_list_chunk(const void *keys, const void *vals, int n,
 	for (i = 0; i < n; i++) {
 		if (!flow_selected(w, &k[i], &fl[i]))
 			continue;
-		if (grow(&w->v, &w->cap, w->n, sizeof(*w->v)))
+		if (nfc_grow(&w->v, &w->cap, w->n, sizeof(*w->v)))
 			return -ENOMEM;
 		e = &w->v[w->n++];
 		memset(e, 0, sizeof(*e));
@@ -875,7 +867,7 @@ static int flow_walk(struct nfc_handle *h,
 			return w->ct_fd;
 		}
 	}
-	w->now = now_ns();
+	w->now = nfc_now_ns();
 	r = nfc_map_walk(fd, sizeof(struct nfc_key), sizeof(struct nfc_flow),
 			 list ? flow_list_chunk : flow_keys_chunk, w);
 	if (w->ct_fd >= 0)

@@ -33,22 +33,6 @@ struct stats_walk {
 	int n, cap;
 };
 
-static int grow(struct stats_walk *w, size_t size)
-{
-	void *p;
-	int c;
-
-	if (w->n < w->cap)
-		return 0;
-	c = w->cap ? w->cap * 2 : 64;
-	p = realloc(w->v, (size_t)c * size);
-	if (!p)
-		return -ENOMEM;
-	w->v = p;
-	w->cap = c;
-	return 0;
-}
-
 /* Endpoints */
 
 static int ep_chunk(const void *keys, const void *vals, int n, void *ctx)
@@ -60,7 +44,7 @@ static int ep_chunk(const void *keys, const void *vals, int n, void *ctx)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (grow(w, sizeof(*e)))
+		if (nfc_grow(&w->v, &w->cap, w->n, sizeof(*e)))
 			return -ENOMEM;
 		e = (struct nfc_ep_view *)w->v + w->n++;
 		memset(e, 0, sizeof(*e));
@@ -211,7 +195,7 @@ static int rule_chunk(const void *keys, const void *vals, int n, void *ctx)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (grow(w, sizeof(*e)))
+		if (nfc_grow(&w->v, &w->cap, w->n, sizeof(*e)))
 			return -ENOMEM;
 		e = (struct nfc_rule_view *)w->v + w->n++;
 		memset(e, 0, sizeof(*e));
@@ -250,13 +234,15 @@ int nfc_stats__rules(struct nfc_handle *h, struct nfc_rule_view **out,
 		return r;
 	}
 	v = w.v;
-	/* a node deleted since keeps no name; a name that cannot be read
-	 * is left out, the counters are still worth showing */
+	/* a node instance in no chain (deleted while we read) has no names:
+	 * flagged; a rule name that cannot be read is left out, the counters
+	 * are still worth showing */
 	for (i = 0; i < w.n; i++) {
 		chain = node = NULL;
 		nfc_policy__name(h, v[i].key.node, v[i].key.policy, &chain,
 				 &node, v[i].name, sizeof(v[i].name));
-		if (chain && node) {
+		v[i].deleted = !chain || !node;
+		if (!v[i].deleted) {
 			snprintf(v[i].chain, sizeof(v[i].chain), "%s", chain);
 			snprintf(v[i].node, sizeof(v[i].node), "%s", node);
 		}

@@ -1,186 +1,109 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
- * Aging of the connection table and the flow cache (nfmgrd calls it every
- * few seconds). The datapath only refreshes entries; what is idle past its
- * timeout goes here, and what is neither refreshed nor aged the kernel's
- * LRU evicts when the table is full.
+ * Aging (nfmgrd calls nfc_gc__run() every few seconds): connections idle
+ * past their state's timeout, flows idle past flow_idle_s or whose
+ * connection is gone, the counters of interfaces that are gone. The
+ * datapath only refreshes entries; what is neither refreshed nor aged the
+ * kernel's LRU evicts when a table is full.
  *
- * A walk reads entries in batches where the kernel supports it (one
- * syscall per 1024 entries; per key otherwise), collects the keys to
- * remove, then removes them. An entry a packet refreshes between the two
- * steps is removed all the same: the datapath takes the connection up again
- * as midstream, and the flow is looked up anew.
+ * Each table is read in batches (nfc_map_walk()). A key that looks idle is
+ * looked up again right before it is deleted, and deleted only if it is
+ * still idle: an entry a packet refreshed since the walk stays. (Lookup
+ * and delete are two calls: an entry refreshed between them goes all the
+ * same, and the next packet makes it anew, a connection as midstream.)
+ *
+ * Whether a flow's connection is gone is answered from what the connection
+ * walk saw (a hash set of the keys it kept), not by one lookup per flow. A
+ * connection opened after that walk looks gone: the lookup before the
+ * delete finds it.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include "internal.h"
 
-#define GC_BATCH 1024
-
-typedef bool (*gc_doomed_fn)(const void *key, const void *value, void *ctx);
-
-/* Keys to remove, gathered by a walk. */
+/* Keys that look idle, gathered by a walk. */
 struct gc_keys {
 	__u8 *keys;
-	size_t size, n, cap;
+	size_t size;
+	int n, cap;
 };
 
 static int keys_add(struct gc_keys *k, const void *key)
 {
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 256;
-		__u8 *p = realloc(k->keys, cap * k->size);
-
-		if (!p)
-			return -ENOMEM;
-		k->keys = p;
-		k->cap = cap;
-	}
-	memcpy(k->keys + k->n++ * k->size, key, k->size);
+	if (nfc_grow(&k->keys, &k->cap, k->n, k->size))
+		return -ENOMEM;
+	memcpy(k->keys + (size_t)k->n++ * k->size, key, k->size);
 	return 0;
 }
 
-static bool batch_unsupported(int r)
+static const void *keys_at(const struct gc_keys *k, int i)
 {
-	return r == -EINVAL || r == -ENOTSUP || r == -EOPNOTSUPP ||
-	       r == -524 /* ENOTSUPP, the kernel's own */;
+	return k->keys + (size_t)i * k->size;
 }
 
-/* Walk with BPF_MAP_LOOKUP_BATCH; -EOPNOTSUPP when the kernel has none for
- * this map before any entry was seen. */
-static int walk_batch(int fd, size_t ksz, size_t vsz, gc_doomed_fn doomed,
-		      void *ctx, struct gc_keys *out, int *seen)
+/* The connections a pass keeps, as 64-bit hashes of their keys (a
+ * collision only keeps a flow one pass longer): gathered into @h, then
+ * sealed into an open-addressing table of twice as many slots. */
+struct ct_set {
+	__u64 *h;
+	int n, cap;
+	__u64 *slot; /* 0: empty */
+	size_t mask;
+};
+
+static __u64 ct_hash(const struct nfc_ct_key *k)
 {
-	__u8 *keys = calloc(GC_BATCH, ksz), *vals = calloc(GC_BATCH, vsz);
-	__u64 token[8]; /* a bucket index for hash maps */
-	void *in = NULL;
-	int r = 0;
+	__u64 w[(sizeof(*k) + 7) / 8] = {}, h = 0x9e3779b97f4a7c15ULL;
+	size_t i;
 
-	if (!keys || !vals) {
-		r = -ENOMEM;
-		goto out;
+	memcpy(w, k, sizeof(*k));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		h = (h ^ w[i]) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	for (;;) {
-		__u32 n = GC_BATCH, i;
-
-		r = bpf_map_lookup_batch(fd, in, token, keys, vals, &n, NULL);
-		if (r && r != -ENOENT) {
-			if (!in && batch_unsupported(r))
-				r = -EOPNOTSUPP;
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			(*seen)++;
-			if (doomed(keys + i * ksz, vals + i * vsz, ctx) &&
-			    keys_add(out, keys + i * ksz)) {
-				r = -ENOMEM;
-				goto out;
-			}
-		}
-		if (r == -ENOENT) {
-			r = 0;
-			break;
-		}
-		in = token;
-	}
-out:
-	free(keys);
-	free(vals);
-	return r;
+	return h ?: 1;
 }
 
-static int walk_keys(int fd, size_t ksz, size_t vsz, gc_doomed_fn doomed,
-		     void *ctx, struct gc_keys *out, int *seen)
+static int set_add(struct ct_set *s, const struct nfc_ct_key *k)
 {
-	__u8 *cur = calloc(1, ksz), *next = calloc(1, ksz), *val = calloc(1, vsz);
-	void *prev = NULL;
-	int r = 0;
-
-	if (!cur || !next || !val) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(cur, next, ksz);
-		prev = cur;
-		if (bpf_map_lookup_elem(fd, cur, val))
-			continue; /* gone meanwhile */
-		(*seen)++;
-		if (doomed(cur, val, ctx) && keys_add(out, cur)) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	if (errno != ENOENT)
-		r = -errno;
-out:
-	free(cur);
-	free(next);
-	free(val);
-	return r;
+	if (nfc_grow(&s->h, &s->cap, s->n, sizeof(*s->h)))
+		return -ENOMEM;
+	s->h[s->n++] = ct_hash(k);
+	return 0;
 }
 
-static int walk(int fd, size_t ksz, size_t vsz, gc_doomed_fn doomed,
-		void *ctx, struct gc_keys *out, int *seen)
+static int set_seal(struct ct_set *s)
 {
-	int r = walk_batch(fd, ksz, vsz, doomed, ctx, out, seen);
+	size_t size = 64, i;
+	int j;
 
-	if (r == -EOPNOTSUPP) {
-		out->n = 0;
-		*seen = 0;
-		r = walk_keys(fd, ksz, vsz, doomed, ctx, out, seen);
-	}
-	return r;
-}
-
-/* Remove @k's keys; an entry already gone (LRU, a flush) is not counted. */
-static int remove_keys(int fd, const struct gc_keys *k, int *removed)
-{
-	size_t done = 0;
-	bool batch = true;
-	int r;
-
-	*removed = 0;
-	while (done < k->n) {
-		const __u8 *key = k->keys + done * k->size;
-		__u32 n = k->n - done;
-
-		if (!batch) {
-			if (!bpf_map_delete_elem(fd, key))
-				(*removed)++;
-			else if (errno != ENOENT)
-				return -errno;
-			done++;
-			continue;
-		}
-		r = bpf_map_delete_batch(fd, key, &n, NULL);
-		/* the kernel stops at the first key it cannot delete */
-		if (r && n == 0 && batch_unsupported(r)) {
-			batch = false;
-			continue;
-		}
-		*removed += n;
-		done += n;
-		if (r == -ENOENT)
-			done++;
-		else if (r)
-			return r;
+	while (size < 2 * (size_t)s->n)
+		size *= 2;
+	s->slot = calloc(size, sizeof(*s->slot));
+	if (!s->slot)
+		return -ENOMEM;
+	s->mask = size - 1;
+	for (j = 0; j < s->n; j++) {
+		for (i = s->h[j] & s->mask; s->slot[i] && s->slot[i] != s->h[j];
+		     i = (i + 1) & s->mask)
+			;
+		s->slot[i] = s->h[j];
 	}
 	return 0;
 }
 
-static __u64 now_ns(void)
+static bool set_has(const struct ct_set *s, const struct nfc_ct_key *k)
 {
-	struct timespec ts;
+	__u64 h = ct_hash(k);
+	size_t i;
 
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	for (i = h & s->mask; s->slot[i]; i = (i + 1) & s->mask)
+		if (s->slot[i] == h)
+			return true;
+	return false;
 }
 
 static bool idle_past(__u64 now, __u64 last, __u64 limit_s)
@@ -189,56 +112,178 @@ static bool idle_past(__u64 now, __u64 last, __u64 limit_s)
 	return now > last && now - last > limit_s * 1000000000ULL;
 }
 
-static int ct_class(__u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return NFC_CTC_TCP;
-	case IPPROTO_UDP:
-		return NFC_CTC_UDP;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		return NFC_CTC_ICMP;
-	default:
-		return NFC_CTC_OTHER;
-	}
-}
+/* Connections */
 
-struct ct_ctx {
-	const struct nfc_config *cfg;
+struct ct_pass {
+	struct nfc_config cfg;
 	__u64 now;
+	struct gc_keys idle;
+	struct ct_set kept;
+	int seen;
 };
 
-static bool ct_doomed(const void *key, const void *value, void *ctx)
+static bool ct_idle(const struct ct_pass *p, const struct nfc_ct_key *k,
+		    const struct nfc_ct *ct)
 {
-	const struct nfc_ct_key *k = key;
-	const struct nfc_ct *ct = value;
-	const struct ct_ctx *c = ctx;
 	/* a state the table should not hold ages like a new connection */
 	int state = ct->state > NFC_CT_NONE && ct->state < NFC_CT_STATE_MAX ?
 			    ct->state :
 			    NFC_CT_NEW;
 
-	return idle_past(c->now, ct->last_ns,
-			 c->cfg->ct_timeout[ct_class(k->proto)][state]);
+	return idle_past(p->now, ct->last_ns,
+			 p->cfg.ct_timeout[nfc_ct_class(k->proto)][state]);
 }
 
-struct flow_ctx {
-	int ct_fd;
-	__u32 idle_s;
+static int ct_chunk(const void *keys, const void *vals, int n, void *ctx)
+{
+	const struct nfc_ct_key *k = keys;
+	const struct nfc_ct *ct = vals;
+	struct ct_pass *p = ctx;
+	int i, r;
+
+	for (i = 0; i < n; i++) {
+		p->seen++;
+		r = ct_idle(p, &k[i], &ct[i]) ? keys_add(&p->idle, &k[i]) :
+						set_add(&p->kept, &k[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Delete the idle connections still idle; the rest join the kept set. */
+static int ct_expire(int fd, struct ct_pass *p, int *expired)
+{
+	const struct nfc_ct_key *k;
+	struct nfc_ct ct;
+	int i;
+
+	for (i = 0; i < p->idle.n; i++) {
+		k = keys_at(&p->idle, i);
+		if (bpf_map_lookup_elem(fd, k, &ct)) {
+			if (errno == ENOENT)
+				continue; /* evicted or flushed meanwhile */
+			return -errno;
+		}
+		if (!ct_idle(p, k, &ct)) {
+			if (set_add(&p->kept, k))
+				return -ENOMEM;
+			continue;
+		}
+		if (!bpf_map_delete_elem(fd, k))
+			(*expired)++;
+		else if (errno != ENOENT)
+			return -errno;
+	}
+	return set_seal(&p->kept);
+}
+
+/* Flows */
+
+struct flow_pass {
 	__u64 now;
+	__u32 idle_s;
+	const struct ct_set *conns;
+	struct gc_keys doomed;
+	int seen;
 };
 
-static bool flow_doomed(const void *key, const void *value, void *ctx)
+static int flow_chunk(const void *keys, const void *vals, int n, void *ctx)
 {
-	const struct nfc_flow *f = value;
-	const struct flow_ctx *c = ctx;
+	const struct nfc_key *k = keys;
+	const struct nfc_flow *f = vals;
+	struct flow_pass *p = ctx;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		p->seen++;
+		if ((idle_past(p->now, f[i].last_ns, p->idle_s) ||
+		     (f[i].ct.l3 && !set_has(p->conns, &f[i].ct))) &&
+		    keys_add(&p->doomed, &k[i]))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* 1 when flow @f is idle or its connection is not in the table now. */
+static int flow_doomed(int ct_fd, const struct flow_pass *p,
+		       const struct nfc_flow *f)
+{
 	struct nfc_ct ct;
 
-	if (idle_past(c->now, f->last_ns, c->idle_s))
-		return true;
-	return f->ct.l3 && bpf_map_lookup_elem(c->ct_fd, &f->ct, &ct) &&
-	       errno == ENOENT;
+	if (idle_past(p->now, f->last_ns, p->idle_s))
+		return 1;
+	if (!f->ct.l3 || !bpf_map_lookup_elem(ct_fd, &f->ct, &ct))
+		return 0;
+	return errno == ENOENT ? 1 : -errno;
+}
+
+static int flow_expire(int fd, int ct_fd, struct flow_pass *p, int *expired)
+{
+	const struct nfc_key *k;
+	struct nfc_flow f;
+	int i, r;
+
+	for (i = 0; i < p->doomed.n; i++) {
+		k = keys_at(&p->doomed, i);
+		if (bpf_map_lookup_elem(fd, k, &f)) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		r = flow_doomed(ct_fd, p, &f);
+		if (r <= 0) {
+			if (r)
+				return r;
+			continue;
+		}
+		if (!bpf_map_delete_elem(fd, k))
+			(*expired)++;
+		else if (errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Endpoints */
+
+static bool if_gone(__u32 ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	return !if_indextoname(ifindex, name) &&
+	       (errno == ENXIO || errno == ENODEV);
+}
+
+static int ep_chunk(const void *keys, const void *vals, int n, void *ctx)
+{
+	const __u32 *k = keys;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (if_gone(k[i]) && keys_add(ctx, &k[i]))
+			return -ENOMEM;
+	return 0;
+}
+
+static int ep_forget(int fd, int *removed)
+{
+	struct gc_keys gone = { .size = sizeof(__u32) };
+	int ncpu = libbpf_num_possible_cpus(), i, r;
+
+	if (ncpu < 0)
+		return ncpu;
+	r = nfc_map_walk(fd, sizeof(__u32),
+			 ncpu * ((sizeof(struct nfc_ep_stats) + 7) / 8 * 8),
+			 ep_chunk, &gone);
+	for (i = 0; !r && i < gone.n; i++) {
+		if (!bpf_map_delete_elem(fd, keys_at(&gone, i)))
+			(*removed)++;
+		else if (errno != ENOENT)
+			r = -errno;
+	}
+	free(gone.keys);
+	return r;
 }
 
 static int gc_stats_add(int fd, const struct nfc_gc_result *res, __u64 now)
@@ -255,79 +300,73 @@ static int gc_stats_add(int fd, const struct nfc_gc_result *res, __u64 now)
 	return bpf_map_update_elem(fd, &zero, &s, BPF_EXIST) ? -errno : 0;
 }
 
-static int map_fd(struct nfc_handle *h, const char *name, int *fd,
-		  struct nfc_err *err)
-{
-	*fd = nfc_global_map_fd(h, name);
-	if (*fd >= 0 || *fd == -ENOENT)
-		return 0;
-	return nfc_errf(err, *fd, "map '%s': %s%s", name, strerror(-*fd),
-			nfc_perm_hint(-*fd));
-}
-
 int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 		struct nfc_gc_result *res, struct nfc_err *err)
 {
-	struct gc_keys ct_keys = { .size = sizeof(struct nfc_ct_key) };
-	struct gc_keys flow_keys = { .size = sizeof(struct nfc_key) };
-	int ct_fd = -1, flows_fd = -1, stats_fd = -1, r;
-	struct nfc_config cfg;
-	struct ct_ctx cc = { .cfg = &cfg };
-	struct flow_ctx fc;
+	static const char *const names[] = { "nfc_ct", "nfc_flows",
+					     "nfc_ct_gc_stats",
+					     "nfc_ep_stats" };
+	struct ct_pass cp = { .idle.size = sizeof(struct nfc_ct_key) };
+	struct flow_pass fp = { .doomed.size = sizeof(struct nfc_key),
+				.conns = &cp.kept };
+	int fd[4] = { -1, -1, -1, -1 }, i, r = 0;
+	const char *what = NULL;
 
 	memset(res, 0, sizeof(*res));
 	if (!NFC_OPTS_VALID(opts, nfc_gc_opts, flow_idle_s))
 		return nfc_errf(err, -EINVAL, "nfc_gc__run: unknown options");
-	fc.idle_s = NFC_OPTS_GET(opts, flow_idle_s, 0);
-	if (!fc.idle_s)
-		fc.idle_s = 60;
+	fp.idle_s = NFC_OPTS_GET(opts, flow_idle_s, 0) ?: 60;
 
 	/* before the first chain nothing is pinned: nothing to age */
-	r = map_fd(h, "nfc_ct", &ct_fd, err);
-	if (!r)
-		r = map_fd(h, "nfc_flows", &flows_fd, err);
-	if (!r)
-		r = map_fd(h, "nfc_ct_gc_stats", &stats_fd, err);
-	if (r || ct_fd < 0 || flows_fd < 0 || stats_fd < 0)
-		goto out;
-	r = nfc_config__get(h, &cfg, err);
+	for (i = 0; i < 4; i++) {
+		fd[i] = nfc_shared_map_fd(h, names[i], err);
+		if (fd[i] < 0) {
+			r = fd[i] == -ENOENT ? 0 : fd[i];
+			goto out;
+		}
+	}
+	r = nfc_config__get(h, &cp.cfg, err);
 	if (r)
 		goto out;
 
-	cc.now = now_ns();
-	r = walk(ct_fd, sizeof(struct nfc_ct_key), sizeof(struct nfc_ct),
-		 ct_doomed, &cc, &ct_keys, &res->ct_seen);
+	what = names[0];
+	cp.now = nfc_now_ns();
+	r = nfc_map_walk(fd[0], sizeof(struct nfc_ct_key),
+			 sizeof(struct nfc_ct), ct_chunk, &cp);
 	if (!r)
-		r = remove_keys(ct_fd, &ct_keys, &res->ct_expired);
-	if (r) {
-		nfc_errf(err, r, "map 'nfc_ct': aging: %s", strerror(-r));
+		r = ct_expire(fd[0], &cp, &res->ct_expired);
+	res->ct_seen = cp.seen;
+	if (r)
 		goto out;
-	}
 
 	/* after the connections: a flow whose connection just expired goes
 	 * in the same pass */
-	fc.ct_fd = ct_fd;
-	fc.now = now_ns();
-	r = walk(flows_fd, sizeof(struct nfc_key), sizeof(struct nfc_flow),
-		 flow_doomed, &fc, &flow_keys, &res->flows_seen);
+	what = names[1];
+	fp.now = nfc_now_ns();
+	r = nfc_map_walk(fd[1], sizeof(struct nfc_key),
+			 sizeof(struct nfc_flow), flow_chunk, &fp);
 	if (!r)
-		r = remove_keys(flows_fd, &flow_keys, &res->flows_expired);
-	if (r) {
-		nfc_errf(err, r, "map 'nfc_flows': aging: %s", strerror(-r));
-		goto out;
-	}
-
-	r = gc_stats_add(stats_fd, res, fc.now);
+		r = flow_expire(fd[1], fd[0], &fp, &res->flows_expired);
+	res->flows_seen = fp.seen;
 	if (r)
-		nfc_errf(err, r, "map 'nfc_ct_gc_stats': %s", strerror(-r));
+		goto out;
+
+	what = names[3];
+	r = ep_forget(fd[3], &res->ep_removed);
+	if (r)
+		goto out;
+
+	what = names[2];
+	r = gc_stats_add(fd[2], res, fp.now);
 out:
-	free(ct_keys.keys);
-	free(flow_keys.keys);
-	if (ct_fd >= 0)
-		close(ct_fd);
-	if (flows_fd >= 0)
-		close(flows_fd);
-	if (stats_fd >= 0)
-		close(stats_fd);
+	if (r && what)
+		nfc_errf(err, r, "map '%s': aging: %s", what, strerror(-r));
+	free(cp.idle.keys);
+	free(cp.kept.h);
+	free(cp.kept.slot);
+	free(fp.doomed.keys);
+	for (i = 0; i < 4; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
 	return r;
 }

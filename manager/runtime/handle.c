@@ -22,8 +22,6 @@
 #include <xdp/libxdp.h>
 #include "internal.h"
 
-#define NFC_DEFAULT_BPFFS "/sys/fs/bpf/ultranio"
-#define NFC_DEFAULT_STATE "/run/ultranio"
 
 static nfc_print_fn print_fn;
 

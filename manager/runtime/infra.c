@@ -155,3 +155,77 @@ out:
 	nfc_obj_close(&o);
 	return r;
 }
+
+/* Keys of one map that a predicate selects, to delete after the walk. */
+struct doomed {
+	bool (*pick)(const void *key, __u32 arg);
+	__u32 arg, key_size;
+	__u8 *keys;
+	int n, cap;
+};
+
+static int doomed_collect(const void *keys, const void *values, int n,
+			  void *ctx)
+{
+	struct doomed *d = ctx;
+	const __u8 *k = keys;
+	int i;
+
+	for (i = 0; i < n; i++, k += d->key_size) {
+		if (!d->pick(k, d->arg))
+			continue;
+		if (nfc_grow(&d->keys, &d->cap, d->n, d->key_size))
+			return -ENOMEM;
+		memcpy(d->keys + (size_t)d->n++ * d->key_size, k, d->key_size);
+	}
+	return 0;
+}
+
+/* Delete the entries of global map @name whose key @pick selects. */
+static int forget(struct nfc_handle *h, const char *name, __u32 key_size,
+		  __u32 value_size, bool (*pick)(const void *, __u32),
+		  __u32 arg)
+{
+	struct doomed d = { .pick = pick, .arg = arg, .key_size = key_size };
+	int fd = nfc_global_map_fd(h, name), r, i;
+
+	if (fd == -ENOENT)
+		return 0; /* no chain made the maps yet */
+	if (fd < 0)
+		return fd;
+	r = nfc_map_walk(fd, key_size, value_size, doomed_collect, &d);
+	for (i = 0; !r && i < d.n; i++)
+		if (bpf_map_delete_elem(fd, d.keys + (size_t)i * key_size) &&
+		    errno != ENOENT)
+			r = -errno;
+	free(d.keys);
+	close(fd);
+	return r;
+}
+
+static bool flow_in_zone(const void *key, __u32 zone)
+{
+	return ((const struct nfc_key *)key)->zone == zone;
+}
+
+static bool rule_of_node(const void *key, __u32 node)
+{
+	return ((const struct nfc_rule_key *)key)->node == node;
+}
+
+int nfc_flows_forget_zone(struct nfc_handle *h, __u32 zone)
+{
+	return forget(h, "nfc_flows", sizeof(struct nfc_key),
+		      sizeof(struct nfc_flow), flow_in_zone, zone);
+}
+
+int nfc_rule_stats_forget(struct nfc_handle *h, __u32 node)
+{
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (ncpu < 0)
+		return ncpu;
+	return forget(h, "nfc_rule_stats", sizeof(struct nfc_rule_key),
+		      ncpu * ((sizeof(struct nfc_rule_stats) + 7) / 8 * 8),
+		      rule_of_node, node);
+}

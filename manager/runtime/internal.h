@@ -5,6 +5,7 @@
 #define NFC_INTERNAL_H
 
 #include <limits.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "ultranio.h"
 
@@ -56,6 +57,13 @@ static inline __u64 nfc_chain_active(__u32 block, __u32 version, bool nocache)
  * edit does, so that results the flow cache holds become misses. */
 int nfc_chain_bump(struct nfc_handle *h, const char *chain,
 		   struct nfc_err *err);
+/* What the flow cache holds for the chain of id @zone, forgotten: a chain
+ * deleted and made again (same id, versions from 1) must not find the old
+ * one's results. */
+int nfc_flows_forget_zone(struct nfc_handle *h, __u32 zone);
+/* The rule counters of node instance @node, forgotten (the instance is new
+ * or gone). */
+int nfc_rule_stats_forget(struct nfc_handle *h, __u32 node);
 int nfc_state_save(struct nfc_handle *h, struct nfc_err *err);
 int nfc_state_path(struct nfc_handle *h, char *buf, size_t len);
 
@@ -139,6 +147,19 @@ bool nfc_conn_filter__flow(const struct nfc_conn_filter *f,
  * yet, other failures explained in @err. */
 int nfc_shared_map_fd(struct nfc_handle *h, const char *name,
 		      struct nfc_err *err);
+/* Grow *v (an array of *cap elements of @size) to hold more than @n. */
+int nfc_grow(void *v, int *cap, int n, size_t size);
+
+/* The clock the datapath's times (created_ns, last_ns, ts_ns) are of: its
+ * nfc_now() reads CLOCK_MONOTONIC_COARSE, which lags this by at most a
+ * tick. */
+static inline __u64 nfc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 double nfc_now_ms(void);
 /* What a permission error means for the operator: " (nfctl needs root, or

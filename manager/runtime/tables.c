@@ -185,9 +185,18 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 			     chain, node, table, add ? "add" : "del",
 			     errno == ENOENT ? "no such entry" : strerror(errno));
 	}
-	/* what the chain decided for cached flows may differ now */
-	if (!r)
+	/* what the chain decided for cached flows may differ now: a new
+	 * version makes them misses; failing that, they go */
+	if (!r) {
 		r = nfc_chain_bump(h, chain, err);
+		if (r) {
+			const struct nfc_chain_info *c =
+				nfc_state__chain(h->state, chain);
+
+			if (c)
+				nfc_flows_forget_zone(h, c->id);
+		}
+	}
 out:
 	free(key);
 	free(val);

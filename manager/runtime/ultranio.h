@@ -42,6 +42,11 @@ nfc_print_fn nfc_set_print(nfc_print_fn fn);
 
 struct nfc_handle;
 
+/* The pin root and the state directory unless nfc_open_opts or the
+ * environment (ULTRANIO_BPFFS, ULTRANIO_STATE) name others. */
+#define NFC_DEFAULT_BPFFS "/sys/fs/bpf/ultranio"
+#define NFC_DEFAULT_STATE "/run/ultranio"
+
 struct nfc_open_opts {
 	size_t sz;
 	const char *bpffs;   /* pin root; default $ULTRANIO_BPFFS or
@@ -261,7 +266,9 @@ struct nfc_ct_summary {
 	__u64 live, max;
 	struct nfc_ct_dp_stats dp;   /* summed over CPUs */
 	struct nfc_ct_gc_stats gc;   /* nfmgrd's and nfctl's summed */
-	__u64 evicted;               /* created - removed - live, >= 0 */
+	__u64 evicted;               /* created - removed - live, >= 0; read
+					while the table changes it may come
+					out lower, never higher */
 };
 int nfc_ct__summary(struct nfc_handle *h, struct nfc_ct_summary *out,
 		    struct nfc_err *err);
@@ -278,6 +285,8 @@ int nfc_flow__list(struct nfc_handle *h, const struct nfc_conn_filter *f,
 		   struct nfc_flow_entry **out, int *n, struct nfc_err *err);
 int nfc_flow__flush(struct nfc_handle *h, const struct nfc_conn_filter *f,
 		    int *removed, struct nfc_err *err);
+/* Entries in the flow cache now. */
+int nfc_flow__count(struct nfc_handle *h, __u64 *out, struct nfc_err *err);
 
 /* An action set in words: "dnat 10.0.0.5:80, dec-ttl, redirect veth3". */
 int nfc_action__str(const struct nfc_key *orig, const struct nfc_action *a,
@@ -286,13 +295,17 @@ int nfc_action__str(const struct nfc_key *orig, const struct nfc_action *a,
 const char *nfc_ct_state__str(int state);
 
 /* One aging pass: connections idle past their state's timeout, flows idle
- * past flow_idle_s or whose connection is gone. */
+ * past flow_idle_s or whose connection is gone, and the counters of
+ * endpoints whose interface no longer exists (in the caller's network
+ * namespace). An entry is looked at again right before it is deleted: one
+ * a packet refreshed meanwhile stays. */
 struct nfc_gc_opts {
 	size_t sz;
 	__u32 flow_idle_s;   /* default 60 */
 };
 struct nfc_gc_result {
 	int ct_seen, ct_expired, flows_seen, flows_expired;
+	int ep_removed;
 };
 int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 		struct nfc_gc_result *res, struct nfc_err *err);
@@ -318,6 +331,8 @@ struct nfc_rule_view {
 	char node[NFC_NAME_MAX + 1];
 	char name[64];               /* the rule's name when its module
 					declares one, else "" */
+	bool deleted;                /* its node instance is in no chain now:
+					chain, node and name are "" */
 	struct nfc_rule_stats s;
 };
 int nfc_stats__rules(struct nfc_handle *h, struct nfc_rule_view **out,
@@ -335,5 +350,31 @@ struct nfc_ev_summary {
 };
 int nfc_events__summary(struct nfc_handle *h, struct nfc_ev_summary *out,
 			struct nfc_err *err);
+
+/*
+ * The event ring (struct nfc_event records), read by one process: nfmgrd.
+ * The first chain creates it and deleting the last one unpins it, so a
+ * reader opens it once it exists and asks now and then whether the ring it
+ * reads is still the pinned one. Once open it does not need the handle.
+ */
+struct nfc_events;
+/* A negative return stops nfc_events__consume(), which returns it. */
+typedef int (*nfc_event_fn)(void *ctx, const struct nfc_event *e);
+/* -ENOENT (not explained in @err) while no chain has created the ring. */
+int nfc_events__open(struct nfc_handle *h, nfc_event_fn fn, void *ctx,
+		     struct nfc_events **out, struct nfc_err *err);
+/* Readable when records wait (for epoll or poll). */
+int nfc_events__fd(const struct nfc_events *ev);
+/* Hand every waiting record to the function: how many, or -errno. */
+int nfc_events__consume(struct nfc_events *ev);
+/* The ring's pin is gone or is another map now: free this and open again. */
+bool nfc_events__stale(const struct nfc_events *ev);
+void nfc_events__free(struct nfc_events *ev);
+
+/* The state directory ($ULTRANIO_STATE, else /run/ultranio) and the
+ * socket nfmgrd serves nfctl monitor on (STATE/nfmgrd.sock); -ENAMETOOLONG
+ * when it does not fit @len. */
+int nfc_state_dir(char *buf, size_t len);
+int nfc_monitor_socket(char *buf, size_t len);
 
 #endif /* ULTRANIO_H */

@@ -75,8 +75,9 @@ static void config_refs(struct nfc_ydoc *y, struct nfc_module *m,
 /* `policies`: the table that names a module's rules by the ids it reports
  * as the deciding policy; its key is the id (one u32 field), the value
  * field given (a string) the name. */
-static void parse_policies(struct nfc_ydoc *y, yaml_node_t *map,
-			   struct nfc_module *m)
+/* -ENOMEM, else 0 (what is wrong is said in @y) */
+static int parse_policies(struct nfc_ydoc *y, yaml_node_t *map,
+			  struct nfc_module *m)
 {
 	static const struct nfc_ykey keys[] = {
 		{ "table", true },
@@ -88,37 +89,38 @@ static void parse_policies(struct nfc_ydoc *y, yaml_node_t *map,
 	const char *table, *name;
 
 	if (nfc_ymap(y, map, "policies", keys, 2, v))
-		return;
+		return 0;
 	if (!v[0] || !v[1] ||
 	    nfc_yname(y, v[0], "policies.table", "table", &table) ||
 	    nfc_yname(y, v[1], "policies.name", "field", &name))
-		return;
+		return 0;
 	t = nfc_module__table(m, table);
 	if (!t) {
 		nfc_yerr(y, v[0], "policies.table",
 			 "no table '%s' in the manifest", table);
-		return;
+		return 0;
 	}
 	if (t->n_key != 1 || !t->key[0].name || t->key[0].type != NFC_FT_U32) {
 		nfc_yerr(y, v[0], "policies.table",
 			 "table '%s' must have one key field, a u32 (the rule's id)",
 			 table);
-		return;
+		return 0;
 	}
 	f = nfc_fields_find(t->value, t->n_value, name);
 	if (!f) {
 		nfc_yerr(y, v[1], "policies.name",
 			 "table '%s' has no value field '%s'", table, name);
-		return;
+		return 0;
 	}
 	if (f->type != NFC_FT_STRING) {
 		nfc_yerr(y, v[1], "policies.name",
 			 "'%s' is a %s field, not a string", name,
 			 nfc_ftype_str(f->type));
-		return;
+		return 0;
 	}
 	m->policy_table = strdup(table);
 	m->policy_name = strdup(name);
+	return m->policy_table && m->policy_name ? 0 : -ENOMEM;
 }
 
 static bool version_ok(const char *s)
@@ -257,18 +259,21 @@ static int parse_module(struct nfc_ydoc *y, struct nfc_module *m)
 
 	if (nfc_ymap(y, nfc_ydoc__root(y), "", module_keys, MK_N, v))
 		return 0;
-	if (v[MK_MODULE] && !nfc_yname(y, v[MK_MODULE], "module", "module", &s))
-		m->name = strdup(s);
+	if (v[MK_MODULE] &&
+	    !nfc_yname(y, v[MK_MODULE], "module", "module", &s) &&
+	    !(m->name = strdup(s)))
+		return -ENOMEM;
 	if (v[MK_VERSION] && !nfc_ystr(y, v[MK_VERSION], "version", &s)) {
-		if (version_ok(s))
-			m->version = strdup(s);
-		else
+		if (!version_ok(s))
 			nfc_yerr(y, v[MK_VERSION], "version",
 				 "'%.64s' is not a version like 1.0.0", s);
+		else if (!(m->version = strdup(s)))
+			return -ENOMEM;
 	}
 	if (v[MK_DESCRIPTION] &&
-	    !nfc_ystr(y, v[MK_DESCRIPTION], "description", &s))
-		m->description = strdup(s);
+	    !nfc_ystr(y, v[MK_DESCRIPTION], "description", &s) &&
+	    !(m->description = strdup(s)))
+		return -ENOMEM;
 	if (v[MK_OBJECTS])
 		parse_objects(y, v[MK_OBJECTS], m);
 	if (v[MK_OUTCOMES])
@@ -276,8 +281,11 @@ static int parse_module(struct nfc_ydoc *y, struct nfc_module *m)
 	ret = nfc_manifest_tables(y, v[MK_TABLES], m);
 	if (ret)
 		return ret;
-	if (v[MK_POLICIES])
-		parse_policies(y, v[MK_POLICIES], m);
+	if (v[MK_POLICIES]) {
+		ret = parse_policies(y, v[MK_POLICIES], m);
+		if (ret)
+			return ret;
+	}
 	if (!v[MK_CONFIG])
 		return 0;
 	ret = nfc_manifest_fields(y, v[MK_CONFIG], "config", FW_CONFIG, false,

@@ -5,6 +5,12 @@
  * struct from a newer caller only when the fields it does not know are
  * zero. So a struct can grow without breaking callers built against an
  * older header, and a caller never has a field silently ignored.
+ *
+ * A struct grows past its current size only: a new field never takes the
+ * tail padding of the struct before it. The bytes up to the library's own
+ * sizeof are then the library's, padding included, and go unchecked —
+ * which matters, since a compiler may leave padding unzeroed (gcc -O0
+ * copies a compound literal's padding as it finds it).
  */
 #ifndef NFC_OPTS_H
 #define NFC_OPTS_H
@@ -23,10 +29,11 @@
 	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
 
 /* Whether @opts (may be NULL) is valid for a library that knows TYPE up to
- * LAST_FIELD. */
+ * LAST_FIELD (and its padding: see above). */
 #define NFC_OPTS_VALID(opts, TYPE, LAST_FIELD)                                \
 	nfc_opts_valid((opts), (opts) ? (opts)->sz : 0,                       \
-		       nfc_offsetofend(struct TYPE, LAST_FIELD))
+		       sizeof(struct TYPE) +                                  \
+			       0 * nfc_offsetofend(struct TYPE, LAST_FIELD))
 /* A field, or @def when the caller's struct is too short to hold it. */
 #define NFC_OPTS_GET(opts, FIELD, def)                                        \
 	((opts) && (opts)->sz >= nfc_offsetofend(__typeof__(*(opts)), FIELD) ? \

@@ -97,14 +97,18 @@ related=$("$NFCTL" -j ct show | json - 'j["related"]')
 ((related > related0)) || fail "the port unreachable was not related to its datagram"
 pass "UDP: replies matched, ICMP errors related"
 
-# ICMP echo by identifier
+# ICMP echo by identifier, IPv4 and IPv6
 ip netns exec "$NS1" ping -c 3 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping"
 ct_one proto icmp
 [ "$(field '["state"]')" = established ] || fail "ICMP echo: $(field '["state"]')"
-pass "ICMP echo: request and reply one connection"
+ip netns exec "$NS1" ping -6 -c 3 -i 0.2 -W 1 "fd00:$T::2" >/dev/null || fail "ping -6"
+ct_one proto icmpv6 addr "fd00:$T::2"
+[ "$(field '["state"]')" = established ] || fail "ICMPv6 echo: $(field '["state"]')"
+pass "ICMP echo: request and reply one connection, IPv4 and IPv6"
 
 # flush by filter
 "$NFCTL" ct flush proto icmp >/dev/null || fail "ct flush"
+"$NFCTL" ct flush proto icmpv6 >/dev/null || fail "ct flush"
 [ "$("$NFCTL" -j ct list proto icmp | json - 'len(j)')" = 0 ] || fail "ICMP left after flush"
 pass "ct flush by filter"
 

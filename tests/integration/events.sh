@@ -92,21 +92,30 @@ PY
 pass "one decision per connection, naming chain, node and rule"
 
 # --- kill -9 under 100k pps ----------------------------------------------
+# one UDP flow (conntrack, the flow cache, aging all at work)
+rule id 6 proto 17 dport 6000 action allow name udp-6000
 p0=$(nfc_metric ultranio_chain_packets_total chain="$C")
-"$TRAFFIC" count --netns "$NS2" --dev eth0 --ethertype 0x88b5 --run-id 61 \
+"$TRAFFIC" count --netns "$NS2" --dev eth0 --udp-port 6000 --run-id 61 \
 	--ready-file "$WORK/ready" > "$WORK/count.json" &
 CPID=$!
 NFC_PIDS+=($CPID)
 wait_file "$WORK/ready"
 "$TRAFFIC" send --netns "$NS1" --dev eth0 --src "$MAC1" --dst "$MAC2" \
-	--ethertype 0x88b5 --run-id 61 --rate 100000 --duration 4 > "$WORK/send.json" &
+	--udp "$IP1:6000,$IP2:6000" --run-id 61 --rate 100000 --duration 4 > "$WORK/send.json" &
 SPID=$!
 NFC_PIDS+=($SPID)
 sleep 1
+ct_handle() {
+	"$NFCTL" -j ct list proto udp port 6000 | json - 'j[0]["handle"] if len(j) == 1 else "none"'
+}
+h0=$(ct_handle)
 kill -9 $DPID
 wait $DPID 2>/dev/null || true
 sleep 1
 nfc_nfmgrd_start
+sleep 1.5 # an aging pass or more of the new daemon
+h1=$(ct_handle)
+[ "$h0" != none ] && [ "$h0" = "$h1" ] || fail "the connection did not survive the restart: $h0, then $h1"
 wait $SPID || fail "sender"
 sleep 0.3
 kill -INT $CPID
@@ -119,7 +128,7 @@ echo "kill -9 under load: sent $sent at ${pps} pps, received $got; chain packets
 ((pps >= 90000)) || fail "the sender reached only $pps pps"
 [ "$sent" = "$got" ] || fail "lost $((sent - got)) of $sent"
 ((p1 >= p0 + sent)) || fail "counters went back or missed packets: $p0 -> $p1 after $sent"
-pass "kill -9 of nfmgrd at ${pps} pps: no packet lost, counters carry on"
+pass "kill -9 of nfmgrd at ${pps} pps: no packet lost, the connection kept, counters carry on"
 
 # --- a malformed flood beside a good flow -------------------------------
 "$NFCTL" config set drop-events-per-sec 50 >/dev/null || fail "config set"

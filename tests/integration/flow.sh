@@ -48,17 +48,28 @@ counters() {
 	"$NFCTL" -j stats "$C" | json - "j[0]['counters']['$1']"
 }
 
+# the packets each of the five nodes ran, in hop order
+nodes() {
+	"$NFCTL" -j chain show "$C" | json - '" ".join(str(n["counters"]["packets"]) for n in j["nodes"])'
+}
+
 # one run: TCP to port 5001 allowed by rule 1, BYTES through the chain
 transfer() {
 	"$NFCTL" nf "$C" acl conns flush >/dev/null 2>&1 || true
-	local p0 c0
+	local p0 c0 n0 n1 i
 	p0=$(counters packets)
 	c0=$(counters cached)
+	read -ra n0 <<< "$(nodes)"
 	nfc_tcp_stream 1 2 "$BYTES"
 	sleep 0.3
 	ran=$(ran_max)
 	packets=$(( $(counters packets) - p0 ))
 	cached=$(( $(counters cached) - c0 ))
+	read -ra n1 <<< "$(nodes)"
+	hops=()
+	for i in 0 1 2 3 4; do
+		hops+=($(( n1[i] - n0[i] )))
+	done
 	rule=$("$NFCTL" -j stats rule | json - \
 		"sum(r['packets'] for r in j if r['chain'] == '$C' and r['policy'] == 1)")
 }
@@ -69,12 +80,16 @@ chain true > "$WORK/on.yaml"
 	fail "acl rule"
 
 transfer
-echo "cache on: $packets packets through the chain, $cached cached; the connection ran the chain $ran times; rule 1 counted $rule"
+echo "cache on: $packets packets through the chain, $cached cached; each node ran ${hops[*]} times, the connection $ran; rule 1 counted $rule"
 ((packets >= 10000)) || fail "only $packets packets: make the transfer bigger"
 # SYN, SYN-ACK, the first packet each way after them, a FIN each way,
 # and room for a retransmission or two
 ((ran >= 4 && ran <= 10)) || fail "the connection ran the chain $ran times"
 ((cached >= packets - 50)) || fail "only $cached of $packets packets took the fast path"
+# every hop: the handshake and teardown, and the endpoints' own odd packet
+for h in "${hops[@]}"; do
+	((h >= 4 && h <= 40)) || fail "a node ran $h times (${hops[*]}) for $packets packets"
+done
 rule_on=$rule
 pass "cached: the chain ran for the handshake and the teardown only"
 
@@ -89,10 +104,13 @@ fpk=$(json "$WORK/flows.json" 'sum(f["packets"] for f in j)')
 chain false > "$WORK/off.yaml"
 "$NFCTL" chain apply "$WORK/off.yaml" >/dev/null || fail "apply without cache"
 transfer
-echo "cache off: $packets packets through the chain, $cached cached; the connection ran the chain $ran times; rule 1 counted $rule"
+echo "cache off: $packets packets through the chain, $cached cached; each node ran ${hops[*]} times, the connection $ran; rule 1 counted $rule"
 [ "$cached" = 0 ] || fail "$cached packets cached with the cache off"
 ((packets >= 10000)) || fail "only $packets packets"
 ((ran >= packets - 50)) || fail "the connection ran the chain $ran of $packets times"
+for h in "${hops[@]}"; do
+	((h >= packets - 50 && h <= packets)) || fail "a node ran $h times (${hops[*]}) for $packets packets"
+done
 ((rule >= rule_on)) || fail "rule 1 counted $rule packets, $rule_on with the cache"
 pass "uncached: every packet ran the chain, the same bytes arrived"
 
@@ -100,6 +118,7 @@ pass "uncached: every packet ran the chain, the same bytes arrived"
 "$NFCTL" chain apply "$WORK/on.yaml" >/dev/null || fail "apply"
 bg "$TRAFFIC" send --netns "$NS1" --dev eth0 --src "$MAC1" --dst "$MAC2" \
 	--ethertype 0x88b5 --run-id 7 --rate 2000 --duration 30
+SENDER=$!
 sleep 1
 hits() {
 	"$NFCTL" -j nf "$C" mr hits list 2>/dev/null |
@@ -126,3 +145,39 @@ echo "after the re-apply: the new node n5 ran $n5 times"
 ((n5 >= 1)) || fail "the re-applied chain never ran"
 ((n5 <= 5)) || fail "n5 ran $n5 times: no cache after the re-apply"
 pass "re-apply: the next packet ran the new chain"
+
+# a chain deleted and made again has the same id and starts again at
+# version 1: what the old one cached must not serve it. A chain routes h1's
+# frames to h2 (cached); made again without that route, it drops them.
+kill "$SENDER" 2>/dev/null || true
+"$NFCTL" chain delete "$C" >/dev/null || fail "delete"
+# (and the rule counters of its nodes went with it)
+[ "$("$NFCTL" -j stats rule | json - 'len(j)')" = 0 ] ||
+	fail "rule counters outlived their chain: $("$NFCTL" -j stats rule)"
+recreate() {
+	cat > "$WORK/again.yaml" <<YAML
+chain: $C
+attach:
+  - {interface: $HV1, hook: tc-ingress}
+entry: mr
+nodes:
+  - name: mr
+    module: macrouter
+    config:
+      default: drop
+      routes:
+        - {mac: "$MAC1", interface: $HV1}
+$1
+YAML
+	"$NFCTL" chain apply "$WORK/again.yaml" >/dev/null || fail "apply"
+	[ "$("$NFCTL" -j chain show "$C" | json - 'j["version"]')" = 1 ] || fail "not version 1"
+}
+recreate "        - {mac: \"$MAC2\", interface: $HV2}"
+nfc_frames 1 2 0x88b5 200 2000
+[ "$got" = 200 ] || fail "routed: $got of 200 frames"
+"$NFCTL" chain delete "$C" >/dev/null || fail "delete"
+recreate ""
+nfc_frames 1 2 0x88b5 200 2000
+echo "made again without the route: $got of $sent frames arrived"
+[ "$got" = 0 ] || fail "the old chain's cached route served the new chain: $got frames"
+pass "a chain deleted and made again starts with none of the old one's results"

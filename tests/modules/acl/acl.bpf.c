@@ -37,25 +37,45 @@ static __always_inline void count_conn(const struct nfc_ctx *c)
 		bpf_map_update_elem(&conns, &c->ct_handle, &one, BPF_NOEXIST);
 }
 
+/* What bpf_loop() looks for: the first rule matching proto and dport. */
+struct acl_scan {
+	__u8 proto;
+	__u8 action;
+	__be16 dport;
+	__u32 id; /* 0: none */
+};
+
+static long acl_match(__u32 i, void *data)
+{
+	struct acl_scan *s = data;
+	__u32 id = i + 1;
+	struct acl_rule *r = bpf_map_lookup_elem(&rules, &id);
+
+	if (!r || !r->proto || r->proto != s->proto)
+		return 0;
+	if (r->dport && r->dport != s->dport)
+		return 0;
+	s->id = id;
+	s->action = r->action;
+	return 1;
+}
+
 NFC_NF(acl)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 {
-	struct acl_rule *r;
-	__u32 id;
+	struct acl_scan s = { .proto = c->act.key.proto,
+			      .dport = c->act.key.dport };
 
 	count_conn(c);
 	if (c->ct_dir == NFC_CT_REPLY)
 		return NFC_PASS;
-	for (id = 1; id < ACL_RULES; id++) {
-		r = bpf_map_lookup_elem(&rules, &id);
-		if (!r || !r->proto || r->proto != c->act.key.proto)
-			continue;
-		if (r->dport && r->dport != c->act.key.dport)
-			continue;
-		if (r->action == ACL_DENY)
-			return nfc_deny(c, NFC_DROP_POLICY, id);
-		return nfc_allow(c, id);
-	}
-	return NFC_PASS;
+	/* bpf_loop, not a bounded loop: 6.1's verifier takes that for an
+	 * endless one */
+	bpf_loop(ACL_RULES - 1, acl_match, &s, 0);
+	if (!s.id)
+		return NFC_PASS;
+	if (s.action == ACL_DENY)
+		return nfc_deny(c, NFC_DROP_POLICY, s.id);
+	return nfc_allow(c, s.id);
 }
 
 char LICENSE[] SEC("license") = "GPL";

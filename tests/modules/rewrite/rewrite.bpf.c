@@ -49,6 +49,8 @@ NFC_NF(rewrite)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 			nfc_redirect(c, p->out_ifindex);
 		else
 			c->act.verdict = p->verdict;
+		if (p->verdict == NFC_V_DROP)
+			c->act.reason = p->reason;
 	}
 	if (p->outcome == NFC_DENY)
 		return nfc_deny(c, p->reason, p->policy);

@@ -17,7 +17,7 @@ struct rewrite_plan {
 	__u32 outcome;	   /* what the NF returns */
 	__u32 verdict;	   /* enum nfc_verdict */
 	__u32 out_ifindex; /* NFC_V_REDIRECT */
-	__u32 reason;	   /* with outcome deny: the drop reason */
+	__u32 reason;	   /* with outcome deny or verdict drop: the drop reason */
 	__u32 policy;	   /* with outcome deny: the deciding rule */
 	__u8 dmac[6];
 	__u8 smac[6];

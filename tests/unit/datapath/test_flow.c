@@ -540,6 +540,145 @@ static void test_timeout_reopens(void **state)
 	assert_int_equal(s.reopened, 1);
 }
 
+/* The 5-tuple of a closed connection reused at once: the new connection's
+ * handshake runs the chain and conntrack, never the old one's results. */
+static void test_port_reuse(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	__u64 old;
+	int i;
+
+	acl_chain();
+	for (i = 0; i < 2; i++) {
+		tcp(&p, false, SYN);
+		dp_run(DP_ROOT, &p, &r);
+		if (i)
+			assert_true(r.ctx.ct_handle != old);
+		old = r.ctx.ct_handle;
+		tcp(&p, true, SYN | ACK);
+		dp_run(DP_ROOT, &p, &r);
+		tcp(&p, false, ACK);
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.ct_state, NFC_CT_ESTABLISHED);
+		assert_int_equal(r.ctx.ct_handle, old);
+		tcp(&p, true, ACK | PSH);
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.ct_handle, old);
+		tcp(&p, false, ACK | PSH);
+		dp_run(DP_ROOT, &p, &r); /* cached */
+		assert_int_equal(r.stats.cached, 1 + 2 * i);
+		tcp(&p, false, FIN | ACK);
+		dp_run(DP_ROOT, &p, &r);
+		tcp(&p, true, FIN | ACK);
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.ct_state, NFC_CT_CLOSED);
+		tcp(&p, false, ACK);
+		dp_run(DP_ROOT, &p, &r); /* the last ACK: cached */
+	}
+	/* per connection: SYN, SYN-ACK, ACK, the first reply, 2 FINs */
+	assert_int_equal(node_packets(), 12);
+}
+
+/* An RST of a connection that timed out opens nothing; a FIN after an RST
+ * leaves it closed; a SYN on a closing connection opens a new one. */
+static void test_tcp_dead_and_closing(void **state)
+{
+	struct nfc_config cfg = {};
+	struct dp_run r;
+	struct pkt p;
+	__u64 handle;
+
+	cfg.ct_timeout[NFC_CTC_TCP][NFC_CT_ESTABLISHED] = 1;
+	set_config(&cfg);
+	acl_chain();
+	tcp(&p, false, ACK | PSH); /* picked up: established */
+	dp_run(DP_ROOT, &p, &r);
+	handle = r.ctx.ct_handle;
+	usleep(1100 * 1000);
+	tcp(&p, true, RST);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.ct_state, NFC_CT_NONE);
+	assert_false(r.ctx.ct_flags & NFC_CTI_NEW);
+
+	tcp(&p, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	assert_true(r.ctx.ct_handle != handle);
+	tcp(&p, true, RST);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, false, FIN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.ct_state, NFC_CT_CLOSED);
+
+	tcp(&p, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	handle = r.ctx.ct_handle;
+	tcp(&p, true, SYN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, false, FIN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.ct_state, NFC_CT_CLOSING);
+	tcp(&p, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.ct_state, NFC_CT_NEW);
+	assert_true(r.ctx.ct_flags & NFC_CTI_NEW);
+	assert_true(r.ctx.ct_handle != handle);
+}
+
+/* ICMP errors never take the fast path: one key stands for all errors of
+ * a type between two hosts, related or not. */
+static void test_icmp_errors_not_cached(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	int i;
+
+	acl_chain();
+	for (i = 0; i < 3; i++) {
+		pkt_init(&p);
+		pkt_eth(&p, MAC_A, MAC_B, 0x0800);
+		pkt_ipv4(&p, IPPROTO_ICMP, IP_B, IP_A, 64, 0, 0);
+		pkt_icmp(&p, 3, 3, 0, 0);
+		pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 0);
+		pkt_udp(&p, 5000 + i, 5353, false);
+		pkt_finish(&p);
+		dp_run(DP_ROOT, &p, &r);
+		if (i == 1) {
+			/* the datagram the next error is about */
+			udp(&p, false, 5353);
+			pkt_put16(&p, pkt_last(&p, PK_UDP), 5002);
+			dp_run(DP_ROOT, &p, &r);
+		}
+	}
+	assert_int_equal(r.stats.cached, 0);
+	assert_true(r.ctx.ct_flags & NFC_CTI_RELATED);
+	assert_int_equal(node_packets(), 4);
+}
+
+/* A rule's allow undone by a later drop (here: the executor's drop of a
+ * packet the allowing node redirected nowhere) is no decision. */
+static void test_allow_then_drop_is_no_decision(void **state)
+{
+	struct rewrite_plan plan = { .set = REWRITE_VERDICT,
+				     .verdict = NFC_V_DROP,
+				     .reason = NFC_DROP_NO_ROUTE };
+	struct dp_run r;
+	struct pkt p;
+
+	acl_rule(1, IPPROTO_UDP, 53, ACL_ALLOW, "dns");
+	dp_plan(&plan);
+	dp_slot(0, dp_module("acl"));
+	dp_slot(1, dp_module("rewrite"));
+	dp_hop(0, 1, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_hop(1, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
+	udp(&p, false, 53);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_drop);
+	assert_null(dp_event(NFC_EV_DECISION, 0));
+	assert_int_equal(count_entries(F.rule_stats), 0);
+}
+
 /* Another CPU may stamp an entry after this CPU read the clock: an entry
  * "from the future" is alive, not dead. */
 static void test_ct_stamped_ahead(void **state)
@@ -689,6 +828,10 @@ int main(int argc, char **argv)
 		T(test_flow_refreshes_ct),
 		T(test_timeout_reopens),
 		T(test_ct_stamped_ahead),
+		T(test_port_reuse),
+		T(test_tcp_dead_and_closing),
+		T(test_icmp_errors_not_cached),
+		T(test_allow_then_drop_is_no_decision),
 		T(test_full_table_evicts),
 		T(test_drop_events_rate_limited),
 		T(test_endpoint_counters),

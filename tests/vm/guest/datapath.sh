@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+#
+# vm-datapath (runs in the guest): the datapath unit tests — root,
+# executor, conntrack, flow cache, events and every module of the build's
+# and the tests' catalogs under BPF_PROG_TEST_RUN, at XDP and at TC — on
+# Debian 12's own kernel, whose verifier is older than the host's: what
+# loads here loads for users on a stock Debian 12.
+#
+# usage: datapath.sh BUILD_DIR
+export VM_TEST=vm-datapath
+# shellcheck source=tests/vm/guest/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+vm_require_guest
+
+[[ $# -ge 1 ]] || fail "usage: $0 BUILD_DIR"
+readonly BUILD=$1
+failed=()
+for t in parse exec chain flow; do
+	bin=$BUILD/tests/unit/datapath/test_dp_$t
+	[[ -x $bin ]] || fail "$bin not built"
+	for hook in xdp tc; do
+		if "$bin" "$hook" > /tmp/dp.log 2>&1; then
+			say "$t ($hook): $(grep -c '^\[       OK \]' /tmp/dp.log) passed"
+		else
+			grep -E 'FAILED|ERROR|LINE|verifier|rejected' /tmp/dp.log | head -20 >&2
+			failed+=("$t-$hook")
+		fi
+	done
+done
+((${#failed[@]} == 0)) || fail "failed on $(uname -r): ${failed[*]}"
+say "every datapath test passed on $(uname -r)"
