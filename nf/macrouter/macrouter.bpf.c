@@ -22,7 +22,8 @@ struct {
 } routes SEC(".maps");
 
 #ifdef MACROUTER_COUNT_HITS
-/* destination MAC -> frames routed by that route (version 1.1 and later) */
+/* destination MAC -> frames this node routed by that route (version 1.1 and
+ * later); with the flow cache, the first frame of each flow and version */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
