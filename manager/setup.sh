@@ -12,13 +12,13 @@ build=${1:-$top/build}
 # Tests and demo: iproute2 (ip, tc), ethtool, ping, socat, iperf3, cmocka,
 # setpriv (util-linux), gnuplot for nfbench's plots. nfmgrd serves its
 # metrics with libmicrohttpd; its test parses them with python3's
-# prometheus_client.
+# prometheus_client and runs the daemon under valgrind once.
 packages=(
 	build-essential cmake pkg-config clang llvm
 	libbpf-dev libxdp-dev xdp-tools bpftool libyaml-dev
 	libjson-c-dev libcmocka-dev linux-libc-dev libmicrohttpd-dev
 	iproute2 ethtool iputils-ping socat iperf3 procps python3 util-linux
-	gnuplot-nox python3-prometheus-client
+	gnuplot-nox python3-prometheus-client valgrind
 )
 
 missing=()

@@ -144,6 +144,10 @@ brk opts-padding-checked manager/spec/opts.h \
 	's|sizeof\(struct TYPE\) \+\s+0 \* nfc_offsetofend|nfc_offsetofend|' \
 	'descriptor_opts' \
 	'options refused for padding the compiler left unzeroed'
+brk reap-mid-batch manager/nfmgrd/nfmgrd.c \
+	's|\t\t\t}\n\t\t}\n\t\tserver_reap\(d\);|\t\t\t}\n\t\t\tserver_reap(d);\n\t\t}|' \
+	'integration-nfmgrd' \
+	'monitors freed while the epoll batch that saw them hang up still refers to them'
 brk counters-per-slot bpf/nfc.h \
 	's|bpf_map_lookup_elem\(&nfc_node_stats, &h->counter\)|bpf_map_lookup_elem(&nfc_node_stats, &slot)|' \
 	'datapath_chain|integration-swap$' \
