@@ -16,7 +16,8 @@
  *	              LB backend, firewall decision), e.g. an LRU hash
  *	              handle -> data that ages out with the connections
  *
- * What is tracked: TCP and UDP by ports, ICMP/ICMPv6 echo by identifier,
+ * What is tracked: TCP and UDP by ports, ICMP/ICMPv6 echo by identifier
+ * (see nfc_ct_echo_ports()),
  * other IP protocols by addresses alone; per tenant (VNI), IPv4 and IPv6.
  * ICMP errors (unreachable, time exceeded, ...) are matched to the
  * connection of the packet they quote and marked RELATED; they open none.
@@ -85,6 +86,21 @@ static __always_inline bool nfc_icmp_is_error(__u8 l3, __u8 type)
 		return type == 3 || type == 4 || type == 5 || type == 11 ||
 		       type == 12;
 	return type >= 1 && type <= 4;
+}
+
+/*
+ * ICMP echo as ports: the identifier is the requester's, so a request
+ * carries it as its source port and a reply as its destination port, the
+ * other side 0. A request and its reply are then one connection, and a
+ * request the other way with the same identifier another.
+ */
+static __always_inline void nfc_ct_echo_ports(__u8 l3, __u8 type, __be16 id,
+					      __be16 *sport, __be16 *dport)
+{
+	bool request = type == (l3 == NFC_L3_IPV4 ? 8 : 128);
+
+	*sport = request ? id : 0;
+	*dport = request ? 0 : id;
 }
 
 /*
@@ -177,7 +193,8 @@ static __always_inline int nfc_ct_related(struct nfc_pkt *pkt,
 
 		if (!p || !nfc_icmp_is_echo(k->l3, p[0]))
 			return -1;
-		sport = dport = *(__be16 *)(p + 4);
+		nfc_ct_echo_ports(k->l3, p[0], *(__be16 *)(p + 4), &sport,
+				  &dport);
 	}
 	one = nfc_ct_key_make(&ck, k->tenant, k->l3, proto, &src, &dst, sport,
 			      dport);
@@ -310,7 +327,7 @@ static __always_inline int nfc_ct_track(struct nfc_pkt *pkt,
 		}
 		if (!nfc_icmp_is_echo(k->l3, type))
 			goto untracked; /* neighbour discovery, ... */
-		dport = sport; /* the echo identifier, both ways */
+		nfc_ct_echo_ports(k->l3, type, k->sport, &sport, &dport);
 	} else if (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP) {
 		sport = dport = 0;
 	}

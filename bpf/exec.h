@@ -368,33 +368,62 @@ static __always_inline void nfc_count_rule(struct nfc_pkt *pkt,
 	}
 }
 
+/* Whether slot @i of @e holds @d's chain, and @d itself (*same). */
+static __always_inline bool nfc_decision_slot(const struct nfc_ct *e, int i,
+					      const struct nfc_ct_decision *d,
+					      bool *same)
+{
+	const struct nfc_ct_decision *s = &e->decision[i];
+
+	if (!(e->flags & (NFC_CT_F_DECIDED << i)) || s->chain != d->chain)
+		return false;
+	*same = s->node == d->node && s->policy == d->policy &&
+		s->verdict == d->verdict;
+	return true;
+}
+
 /*
- * Report the chain's decision about a connection: once per connection
- * (what it reported last is kept in its conntrack entry, so a different
- * decision, after a rule or chain change, is reported again). Decisions
- * are about the original direction; replies ride on them. Untracked
- * traffic is reported from each packet that runs the chain, which the
- * flow cache makes once per flow.
+ * Report the chain's decision about a connection: once per connection and
+ * chain (what each of two chains reported last is kept in the connection's
+ * entry, so a different decision, after a rule or chain change, is
+ * reported again). Decisions are about the original direction; replies
+ * ride on them. Traffic without a connection is reported when its result
+ * is cached, once per flow; what can be neither tracked nor cached (later
+ * fragments, stray ICMP errors) is reported as drops only, rate-limited.
  */
 static __always_inline void nfc_exec_decide(struct nfc_ctx *c)
 {
 	struct nfc_ct_decision d = {};
+	bool same = false;
 	struct nfc_ct *e;
+	int slot;
 
 	if (c->ct_dir != NFC_CT_ORIG)
 		return;
 	e = nfc_ct_get(c);
-	if (e) {
-		d.chain = c->chain;
-		d.node = c->act.policy_node;
-		d.policy = c->act.policy;
-		d.verdict = c->act.verdict;
-		if ((e->flags & NFC_CT_F_DECIDED) && e->decision.chain == d.chain &&
-		    e->decision.node == d.node &&
-		    e->decision.policy == d.policy &&
-		    e->decision.verdict == d.verdict)
+	if (!e) {
+		if (!nfc_flow_cacheable(c))
 			return;
-		e->decision = d;
+		nfc_event(c, NFC_EV_DECISION, 0);
+		return;
+	}
+	d.chain = c->chain;
+	d.node = c->act.policy_node;
+	d.policy = c->act.policy;
+	d.verdict = c->act.verdict;
+	if (nfc_decision_slot(e, 0, &d, &same))
+		slot = 0;
+	else if (nfc_decision_slot(e, 1, &d, &same))
+		slot = 1;
+	else
+		slot = (e->flags & NFC_CT_F_DECIDED) ? 1 : 0;
+	if (same)
+		return;
+	if (slot) {
+		e->decision[1] = d;
+		e->flags |= NFC_CT_F_DECIDED1;
+	} else {
+		e->decision[0] = d;
 		e->flags |= NFC_CT_F_DECIDED;
 	}
 	nfc_event(c, NFC_EV_DECISION, 0);
@@ -413,6 +442,11 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 	if (!fast) {
 		if (verdict == NFC_V_DROP && !reason)
 			c->act.reason = reason = NFC_DROP_POLICY;
+		/* a redirect to nowhere is the chain's result: a drop */
+		if (verdict == NFC_V_REDIRECT && !c->act.out_ifindex) {
+			c->act.verdict = verdict = NFC_V_DROP;
+			c->act.reason = reason = NFC_DROP_REDIRECT;
+		}
 		/* a rule's allow that a later node's drop (no route, ...)
 		 * undid decided nothing */
 		if (c->act.policy && verdict == NFC_V_DROP &&

@@ -78,7 +78,9 @@ static __always_inline bool nfc_flow_cacheable(const struct nfc_ctx *c)
 }
 
 /* After the chain: store its result for the packet's flow. An entry of an
- * older version is replaced, its counters carried on. */
+ * older version is replaced, its counters carried on (a hit of the same
+ * flow on another CPU in between loses its increment: a flow stays on one
+ * CPU under RSS, and stores are rare). */
 static __always_inline void nfc_flow_store(struct nfc_pkt *pkt,
 					   struct nfc_ctx *c)
 {
@@ -180,7 +182,11 @@ static __always_inline bool nfc_flow_hit(struct nfc_pkt *pkt,
 						      NFC_FLOW_REFRESH_MS;
 		if (now - f->ct_seen_ns >= every * 1000000ULL) {
 			e = bpf_map_lookup_elem(&nfc_ct, &f->ct);
-			if (!e || e->handle != f->ct_handle)
+			/* gone, another connection now, or dead: a packet
+			 * after its timeout opens a new one (the slow path) */
+			if (!e || e->handle != f->ct_handle ||
+			    (__s64)(now - e->last_ns) >
+				    (__s64)nfc_ct_timeout(f->ct.proto, e->state))
 				return false;
 			f->ct_seen_ns = now;
 			if (now > e->last_ns)

@@ -220,16 +220,22 @@ struct nfc_ct_key {
 	__u8 proto;
 	__u16 pad;       /* 0 */
 	union nfc_addr addr[2]; /* canonical order, see nfc_ct_key_make() */
-	__be16 port[2];  /* TCP/UDP ports; ICMP echo: the identifier twice */
+	__be16 port[2];  /* TCP/UDP ports; ICMP echo: the identifier on the
+			    requester's side, 0 on the other */
 };
 
 /* nfc_ct.flags */
 #define NFC_CT_F_ORIG_1 (1 << 0)     /* the originator is addr[1]/port[1] */
 #define NFC_CT_F_SEEN_REPLY (1 << 1) /* a packet went the reply way */
 #define NFC_CT_F_MIDSTREAM (1 << 2)  /* picked up after its start */
-#define NFC_CT_F_DECIDED (1 << 3)    /* decision[] holds the last report */
+#define NFC_CT_F_DECIDED (1 << 3)    /* decision[0] holds a chain's last report */
+#define NFC_CT_F_DECIDED1 (1 << 4)   /* decision[1] holds another chain's */
+/* chains whose decisions about one connection are kept apart (the chain at
+ * each end of it) */
+#define NFC_CT_DECISIONS 2
 
-/* the last decision reported for a connection (once per connection) */
+/* the last decision a chain reported about a connection (once per
+ * connection and chain) */
 struct nfc_ct_decision {
 	__u32 chain;
 	__u32 node;
@@ -248,7 +254,7 @@ struct nfc_ct {
 	__u8 flags;        /* NFC_CT_F_* */
 	__u8 fin;          /* TCP: 1 << direction for each FIN seen */
 	__u8 pad;
-	struct nfc_ct_decision decision;
+	struct nfc_ct_decision decision[NFC_CT_DECISIONS];
 	__u32 pad2;
 };
 

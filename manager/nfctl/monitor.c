@@ -52,7 +52,17 @@ static int usage(const char *fmt, const char *arg)
 	return 2;
 }
 
-/* The daemon's name of a protocol given by name, alias or number. */
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return !errno && end != s && !*end && *out >= min && *out <= max;
+}
+
+/* The daemon's name of a protocol given by name, alias or number (0-255),
+ * or NULL when it is none of those. */
 static const char *proto_name(const char *p)
 {
 	static const struct {
@@ -61,23 +71,18 @@ static const char *proto_name(const char *p)
 		{ "1", "icmp" },	{ "6", "tcp" },	      { "17", "udp" },
 		{ "58", "icmpv6" },	{ "icmp6", "icmpv6" }, { "ipv6-icmp", "icmpv6" },
 		{ "132", "sctp" },	{ "47", "gre" },      { "50", "esp" },
-		{ "51", "ah" },
+		{ "51", "ah" },		{ "icmp", "icmp" },   { "tcp", "tcp" },
+		{ "udp", "udp" },	{ "icmpv6", "icmpv6" }, { "sctp", "sctp" },
+		{ "gre", "gre" },	{ "esp", "esp" },     { "ah", "ah" },
 	};
 	unsigned int i;
+	long n;
 
 	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
 		if (!strcasecmp(p, protos[i].name))
 			return protos[i].alias;
-	return p;
-}
-
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return !errno && end != s && !*end && *out >= min && *out <= max;
+	/* a number the daemon has no name for: it prints the number */
+	return parse_long(p, 0, 255, &n) ? p : NULL;
 }
 
 static int parse_addr(struct filter *f, const char *s)
@@ -140,6 +145,8 @@ static int parse_filter(struct filter *f, const char *name, const char *v)
 		break;
 	case F_PROTO:
 		f->proto = proto_name(v);
+		if (!f->proto)
+			return usage("proto: '%s' is not a protocol name or number (0-255)", v);
 		break;
 	case F_TENANT:
 		if (!parse_long(v, 0, 0xffffffffL, &f->tenant))

@@ -529,8 +529,8 @@ static json_object *rule_json(struct nfc_handle *h, __u32 node, __u32 policy)
 static json_object *ct_json(struct nfc_handle *h, const struct nfc_ct_entry *e)
 {
 	const struct nfc_ct *ct = &e->ct;
-	const struct nfc_ct_decision *d = &ct->decision;
-	json_object *o = json_object_new_object(), *x;
+	json_object *o = json_object_new_object(), *x, *arr = NULL;
+	int i;
 
 	add(o, "tenant", ju(e->key.tenant));
 	add(o, "proto", jproto(e->key.proto));
@@ -558,14 +558,23 @@ static json_object *ct_json(struct nfc_handle *h, const struct nfc_ct_entry *e)
 	add(o, "idle_s", jsec(e->idle_ns));
 	add(o, "timeout_s", ju(e->timeout_s));
 	add(o, "handle", ju(ct->handle));
-	if (ct->flags & NFC_CT_F_DECIDED) {
+	/* what each chain (of the two kept) decided last */
+	for (i = 0; i < NFC_CT_DECISIONS; i++) {
+		const struct nfc_ct_decision *d = &ct->decision[i];
+
+		if (!(ct->flags & (NFC_CT_F_DECIDED << i)))
+			continue;
 		x = d->node ? rule_json(h, d->node, d->policy) :
 			      json_object_new_object();
 		if (!d->node)
 			add(x, "chain", jstr(chain_by_id(h, d->chain)));
 		add(x, "verdict", jstr(nfc_verdict_str(d->verdict)));
-		add(o, "decision", x);
+		if (!arr)
+			arr = json_object_new_array();
+		json_object_array_add(arr, x);
 	}
+	if (arr)
+		add(o, "decisions", arr);
 	return o;
 }
 

@@ -82,7 +82,7 @@ expect_rc 0 "$NFCTL" -j ct list tenant 4242 proto udp
 [ "$(json "$WORK/out" '(j[0]["src"], j[0]["sport"], j[0]["dst"], j[0]["dport"], j[0]["state"])')" = \
   "('10.9.0.7', 5353, '10.9.0.1', 53, 'new')" ] || fail "originator on side 1: $(cat "$WORK/out")"
 expect_rc 0 "$NFCTL" -j ct list tenant 4242 port 80
-[ "$(json "$WORK/out" 'j[0]["decision"]')" = \
+[ "$(json "$WORK/out" 'j[0]["decisions"][0]')" = \
   "{'chain': '$C', 'node': 'rn', 'policy': 5, 'name': 'web-in', 'verdict': 'pass'}" ] ||
 	fail "decision: $(cat "$WORK/out")"
 [ "$(json "$WORK/out" '(j[0]["flags"], j[0]["timeout_s"], j[0]["handle"], j[0]["interfaces"]["orig"])')" = \
@@ -94,7 +94,7 @@ expect_rc 0 "$NFCTL" -j ct list tenant 4243
 	fail "ICMP entry: $(cat "$WORK/out")"
 expect_rc 0 "$NFCTL" ct list tenant 4242 port 80
 grep -q "^  state: established$" "$WORK/out" || fail "text: $(cat "$WORK/out")"
-grep -q "^    name: web-in$" "$WORK/out" || fail "text decision: $(cat "$WORK/out")"
+grep -qE "^ +name: web-in$" "$WORK/out" || fail "text decision: $(cat "$WORK/out")"
 pass "ct list: original direction, decision named by the module's table, ICMP ids, text"
 
 expect_rc 2 "$NFCTL" ct list port http

@@ -121,10 +121,10 @@ int main(int argc, char **argv)
 	ct.ifindex[NFC_CT_REPLY] = lo;
 	ct.state = NFC_CT_ESTABLISHED;
 	ct.flags = NFC_CT_F_SEEN_REPLY | NFC_CT_F_DECIDED;
-	ct.decision.chain = chain;
-	ct.decision.node = node;
-	ct.decision.policy = 5;
-	ct.decision.verdict = NFC_V_PASS;
+	ct.decision[0].chain = chain;
+	ct.decision[0].node = node;
+	ct.decision[0].policy = 5;
+	ct.decision[0].verdict = NFC_V_PASS;
 	put(fd, &c1, &ct, "c1");
 
 	c2 = ct_key(4242, NFC_L3_IPV4, IPPROTO_UDP, "10.9.0.1", 53, "10.9.0.7",

@@ -251,8 +251,9 @@ static void test_icmp_echo_and_error(void **state)
 	pkt_finish(&p);
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.ctx.ct_state, NFC_CT_NEW);
+	/* the identifier on the requester's side (A, the lower) */
 	assert_int_equal(r.ctx.ct.port[0], htons(77));
-	assert_int_equal(r.ctx.ct.port[1], htons(77));
+	assert_int_equal(r.ctx.ct.port[1], 0);
 	pkt_init(&p);
 	pkt_eth(&p, MAC_A, MAC_B, 0x0800);
 	pkt_ipv4(&p, IPPROTO_ICMP, IP_B, IP_A, 64, 0, 0);
@@ -655,8 +656,8 @@ static void test_icmp_errors_not_cached(void **state)
 	assert_int_equal(node_packets(), 4);
 }
 
-/* A rule's allow undone by a later drop (here: the executor's drop of a
- * packet the allowing node redirected nowhere) is no decision. */
+/* A rule's allow undone by a later node's drop (here: no route) is no
+ * decision. */
 static void test_allow_then_drop_is_no_decision(void **state)
 {
 	struct rewrite_plan plan = { .set = REWRITE_VERDICT,
@@ -768,7 +769,7 @@ static void test_drop_events_rate_limited(void **state)
 		es[0].suppressed[NFC_DROP_MALFORMED] +=
 			es[i].suppressed[NFC_DROP_MALFORMED];
 	assert_int_equal(es[0].suppressed[NFC_DROP_MALFORMED], 15);
-	usleep(1000 * 1000 + 1000);
+	usleep(1100 * 1000); /* a new window, whatever the coarse clock lags */
 	dp_run(DP_ROOT, &p, &r);
 	e = dp_event(NFC_EV_DROP, 0);
 	assert_non_null(e);

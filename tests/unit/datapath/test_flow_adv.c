@@ -1,0 +1,886 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * Adversarial cases of conntrack and the flow cache: tenants and VLANs kept
+ * apart, cached rewrites byte for byte equal to the slow path's, fragments
+ * and ICMP errors, what the fast path does with a dead connection, counters
+ * that add up over a mix of cached and uncached packets, and decisions.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include "fixture.h"
+#include "acl.h"
+#include "rewrite.h"
+
+#define SYN 0x02
+#define ACK 0x10
+#define PSH 0x08
+#define FIN_ACK 0x11
+
+#define IP_A "192.0.2.1"
+#define IP_B "198.51.100.2"
+#define IP6_A "2001:db8::1"
+#define IP6_B "2001:db8::2"
+
+static const uint8_t NEW_DMAC[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01 };
+static const uint8_t NEW_SMAC[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x02 };
+
+#define ALL_REWRITES                                                          \
+	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
+	 NFC_ACT_SPORT | NFC_ACT_DPORT | NFC_ACT_TTL_DEC)
+
+static int count_entries(int fd)
+{
+	__u8 key[128], next[128];
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static __u64 node_packets(int hop)
+{
+	struct nfc_node_stats s;
+
+	dp_node_stats(hop, &s);
+	return s.packets;
+}
+
+static void set_config(const struct nfc_config *cfg)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(F.config, &zero, cfg, 0), 0);
+}
+
+static void acl_rule(__u32 id, __u8 proto, __u16 dport, __u8 action,
+		     const char *name)
+{
+	struct acl_rule r = { .proto = proto, .action = action,
+			      .dport = htons(dport) };
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	assert_int_equal(bpf_map_update_elem(dp_table("acl", "rules"), &id,
+					     &r, 0), 0);
+}
+
+/* Sum of a per-CPU endpoint entry. */
+static void ep_stats(__u32 ifindex, struct nfc_ep_stats *out)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	struct nfc_ep_stats v[n];
+	size_t j;
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(F.ep_stats, &ifindex, v))
+		return;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sizeof(*out) / sizeof(__u64); j++)
+			((__u64 *)out)[j] += ((__u64 *)&v[i])[j];
+}
+
+static __u64 rule_packets(__u32 node, __u32 policy)
+{
+	struct nfc_rule_key k = { .node = node, .policy = policy };
+	int n = libbpf_num_possible_cpus(), i;
+	struct nfc_rule_stats v[n];
+	__u64 sum = 0;
+
+	if (bpf_map_lookup_elem(F.rule_stats, &k, v))
+		return 0;
+	for (i = 0; i < n; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+/* --- packets --- */
+
+static void udp4(struct pkt *p, const char *src, const char *dst,
+		 uint16_t sport, uint16_t dport, uint8_t ttl)
+{
+	pkt_init(p);
+	pkt_eth(p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(p, IPPROTO_UDP, src, dst, ttl, 0, 0);
+	pkt_udp(p, sport, dport, false);
+	pkt_data(p, 20);
+	pkt_finish(p);
+}
+
+/* A VXLAN packet of VNI @vni carrying TCP @flags between the inner hosts
+ * A and B (@reply: B -> A). */
+static void vxlan_tcp(struct pkt *p, uint32_t vni, bool reply, uint8_t flags)
+{
+	pkt_init(p);
+	pkt_eth(p, MAC_A, MAC_B, 0x0800);
+	pkt_ipv4(p, IPPROTO_UDP, "10.1.0.1", "10.1.0.2", 64, 0, 0);
+	pkt_udp(p, 49152, 4789, false);
+	pkt_vxlan(p, 0x08, vni);
+	pkt_eth(p, reply ? MAC_C : MAC_D, reply ? MAC_D : MAC_C, 0x0800);
+	pkt_ipv4(p, IPPROTO_TCP, reply ? IP_B : IP_A, reply ? IP_A : IP_B, 64,
+		 0, 0);
+	if (reply)
+		pkt_tcp(p, 443, 40000, flags);
+	else
+		pkt_tcp(p, 40000, 443, flags);
+	pkt_data(p, 5);
+	pkt_finish(p);
+}
+
+/* --- expected rewrites, done the plain way (as test_exec.c) --- */
+
+static int innermost(const struct pkt *p, const enum pkt_kind *kinds, int n,
+		     enum pkt_kind *which)
+{
+	int i, off, best = -1;
+
+	for (i = 0; i < n; i++) {
+		off = pkt_last(p, kinds[i]);
+		if (off > best) {
+			best = off;
+			if (which)
+				*which = kinds[i];
+		}
+	}
+	return best;
+}
+
+static void plan_all(struct rewrite_plan *plan, __u32 set, bool v6,
+		     bool icmp)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->set = set;
+	memcpy(plan->dmac, NEW_DMAC, 6);
+	memcpy(plan->smac, NEW_SMAC, 6);
+	pkt_addr(v6 ? "2001:db8:ffff::77" : "203.0.113.77", plan->saddr);
+	pkt_addr(v6 ? "2001:db8:ffff:1::c8" : "203.0.113.200", plan->daddr);
+	if (icmp) {
+		plan->sport = htons(0x7777);
+		plan->dport = htons(v6 ? 0x8100 : 0x0000);
+	} else {
+		plan->sport = htons(61000);
+		plan->dport = htons(8443);
+	}
+}
+
+static void expect(struct pkt *p, const struct rewrite_plan *plan)
+{
+	static const enum pkt_kind ips[] = { PK_IPV4, PK_IPV6 };
+	static const enum pkt_kind l4s[] = { PK_TCP, PK_UDP, PK_ICMP,
+					     PK_ICMP6 };
+	enum pkt_kind ipk = PK_IPV4, l4k = PK_TCP;
+	int eth = pkt_last(p, PK_ETH);
+	int ip = innermost(p, ips, 2, &ipk);
+	int l4 = innermost(p, l4s, 4, &l4k);
+	bool v6 = ipk == PK_IPV6, icmp = l4k == PK_ICMP || l4k == PK_ICMP6;
+	__u32 alen = v6 ? 16 : 4;
+
+	if (plan->set & NFC_ACT_DMAC)
+		memcpy(p->b + eth, plan->dmac, 6);
+	if (plan->set & NFC_ACT_SMAC)
+		memcpy(p->b + eth + 6, plan->smac, 6);
+	if (plan->set & NFC_ACT_SADDR)
+		memcpy(p->b + ip + (v6 ? 8 : 12), plan->saddr, alen);
+	if (plan->set & NFC_ACT_DADDR)
+		memcpy(p->b + ip + (v6 ? 24 : 16), plan->daddr, alen);
+	if (plan->set & NFC_ACT_SPORT)
+		memcpy(p->b + l4 + (icmp ? 4 : 0), &plan->sport, 2);
+	if (plan->set & NFC_ACT_DPORT)
+		memcpy(p->b + l4 + (icmp ? 0 : 2), &plan->dport, 2);
+	if (plan->set & NFC_ACT_TTL_DEC)
+		p->b[ip + (v6 ? 7 : 8)]--;
+	pkt_finish(p);
+}
+
+static bool is_v6(const struct pkt *p)
+{
+	return pkt_last(p, PK_IPV6) > pkt_last(p, PK_IPV4);
+}
+
+static bool is_icmp(const struct pkt *p)
+{
+	static const enum pkt_kind l4s[] = { PK_TCP, PK_UDP, PK_ICMP,
+					     PK_ICMP6 };
+	enum pkt_kind k = PK_TCP;
+
+	innermost(p, l4s, 4, &k);
+	return k == PK_ICMP || k == PK_ICMP6;
+}
+
+/*
+ * @first runs the chain (rewrite, every rewrite), @later are packets of
+ * the same flow that must hit the cache: each must come out exactly as
+ * the plain rewrite of it says, and at tc again on a CHECKSUM_COMPLETE skb.
+ */
+static void cached_rewrites(const char *what, const struct pkt *first,
+			    const struct pkt *later, int n_later)
+{
+	struct rewrite_plan plan;
+	struct pkt want;
+	struct dp_run r;
+	__u64 cached = 0;
+	int i, err;
+
+	plan_all(&plan, ALL_REWRITES, is_v6(first), is_icmp(first));
+	dp_plan(&plan);
+	dp_chain1(dp_module("rewrite"));
+	dp_run(DP_ROOT, first, &r);
+	want = *first;
+	expect(&want, &plan);
+	if (r.retval != (__u32)F.rc_pass)
+		fail_msg("%s: the first packet was not passed", what);
+	dp_assert_bytes(&r, &want);
+	for (i = 0; i < n_later; i++) {
+		dp_run(DP_ROOT, &later[i], &r);
+		if (r.stats.cached != ++cached)
+			fail_msg("%s: packet %d took the slow path", what,
+				 i + 1);
+		want = later[i];
+		expect(&want, &plan);
+		if (r.retval != (__u32)F.rc_pass)
+			fail_msg("%s: cached packet %d not passed", what,
+				 i + 1);
+		dp_assert_bytes(&r, &want);
+		if (F.xdp)
+			continue;
+		err = dp_run_flags(DP_ROOT, &later[i],
+				   BPF_F_TEST_SKB_CHECKSUM_COMPLETE, &r);
+		if (err == -EBADMSG)
+			fail_msg("%s: cached packet %d: skb->csum does not match the bytes",
+				 what, i + 1);
+		assert_int_equal(err, 0);
+		if (r.stats.cached != ++cached)
+			fail_msg("%s: packet %d (CHECKSUM_COMPLETE) took the slow path",
+				 what, i + 1);
+	}
+}
+
+/* 1. Same inner 5-tuple in two VNIs: two connections, two flows; the
+ * reply of each matched to its own. */
+static void test_vxlan_vnis_apart(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	__u64 h7, h9;
+
+	dp_chain1(dp_module("nop"));
+	vxlan_tcp(&p, 7, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.key.tenant, 7);
+	assert_true(r.ctx.ct_flags & NFC_CTI_NEW);
+	h7 = r.ctx.ct_handle;
+	vxlan_tcp(&p, 9, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	assert_true(r.ctx.ct_flags & NFC_CTI_NEW);
+	h9 = r.ctx.ct_handle;
+	assert_true(h7 != h9);
+	assert_int_equal(count_entries(F.ct), 2);
+
+	vxlan_tcp(&p, 9, true, SYN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.ct_handle, h9);
+	assert_int_equal(r.ctx.ct_dir, NFC_CT_REPLY);
+	assert_int_equal(r.ctx.ct_state, NFC_CT_SYN_RECV);
+	vxlan_tcp(&p, 7, true, SYN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.ct_handle, h7);
+
+	/* data of both: two flow entries, the second of each cached */
+	vxlan_tcp(&p, 7, false, ACK);
+	dp_run(DP_ROOT, &p, &r);
+	vxlan_tcp(&p, 9, false, ACK);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 0);
+	assert_int_equal(count_entries(F.flows), 2);
+	vxlan_tcp(&p, 9, false, ACK | PSH);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 1);
+	assert_int_equal(node_packets(0), 6);
+}
+
+/* 2. VXLAN: a cached flow's inner rewrites (and the outer UDP checksum)
+ * are the first packet's, byte for byte. */
+static void test_vxlan_cached_rewrites(void **state)
+{
+	struct pkt first, later[2];
+
+	vxlan_tcp(&first, 7, false, ACK);
+	vxlan_tcp(&later[0], 7, false, ACK | PSH);
+	later[1] = later[0];
+	/* other payload: the checksums differ, the flow is the same */
+	later[1].b[later[1].len - 1] ^= 0x5a;
+	pkt_finish(&later[1]);
+	cached_rewrites("vxlan4 + tcp4", &first, later, 2);
+}
+
+/* 3. NAT-like rewrites on cached IPv4 TCP, a later packet with IP options
+ * (another L4 offset, same flow key). */
+static void test_cached_nat_tcp4(void **state)
+{
+	struct pkt first, later[2];
+
+	pkt_init(&first);
+	pkt_eth(&first, MAC_A, MAC_B, 0x0800);
+	pkt_ipv4(&first, IPPROTO_TCP, IP_A, IP_B, 64, 0, 0);
+	pkt_tcp(&first, 40000, 443, ACK);
+	pkt_data(&first, 11);
+	pkt_finish(&first);
+	later[0] = first;
+	later[0].b[later[0].len - 3] = 0x77;
+	pkt_finish(&later[0]);
+	pkt_init(&later[1]);
+	pkt_eth(&later[1], MAC_A, MAC_B, 0x0800);
+	pkt_ipv4(&later[1], IPPROTO_TCP, IP_A, IP_B, 9, 8, 0);
+	pkt_tcp(&later[1], 40000, 443, ACK | PSH);
+	pkt_data(&later[1], 4);
+	pkt_finish(&later[1]);
+	cached_rewrites("tcp4", &first, later, 2);
+}
+
+/* 4. IPv6 UDP, later with extension headers and as an atomic fragment. */
+static void test_cached_nat_udp6(void **state)
+{
+	struct pkt first, later[2];
+
+	pkt_init(&first);
+	pkt_eth(&first, MAC_A, MAC_B, 0x86dd);
+	pkt_ipv6(&first, IPPROTO_UDP, IP6_A, IP6_B, 64);
+	pkt_udp(&first, 5353, 5353, false);
+	pkt_data(&first, 20);
+	pkt_finish(&first);
+	pkt_init(&later[0]);
+	pkt_eth(&later[0], MAC_A, MAC_B, 0x86dd);
+	pkt_ipv6(&later[0], IPPROTO_HOPOPTS, IP6_A, IP6_B, 64);
+	pkt_ext6(&later[0], IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, 0);
+	pkt_ext6(&later[0], IPPROTO_DSTOPTS, IPPROTO_UDP, 1);
+	pkt_udp(&later[0], 5353, 5353, false);
+	pkt_data(&later[0], 7);
+	pkt_finish(&later[0]);
+	pkt_init(&later[1]);
+	pkt_eth(&later[1], MAC_A, MAC_B, 0x86dd);
+	pkt_ipv6(&later[1], IPPROTO_FRAGMENT, IP6_A, IP6_B, 64);
+	pkt_frag6(&later[1], IPPROTO_UDP, 0, false);
+	pkt_udp(&later[1], 5353, 5353, false);
+	pkt_data(&later[1], 9);
+	pkt_finish(&later[1]);
+	cached_rewrites("udp6", &first, later, 2);
+}
+
+/* 5. ICMP echo: identifier NAT on the fast path, v4 and v6. */
+static void test_cached_nat_echo(void **state)
+{
+	struct pkt first, later[1];
+
+	pkt_init(&first);
+	pkt_eth(&first, MAC_A, MAC_B, 0x0800);
+	pkt_ipv4(&first, IPPROTO_ICMP, IP_A, IP_B, 64, 0, 0);
+	pkt_icmp(&first, 8, 0, 0x1234, 1);
+	pkt_data(&first, 16);
+	pkt_finish(&first);
+	pkt_init(&later[0]);
+	pkt_eth(&later[0], MAC_A, MAC_B, 0x0800);
+	pkt_ipv4(&later[0], IPPROTO_ICMP, IP_A, IP_B, 64, 0, 0);
+	pkt_icmp(&later[0], 8, 0, 0x1234, 2);
+	pkt_data(&later[0], 17);
+	pkt_finish(&later[0]);
+	cached_rewrites("icmp4 echo", &first, later, 1);
+
+	dp_reset(NULL);
+	pkt_init(&first);
+	pkt_eth(&first, MAC_A, MAC_B, 0x86dd);
+	pkt_ipv6(&first, IPPROTO_ICMPV6, IP6_A, IP6_B, 64);
+	pkt_icmp6(&first, 128, 0, 0x4242, 1);
+	pkt_data(&first, 13);
+	pkt_finish(&first);
+	later[0] = first;
+	pkt_put16(&later[0], pkt_last(&later[0], PK_ICMP6) + 6, 2);
+	pkt_finish(&later[0]);
+	cached_rewrites("icmpv6 echo", &first, later, 1);
+}
+
+/* 6. Different VLAN ids: different flows, each its own chain run. */
+static void test_vlan_ids_apart(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	int i;
+	uint16_t vid[2] = { 10, 20 };
+
+	dp_chain1(dp_module("nop"));
+	for (i = 0; i < 4; i++) {
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x8100);
+		pkt_vlan(&p, vid[i & 1], 0x0800);
+		pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 0);
+		pkt_udp(&p, 5000, 53, false);
+		pkt_data(&p, 9);
+		pkt_finish(&p);
+		dp_run(DP_ROOT, &p, &r);
+	}
+	assert_int_equal(count_entries(F.flows), 2);
+	assert_int_equal(node_packets(0), 2);
+	assert_int_equal(r.stats.cached, 2);
+}
+
+/* 7. A cached flow with TTL decrement: a packet that arrives with TTL 1 on
+ * the fast path is dropped as ttl-exceeded, counted and reported. */
+static void test_ttl_one_on_fast_path(void **state)
+{
+	struct rewrite_plan plan = { .set = NFC_ACT_TTL_DEC | REWRITE_VERDICT,
+				     .verdict = NFC_V_REDIRECT,
+				     .out_ifindex = 4242 };
+	struct nfc_ep_stats in, out;
+	struct dp_run r;
+	struct pkt p;
+
+	dp_plan(&plan);
+	dp_chain1(dp_module("rewrite"));
+	udp4(&p, IP_A, IP_B, 5000, 53, 64);
+	dp_run(DP_ROOT, &p, &r);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 1);
+	udp4(&p, IP_A, IP_B, 5000, 53, 1);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 2);
+	assert_int_equal(r.retval, F.rc_drop);
+	assert_int_equal(r.stats.drop[NFC_DROP_TTL_EXCEEDED], 1);
+	assert_int_equal(r.stats.verdict[NFC_V_REDIRECT], 2);
+	assert_int_equal(r.stats.verdict[NFC_V_DROP], 1);
+	assert_non_null(dp_event(NFC_EV_DROP, 0));
+	assert_int_equal(dp_event(NFC_EV_DROP, 0)->reason,
+			 NFC_DROP_TTL_EXCEEDED);
+	ep_stats(r.ctx.key.ifindex, &in);
+	ep_stats(4242, &out);
+	assert_int_equal(in.in_packets, 3);
+	assert_int_equal(in.drop[NFC_DROP_TTL_EXCEEDED], 1);
+	assert_int_equal(out.out_packets, 2);
+	assert_int_equal(node_packets(0), 1);
+}
+
+/* 8. IPv4 and IPv6 fragments never take the fast path; first fragments
+ * are tracked by ports, later ones not at all. */
+static void test_fragments(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	__u64 handle;
+	int i;
+
+	dp_chain1(dp_module("nop"));
+	for (i = 0; i < 2; i++) {
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+		pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 0x2000);
+		pkt_udp(&p, 5000, 53, false);
+		pkt_data(&p, 24);
+		pkt_finish(&p);
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.ct_state, NFC_CT_NEW);
+		assert_int_equal(r.ctx.ct.proto, IPPROTO_UDP);
+		handle = r.ctx.ct_handle;
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+		pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 4);
+		pkt_data(&p, 16);
+		pkt_finish(&p);
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.ct_state, NFC_CT_NONE);
+		assert_int_equal(r.retval, F.rc_pass);
+	}
+	for (i = 0; i < 2; i++) {
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+		pkt_ipv6(&p, IPPROTO_FRAGMENT, IP6_A, IP6_B, 64);
+		pkt_frag6(&p, IPPROTO_TCP, 0, true);
+		pkt_tcp(&p, 40000, 443, ACK);
+		pkt_data(&p, 24);
+		pkt_finish(&p);
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.ct_state, NFC_CT_ESTABLISHED);
+		assert_int_equal(r.ctx.ct.proto, IPPROTO_TCP);
+		if (i)
+			assert_int_equal(r.ctx.ct_handle, handle);
+		handle = r.ctx.ct_handle;
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+		pkt_ipv6(&p, IPPROTO_FRAGMENT, IP6_A, IP6_B, 64);
+		pkt_frag6(&p, IPPROTO_TCP, 4, false);
+		pkt_data(&p, 16);
+		pkt_finish(&p);
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.ct_state, NFC_CT_NONE);
+	}
+	assert_int_equal(r.stats.cached, 0);
+	assert_int_equal(node_packets(0), 8);
+	assert_int_equal(count_entries(F.flows), 0);
+	assert_int_equal(count_entries(F.ct), 2);
+}
+
+/* 9. An ICMPv6 error about a TCP/IPv6 connection is related to it. */
+static void test_icmpv6_error_related(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	__u64 handle;
+
+	dp_chain1(dp_module("nop"));
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_TCP, IP6_B, IP6_A, 64);
+	pkt_tcp(&p, 40000, 443, SYN);
+	pkt_finish(&p);
+	dp_run(DP_ROOT, &p, &r);
+	handle = r.ctx.ct_handle;
+	/* a router's "no route" back to the originator, quoting its SYN */
+	pkt_init(&p);
+	pkt_eth(&p, MAC_A, MAC_B, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_ICMPV6, "2001:db8:99::1", IP6_B, 64);
+	pkt_icmp6(&p, 1, 0, 0, 0);
+	pkt_ipv6(&p, IPPROTO_TCP, IP6_B, IP6_A, 63);
+	pkt_tcp(&p, 40000, 443, SYN);
+	pkt_finish(&p);
+	dp_run(DP_ROOT, &p, &r);
+	assert_true(r.ctx.ct_flags & NFC_CTI_RELATED);
+	assert_int_equal(r.ctx.ct_handle, handle);
+	assert_int_equal(r.ctx.ct_dir, NFC_CT_REPLY);
+	assert_int_equal(count_entries(F.ct), 1);
+}
+
+/* 10. An ICMP time exceeded quoting an echo request is related to the
+ * echo's connection. */
+static void test_icmp_error_quoting_echo(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	__u64 handle;
+
+	dp_chain1(dp_module("nop"));
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_A, IP_B, 64, 0, 0);
+	pkt_icmp(&p, 8, 0, 99, 1);
+	pkt_finish(&p);
+	dp_run(DP_ROOT, &p, &r);
+	handle = r.ctx.ct_handle;
+	pkt_init(&p);
+	pkt_eth(&p, MAC_A, MAC_B, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, "203.0.113.1", IP_A, 64, 0, 0);
+	pkt_icmp(&p, 11, 0, 0, 0);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_A, IP_B, 1, 0, 0);
+	pkt_icmp(&p, 8, 0, 99, 1);
+	pkt_finish(&p);
+	dp_run(DP_ROOT, &p, &r);
+	assert_true(r.ctx.ct_flags & NFC_CTI_RELATED);
+	assert_int_equal(r.ctx.ct_handle, handle);
+	assert_int_equal(r.ctx.ct_dir, NFC_CT_REPLY);
+	assert_int_equal(r.stats.cached, 0);
+}
+
+/* 11. B's echo request to A is no reply to A's echo request to B, even
+ * with the same identifier: it opens a connection of its own. */
+static void test_reverse_echo_request_is_new(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	__u64 handle;
+
+	dp_chain1(dp_module("nop"));
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_A, IP_B, 64, 0, 0);
+	pkt_icmp(&p, 8, 0, 77, 1);
+	pkt_finish(&p);
+	dp_run(DP_ROOT, &p, &r);
+	handle = r.ctx.ct_handle;
+	pkt_init(&p);
+	pkt_eth(&p, MAC_A, MAC_B, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_B, IP_A, 64, 0, 0);
+	pkt_icmp(&p, 8, 0, 77, 1);
+	pkt_finish(&p);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.ct_dir, NFC_CT_ORIG);
+	assert_int_equal(r.ctx.ct_state, NFC_CT_NEW);
+	assert_true(r.ctx.ct_handle != handle);
+}
+
+/*
+ * 12. A connection idle past its timeout is dead: the next packet is a new
+ * connection, on the fast path as on the slow. Here a reply was cached as
+ * a reply (acl passes replies); once the connection is dead the same
+ * packet opens a connection from B to port 5000, which a rule denies.
+ */
+static void test_fast_path_dead_connection(void **state)
+{
+	struct nfc_config cfg = {};
+	struct dp_run r;
+	struct pkt p;
+	__u64 handle;
+
+	cfg.ct_timeout[NFC_CTC_UDP][NFC_CT_NEW] = 1;
+	cfg.ct_timeout[NFC_CTC_UDP][NFC_CT_ESTABLISHED] = 1;
+	set_config(&cfg);
+	acl_rule(4, IPPROTO_UDP, 5000, ACL_DENY, "no-5000");
+	dp_chain1(dp_module("acl"));
+	udp4(&p, IP_A, IP_B, 5000, 53, 64);
+	dp_run(DP_ROOT, &p, &r);
+	handle = r.ctx.ct_handle;
+	udp4(&p, IP_B, IP_A, 53, 5000, 64);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.ct_dir, NFC_CT_REPLY);
+	assert_int_equal(r.retval, F.rc_pass);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 1);
+	usleep(1100 * 1000);
+	dp_run(DP_ROOT, &p, &r);
+	if (r.stats.cached == 2)
+		fprintf(stderr, "  the fast path served a dead connection (%s)\n",
+			r.retval == (__u32)F.rc_pass ? "passed" : "dropped");
+	assert_int_equal(r.stats.cached, 1);
+	assert_true(r.ctx.ct_flags & NFC_CTI_NEW);
+	assert_true(r.ctx.ct_handle != handle);
+	assert_int_equal(r.retval, F.rc_drop);
+}
+
+/* 13. Counters over a mix of cached, uncached, denied, malformed and
+ * ttl-exceeded packets: chain packets = sum of verdicts = endpoint in;
+ * drops by reason add up at chain and endpoint. */
+static void test_counters_add_up(void **state)
+{
+	struct rewrite_plan plan = { .set = NFC_ACT_TTL_DEC };
+	struct nfc_chain_stats s;
+	struct nfc_ep_stats ep;
+	__u64 verdicts = 0, drops = 0, ep_drops = 0;
+	struct dp_run r;
+	struct pkt p;
+	int i;
+
+	acl_rule(5, IPPROTO_UDP, 7777, ACL_DENY, "no-7777");
+	dp_plan(&plan);
+	dp_slot(0, dp_module("acl"));
+	dp_slot(1, dp_module("rewrite"));
+	dp_hop(0, 1, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_hop(1, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
+	for (i = 0; i < 3; i++) {
+		udp4(&p, IP_A, IP_B, 5000, 53, 64);
+		dp_run(DP_ROOT, &p, &r);
+		udp4(&p, IP_A, IP_B, 5000, 7777, 64);
+		dp_run(DP_ROOT, &p, &r);
+	}
+	udp4(&p, IP_A, IP_B, 5000, 53, 1);
+	dp_run(DP_ROOT, &p, &r);
+	p.b[14] = 0x4f;
+	dp_run(DP_ROOT, &p, &r);
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 4);
+	pkt_data(&p, 16);
+	pkt_finish(&p);
+	dp_run(DP_ROOT, &p, &r);
+
+	dp_chain_stats(DP_CHAIN, &s);
+	for (i = 0; i < NFC_V_MAX; i++)
+		verdicts += s.verdict[i];
+	for (i = 0; i < NFC_DROP_MAX; i++)
+		drops += s.drop[i];
+	ep_stats(r.ctx.key.ifindex, &ep);
+	for (i = 0; i < NFC_DROP_MAX; i++)
+		ep_drops += ep.drop[i];
+	assert_int_equal(s.packets, 9);
+	assert_int_equal(verdicts, 9);
+	assert_int_equal(ep.in_packets, 9);
+	assert_int_equal(s.cached, 5);
+	assert_int_equal(s.verdict[NFC_V_DROP], 5);
+	assert_int_equal(drops, 5);
+	assert_int_equal(ep_drops, 5);
+	assert_int_equal(s.drop[NFC_DROP_POLICY], 3);
+	assert_int_equal(ep.drop[NFC_DROP_POLICY], 3);
+	assert_int_equal(s.drop[NFC_DROP_TTL_EXCEEDED], 1);
+	assert_int_equal(s.drop[NFC_DROP_MALFORMED], 1);
+	assert_int_equal(rule_packets(DP_COUNTER(0), 5), 3);
+}
+
+/* 14. A rule's allow that the executor undoes (the allowing chain
+ * redirects to no interface) is no decision, and no rule counts it. */
+static void test_redirect_nowhere_is_no_decision(void **state)
+{
+	struct rewrite_plan plan = { .set = REWRITE_VERDICT,
+				     .verdict = NFC_V_REDIRECT,
+				     .out_ifindex = 0 };
+	struct dp_run r;
+	struct pkt p;
+
+	acl_rule(1, IPPROTO_UDP, 53, ACL_ALLOW, "dns");
+	dp_plan(&plan);
+	dp_slot(0, dp_module("acl"));
+	dp_slot(1, dp_module("rewrite"));
+	dp_hop(0, 1, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_hop(1, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
+	udp4(&p, IP_A, IP_B, 5000, 53, 64);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_drop);
+	assert_int_equal(r.stats.drop[NFC_DROP_REDIRECT], 1);
+	assert_null(dp_event(NFC_EV_DECISION, 0));
+	assert_int_equal(rule_packets(DP_COUNTER(0), 1), 0);
+}
+
+/* 15. Decisions about traffic no connection holds (later fragments, here
+ * of a denied protocol) must not flood the ring: at most one per flow. */
+static void test_untracked_decisions_bounded(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	int i, decisions = 0;
+
+	acl_rule(1, IPPROTO_UDP, 0, ACL_DENY, "no-udp");
+	dp_chain1(dp_module("acl"));
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 100);
+	pkt_data(&p, 16);
+	pkt_finish(&p);
+	for (i = 0; i < 10; i++) {
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.retval, F.rc_drop);
+		decisions += !!dp_event(NFC_EV_DECISION, 0);
+	}
+	fprintf(stderr, "  %d decision events for 10 fragments\n", decisions);
+	assert_true(decisions <= 1);
+}
+
+/* 16. A denied flow on the fast path: every frame counted at the ingress
+ * endpoint as a policy drop, under its rule, one decision. */
+static void test_denied_cached_endpoint(void **state)
+{
+	struct nfc_ep_stats ep;
+	struct dp_run r;
+	struct pkt p;
+	int i, decisions = 0;
+
+	acl_rule(5, IPPROTO_UDP, 7777, ACL_DENY, "no-7777");
+	dp_chain1(dp_module("acl"));
+	for (i = 0; i < 5; i++) {
+		udp4(&p, IP_A, IP_B, 5000, 7777, 64);
+		dp_run(DP_ROOT, &p, &r);
+		decisions += !!dp_event(NFC_EV_DECISION, 0);
+		assert_non_null(dp_event(NFC_EV_DROP, 0));
+		assert_int_equal(dp_event(NFC_EV_DROP, 0)->policy, 5);
+	}
+	ep_stats(r.ctx.key.ifindex, &ep);
+	assert_int_equal(decisions, 1);
+	assert_int_equal(r.stats.cached, 4);
+	assert_int_equal(ep.drop[NFC_DROP_POLICY], 5);
+	assert_int_equal(ep.in_packets, 5);
+	assert_int_equal(ep.new_conns, 1);
+	assert_int_equal(rule_packets(DP_COUNTER(0), 5), 5);
+}
+
+/* 17. One connection through two chains (two interfaces), the same rule
+ * allowing it in each, no rule changed: one decision per chain, not one
+ * more each time the other chain's packet ran last. */
+static void test_two_chains_decide_once_each(void **state)
+{
+	static const enum dp_prog roots[2] = { DP_ROOT, DP_ROOT_NOVX };
+	static const struct {
+		bool reply;
+		uint8_t flags;
+	} seq[] = { { false, SYN }, { true, SYN | ACK }, { false, ACK },
+		    { false, FIN_ACK }, { true, FIN_ACK }, { false, ACK } };
+	struct dp_run r;
+	struct pkt p;
+	int i, j, decisions = 0;
+
+	acl_rule(2, IPPROTO_TCP, 443, ACL_ALLOW, "https");
+	dp_chain1(dp_module("acl"));
+	for (i = 0; i < (int)(sizeof(seq) / sizeof(seq[0])); i++) {
+		for (j = 0; j < 2; j++) {
+			pkt_init(&p);
+			pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+			pkt_ipv4(&p, IPPROTO_TCP, seq[i].reply ? IP_B : IP_A,
+				 seq[i].reply ? IP_A : IP_B, 64, 0, 0);
+			if (seq[i].reply)
+				pkt_tcp(&p, 443, 40000, seq[i].flags);
+			else
+				pkt_tcp(&p, 40000, 443, seq[i].flags);
+			pkt_finish(&p);
+			dp_run(roots[j], &p, &r);
+			decisions += !!dp_event(NFC_EV_DECISION, 0);
+		}
+	}
+	fprintf(stderr, "  %d decision events, 2 chains\n", decisions);
+	assert_int_equal(decisions, 2);
+}
+
+/* 18. Cache off (a new version) leaves cached results alone and stores
+ * none; back on (another version) the flow is stored again and hit. */
+static void test_cache_off_and_on(void **state)
+{
+	struct nfc_flow f;
+	struct nfc_key fk;
+	struct dp_run r;
+	struct pkt p;
+	int i;
+
+	dp_chain1(dp_module("nop"));
+	udp4(&p, IP_A, IP_B, 5000, 53, 64);
+	dp_run(DP_ROOT, &p, &r);
+	dp_run(DP_ROOT, &p, &r);
+	fk = r.ctx.key;
+	fk.tcp_flags = 0;
+	fk.zone = DP_CHAIN;
+	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK | NFC_ACTIVE_F_NOCACHE,
+					 DP_VERSION + 1));
+	for (i = 0; i < 3; i++)
+		dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 1);
+	assert_int_equal(node_packets(0), 4);
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &fk, &f), 0);
+	assert_int_equal(f.version, DP_VERSION);
+	assert_int_equal(f.packets, 2);
+	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION + 2));
+	dp_run(DP_ROOT, &p, &r);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 2);
+	assert_int_equal(node_packets(0), 5);
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &fk, &f), 0);
+	assert_int_equal(f.version, DP_VERSION + 2);
+	assert_int_equal(r.stats.packets, 7);
+}
+
+#define T(f) cmocka_unit_test_setup(f, dp_reset)
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_vxlan_vnis_apart),
+		T(test_vxlan_cached_rewrites),
+		T(test_cached_nat_tcp4),
+		T(test_cached_nat_udp6),
+		T(test_cached_nat_echo),
+		T(test_vlan_ids_apart),
+		T(test_ttl_one_on_fast_path),
+		T(test_fragments),
+		T(test_icmpv6_error_related),
+		T(test_icmp_error_quoting_echo),
+		T(test_reverse_echo_request_is_new),
+		T(test_fast_path_dead_connection),
+		T(test_counters_add_up),
+		T(test_redirect_nowhere_is_no_decision),
+		T(test_untracked_decisions_bounded),
+		T(test_denied_cached_endpoint),
+		T(test_two_chains_decide_once_each),
+		T(test_cache_off_and_on),
+	};
+
+	return dp_main(argc, argv, "flow_adv", tests,
+		       sizeof(tests) / sizeof(tests[0]));
+}
