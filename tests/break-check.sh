@@ -65,11 +65,11 @@ brk ct-no-related bpf/ct.h \
 	'datapath_flow|integration-conntrack' \
 	'ICMP errors not matched to the connection they quote'
 brk flow-ignores-version bpf/flow.h \
-	's#if \(!f \|\| f->version != c->version\)#if (!f)#' \
+	's|return f->version == c->version && !nfc_flow_slow_only|return !nfc_flow_slow_only|' \
 	'datapath_flow|integration-flow' \
 	'a swap or apply leaves cached results of the old version in force'
 brk flow-caches-syn bpf/flow.h \
-	's#if \(k->proto == IPPROTO_TCP && \(k->tcp_flags & NFC_TCP_SLOW\)\)\n\t\treturn false;#;#' \
+	's|return k->tcp_flags & NFC_TCP_SLOW;|return false;|' \
 	'datapath_flow' \
 	'SYNs cached: the handshake ACK takes the fast path and conntrack never sees it'
 brk flow-no-nocache bpf/flow.h \
@@ -77,17 +77,29 @@ brk flow-no-nocache bpf/flow.h \
 	'datapath_flow|integration-flow' \
 	'the chain switch and the NF mark do not keep results out of the cache'
 brk flow-no-ct-refresh bpf/flow.h \
-	's#\t\t\tif \(!e \|\| e->handle != f->ct_handle\)\n\t\t\t\treturn false;\n##' \
+	's|\t\t\tif \(now > e->last_ns\)\n\t\t\t\te->last_ns = now;\n||' \
 	'datapath_flow' \
-	'a flow goes on on the fast path after its connection went away'
+	'the fast path leaves its connection to time out in conntrack'
+brk flow-hit-ignores-timeout bpf/flow.h \
+	's#\|\|\n\t\t\t    \(__s64\)\(now - e->last_ns\) >\n\t\t\t\t    \(__s64\)nfc_ct_timeout\(f->ct.proto, e->state\)\)#)#' \
+	'datapath_flow_adv' \
+	'a cached flow brings a timed-out connection back to life on the fast path'
+brk echo-id-both-sides bpf/ct.h \
+	's|\*sport = request \? id : 0;\n\t\*dport = request \? 0 : id;|*sport = id;\n\t*dport = request ? id : id;|' \
+	'datapath_flow' \
+	'an echo request the other way rides on a connection as its reply'
 brk fast-path-no-rule-count bpf/exec.h \
 	's|\tif \(c->act.policy\)\n\t\tnfc_count_rule\(pkt, &c->act\);|\tif (!fast && c->act.policy)\n\t\tnfc_count_rule(pkt, \&c->act);|' \
 	'datapath_flow|integration-flow' \
 	'cached packets are not counted for the rule that decided them'
 brk decision-every-packet bpf/exec.h \
-	's|\t\t\treturn;\n\t\te->decision = d;|\t\t\t;\n\t\te->decision = d;|' \
+	's|\tif \(same\)\n\t\treturn;\n|\t(void)same;\n|' \
 	'datapath_flow' \
 	'a decision event for every packet of a connection that runs the chain'
+brk decisions-one-chain bpf/exec.h \
+	's|\telse if \(nfc_decision_slot\(e, 1, &d, &same\)\)\n\t\tslot = 1;\n\telse\n\t\tslot = \(e->flags & NFC_CT_F_DECIDED\) \? 1 : 0;|\telse\n\t\tslot = 0;|' \
+	'datapath_flow_adv' \
+	'two chains on one connection report a decision at every packet between them'
 brk drop-events-unlimited bpf/nfc.h \
 	's|if \(l->sent >= rate\) \{|if (0) {|' \
 	'datapath_flow' \
@@ -97,10 +109,10 @@ brk ep-no-out bpf/exec.h \
 	'datapath_flow' \
 	'endpoints do not count what chains send to them'
 brk table-edit-no-version manager/runtime/tables.c \
-	's|\tif \(!r\)\n\t\tr = nfc_chain_bump\(h, chain, err\);||' \
+	's|\t\tr = nfc_chain_bump\(h, chain, err\);|\t\tr = 0;|' \
 	'integration-conntrack' \
 	'a table edit leaves cached results of the old rules in force'
-brk root-ignores-nocache bpf/root.bpf.c \
+brk root-ignores-nocache bpf/root.h \
 	's|c->nocache = NFC_ACTIVE_NOCACHE\(active\);|c->nocache = 0;|' \
 	'datapath_flow|integration-flow' \
 	'flow_cache: false is not honoured'
@@ -141,7 +153,7 @@ brk allow-undone-reported bpf/exec.h \
 	'datapath_flow' \
 	'an allow undone by a later drop reported as a decision of the allowing rule'
 brk opts-padding-checked manager/spec/opts.h \
-	's|sizeof\(struct TYPE\) \+\s+0 \* nfc_offsetofend|nfc_offsetofend|' \
+	's|sizeof\(struct TYPE\) \+\s+\\\n\s+0 \* nfc_offsetofend|nfc_offsetofend|' \
 	'descriptor_opts' \
 	'options refused for padding the compiler left unzeroed'
 brk reap-mid-batch manager/nfmgrd/nfmgrd.c \
@@ -193,7 +205,7 @@ brk kind-change chain/runtime/txn.c \
 	'integration-attach' \
 	'a chain moved between xdp and tc in one apply'
 brk stale-state chain/runtime/txn.c \
-	's|if \(a == NFC_ACTIVE\(o->block, o->version\)\)|if (1)|' \
+	's|if \(a == nfc_chain_active\(o->block, o->version, o->nocache\)\)|if (1)|' \
 	'integration-reapply' \
 	'a state file that does not match the kernel is trusted'
 brk lost-pins-empty chain/runtime/instance.c \
