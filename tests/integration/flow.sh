@@ -98,7 +98,7 @@ pass "cached: the chain ran for the handshake and the teardown only"
 nflows=$(json "$WORK/flows.json" 'len(j)')
 fpk=$(json "$WORK/flows.json" 'sum(f["packets"] for f in j)')
 [ "$nflows" = 2 ] || fail "expected the 2 flows of the connection, got $nflows"
-((fpk >= packets - 50 && fpk <= packets)) || fail "flows counted $fpk of $packets packets"
+((fpk >= packets - 50 && fpk <= packets + 10)) || fail "flows counted $fpk of $packets packets"
 
 # the same with the cache off
 chain false > "$WORK/off.yaml"
@@ -108,8 +108,10 @@ echo "cache off: $packets packets through the chain, $cached cached; each node r
 [ "$cached" = 0 ] || fail "$cached packets cached with the cache off"
 ((packets >= 10000)) || fail "only $packets packets"
 ((ran >= packets - 50)) || fail "the connection ran the chain $ran of $packets times"
+# (the counters are read one after the other: a late packet may fall
+# between the chain's and the nodes')
 for h in "${hops[@]}"; do
-	((h >= packets - 50 && h <= packets)) || fail "a node ran $h times (${hops[*]}) for $packets packets"
+	((h >= packets - 50 && h <= packets + 10)) || fail "a node ran $h times (${hops[*]}) for $packets packets"
 done
 ((rule >= rule_on)) || fail "rule 1 counted $rule packets, $rule_on with the cache"
 pass "uncached: every packet ran the chain, the same bytes arrived"
