@@ -621,3 +621,24 @@ int dp_main(int argc, char **argv, const char *group,
 	dp_cleanup();
 	return rc;
 }
+
+int dp_map_count(int fd)
+{
+	__u8 key[128], next[128];
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+void dp_config(const struct nfc_config *cfg)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(F.config, &zero, cfg, 0), 0);
+}

@@ -122,6 +122,10 @@ struct rewrite_plan;
 void dp_plan(const struct rewrite_plan *plan);
 
 const char *dp_reason_str(__u32 reason);
+/* Entries in a (hash) map. */
+int dp_map_count(int fd);
+/* The tunables the datapath reads (nfc_config). */
+void dp_config(const struct nfc_config *cfg);
 /* Assert that @r passed, counted under verdict @v with return code @rc. */
 void dp_assert_verdict(const struct dp_run *r, __u32 v, int rc);
 /* Assert that @r dropped with @reason, counted and reported. */

@@ -80,20 +80,6 @@ static __u64 node_packets(void)
 	return s.packets;
 }
 
-static int count_entries(int fd)
-{
-	__u8 key[128], next[128];
-	void *prev = NULL;
-	int n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
 static void ct_stats(struct nfc_ct_dp_stats *s)
 {
 	int n = libbpf_num_possible_cpus(), i;
@@ -109,13 +95,6 @@ static void ct_stats(struct nfc_ct_dp_stats *s)
 		s->untracked += v[i].untracked;
 		s->insert_failed += v[i].insert_failed;
 	}
-}
-
-static void set_config(const struct nfc_config *cfg)
-{
-	__u32 zero = 0;
-
-	assert_int_equal(bpf_map_update_elem(F.config, &zero, cfg, 0), 0);
 }
 
 /* The TCP states from the flags, each direction told apart. */
@@ -161,7 +140,7 @@ static void test_tcp_handshake_and_fin(void **state)
 	assert_int_equal(r.ctx.ct_state, NFC_CT_NEW);
 	assert_true(r.ctx.ct_flags & NFC_CTI_NEW);
 	assert_true(r.ctx.ct_handle != handle);
-	assert_int_equal(count_entries(F.ct), 1);
+	assert_int_equal(dp_map_count(F.ct), 1);
 }
 
 static void test_tcp_rst_closes(void **state)
@@ -185,7 +164,7 @@ static void test_tcp_rst_closes(void **state)
 	pkt_finish(&p);
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.ctx.ct_state, NFC_CT_NONE);
-	assert_int_equal(count_entries(F.ct), 1);
+	assert_int_equal(dp_map_count(F.ct), 1);
 	ct_stats(&s);
 	assert_int_equal(s.created, 1);
 	assert_int_equal(s.untracked, 1);
@@ -281,7 +260,7 @@ static void test_icmp_echo_and_error(void **state)
 	ct_stats(&s);
 	assert_int_equal(s.related, 1);
 	assert_int_equal(s.created, 2);
-	assert_int_equal(count_entries(F.ct), 2);
+	assert_int_equal(dp_map_count(F.ct), 2);
 }
 
 static void test_ipv6_tcp(void **state)
@@ -406,7 +385,7 @@ static void test_nf_nocache(void **state)
 	}
 	assert_int_equal(node_packets(), 3);
 	assert_int_equal(r.stats.cached, 0);
-	assert_int_equal(count_entries(F.flows), 0);
+	assert_int_equal(dp_map_count(F.flows), 0);
 }
 
 /* A denied connection: one decision naming the rule, later packets
@@ -492,7 +471,7 @@ static void test_flow_refreshes_ct(void **state)
 	struct dp_run r;
 	struct pkt p;
 
-	set_config(&cfg);
+	dp_config(&cfg);
 	acl_chain();
 	udp(&p, false, 53);
 	dp_run(DP_ROOT, &p, &r);
@@ -522,7 +501,7 @@ static void test_timeout_reopens(void **state)
 	__u64 handle;
 
 	cfg.ct_timeout[NFC_CTC_UDP][NFC_CT_NEW] = 1;
-	set_config(&cfg);
+	dp_config(&cfg);
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK | NFC_ACTIVE_F_NOCACHE,
 					 DP_VERSION));
 	dp_slot(0, dp_module("acl"));
@@ -591,7 +570,7 @@ static void test_tcp_dead_and_closing(void **state)
 	__u64 handle;
 
 	cfg.ct_timeout[NFC_CTC_TCP][NFC_CT_ESTABLISHED] = 1;
-	set_config(&cfg);
+	dp_config(&cfg);
 	acl_chain();
 	tcp(&p, false, ACK | PSH); /* picked up: established */
 	dp_run(DP_ROOT, &p, &r);
@@ -677,7 +656,7 @@ static void test_allow_then_drop_is_no_decision(void **state)
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.retval, F.rc_drop);
 	assert_null(dp_event(NFC_EV_DECISION, 0));
-	assert_int_equal(count_entries(F.rule_stats), 0);
+	assert_int_equal(dp_map_count(F.rule_stats), 0);
 }
 
 /* Another CPU may stamp an entry after this CPU read the clock: an entry
@@ -731,7 +710,7 @@ static void test_full_table_evicts(void **state)
 				 0);
 	}
 	ct_stats(&s);
-	live = count_entries(F.ct);
+	live = dp_map_count(F.ct);
 	assert_int_equal(s.created, n);
 	assert_true(live <= NFC_CT_ENTRIES);
 	assert_true(s.created - live >= 4096);
@@ -750,7 +729,7 @@ static void test_drop_events_rate_limited(void **state)
 	struct pkt p;
 	__u32 zero = 0;
 
-	set_config(&cfg);
+	dp_config(&cfg);
 	acl_chain();
 	pkt_init(&p);
 	pkt_eth(&p, MAC_B, MAC_A, 0x0800);

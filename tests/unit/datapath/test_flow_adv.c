@@ -33,33 +33,12 @@ static const uint8_t NEW_SMAC[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x02 };
 	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
 	 NFC_ACT_SPORT | NFC_ACT_DPORT | NFC_ACT_TTL_DEC)
 
-static int count_entries(int fd)
-{
-	__u8 key[128], next[128];
-	void *prev = NULL;
-	int n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
 static __u64 node_packets(int hop)
 {
 	struct nfc_node_stats s;
 
 	dp_node_stats(hop, &s);
 	return s.packets;
-}
-
-static void set_config(const struct nfc_config *cfg)
-{
-	__u32 zero = 0;
-
-	assert_int_equal(bpf_map_update_elem(F.config, &zero, cfg, 0), 0);
 }
 
 static void acl_rule(__u32 id, __u8 proto, __u16 dport, __u8 action,
@@ -282,7 +261,7 @@ static void test_vxlan_vnis_apart(void **state)
 	assert_true(r.ctx.ct_flags & NFC_CTI_NEW);
 	h9 = r.ctx.ct_handle;
 	assert_true(h7 != h9);
-	assert_int_equal(count_entries(F.ct), 2);
+	assert_int_equal(dp_map_count(F.ct), 2);
 
 	vxlan_tcp(&p, 9, true, SYN | ACK);
 	dp_run(DP_ROOT, &p, &r);
@@ -299,7 +278,7 @@ static void test_vxlan_vnis_apart(void **state)
 	vxlan_tcp(&p, 9, false, ACK);
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.stats.cached, 0);
-	assert_int_equal(count_entries(F.flows), 2);
+	assert_int_equal(dp_map_count(F.flows), 2);
 	vxlan_tcp(&p, 9, false, ACK | PSH);
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.stats.cached, 1);
@@ -425,7 +404,7 @@ static void test_vlan_ids_apart(void **state)
 		pkt_finish(&p);
 		dp_run(DP_ROOT, &p, &r);
 	}
-	assert_int_equal(count_entries(F.flows), 2);
+	assert_int_equal(dp_map_count(F.flows), 2);
 	assert_int_equal(node_packets(0), 2);
 	assert_int_equal(r.stats.cached, 2);
 }
@@ -520,8 +499,8 @@ static void test_fragments(void **state)
 	}
 	assert_int_equal(r.stats.cached, 0);
 	assert_int_equal(node_packets(0), 8);
-	assert_int_equal(count_entries(F.flows), 0);
-	assert_int_equal(count_entries(F.ct), 2);
+	assert_int_equal(dp_map_count(F.flows), 0);
+	assert_int_equal(dp_map_count(F.ct), 2);
 }
 
 /* 9. An ICMPv6 error about a TCP/IPv6 connection is related to it. */
@@ -551,7 +530,7 @@ static void test_icmpv6_error_related(void **state)
 	assert_true(r.ctx.ct_flags & NFC_CTI_RELATED);
 	assert_int_equal(r.ctx.ct_handle, handle);
 	assert_int_equal(r.ctx.ct_dir, NFC_CT_REPLY);
-	assert_int_equal(count_entries(F.ct), 1);
+	assert_int_equal(dp_map_count(F.ct), 1);
 }
 
 /* 10. An ICMP time exceeded quoting an echo request is related to the
@@ -626,7 +605,7 @@ static void test_fast_path_dead_connection(void **state)
 
 	cfg.ct_timeout[NFC_CTC_UDP][NFC_CT_NEW] = 1;
 	cfg.ct_timeout[NFC_CTC_UDP][NFC_CT_ESTABLISHED] = 1;
-	set_config(&cfg);
+	dp_config(&cfg);
 	acl_rule(4, IPPROTO_UDP, 5000, ACL_DENY, "no-5000");
 	dp_chain1(dp_module("acl"));
 	udp4(&p, IP_A, IP_B, 5000, 53, 64);
