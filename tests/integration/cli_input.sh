@@ -54,18 +54,7 @@ done
 
 nfc_topology 2
 C=adv-$TAG
-cat > "$WORK/chain.yaml" <<YAML
-chain: $C
-attach:
-  - {interface: $HV1, hook: tc-ingress}
-  - {interface: $HV2, hook: tc-ingress}
-entry: acl
-nodes:
-  - {name: acl, module: acl}
-$(nfc_mr_node)
-links:
-  - {from: acl, on: pass, to: mr}
-YAML
+nfc_acl_chain "$C" > "$WORK/chain.yaml"
 "$NFCTL" chain apply "$WORK/chain.yaml" > /dev/null || fail "apply"
 
 # bad filters: usage errors

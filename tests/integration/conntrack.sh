@@ -19,18 +19,7 @@ ip -n "$NS2" addr add "fd00:$T::2/64" dev eth0 nodad
 ip -n "$NS1" -6 neigh replace "fd00:$T::2" lladdr "$MAC2" dev eth0 nud permanent
 ip -n "$NS2" -6 neigh replace "fd00:$T::1" lladdr "$MAC1" dev eth0 nud permanent
 
-cat > "$WORK/chain.yaml" <<YAML
-chain: $C
-attach:
-  - {interface: $HV1, hook: tc-ingress}
-  - {interface: $HV2, hook: tc-ingress}
-entry: acl
-nodes:
-  - {name: acl, module: acl}
-$(nfc_mr_node)
-links:
-  - {from: acl, on: pass, to: mr}
-YAML
+nfc_acl_chain "$C" > "$WORK/chain.yaml"
 "$NFCTL" chain apply "$WORK/chain.yaml" >/dev/null || fail "apply"
 
 # ct FILTER... -> the one matching entry's JSON in $WORK/ct.json

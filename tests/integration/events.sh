@@ -14,18 +14,7 @@ export ULTRANIO_CATALOG=$NFC_BUILD/tests/catalog
 C=ev-$TAG
 
 nfc_topology 2
-cat > "$WORK/chain.yaml" <<YAML
-chain: $C
-attach:
-  - {interface: $HV1, hook: tc-ingress}
-  - {interface: $HV2, hook: tc-ingress}
-entry: acl
-nodes:
-  - {name: acl, module: acl}
-$(nfc_mr_node)
-links:
-  - {from: acl, on: pass, to: mr}
-YAML
+nfc_acl_chain "$C" > "$WORK/chain.yaml"
 "$NFCTL" chain apply "$WORK/chain.yaml" >/dev/null || fail "apply"
 rule() {
 	"$NFCTL" nf "$C" acl rules add "$@" >/dev/null || fail "acl rule $*"

@@ -128,6 +128,24 @@ $(nfc_mr_node "${2:-macrouter}")
 YAML
 }
 
+# nfc_acl_chain NAME: a descriptor on stdout: chain NAME at tc-ingress on
+# $HV1 and $HV2, the acl test module (rules added with nfctl nf) before
+# the macrouter of nfc_mr_node.
+nfc_acl_chain() {
+	cat <<YAML
+chain: $1
+attach:
+  - {interface: $HV1, hook: tc-ingress}
+  - {interface: $HV2, hook: tc-ingress}
+entry: acl
+nodes:
+  - {name: acl, module: acl}
+$(nfc_mr_node)
+links:
+  - {from: acl, on: pass, to: mr}
+YAML
+}
+
 # nfc_mr_node [MODULE] [DEFAULT]: a descriptor's node `mr` on stdout, a
 # macrouter routing h1's and h2's MACs to their veths (default: drop);
 # more routes may follow it.

@@ -445,6 +445,15 @@ void dp_chain1(int prog)
 	dp_activate(DP_CHAIN_NOVX, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
 }
 
+void dp_chain2(int prog0, int prog1)
+{
+	dp_slot(0, prog0);
+	dp_slot(1, prog1);
+	dp_hop(0, 1, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_hop(1, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
+	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
+}
+
 void dp_plan(const struct rewrite_plan *plan)
 {
 	__u32 zero = 0;

@@ -104,6 +104,8 @@ void dp_hop(int hop, __u8 pass, __u8 deny, __u8 alt);
 void dp_activate(__u32 chain, __u64 active);
 /* One hop of @prog that passes to the executor and drops on deny. */
 void dp_chain1(int prog);
+/* Two hops, @prog0 passing to @prog1 passing to the executor; denies drop. */
+void dp_chain2(int prog0, int prog1);
 
 /* Run @p (its bytes) through root @root; fails the test if the run does. */
 void dp_run(enum dp_prog root, const struct pkt *p, struct dp_run *r);

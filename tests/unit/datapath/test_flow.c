@@ -647,11 +647,7 @@ static void test_allow_then_drop_is_no_decision(void **state)
 
 	acl_rule(1, IPPROTO_UDP, 53, ACL_ALLOW, "dns");
 	dp_plan(&plan);
-	dp_slot(0, dp_module("acl"));
-	dp_slot(1, dp_module("rewrite"));
-	dp_hop(0, 1, NFC_NEXT_DROP, NFC_NEXT_NONE);
-	dp_hop(1, NFC_NEXT_PASS, NFC_NEXT_DROP, NFC_NEXT_NONE);
-	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION));
+	dp_chain2(dp_module("acl"), dp_module("rewrite"));
 	udp(&p, false, 53);
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.retval, F.rc_drop);
