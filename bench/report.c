@@ -132,7 +132,7 @@ static int plot_one(struct bench *b, const char *dir, const char *scn,
 	char data[512], png[512];
 	const char *series[16], *xlabel = "";
 	double xmin = INFINITY, xmax = 0;
-	int nser = 0, k, points = 0;
+	int nser = 0, k, s, points = 0;
 	FILE *f, *g;
 	size_t i;
 
@@ -141,23 +141,35 @@ static int plot_one(struct bench *b, const char *dir, const char *scn,
 	f = fopen(data, "w");
 	if (!f)
 		return -errno;
+	/* a series' points one after the other: gnuplot draws no line
+	 * between two that another series' rows separate */
 	for (i = 0; i < json_object_array_length(b->rows); i++) {
 		json_object *o = json_object_array_get_idx(b->rows, i);
-		double x = num(params(o), "x");
 
 		if (strcmp(str(o, "scenario"), scn) || strcmp(str(o, "metric"), metric) ||
-		    isnan(x))
+		    isnan(num(params(o), "x")))
 			continue;
 		for (k = 0; k < nser && strcmp(series[k], str(params(o), "series")); k++)
 			;
 		if (k == nser && nser < 16)
 			series[nser++] = str(params(o), "series");
-		fprintf(f, "%d %g %g\n", k, x, num(o, "value"));
-		if (!*xlabel)
-			xlabel = str(params(o), "x_label");
-		xmin = x < xmin ? x : xmin;
-		xmax = x > xmax ? x : xmax;
-		points++;
+	}
+	for (s = 0; s < nser; s++) {
+		for (i = 0; i < json_object_array_length(b->rows); i++) {
+			json_object *o = json_object_array_get_idx(b->rows, i);
+			double x = num(params(o), "x");
+
+			if (strcmp(str(o, "scenario"), scn) ||
+			    strcmp(str(o, "metric"), metric) || isnan(x) ||
+			    strcmp(series[s], str(params(o), "series")))
+				continue;
+			fprintf(f, "%d %g %g\n", s, x, num(o, "value"));
+			if (!*xlabel)
+				xlabel = str(params(o), "x_label");
+			xmin = x < xmin ? x : xmin;
+			xmax = x > xmax ? x : xmax;
+			points++;
+		}
 	}
 	fclose(f);
 	if (points < 2) {

@@ -400,6 +400,104 @@ struct nfc_ev_limit {
 	__u32 suppressed; /* not sent since the last one that was */
 };
 
+/*
+ * LPM tables (bpf/lpm.h looks up, the runtime's lpm.c builds): prefix ->
+ * 32-bit value, one multibit trie per table in a store every table shares.
+ * Nodes and leaves live in chunks (arrays, mmaped by userspace) that the
+ * store adds as it grows; a node or leaf index names chunk and slot.
+ */
+#define NFC_LPM_MAX_TABLES 65536
+/* Ids from here on are node instances' tables (a manifest's `lpm:` tables):
+ * NFC_LPM_INSTANCE_TABLES per instance, each in two slots, so that a new
+ * generation fills its own while the running one reads the other. */
+#define NFC_LPM_INSTANCE_BASE 32768
+#define NFC_LPM_INSTANCE_TABLES 4
+#define NFC_LPM_STRIDE 6                  /* address bits per trie level */
+#define NFC_LPM_LEVELS4 6                 /* ceil(32 / 6) */
+#define NFC_LPM_LEVELS6 22                /* ceil(128 / 6) */
+#define NFC_LPM_NONE 0xffffffffu          /* a leaf that no prefix covers */
+#define NFC_LPM_NODE_CHUNK_SHIFT 15       /* nodes per chunk: 32768 */
+#define NFC_LPM_NODE_CHUNK (1u << NFC_LPM_NODE_CHUNK_SHIFT)
+#define NFC_LPM_LEAF_BLOCK 16             /* leaves per array element */
+#define NFC_LPM_LEAF_CHUNK_SHIFT 17       /* leaves per chunk: 131072 */
+#define NFC_LPM_LEAF_CHUNK (1u << NFC_LPM_LEAF_CHUNK_SHIFT)
+#define NFC_LPM_MAX_CHUNKS 2048
+
+/*
+ * One trie node: 64 slots, one per value of the next 6 address bits. A slot
+ * whose bit is set in @vector leads to a child node: the children are
+ * consecutive from @base1, in slot order, so the child of slot i is node
+ * base1 + popcount(vector & (2 << i) - 1) - 1. Any other slot ends the
+ * walk in a leaf; consecutive leaf slots with the same value share one
+ * leaf, and @leafvec marks the slots where a new one starts: the leaf of
+ * slot i is base0 + popcount(leafvec & (2 << i) - 1) - 1 (Poptrie).
+ */
+struct nfc_lpm_node {
+	__u64 vector;
+	__u64 leafvec;
+	__u32 base0;
+	__u32 base1;
+};
+
+struct nfc_lpm_leaves {
+	__u32 v[NFC_LPM_LEAF_BLOCK];
+};
+
+enum nfc_lpm_family {
+	NFC_LPM_UNUSED = 0,
+	NFC_LPM_V4 = 4,
+	NFC_LPM_V6 = 6,
+};
+
+/*
+ * A table: its root node and the value of its default route (NFC_LPM_NONE:
+ * none), which no leaf holds: a walk that ends in an empty leaf takes it.
+ * Root and default share one 64-bit word, replaced with one atomic store per
+ * change, so a lookup reads a state the table had. NFC_LPM_UNUSED: no such
+ * table.
+ */
+struct nfc_lpm_table {
+	__u32 root;
+	__u32 dflt;
+	__u32 family;
+	__u32 prefixes;  /* how many, the default route included */
+	__u32 capacity;  /* the most it takes */
+	__u32 flags;     /* NFC_LPM_F_* */
+};
+
+/*
+ * IPv4 tables made for NFC_LPM_DIRECT_CAPACITY prefixes or more also keep
+ * a direct array of 2^24 entries (64 MiB, DIR-24-8's first step): the
+ * longest match of each /24 (the default route included) when no longer
+ * prefix lies inside it, else the trie node of depth 24 below it. A lookup
+ * then makes one random memory access for most addresses instead of a walk
+ * of five. Their values go up to NFC_LPM_DIRECT_VALUE_MAX, and their
+ * leaves hold the default route too.
+ */
+#define NFC_LPM_F_DIRECT 1
+#define NFC_LPM_DIRECT_CAPACITY 1000000u
+#define NFC_LPM_DIRECT_BITS 24
+#define NFC_LPM_DIRECT_NODE 0x80000000u  /* entry: node (low bits) */
+#define NFC_LPM_DIRECT_NONE 0x7fffffffu  /* entry: no prefix covers it */
+#define NFC_LPM_DIRECT_VALUE_MAX 0x7ffffffeu
+
+/*
+ * The prefixes themselves, one record each in chunks of their own (the
+ * trie cannot give them back: leaf pushing and compression merge them):
+ * userspace reads them back to change a table, the datapath never does.
+ * @table 0: a free record.
+ */
+#define NFC_LPM_REC_CHUNK_SHIFT 15        /* records per chunk: 32768 */
+#define NFC_LPM_REC_CHUNK (1u << NFC_LPM_REC_CHUNK_SHIFT)
+
+struct nfc_lpm_rec {
+	__u32 table;
+	__u32 value;
+	__u8 len;
+	__u8 pad[7];
+	__u8 addr[16];   /* network order */
+};
+
 enum nfc_event_type {
 	NFC_EV_DROP = 1,     /* a packet dropped (rate-limited per reason) */
 	NFC_EV_DECISION = 2, /* a connection allowed or denied by a rule */

@@ -277,6 +277,84 @@ brk btf-unchecked manager/runtime/object.c \
 	'integration-sdk-module' \
 	'a manifest table laid out unlike its struct is accepted'
 
+# LPM tables (bpf/lpm.h, manager/runtime/lpm.c, lpm_trie.c)
+brk lpm-rank-short bpf/lpm.h \
+	's|\(\(2ULL << slot\) - 1\)|((1ULL << slot) - 1)|' \
+	'^lpm$' \
+	'the datapath counts one bit too few: the walk takes the neighbour child or leaf'
+brk lpm-no-default bpf/lpm.h \
+	's|\tif \(v == NFC_LPM_NONE\)\n\t\tv = dflt;\n||' \
+	'^lpm$' \
+	'the datapath ignores the default route'
+brk lpm-userspace-rank manager/runtime/lpm_trie.c \
+	's|return __builtin_popcountll\(slot == 63 \? v : v & \(\(2ULL << slot\) - 1\)\);|return __builtin_popcountll(v \& ((1ULL << slot) - 1)) + 1;|' \
+	'^lpm$' \
+	'copy-on-write updates read the old node wrong'
+brk lpm-stale-children manager/runtime/lpm_trie.c \
+	's|\t\t\tretire_below\(u, &s->child\[k\]\);\n\t\t\tr = build_probe\(u, d \+ STRIDE, with_slot\(reg, d, k\),\n\t\t\t\t\ts->val\[k\], &s->child\[k\]\);|\t\t\tcontinue;|' \
+	'^lpm$' \
+	'a short prefix changed: the nodes below it keep the old inherited value'
+brk lpm-child-kept manager/runtime/lpm_trie.c \
+	's|\t\t\ts->vector &= ~\(1ULL << sp\);\n||' \
+	'^lpm$' \
+	'the last long prefix under a slot deleted: the slot stays a child node'
+brk lpm-run-vs-slot manager/runtime/lpm_trie.c \
+	's|if \(first \|\| s->val\[i\] != vals\[n - 1\]\) \{|if (first \|\| s->val[i] != s->val[i - 1]) {|' \
+	'^lpm$' \
+	'a leaf run is compared with the slot before it, a child, not the leaf before it'
+brk lpm-reuse-at-once manager/runtime/lpm.c \
+	's|for \(i = 0; i < u->nretired && published; i\+\+\) \{|for (i = 0; i < u->nretired \&\& published; i++) { pool_give(\&l->pool[u->retired[i].kind], u->retired[i].start, u->retired[i].len); continue;|' \
+	'^lpm$' \
+	'replaced slots are reused before lookups left them (and counted twice)'
+brk lpm-load-first-wins manager/runtime/lpm.c \
+	's|\t\tif \(i \+ 1 < m && v\[i \+ 1\]\.len == v\[i\]\.len &&|\t\tif (i > 0 \&\& v[i - 1].len == v[i].len \&\& v[i - 1].a.hi == v[i].a.hi \&\& v[i - 1].a.lo == v[i].a.lo)\n\t\t\tcontinue;\n\t\tif (0 \&\& i + 1 < m \&\& v[i + 1].len == v[i].len \&\&|' \
+	'^lpm$|lpm-cli' \
+	'a prefix loaded twice keeps its first value'
+brk lpm-bits-past manager/runtime/lpm.c \
+	's|\telse if \(a.hi != lpm_mask\(a, p->len\).hi \|\|\n\t\t a.lo != lpm_mask\(a, p->len\).lo\)\n\t\twhy = "bits set past the length";\n||' \
+	'^lpm$|lpm-cli' \
+	'a prefix with host bits is taken as given'
+brk lpm-full-unchecked manager/runtime/lpm.c \
+	's|if \(!existed && l->hdr\[table\].prefixes >= l->hdr\[table\].capacity\)|if (0)|' \
+	'^lpm$|lpm-cli' \
+	'a full table takes more prefixes'
+brk lpm-file-line manager/runtime/lpm.c \
+	's|\t\tlineno\+\+;\n|\t\tlineno += lineno > 1;\n|' \
+	'^lpm$|lpm-cli' \
+	'errors of a table file name the wrong line'
+brk lpm-records-lost manager/runtime/lpm.c \
+	's|\t\tr = rec_new\(l, t, p->len, p->addr, p->value, &rec, err\);\n|\t\tr = rec_new(l, t, p->len, p->addr, p->value, \&rec, err);\n\t\tif (!r) lpm_rec(l, rec)->table = 0;\n|' \
+	'^lpm$|lpm-cli' \
+	'an added prefix is not kept for the next process'
+brk lpm-slot-shared chain/runtime/instance.c \
+	's|\t\tin->lpm_slot = !in->old->lpm_slot;|\t\tin->lpm_slot = in->old->lpm_slot;|' \
+	'integration-lpm-module' \
+	'a node loaded anew refills the LPM tables the running generation reads'
+brk lpm-tables-outlive-chain chain/runtime/txn.c \
+	's|\tnfc_txn_lpm_forget\(h, c\);\n||' \
+	'integration-lpm-module' \
+	'a deleted chain leaves its instances'"'"' LPM tables behind'
+brk lpm-id-wrong-slot chain/runtime/instance.c \
+	's|\t\t\t\t\t nfc_lpm_table_index\(n->mod, tb\),\n\t\t\t\t\t in->lpm_slot\);|\t\t\t\t\t nfc_lpm_table_index(n->mod, tb), 0);|' \
+	'integration-lpm-module' \
+	'the module looks up another slot'"'"'s table than the one filled'
+brk lpm-instance-writable manager/runtime/lpm.c \
+	's|if \(table < NFC_LPM_INSTANCE_BASE \|\| table >= NFC_LPM_MAX_TABLES \|\|\n\t    l->runtime\)|if (1)|' \
+	'integration-lpm-module' \
+	'nfctl lpm changes a node instance'"'"'s table behind its chain'
+brk lpm-direct-stale manager/runtime/lpm.c \
+	's|\tdirect_fill\(l, t, root, a, p->len\);\n||' \
+	'^lpm$' \
+	'a change leaves the direct array of a big table as it was'
+brk lpm-direct-no-walk bpf/lpm.h \
+	's|\t\tkey <<= NFC_LPM_DIRECT_BITS;\n|\t\tkey <<= NFC_LPM_DIRECT_BITS - 6;\n|' \
+	'^lpm$' \
+	'past the direct array the walk reads the wrong bits'
+brk lpm-manifest-any-key manager/spec/manifest_tables.c \
+	's|if \(t->lpm_family && \(t->n_key != 1 \|\| t->key\[0\].type != want\)\)|if (0)|' \
+	'descriptor_catalog' \
+	'an LPM table keyed by anything but its family'"'"'s prefix is accepted'
+
 if $list; then
 	for i in "${!names[@]}"; do
 		printf '%-24s %-28s %s\n' "${names[$i]}" "${tests[$i]}" "${whys[$i]}"

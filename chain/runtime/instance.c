@@ -126,6 +126,13 @@ static int check_tables(struct txn *t, struct inst *in)
 
 		if (!a)
 			continue;
+		if (a->lpm_family != b->lpm_family ||
+		    nfc_lpm_table_index(o, a) != nfc_lpm_table_index(m, b))
+			return nfc_errf(t->err, -EINVAL,
+					"chain '%s': node '%s': table '%s' of %s@%s is not the LPM table it is in %s@%s (family or place among the LPM tables differ): its prefixes cannot go on",
+					txn_chain(t), in->node->name, b->name,
+					m->name, m->version, o->name,
+					o->version);
 		if (fields_differ(a->key, a->n_key, b->key, b->n_key, "key",
 				  why, sizeof(why)) ||
 		    fields_differ(a->value, a->n_value, b->value, b->n_value,
@@ -202,6 +209,8 @@ static int fill_tables(struct txn *t, struct inst *in, struct bpf_object *obj)
 	for (i = 0; i < n->n_fills; i++) {
 		const struct nfc_table_fill *f = &n->fills[i];
 
+		if (f->table->lpm_family)
+			continue; /* lpm_tables() fills those */
 		fd = bpf_map__fd(bpf_object__find_map_by_name(obj, f->table->map));
 		for (j = 0; j < f->n; j++) {
 			if (bpf_map_update_elem(fd, f->keys + j * f->table->key_size,
@@ -235,7 +244,134 @@ static int set_config(struct txn *t, struct inst *in, struct bpf_object *obj)
 					"chain '%s': node '%s': config '%s': %s",
 					txn_chain(t), n->name, k->name, msg);
 	}
+	/* each LPM table: its id, of this instance and slot */
+	for (i = 0; i < n->mod->n_tables; i++) {
+		const struct nfc_table *tb = &n->mod->tables[i];
+		__u32 id;
+
+		if (!tb->lpm_family)
+			continue;
+		id = nfc_lpm_instance_id(in->counter,
+					 nfc_lpm_table_index(n->mod, tb),
+					 in->lpm_slot);
+		r = nfc_obj_set_rodata(obj, tb->lpm_id, &id, sizeof(id), msg,
+				       sizeof(msg));
+		if (r)
+			return nfc_errf(t->err, r,
+					"chain '%s': node '%s': table '%s': %s",
+					txn_chain(t), n->name, tb->name, msg);
+	}
 	return 0;
+}
+
+static bool has_lpm(const struct nfc_module *m)
+{
+	int i;
+
+	for (i = 0; m && i < m->n_tables; i++)
+		if (m->tables[i].lpm_family)
+			return true;
+	return false;
+}
+
+/* The LPM store when one exists (NULL, not made, when none does). */
+static struct nfc_lpm *lpm_store(struct nfc_handle *h)
+{
+	struct nfc_lpm *l = NULL;
+	int fd = nfc_global_map_fd(h, "nfc_lpm_tables");
+
+	if (fd < 0)
+		return NULL;
+	close(fd);
+	if (nfc_lpm_open_runtime(h, &l, NULL))
+		return NULL;
+	return l;
+}
+
+/* The descriptor's entries of LPM table @tb into table @id. */
+static int lpm_fill(struct txn *t, struct inst *in, struct nfc_lpm *l,
+		    const struct nfc_table *tb, __u32 id)
+{
+	const struct nfc_node *n = in->node;
+	struct nfc_lpm_prefix *p;
+	__u32 alen = tb->lpm_family == AF_INET ? 4 : 16, plen;
+	int i, j, r = 0;
+
+	for (i = 0; !r && i < n->n_fills; i++) {
+		const struct nfc_table_fill *f = &n->fills[i];
+
+		if (f->table != tb || !f->n)
+			continue;
+		p = calloc(f->n, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		for (j = 0; j < f->n; j++) {
+			const __u8 *k = f->keys + j * tb->key_size;
+
+			memcpy(&plen, k, 4);
+			p[j].family = tb->lpm_family;
+			p[j].len = plen;
+			memcpy(p[j].addr, k + 4, alen);
+			memcpy(&p[j].value, f->values + j * tb->value_size, 4);
+		}
+		r = nfc_lpm__load(l, id, p, f->n, t->err);
+		free(p);
+	}
+	return r;
+}
+
+/*
+ * The instance's LPM tables. Fresh (a new instance, or one loaded anew):
+ * those of its slot made anew and filled from the descriptor, while the
+ * running generation reads the other slot's. Carried over: the running
+ * generation's, as they are (made empty if they went missing).
+ */
+static int lpm_tables(struct txn *t, struct inst *in, bool fresh)
+{
+	const struct nfc_module *m = in->node->mod;
+	struct nfc_lpm_info info;
+	struct nfc_lpm *l;
+	int i, r;
+
+	if (!has_lpm(m) || t->dry_run)
+		return 0;
+	r = nfc_lpm_open_runtime(t->h, &l, t->err);
+	if (r)
+		return r;
+	for (i = 0; !r && i < m->n_tables; i++) {
+		const struct nfc_table *tb = &m->tables[i];
+		int k = nfc_lpm_table_index(m, tb);
+		__u32 id;
+
+		if (!tb->lpm_family)
+			continue;
+		id = nfc_lpm_instance_id(in->counter, k, in->lpm_slot);
+		if (!fresh && !nfc_lpm__info(l, id, &info) &&
+		    info.family == tb->lpm_family)
+			continue;
+		nfc_lpm__destroy(l, id, NULL);
+		NFC_OPTS(nfc_lpm_create_opts, co, .capacity = tb->lpm_capacity);
+		r = nfc_lpm__create(l, id, tb->lpm_family, &co, t->err);
+		if (!r) {
+			in->lpm_made |= 1u << k;
+			r = lpm_fill(t, in, l, tb, id);
+		}
+		if (r)
+			nfc_errf(t->err, r, "chain '%s': node '%s': table '%s'",
+				 txn_chain(t), in->node->name, tb->name);
+	}
+	nfc_lpm__close(l);
+	return r;
+}
+
+void nfc_txn_lpm_forget(struct nfc_handle *h, const struct nfc_chain_info *c)
+{
+	struct nfc_lpm *l = lpm_store(h);
+	int i;
+
+	for (i = 0; l && i < c->n_nodes; i++)
+		nfc_lpm_instance_forget(l, c->nodes[i].counter, -1);
+	nfc_lpm__close(l);
 }
 
 static int pin_instance(struct txn *t, struct inst *in)
@@ -328,6 +464,14 @@ static int load_instance(struct txn *t, struct inst *in)
 		 * carry over: the tables start again from the descriptor */
 		prev_dir = access(prev, F_OK) ? NULL : prev;
 	}
+	/* LPM tables: carried over, the running slot; loaded anew, the
+	 * other one, filled while the running generation reads its own */
+	if (prev_dir)
+		in->lpm_slot = in->old->lpm_slot;
+	else if (in->old && in->old->counter == in->counter)
+		in->lpm_slot = !in->old->lpm_slot;
+	else
+		in->lpm_slot = 0;
 	for (k = 0; k < NFC_OBJ_MAX; k++) {
 		if (!(t->kinds & (1u << k)))
 			continue;
@@ -342,6 +486,9 @@ static int load_instance(struct txn *t, struct inst *in)
 		if (r)
 			return r;
 	}
+	r = lpm_tables(t, in, !prev_dir);
+	if (r)
+		return r;
 	return t->dry_run ? 0 : pin_instance(t, in);
 }
 
@@ -366,6 +513,7 @@ static bool keep_instance(struct txn *t, struct inst *in)
 		in->prog_id[k] = nfc_prog_id(in->prog_fd[k]);
 	}
 	in->kept = true;
+	in->lpm_slot = in->old->lpm_slot;
 	return true;
 }
 
@@ -424,6 +572,14 @@ static int alloc_counter(struct txn *t, __u8 *used, struct inst *in)
 	if (r)
 		return nfc_errf(t->err, r, "chain '%s': node '%s': counters: %s",
 				txn_chain(t), in->node->name, strerror(-r));
+	/* and its LPM tables from none (a crash may have left some) */
+	if (has_lpm(in->node->mod)) {
+		struct nfc_lpm *l = lpm_store(t->h);
+
+		if (l)
+			nfc_lpm_instance_forget(l, c, -1);
+		nfc_lpm__close(l);
+	}
 	return 0;
 }
 
@@ -467,14 +623,18 @@ int nfc_txn_load_instances(struct txn *t)
  * runs, and nodes it no longer has. */
 void nfc_txn_unpin_unused(struct txn *t)
 {
+	struct nfc_lpm *l = NULL;
 	char dir[PATH_MAX];
+	bool opened = false;
 	int i, j;
 
 	for (i = 0; t->old && i < t->old->n_nodes; i++) {
 		const struct nfc_node_info *n = &t->old->nodes[i];
-		bool live = false, named = false;
+		bool live = false, named = false, slot_used = false;
 
 		for (j = 0; j < t->d->n_nodes; j++) {
+			slot_used |= t->inst[j].counter == n->counter &&
+				     t->inst[j].lpm_slot == (int)n->lpm_slot;
 			if (strcmp(t->d->nodes[j].name, n->name))
 				continue;
 			named = true;
@@ -482,6 +642,15 @@ void nfc_txn_unpin_unused(struct txn *t)
 		}
 		if (live)
 			continue;
+		/* its LPM tables, unless the new generation runs them */
+		if (!slot_used) {
+			if (!opened)
+				l = lpm_store(t->h);
+			opened = true;
+			if (l)
+				nfc_lpm_instance_forget(l, n->counter,
+							n->lpm_slot);
+		}
 		nfc_node_dir(t->h, dir, sizeof(dir), txn_chain(t), n->name,
 			     n->gen);
 		nfc_rmtree(dir);
@@ -491,14 +660,33 @@ void nfc_txn_unpin_unused(struct txn *t)
 			nfc_rmtree(dir);
 		}
 	}
+	nfc_lpm__close(l);
 }
 
 /* Before the switch: remove what this transaction pinned. */
 void nfc_txn_instances_rollback(struct txn *t)
 {
+	struct nfc_lpm *l = NULL;
 	char dir[PATH_MAX];
 	int i;
 
+	/* LPM tables it made, and only those: a carried-over instance
+	 * shares its slot with the running generation */
+	for (i = 0; t->inst && i < t->d->n_nodes; i++) {
+		const struct inst *in = &t->inst[i];
+		int k;
+
+		if (!in->lpm_made)
+			continue;
+		if (!l)
+			l = lpm_store(t->h);
+		for (k = 0; l && k < NFC_LPM_INSTANCE_TABLES; k++)
+			if (in->lpm_made & (1u << k))
+				nfc_lpm__destroy(l, nfc_lpm_instance_id(in->counter, k,
+									in->lpm_slot),
+						 NULL);
+	}
+	nfc_lpm__close(l);
 	for (i = 0; t->inst && i < t->d->n_nodes; i++) {
 		if (!t->inst[i].pinned)
 			continue;

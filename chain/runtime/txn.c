@@ -19,11 +19,9 @@
  * program id of an XDP root put back, see attach.c).
  */
 #include <errno.h>
-#include <linux/membarrier.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "txn.h"
@@ -199,20 +197,6 @@ static void flip(struct nfc_handle *h, __u32 id, __u64 val)
 	__atomic_store_n(&h->chains_mm[id], val, __ATOMIC_SEQ_CST);
 }
 
-/* Wait until no packet can still be inside the block we switched away
- * from: programs run inside RCU read-side sections, and membarrier's
- * GLOBAL command returns after synchronize_rcu(). */
-static void grace_period(void)
-{
-	if (!syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
-		return;
-	/* (nohz_full kernels refuse it) a sleep is what is left, and is no
-	 * proof that every CPU left the old block */
-	nfc_pr(NFC_WARN, "membarrier(GLOBAL): %s: waiting 50 ms instead of an RCU grace period\n",
-	       strerror(errno));
-	usleep(50 * 1000);
-}
-
 /* The chain as the state records it once the switch is done. */
 static int state_entry(struct txn *t, struct nfc_chain_info *c)
 {
@@ -254,6 +238,7 @@ static int state_entry(struct txn *t, struct nfc_chain_info *c)
 		ni->hop = n->hop;
 		ni->gen = t->inst[i].gen;
 		ni->counter = t->inst[i].counter;
+		ni->lpm_slot = t->inst[i].lpm_slot;
 		memcpy(ni->hash, t->inst[i].hash, sizeof(ni->hash));
 		for (k = 0; k < NFC_OBJ_MAX; k++)
 			if (t->inst[i].prog_fd[k] >= 0)
@@ -348,7 +333,7 @@ int nfc_txn_run(struct txn *t)
 
 	if (t->old) {
 		nfc_txn_detach_dropped(t);
-		grace_period();
+		nfc_grace_period();
 		block_clear(t->h, old_block);
 		nfc_txn_unpin_unused(t);
 	}
@@ -500,13 +485,14 @@ int nfc_chain__delete(struct nfc_handle *h, const char *chain,
 	if (r)
 		return r;
 	flip(h, c->id, 0);
-	grace_period();
+	nfc_grace_period();
 	block_clear(h, c->block);
 	/* no packet runs the chain now: what it cached and counted per rule
 	 * goes (a warning at worst: delete goes on) */
 	r = nfc_flows_forget_zone(h, c->id);
 	for (i = 0; !r && i < c->n_nodes; i++)
 		r = nfc_rule_stats_forget(h, c->nodes[i].counter);
+	nfc_txn_lpm_forget(h, c);
 	if (r)
 		nfc_pr(NFC_WARN, "chain '%s': its flow cache entries and rule counters: %s\n",
 		       chain, strerror(-r));

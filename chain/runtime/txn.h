@@ -18,6 +18,9 @@ struct inst {
 	bool pinned;                     /* this transaction made dir */
 	__u32 gen;                       /* generation of its pins */
 	__u32 counter;                   /* its nfc_node_stats entry */
+	int lpm_slot;                    /* of its LPM tables (0, 1) */
+	unsigned int lpm_made;           /* which (1 << index) this
+					    transaction made */
 	char hash[17];                   /* identity of module and config */
 	char dir[PATH_MAX];              /* pins of this generation */
 	int prog_fd[NFC_OBJ_MAX];
@@ -72,6 +75,8 @@ int nfc_txn_load_instances(struct txn *t);
 void nfc_txn_unpin_unused(struct txn *t);
 void nfc_txn_instances_rollback(struct txn *t);
 void nfc_txn_instances_free(struct txn *t);
+/* The LPM tables of chain @c's instances, destroyed (the chain goes). */
+void nfc_txn_lpm_forget(struct nfc_handle *h, const struct nfc_chain_info *c);
 
 /* attach.c */
 int nfc_txn_attach(struct txn *t);

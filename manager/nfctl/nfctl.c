@@ -55,6 +55,14 @@ static const char config_usage[] =
 	"       KEY := { ct-timeout { tcp | udp | icmp | other } STATE |\n"
 	"                drop-events-per-sec | flow-refresh-ms }\n";
 
+static const char lpm_usage[] =
+	"       nfctl lpm { create ID { ipv4 | ipv6 } [capacity N] | destroy ID |\n"
+	"                   { add | replace } ID PREFIX VALUE | del ID PREFIX |\n"
+	"                   load ID { FILE | - } | list ID | lookup ID ADDRESS |\n"
+	"                   show [ID] }\n"
+	"       ID := 1-65535 (from 32768: node instances' tables, changed with nf)\n"
+	"       PREFIX := ADDRESS[/LEN]   VALUE := 0-4294967294\n";
+
 static const char usage_notes[] =
 	"\n"
 	"Objects and verbs may be abbreviated to any unique prefix. -d prints\n"
@@ -968,6 +976,393 @@ static const struct cmd config_cmds[] = {
 	{}
 };
 
+/* lpm */
+
+static int lpm_open(struct nfc_handle **h, struct nfc_lpm **l, bool lock,
+		    struct nfc_err *err)
+{
+	NFC_OPTS(nfc_open_opts, oo, .lock = lock, .no_catalog = true);
+	int r;
+
+	r = nfc_open(h, &oo, err);
+	if (r)
+		return r;
+	r = nfc_lpm__open(*h, l, err);
+	if (r)
+		nfc_close(*h);
+	return r;
+}
+
+static void lpm_close(struct nfc_handle *h, struct nfc_lpm *l)
+{
+	nfc_lpm__close(l);
+	nfc_close(h);
+}
+
+/* The calls that take no struct nfc_err: their -ENOENT in the words of
+ * those that do. */
+static int lpm_fail(struct nfc_err *err, int r, __u32 table)
+{
+	if (!err->n && r == -ENOENT)
+		nfc_errf(err, r, "lpm table %u: no such table", table);
+	return fail(err, r);
+}
+
+static int lpm_table(const char *what, const char *s, __u32 *table)
+{
+	__u64 v;
+
+	if (parse_u32(s, NFC_LPM_MAX_TABLES - 1, &v) || !v)
+		return usage("%s: table '%s': expected a table ID 1-%u", what, s,
+			     NFC_LPM_MAX_TABLES - 1);
+	*table = v;
+	return EXIT_OK;
+}
+
+static int lpm_prefix(const char *what, const char *s,
+		      struct nfc_lpm_prefix *p)
+{
+	char why[256];
+
+	if (nfc_lpm_prefix__parse(s, p, why, sizeof(why)))
+		return usage("%s: prefix '%s': %s", what, s, why);
+	return EXIT_OK;
+}
+
+/* The table as `show TABLE` prints it, after create and load. */
+static int lpm_show_one(struct nfc_lpm *l, __u32 table, struct nfc_err *err,
+			json_object **o)
+{
+	struct nfc_lpm_info info;
+	int r;
+
+	r = nfc_lpm__info(l, table, &info);
+	if (r == -ENOENT)
+		return nfc_errf(err, r, "lpm table %u: no such table", table);
+	if (!r)
+		*o = lpm_info_json(&info);
+	return r;
+}
+
+static int do_lpm_create(int argc, char **argv)
+{
+	NFC_OPTS(nfc_lpm_create_opts, co);
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	struct nfc_lpm *l;
+	json_object *o = NULL;
+	__u32 table;
+	__u64 cap;
+	int family, r;
+
+	if (argc != 2 && argc != 4)
+		return usage("lpm create ID { ipv4 | ipv6 } [capacity N]");
+	r = lpm_table("lpm create", argv[0], &table);
+	if (r)
+		return r;
+	if (!strcmp(argv[1], "ipv4"))
+		family = AF_INET;
+	else if (!strcmp(argv[1], "ipv6"))
+		family = AF_INET6;
+	else
+		return usage("lpm create: family '%s': expected ipv4 or ipv6",
+			     argv[1]);
+	if (argc == 4) {
+		if (strcmp(argv[2], "capacity"))
+			return usage("lpm create: unexpected '%s' (expected capacity N)",
+				     argv[2]);
+		if (parse_u32(argv[3], NFC_LPM_MAX_CAPACITY, &cap) || !cap)
+			return usage("lpm create: capacity '%s': expected a number of prefixes 1-%u",
+				     argv[3], NFC_LPM_MAX_CAPACITY);
+		co.capacity = cap;
+	}
+	r = lpm_open(&h, &l, true, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_lpm__create(l, table, family, &co, &err);
+	if (!r)
+		r = lpm_show_one(l, table, &err, &o);
+	lpm_close(h, l);
+	return r ? fail(&err, r) : show(o);
+}
+
+static int do_lpm_destroy(int argc, char **argv)
+{
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	struct nfc_lpm *l;
+	__u32 table;
+	int r;
+
+	if (argc != 1)
+		return usage("lpm destroy ID");
+	r = lpm_table("lpm destroy", argv[0], &table);
+	if (r)
+		return r;
+	r = lpm_open(&h, &l, true, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_lpm__destroy(l, table, &err);
+	lpm_close(h, l);
+	return r ? fail(&err, r) : EXIT_OK;
+}
+
+/* add, replace: ID PREFIX VALUE */
+static int lpm_set(const char *what, int argc, char **argv, int flags)
+{
+	struct nfc_lpm_prefix p;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	struct nfc_lpm *l;
+	__u32 table;
+	__u64 v;
+	int r;
+
+	if (argc != 3)
+		return usage("%s ID PREFIX VALUE", what);
+	r = lpm_table(what, argv[0], &table);
+	if (!r)
+		r = lpm_prefix(what, argv[1], &p);
+	if (r)
+		return r;
+	if (parse_u32(argv[2], NFC_LPM_NONE - 1, &v))
+		return usage("%s: value '%s': expected a number 0-%u", what,
+			     argv[2], NFC_LPM_NONE - 1);
+	p.value = v;
+	r = lpm_open(&h, &l, true, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_lpm__add(l, table, &p, flags, &err);
+	lpm_close(h, l);
+	return r ? fail(&err, r) : EXIT_OK;
+}
+
+static int do_lpm_add(int argc, char **argv)
+{
+	return lpm_set("lpm add", argc, argv, NFC_LPM_ANY);
+}
+
+static int do_lpm_replace(int argc, char **argv)
+{
+	return lpm_set("lpm replace", argc, argv, NFC_LPM_EXIST);
+}
+
+static int do_lpm_del(int argc, char **argv)
+{
+	struct nfc_lpm_prefix p;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	struct nfc_lpm *l;
+	__u32 table;
+	int r;
+
+	if (argc != 2)
+		return usage("lpm del ID PREFIX");
+	r = lpm_table("lpm del", argv[0], &table);
+	if (!r)
+		r = lpm_prefix("lpm del", argv[1], &p);
+	if (r)
+		return r;
+	r = lpm_open(&h, &l, true, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_lpm__del(l, table, &p, &err);
+	lpm_close(h, l);
+	return r ? fail(&err, r) : EXIT_OK;
+}
+
+static int do_lpm_load(int argc, char **argv)
+{
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	struct nfc_lpm *l;
+	json_object *o = NULL;
+	const char *path;
+	__u32 table;
+	int r;
+
+	if (argc != 2)
+		return usage("lpm load ID { FILE | - }");
+	r = lpm_table("lpm load", argv[0], &table);
+	if (r)
+		return r;
+	path = strcmp(argv[1], "-") ? argv[1] : "/dev/stdin";
+	r = lpm_open(&h, &l, true, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_lpm__load_file(l, table, path, &err);
+	if (!r)
+		r = lpm_show_one(l, table, &err, &o);
+	lpm_close(h, l);
+	return r ? fail(&err, r) : show(o);
+}
+
+static int do_lpm_list(int argc, char **argv)
+{
+	struct nfc_lpm_prefix *p;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	struct nfc_lpm *l;
+	json_object *o;
+	__u32 table;
+	size_t n;
+	int r;
+
+	if (argc != 1)
+		return usage("lpm list ID");
+	r = lpm_table("lpm list", argv[0], &table);
+	if (r)
+		return r;
+	r = lpm_open(&h, &l, false, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_lpm__list(l, table, &p, &n, &err);
+	lpm_close(h, l);
+	if (r)
+		return lpm_fail(&err, r, table);
+	o = lpm_list_json(p, n);
+	free(p);
+	return show(o);
+}
+
+/* The longest prefix of @table holding @a, by the table's own prefixes
+ * (nfc_lpm__lookup() answers from the trie, with the value only). */
+static int lpm_covering(struct nfc_lpm *l, __u32 table, int family,
+			const __u8 *a, struct nfc_lpm_prefix *p)
+{
+	int len, i, bits = family == AF_INET ? 32 : 128;
+
+	for (len = bits; len >= 0; len--) {
+		memset(p, 0, sizeof(*p));
+		p->family = family;
+		p->len = len;
+		for (i = 0; i < len / 8; i++)
+			p->addr[i] = a[i];
+		if (len % 8)
+			p->addr[i] = a[i] & (0xff00 >> len % 8);
+		if (!nfc_lpm__get(l, table, p))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int do_lpm_lookup(int argc, char **argv)
+{
+	char addr[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 8];
+	struct nfc_lpm_info info;
+	struct nfc_lpm_prefix p;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	struct nfc_lpm *l;
+	bool covered;
+	__u8 a[16];
+	__u32 table, value;
+	int family, r;
+
+	if (argc != 2)
+		return usage("lpm lookup ID ADDRESS");
+	r = lpm_table("lpm lookup", argv[0], &table);
+	if (r)
+		return r;
+	if (inet_pton(AF_INET, argv[1], a) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, argv[1], a) == 1)
+		family = AF_INET6;
+	else
+		return usage("lpm lookup: address '%s': expected an address like 192.0.2.1 or 2001:db8::1",
+			     argv[1]);
+	inet_ntop(family, a, addr, sizeof(addr));
+	r = lpm_open(&h, &l, false, &err);
+	if (r)
+		return fail(&err, r);
+	r = nfc_lpm__info(l, table, &info);
+	if (!r && info.family != family)
+		r = nfc_errf(&err, -EINVAL,
+			     "lpm table %u: address %s: the table is %s", table,
+			     addr, info.family == AF_INET ? "IPv4" : "IPv6");
+	if (!r) {
+		r = nfc_lpm__lookup(l, table, a, &value);
+		if (r == -ENOENT)
+			nfc_errf(&err, r, "lpm table %u: no prefix covers %s",
+				 table, addr);
+	}
+	covered = !r && !lpm_covering(l, table, family, a, &p);
+	lpm_close(h, l);
+	if (r)
+		return lpm_fail(&err, r, table);
+	/* a change between the two reads, or a trie out of step */
+	if (!covered || p.value != value) {
+		char msg[256];
+
+		if (covered && !nfc_lpm_prefix__str(&p, pfx, sizeof(pfx)))
+			snprintf(msg, sizeof(msg),
+				 "lpm table %u: the trie answers %u for %s, the longest prefix holding it, %s, has %u",
+				 table, value, addr, pfx, p.value);
+		else
+			snprintf(msg, sizeof(msg),
+				 "lpm table %u: the trie answers %u for %s, no prefix of the table holds it",
+				 table, value, addr);
+		warn(msg);
+	}
+	return show(lpm_lookup_json(addr, covered ? &p : NULL, value));
+}
+
+static int do_lpm_show(int argc, char **argv)
+{
+	struct nfc_lpm_store_info si;
+	struct nfc_lpm_info info;
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	struct nfc_lpm *l;
+	json_object *o = NULL, *arr;
+	__u32 table, *ids;
+	size_t i, n;
+	int r;
+
+	if (argc > 1)
+		return usage("lpm show: unexpected '%s'", argv[1]);
+	if (argc) {
+		r = lpm_table("lpm show", argv[0], &table);
+		if (r)
+			return r;
+	}
+	r = lpm_open(&h, &l, false, &err);
+	if (r)
+		return fail(&err, r);
+	if (argc) {
+		r = lpm_show_one(l, table, &err, &o);
+		lpm_close(h, l);
+		return r ? fail(&err, r) : show(o);
+	}
+	r = nfc_lpm__tables(l, &ids, &n);
+	if (r) {
+		lpm_close(h, l);
+		return fail(&err, r);
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++)
+		/* one destroyed since the list was read is left out */
+		if (!nfc_lpm__info(l, ids[i], &info))
+			json_object_array_add(arr, lpm_info_json(&info));
+	free(ids);
+	nfc_lpm__store_info(l, &si);
+	lpm_close(h, l);
+	return show(lpm_store_json(arr, &si));
+}
+
+static const struct cmd lpm_cmds[] = {
+	{ "create", do_lpm_create },
+	{ "destroy", do_lpm_destroy },
+	{ "add", do_lpm_add },
+	{ "replace", do_lpm_replace },
+	{ "del", do_lpm_del },
+	{ "load", do_lpm_load },
+	{ "list", do_lpm_list },
+	{ "lookup", do_lpm_lookup },
+	{ "show", do_lpm_show },
+	{}
+};
+
 /* objects */
 
 static int do_ct(int argc, char **argv)
@@ -1015,6 +1410,11 @@ static int do_config(int argc, char **argv)
 	return dispatch(config_cmds, "config", argc, argv);
 }
 
+static int do_lpm(int argc, char **argv)
+{
+	return dispatch(lpm_cmds, "lpm", argc, argv);
+}
+
 static int do_monitor(int argc, char **argv)
 {
 	return nfctl_monitor(argc, argv, json_out);
@@ -1030,6 +1430,7 @@ static const struct cmd objects[] = {
 	{ "flow", do_flow },
 	{ "stats", do_stats },
 	{ "config", do_config },
+	{ "lpm", do_lpm },
 	{ "monitor", do_monitor },
 	{ "help", do_help },
 	{}
@@ -1047,6 +1448,7 @@ static const struct {
 	{ "flow", flow_usage },
 	{ "stats", stats_usage },
 	{ "config", config_usage },
+	{ "lpm", lpm_usage },
 	{ "monitor", NFCTL_MONITOR_USAGE },
 };
 

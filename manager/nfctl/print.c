@@ -794,3 +794,85 @@ json_object *rule_stats_json(const struct nfc_rule_view *r)
 	add(o, "bytes", ju(r->s.bytes));
 	return o;
 }
+
+/* LPM tables */
+
+static json_object *jprefix(const struct nfc_lpm_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (nfc_lpm_prefix__str(p, buf, sizeof(buf)))
+		snprintf(buf, sizeof(buf), "?");
+	return jstr(buf);
+}
+
+json_object *lpm_info_json(const struct nfc_lpm_info *i)
+{
+	json_object *o = json_object_new_object();
+	char buf[32];
+
+	add(o, "table", ju(i->table));
+	add(o, "family", jstr(i->family == AF_INET ? "ipv4" : "ipv6"));
+	add(o, "prefixes", ju(i->prefixes));
+	add(o, "capacity", ju(i->capacity));
+	add(o, "nodes", ju(i->nodes));
+	add(o, "leaves", ju(i->leaves));
+	add(o, "trie_bytes", ju(i->trie_bytes));
+	add(o, "direct_bytes", ju(i->direct_bytes));
+	add(o, "record_bytes", ju(i->record_bytes));
+	if (i->prefixes) {
+		double v = (double)(i->trie_bytes + i->direct_bytes +
+				    i->record_bytes) / i->prefixes;
+
+		snprintf(buf, sizeof(buf), "%.1f", v);
+		add(o, "bytes_per_prefix", json_object_new_double_s(v, buf));
+	}
+	return o;
+}
+
+json_object *lpm_store_json(json_object *tables,
+			    const struct nfc_lpm_store_info *s)
+{
+	json_object *o = json_object_new_object(), *x;
+
+	add(o, "tables", tables);
+	x = json_object_new_object();
+	add(x, "tables", ju(s->tables));
+	add(x, "node_chunks", ju(s->node_chunks));
+	add(x, "leaf_chunks", ju(s->leaf_chunks));
+	add(x, "node_slots", ju(s->node_slots));
+	add(x, "leaf_slots", ju(s->leaf_slots));
+	add(x, "nodes_used", ju(s->nodes_used));
+	add(x, "leaves_used", ju(s->leaves_used));
+	add(x, "nodes_pending", ju(s->nodes_pending));
+	add(x, "leaves_pending", ju(s->leaves_pending));
+	add(x, "bytes", ju(s->bytes));
+	add(o, "store", x);
+	return o;
+}
+
+json_object *lpm_list_json(const struct nfc_lpm_prefix *p, size_t n)
+{
+	json_object *arr = json_object_new_array(), *o;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		o = json_object_new_object();
+		add(o, "prefix", jprefix(&p[i]));
+		add(o, "value", ju(p[i].value));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+json_object *lpm_lookup_json(const char *addr, const struct nfc_lpm_prefix *p,
+			     __u32 value)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "address", jstr(addr));
+	if (p)
+		add(o, "prefix", jprefix(p));
+	add(o, "value", ju(value));
+	return o;
+}

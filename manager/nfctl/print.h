@@ -43,4 +43,14 @@ json_object *node_stats_json(const struct nfc_chain_view *v, int i);
 json_object *ep_stats_json(const struct nfc_ep_view *e);
 json_object *rule_stats_json(const struct nfc_rule_view *r);
 
+/* LPM tables */
+json_object *lpm_info_json(const struct nfc_lpm_info *i);
+/* @tables: lpm_info_json()s, taken */
+json_object *lpm_store_json(json_object *tables,
+			    const struct nfc_lpm_store_info *s);
+json_object *lpm_list_json(const struct nfc_lpm_prefix *p, size_t n);
+/* @p: the longest prefix holding @addr, NULL when none was found */
+json_object *lpm_lookup_json(const char *addr, const struct nfc_lpm_prefix *p,
+			     __u32 value);
+
 #endif /* NFCTL_PRINT_H */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "internal.h"
@@ -22,6 +24,19 @@ int nfc_global_map_fd(struct nfc_handle *h, const char *name)
 	nfc_path(path, sizeof(path), "%s/maps/%s", h->bpffs, name);
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
+}
+
+/* Programs run inside RCU read-side sections, and membarrier's GLOBAL
+ * command returns after synchronize_rcu(). */
+void nfc_grace_period(void)
+{
+	if (!syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		return;
+	/* (nohz_full kernels refuse it) a sleep is what is left, and is no
+	 * proof that every CPU left what was replaced */
+	nfc_pr(NFC_WARN, "membarrier(GLOBAL): %s: waiting 50 ms instead of an RCU grace period\n",
+	       strerror(errno));
+	usleep(50 * 1000);
 }
 
 int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err)

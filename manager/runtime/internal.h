@@ -121,10 +121,25 @@ int nfc_infra_ensure(struct nfc_handle *h, enum nfc_objkind kind,
 		     struct nfc_err *err);
 int nfc_global_map_fd(struct nfc_handle *h, const char *name);
 int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err);
+/* Wait until no program can still see what was replaced before this call
+ * (an RCU grace period, about 12 ms). */
+void nfc_grace_period(void);
 /* Sum the per-CPU values of entry @key of a per-CPU map of __u64s. */
 int nfc_percpu_sum(int fd, __u32 key, void *sum, size_t size);
 /* Zero entry @key of a per-CPU map (a new chain's or instance's counters). */
 int nfc_percpu_zero(int fd, __u32 key, size_t size);
+
+/* lpm.c: the LPM store as the runtime uses it, node instances' tables
+ * (a manifest's `lpm:` tables) included. */
+int nfc_lpm_open_runtime(struct nfc_handle *h, struct nfc_lpm **out,
+			 struct nfc_err *err);
+/* The id of the @i-th LPM table (manifest order) of the instance with
+ * counter @counter, in slot @slot (0, 1). */
+__u32 nfc_lpm_instance_id(__u32 counter, int i, int slot);
+/* Destroy whatever tables of @counter's @slot (-1: both) exist. */
+void nfc_lpm_instance_forget(struct nfc_lpm *l, __u32 counter, int slot);
+/* The @i-th LPM table of module @m (manifest order), or -1. */
+int nfc_lpm_table_index(const struct nfc_module *m, const struct nfc_table *t);
 
 /* conn.c: the shared tables of connections and flows. */
 /* Walk every entry of a hash map, @fn called on chunks of @n keys and

@@ -432,8 +432,19 @@ int nfc_obj_check_module(struct bpf_object *obj, const struct nfc_module *m,
 
 	for (i = 0; i < m->n_tables; i++) {
 		const struct nfc_table *tb = &m->tables[i];
-		struct bpf_map *map = bpf_object__find_map_by_name(obj, tb->map);
+		struct bpf_map *map;
+		__u32 off, size;
 
+		if (tb->lpm_family) {
+			/* an LPM table: the variable its id goes to */
+			if (rodata_var(obj, tb->lpm_id, &map, &off, &size) ||
+			    size != sizeof(__u32))
+				return nfc_errf(err, -EINVAL,
+						"%s: table '%s': the object has no rodata variable '%s' of 4 bytes (a const volatile __u32) for its LPM table id",
+						what, tb->name, tb->lpm_id);
+			continue;
+		}
+		map = bpf_object__find_map_by_name(obj, tb->map);
 		if (!map)
 			return nfc_errf(err, -EINVAL,
 					"%s: the manifest declares table '%s' on map '%s', which the object lacks",

@@ -10,7 +10,7 @@
  *                "version"}], "attach": [{"interface", "ifindex", "hook",
  *                "mode", "priority", "prog_id", "handle"}], "nodes":
  *                [{"name", "module", "version", "hop", "gen", "counter",
- *                "hash", "prog_id": {"xdp", "tc"}}]}]}
+ *                "lpm_slot", "hash", "prog_id": {"xdp", "tc"}}]}]}
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -160,6 +160,9 @@ static void read_node(struct rd *r, json_object *o, const char *at,
 	n->hop = get_u(r, o, at, "hop", NFC_MAX_HOPS - 1);
 	n->gen = get_u(r, o, at, "gen", UINT32_MAX);
 	n->counter = get_u(r, o, at, "counter", NFC_MAX_INSTANCES - 1);
+	/* (files of before LPM tables lack it) */
+	if (json_object_object_get_ex(o, "lpm_slot", NULL))
+		n->lpm_slot = get_u(r, o, at, "lpm_slot", 1);
 	get_s(r, o, at, "hash", n->hash, sizeof(n->hash));
 	ids = member(r, o, at, "prog_id", json_type_object);
 	snprintf(ip, sizeof(ip), "%s.prog_id", at);
@@ -375,6 +378,7 @@ static json_object *chain_json(const struct nfc_chain_info *c)
 		put_u(x, "hop", n->hop);
 		put_u(x, "gen", n->gen);
 		put_u(x, "counter", n->counter);
+		put_u(x, "lpm_slot", n->lpm_slot);
 		put_s(x, "hash", n->hash);
 		ids = json_object_new_object();
 		for (k = 0; k < NFC_OBJ_MAX; k++)

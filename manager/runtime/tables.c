@@ -14,8 +14,17 @@
 
 struct table_ref {
 	const struct nfc_table *t;
-	int fd;
+	int fd;                  /* the map; -1 for an LPM table */
+	struct nfc_lpm *lpm;     /* an LPM table: the store, and its id */
+	__u32 lpm_id;
 };
+
+static void table_close(struct table_ref *ref)
+{
+	if (ref->fd >= 0)
+		close(ref->fd);
+	nfc_lpm__close(ref->lpm);
+}
 
 static bool map_is_array(int fd)
 {
@@ -61,6 +70,14 @@ static int table_open(struct nfc_handle *h, const char *chain,
 				"chain '%s': node '%s': module %s@%s has no table '%s' (tables: %s)",
 				chain, node, m->name, m->version, table,
 				*names ? names : "none");
+	}
+	ref->fd = -1;
+	ref->lpm = NULL;
+	if (ref->t->lpm_family) {
+		ref->lpm_id = nfc_lpm_instance_id(n->counter,
+						  nfc_lpm_table_index(m, ref->t),
+						  n->lpm_slot);
+		return nfc_lpm_open_runtime(h, &ref->lpm, err);
 	}
 	nfc_node_dir(h, path, sizeof(path), chain, node, n->gen);
 	strncat(path, "/maps/", sizeof(path) - strlen(path) - 1);
@@ -148,6 +165,32 @@ static int check_args(const char *where, const struct nfc_table *t, int argc,
 	return 0;
 }
 
+/* An LPM table's key (a cidr4/cidr6 field: the length, then the address)
+ * and 4-byte value as the store's prefix. */
+static void lpm_prefix(const struct nfc_table *t, const __u8 *key,
+		       const __u8 *val, struct nfc_lpm_prefix *p)
+{
+	__u32 plen;
+
+	memset(p, 0, sizeof(*p));
+	memcpy(&plen, key, 4);
+	p->family = t->lpm_family;
+	p->len = plen;
+	memcpy(p->addr, key + 4, t->lpm_family == AF_INET ? 4 : 16);
+	if (val)
+		memcpy(&p->value, val, 4);
+}
+
+static int lpm_entry(struct table_ref *ref, const __u8 *key, const __u8 *val,
+		     bool add, struct nfc_err *err)
+{
+	struct nfc_lpm_prefix p;
+
+	lpm_prefix(ref->t, key, add ? val : NULL, &p);
+	return add ? nfc_lpm__add(ref->lpm, ref->lpm_id, &p, NFC_LPM_ANY, err)
+		   : nfc_lpm__del(ref->lpm, ref->lpm_id, &p, err);
+}
+
 static int table_entry(struct nfc_handle *h, const char *chain,
 		       const char *node, const char *table, int argc,
 		       char **argv, bool add, struct nfc_err *err)
@@ -177,8 +220,12 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 				argv, val, err);
 	if (r)
 		goto out;
-	/* an array's entries cannot go: deleting one zeroes it */
-	if (add || map_is_array(ref.fd) ?
+	if (ref.lpm) {
+		r = lpm_entry(&ref, key, val, add, err);
+		if (r)
+			nfc_errf(err, r, "chain '%s': node '%s': table '%s': %s",
+				 chain, node, table, add ? "add" : "del");
+	} else if (add || map_is_array(ref.fd) ?
 		    bpf_map_update_elem(ref.fd, key, val, BPF_ANY) :
 		    bpf_map_delete_elem(ref.fd, key)) {
 		r = nfc_errf(err, -errno, "chain '%s': node '%s': table '%s': %s: %s",
@@ -200,7 +247,7 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 out:
 	free(key);
 	free(val);
-	close(ref.fd);
+	table_close(&ref);
 	return r;
 }
 
@@ -246,6 +293,36 @@ int nfc_table__del(struct nfc_handle *h, const char *chain, const char *node,
 	return table_entry(h, chain, node, table, argc, argv, false, err);
 }
 
+/* An LPM table's prefixes as entries: keys the cidr encoding, values the
+ * 4-byte values. */
+static int lpm_list(struct table_ref *ref, struct nfc_table_entries *e,
+		    struct nfc_err *err)
+{
+	__u32 alen = ref->t->lpm_family == AF_INET ? 4 : 16, plen;
+	struct nfc_lpm_prefix *p;
+	size_t n, i;
+	int r;
+
+	r = nfc_lpm__list(ref->lpm, ref->lpm_id, &p, &n, err);
+	if (r)
+		return r;
+	e->keys = calloc(n ? n : 1, ref->t->key_size);
+	e->values = calloc(n ? n : 1, ref->t->value_size);
+	if (!e->keys || !e->values) {
+		free(p);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		plen = p[i].len;
+		memcpy(e->keys + i * ref->t->key_size, &plen, 4);
+		memcpy(e->keys + i * ref->t->key_size + 4, p[i].addr, alen);
+		memcpy(e->values + i * ref->t->value_size, &p[i].value, 4);
+	}
+	e->n = n;
+	free(p);
+	return 0;
+}
+
 int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
 		    const char *table, struct nfc_table_entries **out,
 		    struct nfc_err *err)
@@ -269,6 +346,10 @@ int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
 		goto out;
 	}
 	e->table = ref.t;
+	if (ref.lpm) {
+		r = lpm_list(&ref, e, err);
+		goto out;
+	}
 	while (!bpf_map_get_next_key(ref.fd, prev, next)) {
 		memcpy(key, next, ref.t->key_size);
 		prev = key;
@@ -296,7 +377,7 @@ int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
 out:
 	free(key);
 	free(next);
-	close(ref.fd);
+	table_close(&ref);
 	if (r) {
 		nfc_table_entries__free(e);
 		return r;

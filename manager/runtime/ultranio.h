@@ -83,6 +83,7 @@ struct nfc_node_info {
 	__u32 hop;
 	__u32 gen;               /* generation of its pins */
 	__u32 counter;           /* its entry in nfc_node_stats */
+	__u32 lpm_slot;          /* which of its LPM tables' two slots it runs */
 	char hash[17];           /* identity of its module and config */
 	__u32 prog_id[NFC_OBJ_MAX]; /* 0 where not loaded */
 };
@@ -370,6 +371,130 @@ int nfc_events__consume(struct nfc_events *ev);
 /* The ring's pin is gone or is another map now: free this and open again. */
 bool nfc_events__stale(const struct nfc_events *ev);
 void nfc_events__free(struct nfc_events *ev);
+
+/*
+ * LPM tables (lpm.c; bpf/lpm.h looks them up): IPv4 or IPv6 prefix -> a
+ * 32-bit value (0 .. NFC_LPM_NONE - 1), one table per tenant and purpose,
+ * numbered 1 .. NFC_LPM_INSTANCE_BASE - 1 (ids from NFC_LPM_INSTANCE_BASE
+ * on are node instances' tables, declared by manifests, which this API
+ * reads and nfc_table__*() edits: changing one here is -EPERM), all in one
+ * store pinned under the pin root that grows with the prefixes its tables
+ * hold. Each prefix is
+ * kept as a record (what the next process reads back) and in the Poptrie
+ * the datapath walks.
+ *
+ * Changes are copy-on-write and atomic for lookups: a lookup sees the table
+ * before or after a change, never a mix. A failed change leaves the table
+ * as it was. One process changes a store at a time: callers that change
+ * tables open their handle with `lock`.
+ */
+struct nfc_lpm;
+
+struct nfc_lpm_prefix {
+	__u8 family;         /* AF_INET, AF_INET6 */
+	__u8 len;            /* 0..32, 0..128 */
+	__u8 addr[16];       /* network order, IPv4 in the first 4; the bits
+				past len are zero */
+	__u32 value;
+};
+
+/* Opens the store (made on first use). */
+int nfc_lpm__open(struct nfc_handle *h, struct nfc_lpm **out,
+		  struct nfc_err *err);
+/* Waits for lookups still on freed nodes (a grace period) if any were
+ * freed, then frees the handle's memory; the tables stay. */
+void nfc_lpm__close(struct nfc_lpm *l);
+
+struct nfc_lpm_create_opts {
+	size_t sz;
+	__u32 capacity;      /* most prefixes the table takes; default
+				NFC_LPM_DEFAULT_CAPACITY. IPv4 tables of
+				NFC_LPM_DIRECT_CAPACITY or more keep a 64 MiB
+				direct array (bpf/nfc_shared.h) and take
+				values up to NFC_LPM_DIRECT_VALUE_MAX */
+};
+#define NFC_LPM_DEFAULT_CAPACITY (1u << 16)
+#define NFC_LPM_MAX_CAPACITY (1u << 24)
+
+/* -EEXIST when @table exists, -EINVAL for a bad id, family or capacity. */
+int nfc_lpm__create(struct nfc_lpm *l, __u32 table, int family,
+		    const struct nfc_lpm_create_opts *opts,
+		    struct nfc_err *err);
+/* Lookups of a destroyed table miss at once; its memory is freed after
+ * a grace period. -ENOENT when there is no such table. */
+int nfc_lpm__destroy(struct nfc_lpm *l, __u32 table, struct nfc_err *err);
+
+/* nfc_lpm__add() flags, as bpf_map_update_elem()'s */
+#define NFC_LPM_ANY 0        /* add, or replace the value */
+#define NFC_LPM_NOEXIST 1    /* -EEXIST when the prefix is there */
+#define NFC_LPM_EXIST 2      /* -ENOENT when it is not */
+
+/* -E2BIG when the table is full, -ENOMEM when the store cannot grow,
+ * -EINVAL for a prefix of the wrong family, a length beyond the family's,
+ * bits set past the length or the value NFC_LPM_NONE. */
+int nfc_lpm__add(struct nfc_lpm *l, __u32 table,
+		 const struct nfc_lpm_prefix *p, int flags,
+		 struct nfc_err *err);
+/* -ENOENT when the prefix is not in the table (its value is ignored). */
+int nfc_lpm__del(struct nfc_lpm *l, __u32 table,
+		 const struct nfc_lpm_prefix *p, struct nfc_err *err);
+/* Replace the whole content of @table with @n prefixes at once (start-up,
+ * reload); a prefix given twice takes its last value. */
+int nfc_lpm__load(struct nfc_lpm *l, __u32 table,
+		  const struct nfc_lpm_prefix *p, size_t n,
+		  struct nfc_err *err);
+/* The same from a file of `PREFIX VALUE` lines ('#' starts a comment;
+ * VALUE decimal or 0x hex), "-" for stdin; errors name the file, line and
+ * field, and leave the table as it was. */
+int nfc_lpm__load_file(struct nfc_lpm *l, __u32 table, const char *path,
+		       struct nfc_err *err);
+
+/* What the datapath would find for @addr (4 or 16 bytes, network order),
+ * from the same nodes it walks: 0, or -ENOENT when no prefix covers it. */
+int nfc_lpm__lookup(struct nfc_lpm *l, __u32 table, const void *addr,
+		    __u32 *value);
+/* The value of exactly prefix *p into p->value, or -ENOENT. */
+int nfc_lpm__get(struct nfc_lpm *l, __u32 table, struct nfc_lpm_prefix *p);
+/* Every prefix of @table, sorted by address then length; free(*out). */
+int nfc_lpm__list(struct nfc_lpm *l, __u32 table,
+		  struct nfc_lpm_prefix **out, size_t *n,
+		  struct nfc_err *err);
+
+struct nfc_lpm_info {
+	__u32 table;
+	int family;          /* AF_INET, AF_INET6 */
+	__u64 prefixes;
+	__u64 capacity;
+	__u64 nodes;         /* trie nodes and leaves the table uses */
+	__u64 leaves;
+	__u64 trie_bytes;    /* nodes * 24 + leaves * 4 */
+	__u64 direct_bytes;  /* its direct array, 0 when none */
+	__u64 record_bytes;  /* its prefixes' records */
+};
+/* -ENOENT when there is no such table. */
+int nfc_lpm__info(struct nfc_lpm *l, __u32 table, struct nfc_lpm_info *out);
+/* The tables there are, ascending; free(*ids). */
+int nfc_lpm__tables(struct nfc_lpm *l, __u32 **ids, size_t *n);
+
+struct nfc_lpm_store_info {
+	__u32 tables;
+	__u32 node_chunks, leaf_chunks;
+	__u64 node_slots, leaf_slots;   /* what the chunks hold */
+	__u64 nodes_used, leaves_used;  /* by tables */
+	__u64 nodes_pending, leaves_pending; /* freed, awaiting a grace period */
+	__u64 bytes;                    /* chunks, direct arrays, headers */
+};
+void nfc_lpm__store_info(struct nfc_lpm *l, struct nfc_lpm_store_info *out);
+/* Wait for a grace period and make what earlier changes freed reusable
+ * (changes do this on their own when the store would otherwise grow). */
+int nfc_lpm__sync(struct nfc_lpm *l);
+
+/* "10.0.0.0/8", "2001:db8::/32", "192.0.2.1" (a host route): 0, or -EINVAL
+ * with the reason in @why; bits past the length are an error. */
+int nfc_lpm_prefix__parse(const char *s, struct nfc_lpm_prefix *p,
+			  char *why, size_t len);
+int nfc_lpm_prefix__str(const struct nfc_lpm_prefix *p, char *buf,
+			size_t len);
 
 /* The state directory ($ULTRANIO_STATE, else /run/ultranio) and the
  * socket nfmgrd serves nfctl monitor on (STATE/nfmgrd.sock); -ENAMETOOLONG

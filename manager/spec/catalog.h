@@ -59,6 +59,13 @@ struct nfc_table {
 	 * value_size where a struct differs. Checked against the map at load. */
 	__u32 key_size;
 	__u32 value_size;
+	/* An LPM-backed table (`lpm: ipv4|ipv6`, bpf/lpm.h) instead of a map:
+	 * each instance has one table of the LPM store, its id set in the
+	 * rodata variable @lpm_id; key one cidr4/cidr6 field, value 4 bytes.
+	 * lpm_family is AF_INET or AF_INET6, 0 for a map. */
+	int lpm_family;
+	char *lpm_id;
+	__u32 lpm_capacity;     /* 0: the store's default */
 };
 
 struct nfc_module {

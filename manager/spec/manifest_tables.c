@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "manifest.h"
+#include "nfc_shared.h"
 
 static const char *const fkey_names[FK_N] = {
 	[FK_NAME] = "name",		[FK_TYPE] = "type",
@@ -464,18 +466,102 @@ enum {
 	TK_VALUE,
 	TK_KEY_SIZE,
 	TK_VALUE_SIZE,
+	TK_LPM,
+	TK_ID,
+	TK_CAPACITY,
 	TK_N,
 };
 
 static const struct nfc_ykey table_keys[TK_N] = {
 	[TK_NAME] = { "name", true },
-	[TK_MAP] = { "map", true },
+	[TK_MAP] = { "map", false },
 	[TK_DESCRIPTION] = { "description", false },
 	[TK_KEY] = { "key", true },
 	[TK_VALUE] = { "value", true },
 	[TK_KEY_SIZE] = { "key_size", false },
 	[TK_VALUE_SIZE] = { "value_size", false },
+	[TK_LPM] = { "lpm", false },
+	[TK_ID] = { "id", false },
+	[TK_CAPACITY] = { "capacity", false },
 };
+
+/* The C identifier at @v (a copy), or NULL with the error recorded. */
+static char *ident_at(struct nfc_ydoc *y, yaml_node_t *v, const char *kp,
+		      const char *what)
+{
+	const char *s;
+
+	if (nfc_ystr(y, v, kp, &s))
+		return NULL;
+	if (c_ident(s))
+		return strdup(s);
+	nfc_yerr(y, v, kp, "'%.64s' is not a %s (a C identifier)", s, what);
+	return NULL;
+}
+
+/*
+ * A table is a map of the object (`map`) or one of the LPM store's tables
+ * (`lpm: ipv4|ipv6`, its id in rodata variable `id`, at most `capacity`
+ * prefixes): keyed by one cidr4 or cidr6 field, with a 4-byte value.
+ */
+static void lpm_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
+		      yaml_node_t **v, struct nfc_table *t)
+{
+	char kp[NFC_YPATH_LEN];
+	const char *s;
+	__u64 u;
+	enum nfc_ftype want;
+
+	if (!v[TK_LPM]) {
+		nfc_ypath(kp, path, "map");
+		if (!v[TK_MAP])
+			nfc_yerr(y, n, kp,
+				 "missing (or `lpm:` for an LPM table)");
+		if (v[TK_ID] || v[TK_CAPACITY])
+			nfc_yerr(y, v[TK_ID] ? v[TK_ID] : v[TK_CAPACITY], path,
+				 "`id` and `capacity` are for LPM tables (`lpm:`)");
+		return;
+	}
+	nfc_ypath(kp, path, "map");
+	if (v[TK_MAP])
+		nfc_yerr(y, v[TK_MAP], kp, "an LPM table has no map");
+	nfc_ypath(kp, path, "lpm");
+	if (!nfc_ystr(y, v[TK_LPM], kp, &s)) {
+		if (!strcmp(s, "ipv4"))
+			t->lpm_family = AF_INET;
+		else if (!strcmp(s, "ipv6"))
+			t->lpm_family = AF_INET6;
+		else
+			nfc_yerr(y, v[TK_LPM], kp,
+				 "'%.64s' is not ipv4 or ipv6", s);
+	}
+	nfc_ypath(kp, path, "id");
+	if (!v[TK_ID])
+		nfc_yerr(y, n, kp,
+			 "missing: the rodata variable (a u32) the table's id goes to");
+	else
+		t->lpm_id = ident_at(y, v[TK_ID], kp, "variable name");
+	nfc_ypath(kp, path, "capacity");
+	if (v[TK_CAPACITY] && !nfc_ystr(y, v[TK_CAPACITY], kp, &s)) {
+		if (nfc_parse_u64(s, &u) || !u || u > (1u << 24))
+			nfc_yerr(y, v[TK_CAPACITY], kp,
+				 "'%.64s' is not a capacity (1..16777216 prefixes)",
+				 s);
+		else
+			t->lpm_capacity = u;
+	}
+	want = t->lpm_family == AF_INET ? NFC_FT_CIDR4 : NFC_FT_CIDR6;
+	nfc_ypath(kp, path, "key");
+	if (t->lpm_family && (t->n_key != 1 || t->key[0].type != want))
+		nfc_yerr(y, v[TK_KEY], kp,
+			 "an LPM table's key is one %s field (the prefix)",
+			 want == NFC_FT_CIDR4 ? "cidr4" : "cidr6");
+	nfc_ypath(kp, path, "value");
+	if (t->value_size != 4)
+		nfc_yerr(y, v[TK_VALUE], kp,
+			 "an LPM table's value is 4 bytes (fields within a u32), not %u",
+			 t->value_size);
+}
 
 static int parse_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 		       struct nfc_table *t)
@@ -492,14 +578,8 @@ static int parse_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 	if (v[TK_NAME] && !nfc_yname(y, v[TK_NAME], kp, "table", &s))
 		t->name = strdup(s);
 	nfc_ypath(kp, path, "map");
-	if (v[TK_MAP] && !nfc_ystr(y, v[TK_MAP], kp, &s)) {
-		if (c_ident(s))
-			t->map = strdup(s);
-		else
-			nfc_yerr(y, v[TK_MAP], kp,
-				 "'%.64s' is not a map name (a C identifier)",
-				 s);
-	}
+	if (v[TK_MAP])
+		t->map = ident_at(y, v[TK_MAP], kp, "map name");
 	nfc_ypath(kp, path, "description");
 	if (v[TK_DESCRIPTION] && !nfc_ystr(y, v[TK_DESCRIPTION], kp, &s))
 		t->description = strdup(s);
@@ -521,6 +601,7 @@ static int parse_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 	t->value_size = layout(y, vp, t->value, vsrc, t->n_value,
 			       v[TK_VALUE_SIZE], sp);
 	table_refs(y, kp, vp, t, ksrc, vsrc);
+	lpm_table(y, n, path, v, t);
 out:
 	free(ksrc);
 	free(vsrc);
@@ -535,6 +616,7 @@ void nfc_manifest_free_tables(struct nfc_table *t, int n)
 		free(t[i].name);
 		free(t[i].description);
 		free(t[i].map);
+		free(t[i].lpm_id);
 		nfc_manifest_free_fields(t[i].key, t[i].n_key);
 		nfc_manifest_free_fields(t[i].value, t[i].n_value);
 	}
@@ -546,7 +628,7 @@ int nfc_manifest_tables(struct nfc_ydoc *y, yaml_node_t *list,
 {
 	char ip[NFC_YPATH_LEN], kp[NFC_YPATH_LEN];
 	yaml_node_item_t *items;
-	int i, j, n, ret;
+	int i, j, n, ret, lpm = 0;
 
 	if (!list || nfc_yseq(y, list, "tables", &items, &n) || !n)
 		return 0;
@@ -573,6 +655,12 @@ int nfc_manifest_tables(struct nfc_ydoc *y, yaml_node_t *list,
 				nfc_yerr(y, nfc_ynode(y, items[i]), kp,
 					 "map '%s' backs two tables", a->map);
 			}
+		}
+		if (m->tables[i].lpm_family && ++lpm > NFC_LPM_INSTANCE_TABLES) {
+			nfc_ypath(kp, ip, "lpm");
+			nfc_yerr(y, nfc_ynode(y, items[i]), kp,
+				 "a module has at most %d LPM tables",
+				 NFC_LPM_INSTANCE_TABLES);
 		}
 	}
 	return 0;

@@ -6,31 +6,7 @@
 # Every case runs; the failures are listed at the end.
 . "$(dirname "$0")/lib.sh"
 export ULTRANIO_CATALOG=$NFC_BUILD/tests/catalog
-set +e
-FAILS=()
-
-bad() {
-	echo "FAIL: $*" >&2
-	FAILS+=("$*")
-}
-
-# expect RC CMD...: the exit code, stdout in $WORK/out, stderr in $WORK/err
-expect() {
-	local want=$1 rc
-	shift
-	"$@" > "$WORK/out" 2> "$WORK/err"
-	rc=$?
-	if [ "$rc" != "$want" ]; then
-		bad "'$*' exited $rc, expected $want: $(head -c 300 "$WORK/err")"
-		return 1
-	fi
-	pass "'$*' exits $want"
-}
-
-is_json() {
-	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$WORK/out" 2>/dev/null ||
-		bad "'$*' is not JSON: $(head -c 200 "$WORK/out")"
-}
+nfc_every_case
 
 # Before the first chain: flushes find nothing, config set says why not.
 expect 0 "$NFCTL" -j ct flush && is_json ct flush
@@ -120,10 +96,4 @@ total = sum(v.values())
 assert c["packets"] == total, (c["packets"], v)
 PY
 
-echo
-if [ ${#FAILS[@]} -gt 0 ]; then
-	echo "${#FAILS[@]} FAILED:"
-	printf '  %s\n' "${FAILS[@]}"
-	exit 1
-fi
-echo "all passed"
+nfc_verdict

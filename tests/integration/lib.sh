@@ -59,6 +59,48 @@ pass() {
 	echo "ok: $*"
 }
 
+# Tests where every case runs and the failures are listed at the end:
+# nfc_every_case, then bad/expect/is_json/says as they go, nfc_verdict last.
+nfc_every_case() {
+	set +e
+	FAILS=()
+}
+bad() {
+	echo "FAIL: $*" >&2
+	FAILS+=("$*")
+}
+# expect RC CMD...: the exit code, stdout in $WORK/out, stderr in $WORK/err
+expect() {
+	local want=$1 rc
+	shift
+	"$@" > "$WORK/out" 2> "$WORK/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		bad "'$*' exited $rc, expected $want: $(head -c 300 "$WORK/err")"
+		return 1
+	fi
+	pass "'$*' exits $want"
+}
+# is_json CMD...: $WORK/out (what CMD printed) parses as JSON
+is_json() {
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$WORK/out" 2>/dev/null ||
+		bad "'$*' is not JSON: $(head -c 200 "$WORK/out")"
+}
+# says FILE TEXT: FILE holds TEXT
+says() {
+	grep -qF -- "$2" "$1" || bad "expected '$2' in: $(head -c 400 "$1")"
+}
+nfc_verdict() {
+	echo
+	if [ ${#FAILS[@]} -gt 0 ]; then
+		echo "${#FAILS[@]} FAILED:"
+		printf '  %s
+' "${FAILS[@]}"
+		exit 1
+	fi
+	echo "all passed"
+}
+
 mount | grep -q 'on /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 
 # nfc_host I: namespace $NSi with eth0 (MAC 02:00:00:$T:00:0i, IP

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 NFBENCH=$NFC_BUILD/bench/nfbench
 
-"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache \
+"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
 cmp -s "$WORK/r.json" "$WORK/stdout.json" || fail "--json differs from stdout"
 python3 - "$WORK/r.json" <<'PY' || fail "JSON lines"
@@ -16,9 +16,12 @@ assert rows, "no figures"
 for r in rows:
     assert set(r) == {"scenario", "variant", "metric", "value", "unit", "params"}, r
     assert r["params"]["kernel"] and r["params"]["cpu"], r
-    # a step's cost is a difference of two figures: it may come out <= 0
+    # a step's cost is a difference of two figures: it may come out <= 0;
+    # a table below a million prefixes has no direct array
     if r["metric"].endswith("_ns_added"):
         assert r["value"] == r["value"], r
+    elif r["metric"] == "direct":
+        assert r["value"] >= 0, r
     else:
         assert r["value"] > 0, r
 names = {(r["scenario"], r["variant"]) for r in rows}
@@ -34,13 +37,30 @@ for v in ("xdp-5-cached", "tc-5-cached", "bare-xdp", "linux-bridge"):
 assert ("cache-steps", "exec") in names
 for v in ("new-conn", "established-1k", "established-1M"):
     assert ("conntrack", v) in names, v
+# our LPM tables beside the kernel trie, IPv4 and IPv6, finding what it finds
+lpm = {(r["variant"], r["metric"]): r for r in rows if r["scenario"] == "lpm"}
+for n in ("1k", "10k", "100k", "1M"):
+    for v in (f"kernel-{n}", f"nfc-lpm-{n}"):
+        for m in ("lookup", "insert", "add_median", "delete_p99", "bytes_per_prefix"):
+            assert (v, m) in lpm, (v, m)
+for n in ("1k", "10k", "100k"):
+    assert (f"kernel-v6-{n}", "lookup") in lpm, n
+    assert (f"nfc-lpm-v6-{n}", "lookup") in lpm, n
+for (v, m), r in lpm.items():
+    if v.startswith("nfc-lpm-") and m == "lookup":
+        assert r["params"]["matches_kernel"] is True, (v, r["params"])
+        assert r["params"]["x_kernel"] > 0, v
+    if v.startswith("nfc-lpm-") and m in ("trie", "records", "store"):
+        assert r["unit"] == "KiB", (v, m)
 PY
-for s in hops cache conntrack; do
+for s in hops cache conntrack lpm; do
 	grep -q "^## $s\$" "$WORK/r.md" || fail "Markdown report: $s"
 done
 grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"
 [ -s "$WORK/plots/hops-ns_per_packet.png" ] || fail "plot"
 [ -s "$WORK/plots/cache-ns_per_packet.png" ] || fail "plot: cache"
+[ -s "$WORK/plots/lpm-lookup.png" ] || fail "plot: lpm"
+grep -q "nfc-lpm-1M" "$WORK/r.md" || fail "Markdown report: lpm variants"
 grep -q "round 1/" "$WORK/progress" || fail "progress on stderr"
 [ ! -e /sys/fs/bpf/nfbench-* ] 2>/dev/null || true
 pass "nfbench: $(wc -l < "$WORK/r.json") figures, report and plot"

@@ -30,7 +30,7 @@ expect_rc 0 "$NFCTL" --help
 pass "exit codes: 0 ok, 1 failure, 2 usage; errors as JSON with -j"
 
 expect_rc 0 "$NFCTL" help
-grep -q "OBJECT := { module | chain | nf | ct | flow | stats | config | monitor }" "$WORK/out" || fail "nfctl help: $(cat "$WORK/out")"
+grep -q "OBJECT := { module | chain | nf | ct | flow | stats | config | lpm | monitor }" "$WORK/out" || fail "nfctl help: $(cat "$WORK/out")"
 expect_rc 0 "$NFCTL" chain help
 grep -q "nfctl chain { apply \[--dry-run\] FILE" "$WORK/out" || fail "chain help: $(cat "$WORK/out")"
 grep -q "nfctl module" "$WORK/out" && fail "chain help shows other objects"

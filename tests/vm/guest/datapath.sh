@@ -3,9 +3,10 @@
 #
 # vm-datapath (runs in the guest): the datapath unit tests — root,
 # executor, conntrack, flow cache, events and every module of the build's
-# and the tests' catalogs under BPF_PROG_TEST_RUN, at XDP and at TC — on
-# Debian 12's own kernel, whose verifier is older than the host's: what
-# loads here loads for users on a stock Debian 12.
+# and the tests' catalogs under BPF_PROG_TEST_RUN, at XDP and at TC — and
+# the LPM tables' test (smaller tables: --quick) on Debian 12's own kernel,
+# whose verifier is older than the host's: what loads here loads for users
+# on a stock Debian 12.
 #
 # usage: datapath.sh BUILD_DIR
 export VM_TEST=vm-datapath
@@ -28,5 +29,14 @@ for t in parse exec chain flow; do
 		fi
 	done
 done
+bin=$BUILD/tests/unit/lpm/test_lpm
+[[ -x $bin ]] || fail "$bin not built"
+if "$bin" --quick > /tmp/lpm.log 2>&1; then
+	say "lpm: $(grep -c '^\[       OK \]' /tmp/lpm.log) passed"
+else
+	grep -E 'seed|FAILED|ERROR|LINE|differ|verifier|rejected' /tmp/lpm.log |
+		head -20 >&2
+	failed+=(lpm)
+fi
 ((${#failed[@]} == 0)) || fail "failed on $(uname -r): ${failed[*]}"
 say "every datapath test passed on $(uname -r)"

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Longest-prefix match for any NF: nfc_lpm_lookup4() and nfc_lpm_lookup6()
+ * find the value of the longest prefix of a table that covers an address.
+ * Tables are made, filled and changed by userspace (the runtime's lpm.c,
+ * `nfctl lpm`); this side only reads.
+ *
+ * The structure is Poptrie (Asai and Ohara, SIGCOMM 2015): a multibit trie
+ * of stride 6 whose nodes keep their children and their leaves in
+ * consecutive runs and find one by counting bits in a 64-bit vector, with
+ * leaf pushing (every slot's leaf holds the longest match for it) and leaf
+ * compression (runs of equal leaves stored once). Why this one:
+ *   - DIR-24-8 (DPDK) costs 64 MiB per IPv4 table before the first prefix
+ *     and has no IPv6 form; a thousand tenant tables rule it out.
+ *   - The kernel's LPM trie is a binary trie: up to 32 (IPv4) or 128 (IPv6)
+ *     dependent node loads, ~125 bytes per prefix.
+ *   - Poptrie walks at most 6 levels for IPv4 and 22 for IPv6 (a /24 takes
+ *     4 node loads and one leaf load), costs 24 bytes per node and 4 per
+ *     distinct leaf run, and grows with the prefixes a table holds. A BGP
+ *     table of 2M prefixes comes to a few tens of MiB.
+ * Worst case: IPv4 6 node loads + 1 leaf load; IPv6 22 + 1. Memory worst
+ * case: every prefix a /32 (/128) apart from all others, one path of nodes
+ * per prefix: 6 (22) nodes per prefix; real tables share their upper levels.
+ *
+ * IPv4 tables made for a million prefixes or more add DIR-24-8's first
+ * step (NFC_LPM_F_DIRECT): a 64 MiB array of every /24, holding its longest
+ * match or the node of depth 24 below it. On this kind of machine one
+ * random load into tens of MiB costs ~30 ns where independent lookups
+ * overlap, and ~130 ns alone; the trie's walk makes two such loads for a
+ * /24 (its node of depth 18 and its leaf) after three cached ones, the
+ * array one.
+ *
+ * Updates are copy-on-write: userspace writes the new nodes and leaves of
+ * the path that changes into free slots, then swaps the table's root with
+ * one store. A lookup runs under RCU and sees the old tree or the new,
+ * never a mix; the old slots are reused only after a grace period. The
+ * default route lives beside the root, not in the leaves, so changing it
+ * rewrites nothing; but for tables with a direct array, whose entries and
+ * leaves hold it so that a lookup never pairs them with another state's
+ * default (changing it there rebuilds the table). Direct entries change
+ * one atomic store at a time, from an old node to a new one, and loads
+ * put a whole new array in place.
+ *
+ * The store: nodes and leaves in chunks (BPF arrays of NFC_LPM_NODE_CHUNK
+ * nodes and NFC_LPM_LEAF_CHUNK leaves), found through an array of maps, so
+ * that memory is added as tables grow; every table shares it.
+ */
+#ifndef NFC_LPM_H
+#define NFC_LPM_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "nfc_shared.h"
+
+#ifndef ENOENT
+#define ENOENT 2
+#endif
+
+struct nfc_lpm_node_chunk {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NFC_LPM_NODE_CHUNK);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct nfc_lpm_node));
+};
+
+struct nfc_lpm_leaf_chunk {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NFC_LPM_LEAF_CHUNK / NFC_LPM_LEAF_BLOCK);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct nfc_lpm_leaves));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NFC_LPM_MAX_CHUNKS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct nfc_lpm_node_chunk);
+} nfc_lpm_nodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NFC_LPM_MAX_CHUNKS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct nfc_lpm_leaf_chunk);
+} nfc_lpm_leaves SEC(".maps");
+
+struct nfc_lpm_direct_array {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, (1u << NFC_LPM_DIRECT_BITS) / NFC_LPM_LEAF_BLOCK);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct nfc_lpm_leaves));
+};
+
+/* The direct arrays of tables that have one, by table id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NFC_LPM_MAX_TABLES);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct nfc_lpm_direct_array);
+} nfc_lpm_direct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NFC_LPM_MAX_TABLES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct nfc_lpm_table);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_lpm_tables SEC(".maps");
+
+static __always_inline const struct nfc_lpm_node *nfc_lpm_node_at(__u32 i)
+{
+	__u32 c = i >> NFC_LPM_NODE_CHUNK_SHIFT;
+	__u32 s = i & (NFC_LPM_NODE_CHUNK - 1);
+	void *chunk = bpf_map_lookup_elem(&nfc_lpm_nodes, &c);
+
+	return chunk ? bpf_map_lookup_elem(chunk, &s) : NULL;
+}
+
+/* Leaf @i, or the default route @dflt where the leaf is empty. */
+static __always_inline int nfc_lpm_leaf_at(__u32 i, __u32 dflt, __u32 *value)
+{
+	__u32 c = i >> NFC_LPM_LEAF_CHUNK_SHIFT;
+	__u32 b = (i & (NFC_LPM_LEAF_CHUNK - 1)) / NFC_LPM_LEAF_BLOCK;
+	const struct nfc_lpm_leaves *l;
+	void *chunk;
+	__u32 v;
+
+	chunk = bpf_map_lookup_elem(&nfc_lpm_leaves, &c);
+	if (!chunk)
+		return -ENOENT;
+	l = bpf_map_lookup_elem(chunk, &b);
+	if (!l)
+		return -ENOENT;
+	v = l->v[i & (NFC_LPM_LEAF_BLOCK - 1)];
+	if (v == NFC_LPM_NONE)
+		v = dflt;
+	*value = v;
+	return v == NFC_LPM_NONE ? -ENOENT : 0;
+}
+
+/* The bits of @v up to and including bit @slot (0..63). */
+static __always_inline __u32 nfc_lpm_rank(__u64 v, __u32 slot)
+{
+	return __builtin_popcountll(v & ((2ULL << slot) - 1));
+}
+
+/*
+ * One level: the node at *idx and the slot of the next 6 bits. 1 when the
+ * walk goes on (*idx is the child), 0 when it ended in a leaf (*idx is the
+ * leaf), -ENOENT when the store lacks the node.
+ */
+static __always_inline int nfc_lpm_step(__u32 *idx, __u32 slot)
+{
+	const struct nfc_lpm_node *n = nfc_lpm_node_at(*idx);
+
+	if (!n)
+		return -ENOENT;
+	if (n->vector & (1ULL << slot)) {
+		*idx = n->base1 + nfc_lpm_rank(n->vector, slot) - 1;
+		return 1;
+	}
+	*idx = n->base0 + nfc_lpm_rank(n->leafvec, slot) - 1;
+	return 0;
+}
+
+/* The table's root node and default route, read together (and its
+ * flags). */
+static __always_inline int nfc_lpm_root(__u32 table, __u32 family, __u32 *root,
+					__u32 *dflt, __u32 *flags)
+{
+	const struct nfc_lpm_table *t = bpf_map_lookup_elem(&nfc_lpm_tables,
+							    &table);
+	union {
+		__u64 word;
+		struct {
+			__u32 root, dflt;
+		};
+	} u;
+
+	if (!t || t->family != family)
+		return -ENOENT;
+	u.word = *(volatile const __u64 *)t;
+	*root = u.root;
+	*dflt = u.dflt;
+	*flags = t->flags;
+	return 0;
+}
+
+/*
+ * The direct array's entry for the /24 of @key (host order): 1 and the node
+ * of depth 24 to walk on from in *idx, or 0 and the walk's result in
+ * *value (-ENOENT when no prefix covers the address).
+ */
+static __always_inline int nfc_lpm_direct_at(__u32 table, __u32 key,
+					     __u32 *idx, __u32 *value, int *rc)
+{
+	__u32 k = key >> (32 - NFC_LPM_DIRECT_BITS), b = k / NFC_LPM_LEAF_BLOCK;
+	const struct nfc_lpm_leaves *l;
+	void *direct;
+	__u32 e;
+
+	*rc = -ENOENT;
+	direct = bpf_map_lookup_elem(&nfc_lpm_direct, &table);
+	if (!direct)
+		return 0;
+	l = bpf_map_lookup_elem(direct, &b);
+	if (!l)
+		return 0;
+	e = l->v[k & (NFC_LPM_LEAF_BLOCK - 1)];
+	if (e & NFC_LPM_DIRECT_NODE) {
+		*idx = e & ~NFC_LPM_DIRECT_NODE;
+		return 1;
+	}
+	/* the default route is in the entries and the leaves below them:
+	 * never the header's, which may belong to another state */
+	*value = e;
+	*rc = e == NFC_LPM_DIRECT_NONE ? -ENOENT : 0;
+	return 0;
+}
+
+/*
+ * The value of the longest prefix of IPv4 table @table that covers @addr
+ * (network order) into *value: 0, or -ENOENT when none does (or the table
+ * is not an IPv4 table).
+ */
+static __always_inline int nfc_lpm_lookup4(__u32 table, __be32 addr,
+					   __u32 *value)
+{
+	__u64 key = (__u64)bpf_ntohl(addr) << 32;
+	__u32 idx, dflt, flags;
+	int i, r, first = 0;
+
+	if (nfc_lpm_root(table, NFC_LPM_V4, &idx, &dflt, &flags))
+		return -ENOENT;
+	if (flags & NFC_LPM_F_DIRECT) {
+		if (!nfc_lpm_direct_at(table, key >> 32, &idx, value, &r))
+			return r;
+		dflt = NFC_LPM_NONE; /* the leaves hold it */
+		/* on from the node of depth 24 */
+		key <<= NFC_LPM_DIRECT_BITS;
+		first = NFC_LPM_DIRECT_BITS / NFC_LPM_STRIDE;
+	}
+#pragma unroll
+	for (i = 0; i < NFC_LPM_LEVELS4; i++) {
+		if (i < first)
+			continue;
+		r = nfc_lpm_step(&idx, key >> 58);
+		if (r < 0)
+			return r;
+		if (!r)
+			return nfc_lpm_leaf_at(idx, dflt, value);
+		key <<= NFC_LPM_STRIDE;
+	}
+	return -ENOENT;
+}
+
+/* The same for IPv6 table @table and @addr (16 bytes, network order). */
+static __always_inline int nfc_lpm_lookup6(__u32 table, const __be32 *addr,
+					   __u32 *value)
+{
+	__u64 hi = (__u64)bpf_ntohl(addr[0]) << 32 | bpf_ntohl(addr[1]);
+	__u64 lo = (__u64)bpf_ntohl(addr[2]) << 32 | bpf_ntohl(addr[3]);
+	__u32 idx, dflt, flags;
+	int i, r;
+
+	if (nfc_lpm_root(table, NFC_LPM_V6, &idx, &dflt, &flags))
+		return -ENOENT;
+	for (i = 0; i < NFC_LPM_LEVELS6; i++) {
+		r = nfc_lpm_step(&idx, hi >> 58);
+		if (r < 0)
+			return r;
+		if (!r)
+			return nfc_lpm_leaf_at(idx, dflt, value);
+		hi = hi << NFC_LPM_STRIDE | lo >> (64 - NFC_LPM_STRIDE);
+		lo <<= NFC_LPM_STRIDE;
+	}
+	return -ENOENT;
+}
+
+#endif /* NFC_LPM_H */

@@ -1,0 +1,697 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * The Poptrie of an LPM table (bpf/lpm.h explains the structure and why):
+ * how it is built from a table's prefixes and how one change is made to it
+ * copy-on-write. lpm.c owns the store (the slots and their memory) and the
+ * API around this.
+ *
+ * A node at depth d (a multiple of 6) covers the addresses of one d-bit
+ * region; its 64 slots are the regions of its next 6 bits. A slot is a
+ * child node when a prefix longer than d + 6 lies inside it, else a leaf
+ * holding the longest match for the whole slot (leaf pushing); the default
+ * route is kept out of the leaves (in the table's header) so that an empty
+ * leaf, NFC_LPM_NONE, means "the default route, if any" (but for tables
+ * with a direct array, whose leaves hold it: lpm_tab.base).
+ *
+ * Two builders make nodes:
+ *   - lpm_build() from a sorted array of every prefix (a bulk load): each
+ *     prefix is visited once per level on its way down, O(n log n) in all;
+ *   - build_probe() from the table's prefix sets, probing for the prefixes
+ *     a node's slots can hold (126 probes per node at most, fewer where a
+ *     length has no prefix), for the subtrees that a change rebuilds.
+ * A change (update_node) copies the nodes on the changed prefix's path and
+ * rebuilds only the subtrees below the slots the prefix covers; every
+ * other child is shared with the old tree.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lpm_int.h"
+
+#define STRIDE NFC_LPM_STRIDE
+#define SLOTS 64
+
+/* ---- addresses ---- */
+
+struct lpm_addr lpm_mask(struct lpm_addr a, int len)
+{
+	if (len <= 0)
+		return (struct lpm_addr){ 0, 0 };
+	if (len <= 64)
+		return (struct lpm_addr){ a.hi & (~0ULL << (64 - len)), 0 };
+	return (struct lpm_addr){ a.hi, a.lo & (~0ULL << (128 - len)) };
+}
+
+static struct lpm_addr shl(struct lpm_addr a, int n)
+{
+	if (n == 0)
+		return a;
+	if (n >= 64)
+		return (struct lpm_addr){ a.lo << (n - 64), 0 };
+	return (struct lpm_addr){ a.hi << n | a.lo >> (64 - n), a.lo << n };
+}
+
+/* The 6 bits of @a from bit @depth on (bits past 128 read as 0). */
+unsigned int lpm_slot(struct lpm_addr a, int depth)
+{
+	return shl(a, depth).hi >> (64 - STRIDE);
+}
+
+/* @a (zero from bit @depth on) with slot @s in bits depth..depth+5. */
+static struct lpm_addr with_slot(struct lpm_addr a, int depth, unsigned int s)
+{
+	int at = 128 - STRIDE - depth; /* where the slot's low bit goes */
+	__u64 v = s;
+
+	if (at >= 64)
+		a.hi |= v << (at - 64);
+	else if (at > 64 - STRIDE)
+		a.hi |= v >> (64 - at), a.lo |= v << at;
+	else if (at >= 0)
+		a.lo |= v << at;
+	else
+		a.lo |= v >> -at;
+	return a;
+}
+
+static unsigned int rank(__u64 v, unsigned int slot)
+{
+	return __builtin_popcountll(slot == 63 ? v : v & ((2ULL << slot) - 1));
+}
+
+/* ---- prefix sets ---- */
+
+static __u64 set_hash(struct lpm_addr a, int len)
+{
+	__u64 x = a.hi * 0x9e3779b97f4a7c15ULL ^ a.lo * 0xc2b2ae3d27d4eb4fULL ^
+		  (__u64)len * 0x165667b19e3779f9ULL;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 29;
+	return x;
+}
+
+struct lpm_ent *lpm_set_find(const struct lpm_set *s, struct lpm_addr a,
+			     int len)
+{
+	__u64 i;
+
+	if (!s->e)
+		return NULL;
+	for (i = set_hash(a, len) & s->mask; s->e[i].used; i = (i + 1) & s->mask)
+		if (s->e[i].hi == a.hi && s->e[i].lo == a.lo &&
+		    s->e[i].len == len)
+			return &s->e[i];
+	return NULL;
+}
+
+static int set_grow(struct lpm_set *s)
+{
+	__u64 slots = s->e ? (s->mask + 1) * 2 : 1024, i, j;
+	struct lpm_ent *e = calloc(slots, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; s->e && i <= s->mask; i++) {
+		struct lpm_addr a = { s->e[i].hi, s->e[i].lo };
+
+		if (!s->e[i].used)
+			continue;
+		for (j = set_hash(a, s->e[i].len) & (slots - 1); e[j].used;
+		     j = (j + 1) & (slots - 1))
+			;
+		e[j] = s->e[i];
+	}
+	free(s->e);
+	s->e = e;
+	s->mask = slots - 1;
+	return 0;
+}
+
+int lpm_set_put(struct lpm_set *s, struct lpm_addr a, int len, __u32 val,
+		__u32 rec)
+{
+	struct lpm_ent *e = lpm_set_find(s, a, len);
+	__u64 i;
+
+	if (e) {
+		e->val = val;
+		return 0;
+	}
+	if ((!s->e || (s->n + 1) * 4 > (s->mask + 1) * 3) && set_grow(s))
+		return -ENOMEM;
+	for (i = set_hash(a, len) & s->mask; s->e[i].used; i = (i + 1) & s->mask)
+		;
+	s->e[i] = (struct lpm_ent){ .hi = a.hi, .lo = a.lo, .val = val,
+				    .rec = rec, .len = len, .used = 1 };
+	s->n++;
+	return 1;
+}
+
+bool lpm_set_del(struct lpm_set *s, struct lpm_addr a, int len)
+{
+	struct lpm_ent *e = lpm_set_find(s, a, len);
+	__u64 i, j, home;
+
+	if (!e)
+		return false;
+	/* backward shift: move up every later entry of the run that may sit
+	 * in the hole, so no probe sequence is cut short */
+	i = e - s->e;
+	for (j = (i + 1) & s->mask; s->e[j].used; j = (j + 1) & s->mask) {
+		struct lpm_addr b = { s->e[j].hi, s->e[j].lo };
+
+		home = set_hash(b, s->e[j].len) & s->mask;
+		if (((j - home) & s->mask) >= ((j - i) & s->mask)) {
+			s->e[i] = s->e[j];
+			i = j;
+		}
+	}
+	s->e[i].used = 0;
+	s->n--;
+	return true;
+}
+
+void lpm_set_free(struct lpm_set *s)
+{
+	free(s->e);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The counters of the level boundaries above a prefix of length @len. */
+static int count(struct lpm_tab *t, struct lpm_addr a, int len, int delta)
+{
+	struct lpm_ent *e;
+	int d, r;
+
+	for (d = STRIDE; d < len; d += STRIDE) {
+		struct lpm_addr reg = lpm_mask(a, d);
+
+		e = lpm_set_find(&t->cnt, reg, d);
+		if (e) {
+			e->val += delta;
+			if (!e->val)
+				lpm_set_del(&t->cnt, reg, d);
+		} else if (delta > 0) {
+			r = lpm_set_put(&t->cnt, reg, d, delta, 0);
+			if (r < 0) {
+				/* undo the boundaries done so far */
+				for (d -= STRIDE; d >= STRIDE; d -= STRIDE) {
+					reg = lpm_mask(a, d);
+					e = lpm_set_find(&t->cnt, reg, d);
+					if (e && !--e->val)
+						lpm_set_del(&t->cnt, reg, d);
+				}
+				return r;
+			}
+		}
+	}
+	return 0;
+}
+
+static __u32 count_at(const struct lpm_tab *t, struct lpm_addr reg, int d)
+{
+	const struct lpm_ent *e = lpm_set_find(&t->cnt, reg, d);
+
+	return e ? e->val : 0;
+}
+
+int lpm_mirror_add(struct lpm_tab *t, struct lpm_addr a, int len, __u32 val,
+		   __u32 rec, bool *added)
+{
+	int r = lpm_set_put(&t->pfx, a, len, val, rec);
+
+	if (r < 0)
+		return r;
+	*added = r;
+	if (!r)
+		return 0;
+	r = count(t, a, len, 1);
+	if (r) {
+		lpm_set_del(&t->pfx, a, len);
+		return r;
+	}
+	t->lens[len]++;
+	return 0;
+}
+
+void lpm_mirror_del(struct lpm_tab *t, struct lpm_addr a, int len)
+{
+	if (!lpm_set_del(&t->pfx, a, len))
+		return;
+	count(t, a, len, -1);
+	t->lens[len]--;
+}
+
+void lpm_mirror_free(struct lpm_tab *t)
+{
+	lpm_set_free(&t->pfx);
+	lpm_set_free(&t->cnt);
+	memset(t->lens, 0, sizeof(t->lens));
+	t->mirrored = false;
+}
+
+/* ---- nodes ---- */
+
+/* A node being made: which slots are children, and for each slot the
+ * longest match (a leaf's value; for a child, what its slots inherit). */
+struct slots {
+	__u64 vector;
+	__u32 val[SLOTS];
+	__s16 len[SLOTS];        /* of the prefix val is from; -1 inherited */
+	struct nfc_lpm_node child[SLOTS];
+};
+
+/* The scratch of the node being made at depth @d: one per level, as a
+ * build makes one node of each level at a time. */
+static struct slots *slots_at(struct lpm_upd *u, int d)
+{
+	void **p = &u->scratch[d / STRIDE];
+
+	if (!*p)
+		*p = malloc(sizeof(struct slots));
+	return *p;
+}
+
+static void slots_init(struct slots *s, __u32 inherited)
+{
+	int i;
+
+	s->vector = 0;
+	for (i = 0; i < SLOTS; i++) {
+		s->val[i] = inherited;
+		s->len[i] = -1;
+	}
+}
+
+/* Write the children and the leaves of @s into new blocks: the node. */
+static int emit(struct lpm_upd *u, const struct slots *s,
+		struct nfc_lpm_node *out)
+{
+	__u32 vals[SLOTS], k = __builtin_popcountll(s->vector), n = 0, i, j;
+	__u64 leafvec = 0;
+	int r, first = 1;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < SLOTS; i++) {
+		if (s->vector & (1ULL << i))
+			continue;
+		if (first || s->val[i] != vals[n - 1]) {
+			leafvec |= 1ULL << i;
+			vals[n++] = s->val[i];
+		}
+		first = 0;
+	}
+	if (k) {
+		r = lpm_upd_alloc(u, LPM_NODES, k, &out->base1);
+		if (r)
+			return r;
+		for (i = 0, j = 0; i < SLOTS; i++)
+			if (s->vector & (1ULL << i))
+				*lpm_node(u->l, out->base1 + j++) = s->child[i];
+	}
+	if (n) {
+		r = lpm_upd_alloc(u, LPM_LEAVES, n, &out->base0);
+		if (r)
+			return r;
+		for (i = 0; i < n; i++)
+			*lpm_leaf(u->l, out->base0 + i) = vals[i];
+	}
+	out->vector = s->vector;
+	out->leafvec = leafvec;
+	return 0;
+}
+
+/* From the sorted prefixes p[a, b) that lie in region @reg of depth @d. */
+static int build_sorted(struct lpm_upd *u, const struct lpm_pfx *p, size_t a,
+			size_t b, int d, struct lpm_addr reg, __u32 inherited,
+			struct nfc_lpm_node *out)
+{
+	size_t first[SLOTS], end[SLOTS], i;
+	struct slots *s = slots_at(u, d);
+	unsigned int k, t, span;
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	slots_init(s, inherited);
+	for (k = 0; k < SLOTS; k++)
+		first[k] = end[k] = 0;
+	for (i = a; i < b; i++) {
+		if ((int)p[i].len <= d)
+			continue;
+		k = lpm_slot(p[i].a, d);
+		if (first[k] == end[k])
+			first[k] = i;
+		end[k] = i + 1;
+		if ((int)p[i].len > d + STRIDE) {
+			s->vector |= 1ULL << k;
+			continue;
+		}
+		span = 1u << (d + STRIDE - p[i].len);
+		for (t = k; t < k + span; t++)
+			if ((int)p[i].len > s->len[t]) {
+				s->val[t] = p[i].val;
+				s->len[t] = p[i].len;
+			}
+	}
+	for (k = 0; !r && k < SLOTS; k++)
+		if (s->vector & (1ULL << k))
+			r = build_sorted(u, p, first[k], end[k], d + STRIDE,
+					 with_slot(reg, d, k), s->val[k],
+					 &s->child[k]);
+	if (!r)
+		r = emit(u, s, out);
+	return r;
+}
+
+/* Byte @d of the sort key of @p: the length first, then the address from
+ * its last byte to its first, as a radix sort takes them. */
+static unsigned int digit(const struct lpm_pfx *p, int d)
+{
+	if (!d)
+		return p->len;
+	d--;
+	return (d < 8 ? p->a.lo >> (8 * d) : p->a.hi >> (8 * (d - 8))) & 0xff;
+}
+
+/*
+ * By address, then length, in the order given where both are equal: a
+ * least-significant-digit radix sort (stable), one pass per key byte that
+ * is not the same in every prefix. Bulk loads of millions of prefixes
+ * spend less here than in qsort().
+ */
+int lpm_pfx_sort(struct lpm_pfx *p, size_t n)
+{
+	struct lpm_pfx *tmp, *src = p, *dst;
+	size_t count[256], i, at;
+	int d, b;
+
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	dst = tmp;
+	for (d = 0; d <= 16; d++) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[digit(&src[i], d)]++;
+		if (count[digit(&src[0], d)] == n)
+			continue; /* every prefix has this byte */
+		for (b = 0, at = 0; b < 256; b++) {
+			size_t c = count[b];
+
+			count[b] = at;
+			at += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[digit(&src[i], d)]++] = src[i];
+		dst = src;
+		src = src == p ? tmp : p;
+	}
+	if (src != p)
+		memcpy(p, src, n * sizeof(*p));
+	free(tmp);
+	return 0;
+}
+
+static int root_block(struct lpm_upd *u, const struct nfc_lpm_node *n,
+		      __u32 *root)
+{
+	int r = lpm_upd_alloc(u, LPM_NODES, 1, root);
+
+	if (!r)
+		*lpm_node(u->l, *root) = *n;
+	return r;
+}
+
+int lpm_build(struct lpm_upd *u, const struct lpm_pfx *p, size_t n,
+	      __u32 *root)
+{
+	struct nfc_lpm_node top;
+	int r;
+
+	r = build_sorted(u, p, 0, n, 0, (struct lpm_addr){ 0, 0 }, u->t->base,
+			 &top);
+	return r ? r : root_block(u, &top, root);
+}
+
+/*
+ * Slots lo..hi (aligned to what length @l0 covers) of the node of depth
+ * @d over region @reg take the prefixes of lengths l0..d+6 inside them,
+ * the longest winning.
+ */
+static void probe_fill(const struct lpm_tab *t, int d, struct lpm_addr reg,
+		       int l0, unsigned int lo, unsigned int hi,
+		       struct slots *s)
+{
+	int l, top = d + STRIDE < t->width ? d + STRIDE : t->width;
+	unsigned int k, i, step;
+	const struct lpm_ent *e;
+
+	for (l = l0; l <= top; l++) {
+		if (!t->lens[l])
+			continue;
+		step = 1u << (d + STRIDE - l);
+		for (k = lo; k <= hi; k += step) {
+			e = lpm_set_find(&t->pfx,
+					 lpm_mask(with_slot(reg, d, k), l), l);
+			if (!e)
+				continue;
+			for (i = k; i < k + step; i++)
+				if (l > s->len[i]) {
+					s->val[i] = e->val;
+					s->len[i] = l;
+				}
+		}
+	}
+}
+
+/* From the table's prefix sets: the subtree of region @reg at depth @d. */
+static int build_probe(struct lpm_upd *u, int d, struct lpm_addr reg,
+		       __u32 inherited, struct nfc_lpm_node *out)
+{
+	const struct lpm_tab *t = u->t;
+	struct slots *s = slots_at(u, d);
+	unsigned int k;
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	slots_init(s, inherited);
+	probe_fill(t, d, reg, d + 1, 0, SLOTS - 1, s);
+	if (d + STRIDE < t->width)
+		for (k = 0; k < SLOTS; k++)
+			if (count_at(t, with_slot(reg, d, k), d + STRIDE))
+				s->vector |= 1ULL << k;
+	for (k = 0; !r && k < SLOTS; k++)
+		if (s->vector & (1ULL << k))
+			r = build_probe(u, d + STRIDE, with_slot(reg, d, k),
+					s->val[k], &s->child[k]);
+	if (!r)
+		r = emit(u, s, out);
+	return r;
+}
+
+void lpm_walk_blocks(struct nfc_lpm *l, __u32 root,
+		     void (*fn)(void *ctx, enum lpm_kind kind, __u32 start,
+				__u32 len),
+		     void *ctx)
+{
+	struct { __u32 idx; } stack[NFC_LPM_LEVELS6 * SLOTS + 1];
+	int sp = 0;
+	__u32 k, i;
+
+	fn(ctx, LPM_NODES, root, 1);
+	stack[sp++].idx = root;
+	while (sp) {
+		struct nfc_lpm_node n = *lpm_node(l, stack[--sp].idx);
+
+		k = __builtin_popcountll(n.vector);
+		if (k)
+			fn(ctx, LPM_NODES, n.base1, k);
+		if (n.leafvec)
+			fn(ctx, LPM_LEAVES, n.base0,
+			   __builtin_popcountll(n.leafvec));
+		/* (a corrupt store points past its chunks: @fn says so, the
+		 * walk goes no further) */
+		if ((__u64)n.base1 + k > l->pool[LPM_NODES].cap ||
+		    sp + k > sizeof(stack) / sizeof(stack[0]))
+			continue;
+		for (i = 0; i < k; i++)
+			stack[sp++].idx = n.base1 + i;
+	}
+}
+
+static void retire_fn(void *ctx, enum lpm_kind kind, __u32 start, __u32 len)
+{
+	lpm_upd_retire(ctx, kind, start, len);
+}
+
+/* Retire the blocks below node @n (not the block @n itself is in). */
+static void retire_below(struct lpm_upd *u, const struct nfc_lpm_node *n)
+{
+	__u32 k = __builtin_popcountll(n->vector), i;
+
+	if (k)
+		lpm_upd_retire(u, LPM_NODES, n->base1, k);
+	if (n->leafvec)
+		lpm_upd_retire(u, LPM_LEAVES, n->base0,
+			       __builtin_popcountll(n->leafvec));
+	for (i = 0; i < k; i++) {
+		struct nfc_lpm_node c = *lpm_node(u->l, n->base1 + i);
+
+		retire_below(u, &c);
+	}
+}
+
+void lpm_retire_tree(struct lpm_upd *u, __u32 root)
+{
+	lpm_walk_blocks(u->l, root, retire_fn, u);
+}
+
+/* What one change needs to know about the prefixes covering its address:
+ * the longest of each length up to the changed one's. */
+struct change {
+	struct lpm_addr a;
+	int len;
+	__s16 best_len[129];     /* longest prefix of length <= i covering a */
+	__u32 best_val[129];
+};
+
+static void change_init(const struct lpm_tab *t, struct change *c,
+			struct lpm_addr a, int len)
+{
+	const struct lpm_ent *e;
+	int l;
+
+	c->a = a;
+	c->len = len;
+	c->best_len[0] = -1;
+	c->best_val[0] = t->base;
+	for (l = 1; l <= len; l++) {
+		c->best_len[l] = c->best_len[l - 1];
+		c->best_val[l] = c->best_val[l - 1];
+		if (!t->lens[l])
+			continue;
+		e = lpm_set_find(&t->pfx, lpm_mask(a, l), l);
+		if (e) {
+			c->best_len[l] = l;
+			c->best_val[l] = e->val;
+		}
+	}
+}
+
+/* The node @old of depth @d over region @reg once change @c is made. */
+static int update_node(struct lpm_upd *u, const struct nfc_lpm_node *old,
+		       int d, struct lpm_addr reg, const struct change *c,
+		       struct nfc_lpm_node *out)
+{
+	struct slots *s = slots_at(u, d);
+	unsigned int k, sp, span;
+	struct lpm_addr sub;
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	/* start from the old node: its children and its leaves */
+	s->vector = old->vector;
+	for (k = 0; k < SLOTS; k++) {
+		s->len[k] = -1;
+		if (old->vector & (1ULL << k)) {
+			s->child[k] = *lpm_node(u->l, old->base1 +
+							    rank(old->vector, k) - 1);
+			s->val[k] = NFC_LPM_NONE;
+		} else {
+			s->val[k] = *lpm_leaf(u->l, old->base0 +
+							    rank(old->leafvec, k) - 1);
+		}
+	}
+	if (old->vector)
+		lpm_upd_retire(u, LPM_NODES, old->base1,
+			       __builtin_popcountll(old->vector));
+	if (old->leafvec)
+		lpm_upd_retire(u, LPM_LEAVES, old->base0,
+			       __builtin_popcountll(old->leafvec));
+
+	sp = lpm_slot(c->a, d);
+	if (c->len > d + STRIDE) {
+		/* the prefix lies inside one slot, below this node */
+		bool had = old->vector & (1ULL << sp);
+		bool want;
+
+		sub = with_slot(reg, d, sp);
+		want = count_at(u->t, sub, d + STRIDE) > 0;
+		if (had && want) {
+			r = update_node(u, &s->child[sp], d + STRIDE, sub, c,
+					&s->child[sp]);
+		} else if (had) {
+			/* its last longer prefix is gone: a leaf again */
+			retire_below(u, &s->child[sp]);
+			s->vector &= ~(1ULL << sp);
+			s->val[sp] = c->best_val[d + STRIDE];
+		} else if (want) {
+			/* a leaf until now: its value is what the new child's
+			 * slots inherit */
+			s->vector |= 1ULL << sp;
+			r = build_probe(u, d + STRIDE, sub, s->val[sp],
+					&s->child[sp]);
+		}
+	} else {
+		/* the prefix ends in this node: the slots it covers take the
+		 * longest match again, children below them are made anew */
+		span = 1u << (d + STRIDE - c->len);
+		for (k = sp; k < sp + span; k++) {
+			s->val[k] = c->best_val[c->len - 1];
+			s->len[k] = c->best_len[c->len - 1];
+		}
+		probe_fill(u->t, d, reg, c->len, sp, sp + span - 1, s);
+		for (k = sp; !r && k < sp + span; k++) {
+			if (!(s->vector & (1ULL << k)))
+				continue;
+			retire_below(u, &s->child[k]);
+			r = build_probe(u, d + STRIDE, with_slot(reg, d, k),
+					s->val[k], &s->child[k]);
+		}
+	}
+	if (!r)
+		r = emit(u, s, out);
+	return r;
+}
+
+int lpm_update(struct lpm_upd *u, __u32 root, struct lpm_addr a, int len,
+	       __u32 *root_out)
+{
+	struct nfc_lpm_node old = *lpm_node(u->l, root), top;
+	struct change *c = malloc(sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	change_init(u->t, c, a, len);
+	r = update_node(u, &old, 0, (struct lpm_addr){ 0, 0 }, c, &top);
+	free(c);
+	if (!r)
+		r = root_block(u, &top, root_out);
+	if (!r)
+		lpm_upd_retire(u, LPM_NODES, root, 1);
+	return r;
+}
+
+__u32 lpm_walk(struct nfc_lpm *l, __u32 root, struct lpm_addr a)
+{
+	__u32 idx = root, slot;
+	int d;
+
+	for (d = 0; d < 128; d += STRIDE) {
+		const struct nfc_lpm_node *n = lpm_node(l, idx);
+
+		slot = lpm_slot(a, d);
+		if (!(n->vector & (1ULL << slot)))
+			return *lpm_leaf(l, n->base0 + rank(n->leafvec, slot) - 1);
+		idx = n->base1 + rank(n->vector, slot) - 1;
+	}
+	return NFC_LPM_NONE;
+}
