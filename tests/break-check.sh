@@ -299,7 +299,7 @@ brk lpm-child-kept manager/runtime/lpm_trie.c \
 	'^lpm$' \
 	'the last long prefix under a slot deleted: the slot stays a child node'
 brk lpm-run-vs-slot manager/runtime/lpm_trie.c \
-	's|if \(first \|\| s->val\[i\] != vals\[n - 1\]\) \{|if (first \|\| s->val[i] != s->val[i - 1]) {|' \
+	's#if \(first \|\| s->val\[i\] != vals\[n - 1\]\) \{#if (first || s->val[i] != s->val[i - 1]) {#' \
 	'^lpm$' \
 	'a leaf run is compared with the slot before it, a child, not the leaf before it'
 brk lpm-reuse-at-once manager/runtime/lpm.c \
@@ -311,7 +311,7 @@ brk lpm-load-first-wins manager/runtime/lpm.c \
 	'^lpm$|lpm-cli' \
 	'a prefix loaded twice keeps its first value'
 brk lpm-bits-past manager/runtime/lpm.c \
-	's|\telse if \(a.hi != lpm_mask\(a, p->len\).hi \|\|\n\t\t a.lo != lpm_mask\(a, p->len\).lo\)\n\t\twhy = "bits set past the length";\n||' \
+	's#\telse if \(a.hi != lpm_mask\(a, p->len\).hi \|\|\n\t\t a.lo != lpm_mask\(a, p->len\).lo\)\n\t\twhy = "bits set past the length";\n##' \
 	'^lpm$|lpm-cli' \
 	'a prefix with host bits is taken as given'
 brk lpm-full-unchecked manager/runtime/lpm.c \
@@ -339,7 +339,7 @@ brk lpm-id-wrong-slot chain/runtime/instance.c \
 	'integration-lpm-module' \
 	'the module looks up another slot'"'"'s table than the one filled'
 brk lpm-instance-writable manager/runtime/lpm.c \
-	's|if \(table < NFC_LPM_INSTANCE_BASE \|\| table >= NFC_LPM_MAX_TABLES \|\|\n\t    l->runtime\)|if (1)|' \
+	's#if \(table < NFC_LPM_INSTANCE_BASE \|\| table >= NFC_LPM_MAX_TABLES \|\|\n\t    l->runtime\)#if (1)#' \
 	'integration-lpm-module' \
 	'nfctl lpm changes a node instance'"'"'s table behind its chain'
 brk lpm-direct-stale manager/runtime/lpm.c \
@@ -351,7 +351,7 @@ brk lpm-direct-no-walk bpf/lpm.h \
 	'^lpm$' \
 	'past the direct array the walk reads the wrong bits'
 brk lpm-manifest-any-key manager/spec/manifest_tables.c \
-	's|if \(t->lpm_family && \(t->n_key != 1 \|\| t->key\[0\].type != want\)\)|if (0)|' \
+	's#if \(t->lpm_family && \(t->n_key != 1 \|\| t->key\[0\].type != want\)\)#if (0)#' \
 	'descriptor_catalog' \
 	'an LPM table keyed by anything but its family'"'"'s prefix is accepted'
 

@@ -82,15 +82,17 @@ pass "nfctl lpm shows the instance's tables (${ids[*]}) and leaves them to nfctl
 [ "$(instance_tables)" = "${ids[*]}" ] || fail "re-apply changed the tables: $(instance_tables)"
 reaches && fail "re-apply lost the edits"
 # another config: loaded anew into the other slot, the old slot's go
-chain '{prefix: "10.'$T'.0.0/16", action: allow}' > "$WORK/c2.yaml"
+chain '{prefix: "10.'$T'.0.0/16", action: deny}' > "$WORK/c2.yaml"
 "$NFCTL" chain apply "$WORK/c2.yaml" >/dev/null || fail "apply of a new config"
 read -r -a ids2 <<< "$(instance_tables)"
 [ "${#ids2[@]}" = 2 ] && [ "${ids2[*]}" != "${ids[*]}" ] ||
 	fail "a new config: tables ${ids2[*]} (were ${ids[*]})"
-reaches || fail "the new config allows 10.$T.0.0/16"
+reaches && fail "the new config denies 10.$T.0.0/16"
 [ "$("$NFCTL" -j nf "$C" gate blocks list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] ||
 	fail "the new config's table holds more than its one prefix"
-pass "a new config fills the other slot (${ids2[*]}); the old slot's tables are gone"
+blocks del prefix "10.$T.0.0/16" >/dev/null || fail "del in the new slot"
+reaches || fail "the /16 deleted from the running slot's table, h2 still unreachable"
+pass "a new config fills the other slot (${ids2[*]}), the module reads it; the old slot's tables are gone"
 
 "$NFCTL" chain delete "$C" >/dev/null || fail "delete"
 [ -z "$(instance_tables)" ] || fail "chain deleted, its tables stay: $(instance_tables)"
