@@ -991,6 +991,22 @@ static int tab_err(__u32 id)
 	return !id || id >= NFC_LPM_MAX_TABLES ? -EINVAL : -ENOENT;
 }
 
+/* The table a change is made to, or NULL (why in @err and from
+ * change_err()) when there is none or this handle may not change it. */
+static struct lpm_tab *tab_to_change(struct nfc_lpm *l, __u32 table,
+				     struct nfc_err *err)
+{
+	struct lpm_tab *t = tab_get(l, table, err);
+
+	return t && !owner_check(l, table, err) ? t : NULL;
+}
+
+static int change_err(const struct nfc_lpm *l, __u32 table)
+{
+	return table && table < NFC_LPM_MAX_TABLES && l->tab[table] ? -EPERM
+								    : tab_err(table);
+}
+
 /* Whether @p fits table @t; @what names it in messages. */
 static int check_prefix(const struct lpm_tab *t, const struct nfc_lpm_prefix *p,
 			bool value, struct nfc_err *err)
@@ -1172,13 +1188,11 @@ int nfc_lpm__create(struct nfc_lpm *l, __u32 table, int family,
 
 int nfc_lpm__destroy(struct nfc_lpm *l, __u32 table, struct nfc_err *err)
 {
-	struct lpm_tab *t = tab_get(l, table, err);
+	struct lpm_tab *t = tab_to_change(l, table, err);
 	struct lpm_upd u = { .l = l, .t = t };
 
 	if (!t)
-		return tab_err(table);
-	if (owner_check(l, table, err))
-		return -EPERM;
+		return change_err(l, table);
 	/* lookups miss from here on; those under way may still walk it */
 	__atomic_store_n(&l->hdr[table].family, NFC_LPM_UNUSED,
 			 __ATOMIC_RELEASE);
@@ -1352,16 +1366,14 @@ int nfc_lpm__add(struct nfc_lpm *l, __u32 table,
 		 const struct nfc_lpm_prefix *p, int flags,
 		 struct nfc_err *err)
 {
-	struct lpm_tab *t = tab_get(l, table, err);
+	struct lpm_tab *t = tab_to_change(l, table, err);
 	__u32 old = NFC_LPM_NONE;
 	bool existed;
 	char s[64];
 	int r;
 
 	if (!t)
-		return tab_err(table);
-	if (owner_check(l, table, err))
-		return -EPERM;
+		return change_err(l, table);
 	if (flags & ~(NFC_LPM_NOEXIST | NFC_LPM_EXIST) ||
 	    flags == (NFC_LPM_NOEXIST | NFC_LPM_EXIST))
 		return nfc_errf(err, -EINVAL, "lpm table %u: bad flags %#x",
@@ -1392,15 +1404,13 @@ int nfc_lpm__add(struct nfc_lpm *l, __u32 table,
 int nfc_lpm__del(struct nfc_lpm *l, __u32 table,
 		 const struct nfc_lpm_prefix *p, struct nfc_err *err)
 {
-	struct lpm_tab *t = tab_get(l, table, err);
+	struct lpm_tab *t = tab_to_change(l, table, err);
 	__u32 old;
 	char s[64];
 	int r;
 
 	if (!t)
-		return tab_err(table);
-	if (owner_check(l, table, err))
-		return -EPERM;
+		return change_err(l, table);
 	r = check_prefix(t, p, false, err);
 	if (!r)
 		r = mirror(l, t, err);
@@ -1467,7 +1477,7 @@ int nfc_lpm__load(struct nfc_lpm *l, __u32 table,
 		  const struct nfc_lpm_prefix *p, size_t n,
 		  struct nfc_err *err)
 {
-	struct lpm_tab *t = tab_get(l, table, err);
+	struct lpm_tab *t = tab_to_change(l, table, err);
 	struct lpm_upd u = { .l = l, .t = t };
 	__u32 dflt = NFC_LPM_NONE, root, old_root, old_base, *fresh = NULL;
 	struct old_recs old = { 0 };
@@ -1476,9 +1486,7 @@ int nfc_lpm__load(struct nfc_lpm *l, __u32 table,
 	int r = 0;
 
 	if (!t)
-		return tab_err(table);
-	if (owner_check(l, table, err))
-		return -EPERM;
+		return change_err(l, table);
 	v = malloc((n ? n : 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -1554,7 +1562,7 @@ out:
 int nfc_lpm__load_file(struct nfc_lpm *l, __u32 table, const char *path,
 		       struct nfc_err *err)
 {
-	struct lpm_tab *t = tab_get(l, table, err);
+	struct lpm_tab *t = tab_to_change(l, table, err);
 	struct nfc_lpm_prefix *p = NULL;
 	char *line = NULL, *f[3], *save, why[128];
 	int cap = 0, n = 0, lineno = 0, nf, r = 0;
@@ -1563,9 +1571,7 @@ int nfc_lpm__load_file(struct nfc_lpm *l, __u32 table, const char *path,
 	FILE *in;
 
 	if (!t)
-		return tab_err(table);
-	if (owner_check(l, table, err))
-		return -EPERM;
+		return change_err(l, table);
 	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!in)
 		return nfc_errf(err, -errno, "%s: %s", path, strerror(errno));
