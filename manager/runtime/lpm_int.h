@@ -41,7 +41,6 @@ struct lpm_blk {
 	__u32 start;
 	__u16 len;
 	__u8 kind;
-	__u32 table;
 };
 
 /* One slot space (nodes or leaves): free blocks by size (1..64), those
