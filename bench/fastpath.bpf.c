@@ -46,8 +46,10 @@ int nfb_fastpath(struct nfc_pkt *pkt)
 	c = nfc_root_begin(pkt, chain_id, &rc, &block);
 	if (!c || upto == NFB_FP_ENTRY)
 		return NFC_RC_PASS;
-	if (nfc_root_parse(pkt, c) != NFC_PARSE_OK)
+	if (nfc_root_parse(pkt, c) != NFC_PARSE_OK) {
+		nfc_root_act_init(c);
 		return nfc_drop(pkt, c, NFC_DROP_MALFORMED);
+	}
 	if (upto == NFB_FP_PARSE)
 		return NFC_RC_PASS;
 	nfc_root_count_in(pkt, c);

@@ -66,16 +66,22 @@ static __always_inline __u64 nfc_ct_timeout(__u8 proto, __u8 state)
 {
 	static const __u32 defaults[NFC_CTC_MAX][NFC_CT_STATE_MAX] =
 		NFC_CT_TIMEOUT_DEFAULTS;
-	__u32 cls = nfc_ct_class(proto), zero = 0, s = 0;
+	__u32 cls = nfc_ct_class(proto), zero = 0, s = 0, i;
 	struct nfc_config *cfg;
 
 	if (state >= NFC_CT_STATE_MAX || cls >= NFC_CTC_MAX)
 		return 0;
+	/* one index, checked in the register it is used from: clang may
+	 * otherwise check a copy, which older verifiers do not follow */
+	i = cls * NFC_CT_STATE_MAX + state;
+	barrier_var(i);
+	if (i >= NFC_CTC_MAX * NFC_CT_STATE_MAX)
+		return 0;
 	cfg = bpf_map_lookup_elem(&nfc_config, &zero);
 	if (cfg)
-		s = cfg->ct_timeout[cls][state];
+		s = (&cfg->ct_timeout[0][0])[i];
 	if (!s)
-		s = defaults[cls][state];
+		s = (&defaults[0][0])[i];
 	return (__u64)s * 1000000000ULL;
 }
 

@@ -109,7 +109,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, NFC_FLOW_ENTRIES);
-	__type(key, struct nfc_key);
+	__type(key, __u64); /* nfc_flow_id() of the flow key */
 	__type(value, struct nfc_flow);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_flows SEC(".maps");

@@ -98,6 +98,24 @@ static __always_inline void *nfc_pkt_ptr(struct nfc_pkt *pkt, __u32 off,
 
 #define nfc_parse_hdr(ps, off, len) nfc_hdr((ps)->data, (ps)->end, off, len)
 
+typedef __u16 __attribute__((__may_alias__)) nfc_u16a;
+
+/*
+ * A MAC address copied as three 16-bit words. With a packed header's
+ * u8[6], clang copies a byte at a time (6 loads, 5 shifts, 5 ors, and the
+ * stores), which made a third of the parser's instructions; Ethernet
+ * headers start at an even offset.
+ */
+static __always_inline void nfc_mac_copy(void *dst, const void *src)
+{
+	nfc_u16a *d = dst;
+	const nfc_u16a *s = src;
+
+	d[0] = s[0];
+	d[1] = s[1];
+	d[2] = s[2];
+}
+
 /* Ethernet and up to two 802.1Q/802.1ad tags; @off moves to the L3 header. */
 static __always_inline int nfc_parse_l2(struct nfc_parser *ps,
 					struct nfc_key *k, __u32 *off)
@@ -110,8 +128,8 @@ static __always_inline int nfc_parse_l2(struct nfc_parser *ps,
 	eth = nfc_parse_hdr(ps, o, sizeof(*eth));
 	if (!eth)
 		return NFC_PARSE_TRUNC;
-	__builtin_memcpy(k->dmac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(k->smac, eth->h_source, ETH_ALEN);
+	nfc_mac_copy(k->dmac, eth->h_dest);
+	nfc_mac_copy(k->smac, eth->h_source);
 	proto = eth->h_proto;
 	o += sizeof(*eth);
 

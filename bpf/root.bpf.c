@@ -24,8 +24,10 @@ int nfc_root(struct nfc_pkt *pkt)
 		return rc;
 	rc = nfc_root_parse(pkt, c);
 	nfc_root_count_in(pkt, c);
-	if (rc != NFC_PARSE_OK)
+	if (rc != NFC_PARSE_OK) {
+		nfc_root_act_init(c);
 		return nfc_drop(pkt, c, NFC_DROP_MALFORMED);
+	}
 
 	/* the fast path: the chain's result for this flow */
 	f = nfc_flow_lookup(c);
@@ -42,8 +44,7 @@ int nfc_root(struct nfc_pkt *pkt)
 	}
 
 	/* the slow path: conntrack, then the chain */
-	c->act.key = c->key;
-	c->act.verdict = NFC_V_PASS;
+	nfc_root_act_init(c);
 	nfc_root_ct(pkt);
 	nfc_flow_forget_stale(c, f);
 	/* a block past the table would wrap base into another chain's */

@@ -94,7 +94,8 @@ static __always_inline int nfc_root_parse(struct nfc_pkt *pkt,
 
 /*
  * Step 1: the chain's active version (its block into *block) and the
- * per-CPU context, reset for a new packet. NULL when the packet is not the
+ * per-CPU context, reset for a new packet (but its action set: see
+ * nfc_root_act_init). NULL when the packet is not the
  * chain's to handle: *rc is then the hook's verdict (pass while the chain
  * has no version yet).
  */
@@ -142,9 +143,18 @@ static __always_inline struct nfc_ctx *nfc_root_begin(struct nfc_pkt *pkt,
 	c->ct_dir = NFC_CT_ORIG;
 	c->ct_flags = 0;
 	c->ct_handle = 0;
-	__builtin_memset(&c->act, 0, sizeof(c->act));
 	*block_out = block;
 	return c;
+}
+
+/* The action set of a packet that runs the chain, or is dropped before it:
+ * nothing decided yet. A flow cache hit takes its entry's instead, so the
+ * fast path does not clear it first. */
+static __always_inline void nfc_root_act_init(struct nfc_ctx *c)
+{
+	__builtin_memset(&c->act, 0, sizeof(c->act));
+	c->act.key = c->key;
+	c->act.verdict = NFC_V_PASS;
 }
 
 /* Step 3: the ingress endpoint counts what enters the chain. */

@@ -561,7 +561,7 @@ struct flow_walk {
 	const struct nfc_chain_info **by_id;
 	__u64 now;
 	struct nfc_flow_entry *v;      /* list */
-	struct nfc_key *keys;          /* flush */
+	__u64 *keys;                   /* flush: nfc_flow_id()s */
 	int n, cap;
 };
 
@@ -592,13 +592,13 @@ static bool flow_selected(const struct flow_walk *w, const struct nfc_key *k,
 static int flow_keys_chunk(const void *keys, const void *vals, int n,
 			   void *ctx)
 {
-	const struct nfc_key *k = keys;
+	const __u64 *k = keys;
 	const struct nfc_flow *fl = vals;
 	struct flow_walk *w = ctx;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (!flow_selected(w, &k[i], &fl[i]))
+		if (!flow_selected(w, &fl[i].key, &fl[i]))
 			continue;
 		if (nfc_grow(&w->keys, &w->cap, w->n, sizeof(*w->keys)))
 			return -ENOMEM;
@@ -659,7 +659,7 @@ static int flush_flows_of(struct nfc_handle *h, const struct nfc_ct_key *gone,
 		return 0;
 	if (fd < 0)
 		return fd;
-	r = nfc_map_walk(fd, sizeof(struct nfc_key), sizeof(struct nfc_flow),
+	r = nfc_map_walk(fd, sizeof(__u64), sizeof(struct nfc_flow),
 			 flow_keys_chunk, &w);
 	if (!r)
 		*removed = delete_keys(fd, w.keys, w.n, sizeof(*w.keys));
@@ -775,7 +775,7 @@ int nfc_flow__count(struct nfc_handle *h, __u64 *out, struct nfc_err *err)
 	fd = nfc_shared_map_fd(h, "nfc_flows", err);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
-	r = nfc_map_walk(fd, sizeof(struct nfc_key), sizeof(struct nfc_flow),
+	r = nfc_map_walk(fd, sizeof(__u64), sizeof(struct nfc_flow),
 			 count_chunk, out);
 	close(fd);
 	if (r)
@@ -788,23 +788,25 @@ int nfc_flow__count(struct nfc_handle *h, __u64 *out, struct nfc_err *err)
 static int flow_list_chunk(const void *keys, const void *vals, int n,
 			   void *ctx)
 {
-	const struct nfc_key *k = keys;
 	const struct nfc_flow *fl = vals;
 	struct flow_walk *w = ctx;
 	struct nfc_flow_entry *e;
 	const struct nfc_chain_info *c;
+	__u16 zone;
 	int i;
 
+	(void)keys; /* digests: the flow key is in the entry */
 	for (i = 0; i < n; i++) {
-		if (!flow_selected(w, &k[i], &fl[i]))
+		if (!flow_selected(w, &fl[i].key, &fl[i]))
 			continue;
 		if (nfc_grow(&w->v, &w->cap, w->n, sizeof(*w->v)))
 			return -ENOMEM;
 		e = &w->v[w->n++];
 		memset(e, 0, sizeof(*e));
-		e->key = k[i];
+		e->key = fl[i].key;
 		e->flow = fl[i];
-		c = k[i].zone < NFC_MAX_CHAINS ? w->by_id[k[i].zone] : NULL;
+		zone = fl[i].key.zone;
+		c = zone < NFC_MAX_CHAINS ? w->by_id[zone] : NULL;
 		if (c)
 			snprintf(e->chain, sizeof(e->chain), "%s", c->name);
 		e->stale = !c || fl[i].version != c->version;
@@ -868,7 +870,7 @@ static int flow_walk(struct nfc_handle *h,
 		}
 	}
 	w->now = nfc_now_ns();
-	r = nfc_map_walk(fd, sizeof(struct nfc_key), sizeof(struct nfc_flow),
+	r = nfc_map_walk(fd, sizeof(__u64), sizeof(struct nfc_flow),
 			 list ? flow_list_chunk : flow_keys_chunk, w);
 	if (w->ct_fd >= 0)
 		close(w->ct_fd);

@@ -190,7 +190,7 @@ struct flow_pass {
 
 static int flow_chunk(const void *keys, const void *vals, int n, void *ctx)
 {
-	const struct nfc_key *k = keys;
+	const __u64 *k = keys; /* nfc_flow_id()s */
 	const struct nfc_flow *f = vals;
 	struct flow_pass *p = ctx;
 	int i;
@@ -220,7 +220,7 @@ static int flow_doomed(int ct_fd, const struct flow_pass *p,
 
 static int flow_expire(int fd, int ct_fd, struct flow_pass *p, int *expired)
 {
-	const struct nfc_key *k;
+	const __u64 *k;
 	struct nfc_flow f;
 	int i, r;
 
@@ -307,7 +307,7 @@ int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 					     "nfc_ct_gc_stats",
 					     "nfc_ep_stats" };
 	struct ct_pass cp = { .idle.size = sizeof(struct nfc_ct_key) };
-	struct flow_pass fp = { .doomed.size = sizeof(struct nfc_key),
+	struct flow_pass fp = { .doomed.size = sizeof(__u64), /* digests */
 				.conns = &cp.kept };
 	int fd[4] = { -1, -1, -1, -1 }, i, r = 0;
 	const char *what = NULL;
@@ -343,8 +343,8 @@ int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 	 * in the same pass */
 	what = names[1];
 	fp.now = nfc_now_ns();
-	r = nfc_map_walk(fd[1], sizeof(struct nfc_key),
-			 sizeof(struct nfc_flow), flow_chunk, &fp);
+	r = nfc_map_walk(fd[1], sizeof(__u64), sizeof(struct nfc_flow),
+			 flow_chunk, &fp);
 	if (!r)
 		r = flow_expire(fd[1], fd[0], &fp, &res->flows_expired);
 	res->flows_seen = fp.seen;

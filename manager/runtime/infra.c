@@ -171,10 +171,11 @@ out:
 	return r;
 }
 
-/* Keys of one map that a predicate selects, to delete after the walk. */
+/* Keys of one map whose entries a predicate selects, to delete after the
+ * walk. */
 struct doomed {
-	bool (*pick)(const void *key, __u32 arg);
-	__u32 arg, key_size;
+	bool (*pick)(const void *key, const void *value, __u32 arg);
+	__u32 arg, key_size, value_size;
 	__u8 *keys;
 	int n, cap;
 };
@@ -183,11 +184,11 @@ static int doomed_collect(const void *keys, const void *values, int n,
 			  void *ctx)
 {
 	struct doomed *d = ctx;
-	const __u8 *k = keys;
+	const __u8 *k = keys, *v = values;
 	int i;
 
-	for (i = 0; i < n; i++, k += d->key_size) {
-		if (!d->pick(k, d->arg))
+	for (i = 0; i < n; i++, k += d->key_size, v += d->value_size) {
+		if (!d->pick(k, v, d->arg))
 			continue;
 		if (nfc_grow(&d->keys, &d->cap, d->n, d->key_size))
 			return -ENOMEM;
@@ -196,12 +197,13 @@ static int doomed_collect(const void *keys, const void *values, int n,
 	return 0;
 }
 
-/* Delete the entries of global map @name whose key @pick selects. */
+/* Delete the entries of global map @name that @pick selects. */
 static int forget(struct nfc_handle *h, const char *name, __u32 key_size,
-		  __u32 value_size, bool (*pick)(const void *, __u32),
-		  __u32 arg)
+		  __u32 value_size,
+		  bool (*pick)(const void *, const void *, __u32), __u32 arg)
 {
-	struct doomed d = { .pick = pick, .arg = arg, .key_size = key_size };
+	struct doomed d = { .pick = pick, .arg = arg, .key_size = key_size,
+			    .value_size = value_size };
 	int fd = nfc_global_map_fd(h, name), r, i;
 
 	if (fd == -ENOENT)
@@ -218,19 +220,21 @@ static int forget(struct nfc_handle *h, const char *name, __u32 key_size,
 	return r;
 }
 
-static bool flow_in_zone(const void *key, __u32 zone)
+static bool flow_in_zone(const void *key, const void *value, __u32 zone)
 {
-	return ((const struct nfc_key *)key)->zone == zone;
+	(void)key; /* a digest */
+	return ((const struct nfc_flow *)value)->key.zone == zone;
 }
 
-static bool rule_of_node(const void *key, __u32 node)
+static bool rule_of_node(const void *key, const void *value, __u32 node)
 {
+	(void)value;
 	return ((const struct nfc_rule_key *)key)->node == node;
 }
 
 int nfc_flows_forget_zone(struct nfc_handle *h, __u32 zone)
 {
-	return forget(h, "nfc_flows", sizeof(struct nfc_key),
+	return forget(h, "nfc_flows", sizeof(__u64),
 		      sizeof(struct nfc_flow), flow_in_zone, zone);
 }
 

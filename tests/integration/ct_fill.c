@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	struct nfc_ct ct;
 	struct nfc_key k;
 	struct nfc_flow f;
+	__u64 id;
 	struct nfc_rule_key rk;
 	struct nfc_rule_stats *rs;
 	struct nfc_ep_stats *es;
@@ -183,7 +184,9 @@ int main(int argc, char **argv)
 	f.act.out_ifindex = lo;
 	f.act.policy = 5;
 	f.act.policy_node = node;
-	put(fd, &k, &f, "f1");
+	f.key = k;
+	id = nfc_flow_id(&k);
+	put(fd, &id, &f, "f1");
 
 	k.proto = IPPROTO_UDP;
 	k.saddr = addr("10.9.0.7");
@@ -198,7 +201,9 @@ int main(int argc, char **argv)
 	f.ct = c2;
 	f.act.key = k;
 	f.act.verdict = NFC_V_PASS;
-	put(fd, &k, &f, "f2");
+	f.key = k;
+	id = nfc_flow_id(&k);
+	put(fd, &id, &f, "f2");
 
 	memset(&k, 0, sizeof(k));
 	k.ifindex = lo;
@@ -212,7 +217,9 @@ int main(int argc, char **argv)
 	f.act.key = k;
 	f.act.verdict = NFC_V_DROP;
 	f.act.reason = NFC_DROP_POLICY;
-	put(fd, &k, &f, "f3");
+	f.key = k;
+	id = nfc_flow_id(&k);
+	put(fd, &id, &f, "f3");
 	close(fd);
 
 	/* per-CPU counters: a value per possible CPU */

@@ -645,6 +645,15 @@ int dp_map_count(int fd)
 	return n;
 }
 
+int dp_flow_get(const struct nfc_key *fk, struct nfc_flow *f)
+{
+	__u64 id = nfc_flow_id(fk);
+
+	if (bpf_map_lookup_elem(F.flows, &id, f) || !nfc_key_eq(&f->key, fk))
+		return -1;
+	return 0;
+}
+
 void dp_config(const struct nfc_config *cfg)
 {
 	__u32 zero = 0;

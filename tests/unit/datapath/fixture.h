@@ -126,6 +126,9 @@ void dp_plan(const struct rewrite_plan *plan);
 const char *dp_reason_str(__u32 reason);
 /* Entries in a (hash) map. */
 int dp_map_count(int fd);
+/* The flow cache's entry for flow key @fk (zone and tcp_flags set as the
+ * cache keeps them) into @f: 0, or -1 when there is none for that key. */
+int dp_flow_get(const struct nfc_key *fk, struct nfc_flow *f);
 /* The tunables the datapath reads (nfc_config). */
 void dp_config(const struct nfc_config *cfg);
 /* Assert that @r passed, counted under verdict @v with return code @rc. */

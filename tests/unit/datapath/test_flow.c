@@ -321,7 +321,7 @@ static void test_fast_path_skips_chain(void **state)
 	assert_int_equal(node_packets(), 3);
 	assert_int_equal(r.stats.cached, 10);
 	assert_int_equal(r.stats.packets, 13);
-	assert_int_equal(bpf_map_lookup_elem(F.flows, &fk, &f), 0);
+	assert_int_equal(dp_flow_get(&fk, &f), 0);
 	assert_int_equal(f.packets, 11);
 	assert_int_equal(f.version, DP_VERSION);
 	assert_int_equal(f.act.policy, 3);

@@ -814,7 +814,7 @@ static void test_cache_off_and_on(void **state)
 		dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.stats.cached, 1);
 	assert_int_equal(node_packets(0), 4);
-	assert_int_equal(bpf_map_lookup_elem(F.flows, &fk, &f), 0);
+	assert_int_equal(dp_flow_get(&fk, &f), 0);
 	assert_int_equal(f.version, DP_VERSION);
 	assert_int_equal(f.packets, 2);
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK, DP_VERSION + 2));
@@ -822,7 +822,7 @@ static void test_cache_off_and_on(void **state)
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.stats.cached, 2);
 	assert_int_equal(node_packets(0), 5);
-	assert_int_equal(bpf_map_lookup_elem(F.flows, &fk, &f), 0);
+	assert_int_equal(dp_flow_get(&fk, &f), 0);
 	assert_int_equal(f.version, DP_VERSION + 2);
 	assert_int_equal(r.stats.packets, 7);
 }

@@ -17,6 +17,16 @@ vm_require_guest
 [[ $# -ge 1 ]] || fail "usage: $0 BUILD_DIR"
 readonly BUILD=$1
 failed=()
+
+# What a failed test printed: the lines that say why, or its last lines
+# when none does (a program the verifier rejected ends its log).
+show_failure() {
+	if grep -qE "$2" "$1"; then
+		grep -E "$2" "$1" | head -20 >&2 || true
+	else
+		tail -20 "$1" >&2
+	fi
+}
 for t in parse exec chain flow; do
 	bin=$BUILD/tests/unit/datapath/test_dp_$t
 	[[ -x $bin ]] || fail "$bin not built"
@@ -24,7 +34,7 @@ for t in parse exec chain flow; do
 		if "$bin" "$hook" > /tmp/dp.log 2>&1; then
 			say "$t ($hook): $(grep -c '^\[       OK \]' /tmp/dp.log) passed"
 		else
-			grep -E 'FAILED|ERROR|LINE|verifier|rejected' /tmp/dp.log | head -20 >&2
+			show_failure /tmp/dp.log 'FAILED|ERROR|LINE|verifier|rejected'
 			failed+=("$t-$hook")
 		fi
 	done
@@ -34,8 +44,7 @@ bin=$BUILD/tests/unit/lpm/test_lpm
 if "$bin" --quick > /tmp/lpm.log 2>&1; then
 	say "lpm: $(grep -c '^\[       OK \]' /tmp/lpm.log) passed"
 else
-	grep -E 'seed|FAILED|ERROR|LINE|differ|verifier|rejected' /tmp/lpm.log |
-		head -20 >&2
+	show_failure /tmp/lpm.log 'seed|FAILED|ERROR|LINE|differ|verifier|rejected'
 	failed+=(lpm)
 fi
 ((${#failed[@]} == 0)) || fail "failed on $(uname -r): ${failed[*]}"
