@@ -184,7 +184,7 @@ static __always_inline bool nfc_flow_hit(struct nfc_pkt *pkt,
 	struct nfc_ct *e;
 	__u32 zero = 0;
 
-	if (f->ct.l3) {
+	if (f->ct_handle) {
 		cfg = bpf_map_lookup_elem(&nfc_config, &zero);
 		every = cfg && cfg->flow_refresh_ms ? cfg->flow_refresh_ms :
 						      NFC_FLOW_REFRESH_MS;

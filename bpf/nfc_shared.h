@@ -346,18 +346,21 @@ struct nfc_config {
  * that made it; an entry of another version or of another key is a miss.
  */
 struct nfc_flow {
+	/* what a hit reads and writes first, in four cache lines */
 	struct nfc_key key;
 	__u32 version;
 	__u32 pad;
-	__u64 created_ns;
-	__u64 last_ns;
 	__u64 packets;     /* every packet of the flow since the entry was made */
 	__u64 bytes;
+	__u64 last_ns;
 	__u64 ct_seen_ns;  /* when it last refreshed its connection */
-	__u64 ct_handle;   /* its connection's handle when it was stored */
+	__u64 ct_handle;   /* its connection's handle when it was stored; 0:
+			      none (handles are never 0) */
+	struct nfc_action act;
+	/* then what a hit reads once a second at most */
+	__u64 created_ns;
 	struct nfc_ct_key ct; /* its connection; ct.l3 == 0 when none */
 	__u32 pad2;
-	struct nfc_action act;
 };
 
 /* The per-CPU context one packet carries through its chain. */

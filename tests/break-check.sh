@@ -68,6 +68,18 @@ brk flow-ignores-version bpf/flow.h \
 	's|return f->version == c->version && !nfc_flow_slow_only|return !nfc_flow_slow_only|' \
 	'datapath_flow|integration-flow' \
 	'a swap or apply leaves cached results of the old version in force'
+brk flow-digest-only bpf/flow.h \
+	's|\tif \(f && !nfc_key_eq\(&f->key, &fk\)\)\n\t\treturn NULL;\n||' \
+	'datapath_flow_adv' \
+	'two flows of one digest: one gets the cached result of the other'
+brk flow-collider-counters bpf/flow.h \
+	's|if \(old && nfc_key_eq\(&old->key, &f->key\)\) \{|if (old) {|' \
+	'datapath_flow_adv' \
+	'a flow taking over a digest inherits the counters and age of the other'
+brk flows-forget-every-zone manager/runtime/infra.c \
+	's|return \(\(const struct nfc_flow \*\)value\)->key.zone == zone;|return true;|' \
+	'integration-flow|integration-nfctl-cli|integration-reapply' \
+	'deleting one chain forgets the flows of every chain'
 brk flow-caches-syn bpf/flow.h \
 	's|return k->tcp_flags & NFC_TCP_SLOW;|return false;|' \
 	'datapath_flow' \

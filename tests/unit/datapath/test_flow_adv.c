@@ -827,6 +827,52 @@ static void test_cache_off_and_on(void **state)
 	assert_int_equal(r.stats.packets, 7);
 }
 
+/* 19. Two flows of one digest (nfc_flow_id): an entry under this flow's
+ * digest that holds another flow's key is a miss, never its result. The
+ * collision is made by hand: the entry of flow A is rewritten to hold flow
+ * B's key and a policy drop; A's next packet runs the chain, passes, and
+ * takes the entry back, and the one after is a hit again. */
+static void test_digest_collision(void **state)
+{
+	struct nfc_flow f, forged;
+	struct nfc_key fk;
+	struct dp_run r;
+	struct pkt p;
+	__u64 id;
+
+	dp_chain1(dp_module("nop"));
+	udp4(&p, IP_A, IP_B, 5000, 53, 64);
+	dp_run(DP_ROOT, &p, &r);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 1);
+	fk = r.ctx.key;
+	fk.tcp_flags = 0;
+	fk.zone = DP_CHAIN;
+	assert_int_equal(dp_flow_get(&fk, &f), 0);
+	forged = f;
+	forged.key.sport = htons(5001);
+	forged.act.verdict = NFC_V_DROP;
+	forged.act.reason = NFC_DROP_POLICY;
+	forged.act.flags |= NFC_ACT_DENIED;
+	id = nfc_flow_id(&fk);
+	assert_int_equal(bpf_map_update_elem(F.flows, &id, &forged, BPF_EXIST),
+			 0);
+	assert_int_not_equal(dp_flow_get(&fk, &f), 0);
+
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_pass);
+	assert_int_equal(r.stats.cached, 1);
+	assert_int_equal(node_packets(0), 2);
+	assert_int_equal(dp_flow_get(&fk, &f), 0);
+	assert_int_equal(f.act.verdict, NFC_V_PASS);
+	assert_int_equal(f.packets, 1); /* a new entry, not the forged one's */
+
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_pass);
+	assert_int_equal(r.stats.cached, 2);
+	assert_int_equal(node_packets(0), 2);
+}
+
 #define T(f) cmocka_unit_test_setup(f, dp_reset)
 
 int main(int argc, char **argv)
@@ -850,6 +896,7 @@ int main(int argc, char **argv)
 		T(test_denied_cached_endpoint),
 		T(test_two_chains_decide_once_each),
 		T(test_cache_off_and_on),
+		T(test_digest_collision),
 	};
 
 	return dp_main(argc, argv, "flow_adv", tests,
