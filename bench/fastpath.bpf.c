@@ -7,9 +7,9 @@
  *   1 entry        the chain's active version, the per-CPU context
  *   2 parse        the packet parsed into the context
  *   3 ep-stats     the ingress endpoint's counters (a per-CPU hash)
- *   4 flow-lookup  the flow key and its lookup in nfc_flows (LRU hash)
- *   5 flow-hit     nfc_flow_hit(): the clock, nfc_config, the entry's
- *                  atomic counters
+ *   4 flow-lookup  the flow key, its digest, its lookup in nfc_flows (LRU
+ *                  hash) and the compare with the entry's key
+ *   5 flow-hit     nfc_flow_hit(): the clock, the entry's counters
  *   6 chain-stats  the chain's cached counter, the action set copied
  *   7 exec         the executor inline: the whole fast path
  *

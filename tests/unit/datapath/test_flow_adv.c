@@ -791,6 +791,19 @@ static void test_two_chains_decide_once_each(void **state)
 	assert_int_equal(decisions, 2);
 }
 
+/* A UDP flow through one nop node, run twice (the second time a hit): its
+ * packet, the last run and its flow key as the cache keeps it. */
+static void nop_udp_flow(struct pkt *p, struct dp_run *r, struct nfc_key *fk)
+{
+	dp_chain1(dp_module("nop"));
+	udp4(p, IP_A, IP_B, 5000, 53, 64);
+	dp_run(DP_ROOT, p, r);
+	dp_run(DP_ROOT, p, r);
+	*fk = r->ctx.key;
+	fk->tcp_flags = 0;
+	fk->zone = DP_CHAIN;
+}
+
 /* 18. Cache off (a new version) leaves cached results alone and stores
  * none; back on (another version) the flow is stored again and hit. */
 static void test_cache_off_and_on(void **state)
@@ -801,13 +814,7 @@ static void test_cache_off_and_on(void **state)
 	struct pkt p;
 	int i;
 
-	dp_chain1(dp_module("nop"));
-	udp4(&p, IP_A, IP_B, 5000, 53, 64);
-	dp_run(DP_ROOT, &p, &r);
-	dp_run(DP_ROOT, &p, &r);
-	fk = r.ctx.key;
-	fk.tcp_flags = 0;
-	fk.zone = DP_CHAIN;
+	nop_udp_flow(&p, &r, &fk);
 	dp_activate(DP_CHAIN, NFC_ACTIVE(DP_BLOCK | NFC_ACTIVE_F_NOCACHE,
 					 DP_VERSION + 1));
 	for (i = 0; i < 3; i++)
@@ -840,14 +847,8 @@ static void test_digest_collision(void **state)
 	struct pkt p;
 	__u64 id;
 
-	dp_chain1(dp_module("nop"));
-	udp4(&p, IP_A, IP_B, 5000, 53, 64);
-	dp_run(DP_ROOT, &p, &r);
-	dp_run(DP_ROOT, &p, &r);
+	nop_udp_flow(&p, &r, &fk);
 	assert_int_equal(r.stats.cached, 1);
-	fk = r.ctx.key;
-	fk.tcp_flags = 0;
-	fk.zone = DP_CHAIN;
 	assert_int_equal(dp_flow_get(&fk, &f), 0);
 	forged = f;
 	forged.key.sport = htons(5001);
