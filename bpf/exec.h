@@ -28,9 +28,7 @@
 #include "ct.h"
 #include "flow.h"
 
-#define NFC_ACT_REWRITES                                                      \
-	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
-	 NFC_ACT_SPORT | NFC_ACT_DPORT | NFC_ACT_TTL_DEC)
+#define NFC_ACT_REWRITES (NFC_ACT_KEY | NFC_ACT_TTL_DEC)
 
 /* The checksum that covers the L4 header. */
 enum nfc_l4csum {

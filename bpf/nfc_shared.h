@@ -156,6 +156,10 @@ static inline int nfc_key_eq(const struct nfc_key *a, const struct nfc_key *b)
 #define NFC_ACT_SPORT (1 << 4)
 #define NFC_ACT_DPORT (1 << 5)
 #define NFC_ACT_TTL_DEC (1 << 6)
+/* the flags that say action.key differs from the parsed key */
+#define NFC_ACT_KEY                                                           \
+	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
+	 NFC_ACT_SPORT | NFC_ACT_DPORT)
 /* not rewrites: the rule in policy denied (nfc_deny), else it allowed */
 #define NFC_ACT_DENIED (1 << 14)
 /* an NF says this flow's result must not be cached (it depends on more
@@ -189,7 +193,6 @@ enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };
 
 /* What the chain decided for a packet. */
 struct nfc_action {
-	struct nfc_key key; /* the final key: rewrites as marked in flags */
 	__u32 out_ifindex;  /* NFC_V_REDIRECT */
 	__u32 policy;       /* id of the rule that decided, 0 when none */
 	__u32 policy_node;  /* the node instance (nfc_hop.counter) whose rule
@@ -199,6 +202,9 @@ struct nfc_action {
 	__u8 reason;        /* enum nfc_drop_reason when verdict is drop */
 	__u8 policy_hop;    /* the hop that set policy */
 	__u8 pad[7];
+	/* last: a flow cache hit reads it only when a rewrite changed it
+	 * (NFC_ACT_KEY), so it stays out of the entry's hot cache lines */
+	struct nfc_key key; /* the final key: rewrites as marked in flags */
 };
 
 /*
@@ -346,7 +352,8 @@ struct nfc_config {
  * that made it; an entry of another version or of another key is a miss.
  */
 struct nfc_flow {
-	/* what a hit reads and writes first, in four cache lines */
+	/* what a hit reads and writes, in three cache lines (act.key only
+	 * when the chain rewrote it) */
 	struct nfc_key key;
 	__u32 version;
 	__u32 pad;

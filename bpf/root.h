@@ -179,7 +179,9 @@ static __always_inline void nfc_root_count_in(struct nfc_pkt *pkt,
 	}
 }
 
-/* Step 6: a hit's action set becomes the packet's, counted as cached. */
+/* Step 6: a hit's action set becomes the packet's, counted as cached. Its
+ * key is read from the entry only when the chain rewrote it: else it is the
+ * packet's, in the context already. */
 static __always_inline void nfc_root_take(struct nfc_ctx *c,
 					  const struct nfc_flow *f)
 {
@@ -187,7 +189,12 @@ static __always_inline void nfc_root_take(struct nfc_ctx *c,
 
 	if (s)
 		s->cached++;
-	c->act = f->act;
+	__builtin_memcpy(&c->act, &f->act,
+			 __builtin_offsetof(struct nfc_action, key));
+	if (f->act.flags & NFC_ACT_KEY)
+		c->act.key = f->act.key;
+	else
+		c->act.key = c->key;
 }
 
 #endif /* NFC_ROOT_H */

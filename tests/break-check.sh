@@ -80,6 +80,10 @@ brk flows-forget-every-zone manager/runtime/infra.c \
 	's|return \(\(const struct nfc_flow \*\)value\)->key.zone == zone;|return true;|' \
 	'integration-flow|integration-nfctl-cli|integration-reapply' \
 	'deleting one chain forgets the flows of every chain'
+brk fast-path-parsed-key bpf/root.h \
+	's|if \(f->act.flags & NFC_ACT_KEY\)\n\t\tc->act.key = f->act.key;|if (0)\n\t\tc->act.key = f->act.key;|' \
+	'datapath_flow_adv' \
+	'a cached flow whose chain rewrote the key is sent with the key as parsed'
 brk flow-caches-syn bpf/flow.h \
 	's|return k->tcp_flags & NFC_TCP_SLOW;|return false;|' \
 	'datapath_flow' \
