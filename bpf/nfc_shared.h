@@ -123,16 +123,25 @@ typedef __u64 __attribute__((__may_alias__)) nfc_key_word;
  */
 static inline __u64 nfc_flow_id(const struct nfc_key *k)
 {
+	/* odd constants, one per word: each word is multiplied on its own
+	 * and the products summed, so the CPU runs the multiplications side
+	 * by side (a chain of nine dependent ones was most of a lookup) */
+	static const __u64 m[NFC_KEY_WORDS] = {
+		0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL,
+		0x165667b19e3779f9ULL, 0xd6e8feb86659fd93ULL,
+		0xff51afd7ed558ccdULL, 0xc4ceb9fe1a85ec53ULL,
+		0x87c37b91114253d5ULL, 0x4cf5ad432745937fULL,
+		0xa0761d6478bd642fULL,
+	};
 	const nfc_key_word *w = (const nfc_key_word *)k;
-	__u64 h = 0x9e3779b97f4a7c15ULL;
+	__u64 h = 0;
 	unsigned int i;
 
-	for (i = 0; i < NFC_KEY_WORDS; i++) {
-		h ^= w[i];
-		h *= 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	return h;
+	for (i = 0; i < NFC_KEY_WORDS; i++)
+		h += (w[i] ^ (w[i] >> 29)) * m[i];
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	return h ^ h >> 32;
 }
 
 /* Whether flow keys @a and @b are the same, word by word. */
