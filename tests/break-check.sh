@@ -302,6 +302,18 @@ brk lpm-no-default bpf/lpm.h \
 	's|\tif \(v == NFC_LPM_NONE\)\n\t\tv = dflt;\n||' \
 	'^lpm$' \
 	'the datapath ignores the default route'
+brk lpm-lens-uncounted manager/runtime/lpm_trie.c \
+	's|here = d \+ STRIDE >= len \? 1u << lens_shift\[len - d\] : 0;|here = 0;|' \
+	'^lpm$' \
+	'a rebuilt node finds no length in its region: the prefixes ending there are lost'
+brk lpm-never-deeper manager/runtime/lpm_trie.c \
+	's|\*deeper = e->val > ending;|*deeper = false;|' \
+	'^lpm$' \
+	'a rebuilt node looks for no children: the longer prefixes below it are lost'
+brk lpm-lens-overlap manager/runtime/lpm_trie.c \
+	's|\{ 0, 0, 2, 5, 9, 14, 20 \}|{ 0, 0, 1, 3, 6, 10, 15 }|' \
+	'^lpm$' \
+	'per-length counts too narrow: a full length overflows into the next'
 brk lpm-userspace-rank manager/runtime/lpm_trie.c \
 	's|return __builtin_popcountll\(slot == 63 \? v : v & \(\(2ULL << slot\) - 1\)\);|return __builtin_popcountll(v \& ((1ULL << slot) - 1)) + 1;|' \
 	'^lpm$' \

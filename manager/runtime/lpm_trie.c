@@ -17,8 +17,10 @@
  *   - lpm_build() from a sorted array of every prefix (a bulk load): each
  *     prefix is visited once per level on its way down, O(n log n) in all;
  *   - build_probe() from the table's prefix sets, probing for the prefixes
- *     a node's slots can hold (126 probes per node at most, fewer where a
- *     length has no prefix), for the subtrees that a change rebuilds.
+ *     a node's slots can hold (126 probes per node at most, only for the
+ *     lengths its region holds, and 64 more for children only when
+ *     something lies deeper: the boundary counts say), for the subtrees
+ *     that a change rebuilds.
  * A change (update_node) copies the nodes on the changed prefix's path and
  * rebuilds only the subtrees below the slots the prefix covers; every
  * other child is shared with the old tree.
@@ -179,22 +181,41 @@ void lpm_set_free(struct lpm_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * A boundary's entry in t->cnt (region @reg of depth d > 0): val counts the
+ * prefixes longer than d inside the region; rec, those of each length d + j
+ * (j = 1..STRIDE) ending in the region's node, in j + 1 bits from
+ * lens_shift[j] (at most 2^j fit), so that a node rebuilt from the prefix
+ * sets probes only the lengths it holds and looks for children only when
+ * something lies deeper.
+ */
+static const unsigned int lens_shift[STRIDE + 1] = { 0, 0, 2, 5, 9, 14, 20 };
+
+static __u32 lens_count(__u32 rec, int j)
+{
+	return rec >> lens_shift[j] & ((2u << j) - 1);
+}
+
 /* The counters of the level boundaries above a prefix of length @len. */
 static int count(struct lpm_tab *t, struct lpm_addr a, int len, int delta)
 {
 	struct lpm_ent *e;
+	__u32 here;
 	int d, r;
 
 	for (d = STRIDE; d < len; d += STRIDE) {
 		struct lpm_addr reg = lpm_mask(a, d);
 
+		/* the node the prefix ends in counts its length */
+		here = d + STRIDE >= len ? 1u << lens_shift[len - d] : 0;
 		e = lpm_set_find(&t->cnt, reg, d);
 		if (e) {
 			e->val += delta;
+			e->rec += delta * here;
 			if (!e->val)
 				lpm_set_del(&t->cnt, reg, d);
 		} else if (delta > 0) {
-			r = lpm_set_put(&t->cnt, reg, d, delta, 0);
+			r = lpm_set_put(&t->cnt, reg, d, delta, delta * here);
 			if (r < 0) {
 				/* undo the boundaries done so far */
 				for (d -= STRIDE; d >= STRIDE; d -= STRIDE) {
@@ -215,6 +236,37 @@ static __u32 count_at(const struct lpm_tab *t, struct lpm_addr reg, int d)
 	const struct lpm_ent *e = lpm_set_find(&t->cnt, reg, d);
 
 	return e ? e->val : 0;
+}
+
+/*
+ * The lengths d + 1 .. d + STRIDE that prefixes inside region @reg of depth
+ * @d have (bit j - 1 for d + j), and in *deeper whether any is longer: every
+ * length and true at the root, which keeps no count.
+ */
+static unsigned int lens_under(const struct lpm_tab *t, struct lpm_addr reg,
+			       int d, bool *deeper)
+{
+	const struct lpm_ent *e;
+	unsigned int m = 0;
+	__u32 n, ending = 0;
+	int j;
+
+	*deeper = true;
+	if (!d)
+		return (1u << STRIDE) - 1;
+	e = lpm_set_find(&t->cnt, reg, d);
+	if (!e) {
+		*deeper = false;
+		return 0;
+	}
+	for (j = 1; j <= STRIDE; j++) {
+		n = lens_count(e->rec, j);
+		if (n)
+			m |= 1u << (j - 1);
+		ending += n;
+	}
+	*deeper = e->val > ending;
+	return m;
 }
 
 int lpm_mirror_add(struct lpm_tab *t, struct lpm_addr a, int len, __u32 val,
@@ -444,15 +496,16 @@ int lpm_build(struct lpm_upd *u, const struct lpm_pfx *p, size_t n,
  * the longest winning.
  */
 static void probe_fill(const struct lpm_tab *t, int d, struct lpm_addr reg,
-		       int l0, unsigned int lo, unsigned int hi,
-		       struct slots *s)
+		       unsigned int lens, int l0, unsigned int lo,
+		       unsigned int hi, struct slots *s)
 {
 	int l, top = d + STRIDE < t->width ? d + STRIDE : t->width;
 	unsigned int k, i, step;
 	const struct lpm_ent *e;
 
 	for (l = l0; l <= top; l++) {
-		if (!t->lens[l])
+		/* @lens: the lengths lens_under() found in the region */
+		if (!t->lens[l] || !(lens & 1u << (l - d - 1)))
 			continue;
 		step = 1u << (d + STRIDE - l);
 		for (k = lo; k <= hi; k += step) {
@@ -475,14 +528,16 @@ static int build_probe(struct lpm_upd *u, int d, struct lpm_addr reg,
 {
 	const struct lpm_tab *t = u->t;
 	struct slots *s = slots_at(u, d);
-	unsigned int k;
+	unsigned int k, lens;
+	bool deeper;
 	int r = 0;
 
 	if (!s)
 		return -ENOMEM;
 	slots_init(s, inherited);
-	probe_fill(t, d, reg, d + 1, 0, SLOTS - 1, s);
-	if (d + STRIDE < t->width)
+	lens = lens_under(t, reg, d, &deeper);
+	probe_fill(t, d, reg, lens, d + 1, 0, SLOTS - 1, s);
+	if (deeper && d + STRIDE < t->width)
 		for (k = 0; k < SLOTS; k++)
 			if (count_at(t, with_slot(reg, d, k), d + STRIDE))
 				s->vector |= 1ULL << k;
@@ -592,6 +647,7 @@ static int update_node(struct lpm_upd *u, const struct nfc_lpm_node *old,
 	struct slots *s = slots_at(u, d);
 	unsigned int k, sp, span;
 	struct lpm_addr sub;
+	bool deeper;
 	int r = 0;
 
 	if (!s)
@@ -647,7 +703,8 @@ static int update_node(struct lpm_upd *u, const struct nfc_lpm_node *old,
 			s->val[k] = c->best_val[c->len - 1];
 			s->len[k] = c->best_len[c->len - 1];
 		}
-		probe_fill(u->t, d, reg, c->len, sp, sp + span - 1, s);
+		probe_fill(u->t, d, reg, lens_under(u->t, reg, d, &deeper),
+			   c->len, sp, sp + span - 1, s);
 		for (k = sp; !r && k < sp + span; k++) {
 			if (!(s->vector & (1ULL << k)))
 				continue;
