@@ -98,10 +98,9 @@ static __always_inline int nfc_root_parse(struct nfc_pkt *pkt,
 
 /*
  * Step 1: the chain's active version (its block into *block) and the
- * per-CPU context, reset for a new packet (but its action set: see
- * nfc_root_act_init). NULL when the packet is not the
- * chain's to handle: *rc is then the hook's verdict (pass while the chain
- * has no version yet).
+ * per-CPU context, reset for a new packet but for its action set (see
+ * nfc_root_act_init). NULL when the packet is not the chain's to handle:
+ * *rc is then the hook's verdict (pass while the chain has no version yet).
  */
 static __always_inline struct nfc_ctx *nfc_root_begin(struct nfc_pkt *pkt,
 						      __u32 chain, int *rc,
