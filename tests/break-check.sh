@@ -84,6 +84,14 @@ brk fast-path-parsed-key bpf/root.h \
 	's|if \(f->act.flags & NFC_ACT_KEY\)\n\t\tc->act.key = f->act.key;|if (0)\n\t\tc->act.key = f->act.key;|' \
 	'datapath_flow_adv' \
 	'a cached flow whose chain rewrote the key is sent with the key as parsed'
+brk fast-path-stale-key bpf/root.h \
+	's|\telse\n\t\tc->act.key = c->key;\n||' \
+	'datapath_flow_adv' \
+	'a cached flow without rewrites carries the final key of the packet before into its events'
+brk malformed-stale-action bpf/root.bpf.c \
+	's|\tif \(rc != NFC_PARSE_OK\) \{\n\t\tnfc_root_act_init\(c\);|\tif (rc != NFC_PARSE_OK) {|' \
+	'datapath_flow_adv' \
+	'a malformed frame is dropped with the action set of the packet before (rule, verdict) in its event'
 brk flow-caches-syn bpf/flow.h \
 	's|return k->tcp_flags & NFC_TCP_SLOW;|return false;|' \
 	'datapath_flow' \

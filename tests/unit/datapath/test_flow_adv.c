@@ -874,6 +874,42 @@ static void test_digest_collision(void **state)
 	assert_int_equal(node_packets(0), 2);
 }
 
+/* 20. What the events of a packet carry is its own, never the packet's
+ * before on the same CPU: a cached denied flow after another flow reports
+ * its own final key, and a malformed frame after a rule-decided packet
+ * reports no rule. */
+static void test_events_carry_own_action(void **state)
+{
+	const struct nfc_event *e;
+	struct dp_run r;
+	struct pkt p, other;
+
+	acl_rule(5, IPPROTO_UDP, 7777, ACL_DENY, "no-7777");
+	dp_chain1(dp_module("acl"));
+	udp4(&p, IP_A, IP_B, 5000, 7777, 64);
+	udp4(&other, IP_A, IP_B, 6000, 53, 64);
+	dp_run(DP_ROOT, &p, &r);
+	dp_run(DP_ROOT, &other, &r);
+	assert_int_equal(r.retval, F.rc_pass);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 1);
+	e = dp_event(NFC_EV_DROP, 0);
+	assert_non_null(e);
+	assert_int_equal(e->policy, 5);
+	assert_true(nfc_key_eq(&e->out, &e->key));
+	assert_int_equal(e->out.sport, htons(5000));
+
+	/* IPv4 with a header length of 4 bytes (after 14 of Ethernet) */
+	other.b[14] = 0x41;
+	dp_run(DP_ROOT, &other, &r);
+	assert_int_equal(r.retval, F.rc_drop);
+	e = dp_event(NFC_EV_DROP, 0);
+	assert_non_null(e);
+	assert_int_equal(e->reason, NFC_DROP_MALFORMED);
+	assert_int_equal(e->policy, 0);
+	assert_int_equal(e->verdict, NFC_V_DROP);
+}
+
 #define T(f) cmocka_unit_test_setup(f, dp_reset)
 
 int main(int argc, char **argv)
@@ -898,6 +934,7 @@ int main(int argc, char **argv)
 		T(test_two_chains_decide_once_each),
 		T(test_cache_off_and_on),
 		T(test_digest_collision),
+		T(test_events_carry_own_action),
 	};
 
 	return dp_main(argc, argv, "flow_adv", tests,
