@@ -18,17 +18,26 @@
  *     4 node loads and one leaf load), costs 24 bytes per node and 4 per
  *     distinct leaf run, and grows with the prefixes a table holds. A BGP
  *     table of 2M prefixes comes to a few tens of MiB.
- * Worst case: IPv4 6 node loads + 1 leaf load; IPv6 22 + 1. Memory worst
- * case: every prefix a /32 (/128) apart from all others, one path of nodes
- * per prefix: 6 (22) nodes per prefix; real tables share their upper levels.
+ * Path compression, beyond Poptrie: a node whose region leads one way down
+ * (one child, every other slot the inherited value) or holds one prefix is
+ * a path node (nfc_shared.h): its bits are compared at once, so a chain of
+ * single-child nodes costs one load. Below the dense upper levels most
+ * regions of a big table hold one prefix: an IPv6 /48 among a million is
+ * four node loads and a path node, not eight node loads and a leaf.
+ * Worst case: IPv4 6 node loads + 1 leaf load; IPv6 22 + 1 (each load 6
+ * bits or more). Memory worst case: prefixes that branch at every level,
+ * one node per level per prefix; a prefix alone in its region costs one
+ * 24-byte path node below the last level it shares.
  *
  * IPv4 tables made for a million prefixes or more add DIR-24-8's first
  * step (NFC_LPM_F_DIRECT): a 64 MiB array of every /24, holding its longest
- * match or the node of depth 24 below it. On this kind of machine one
- * random load into tens of MiB costs ~30 ns where independent lookups
- * overlap, and ~130 ns alone; the trie's walk makes two such loads for a
- * /24 (its node of depth 18 and its leaf) after three cached ones, the
- * array one.
+ * match or the node of depth 24 below it. IPv6 tables made for 100k or
+ * more add Poptrie's direct pointing: a 1 MiB array of every /18 in place
+ * of the first three levels. A walk's cost is mostly its levels, each a
+ * chain of dependent loads and a popcount, even when cached (~10 ns each
+ * here); random loads into tens of MiB overlap across lookups (~6 ns
+ * each in a bare loop), so the array's one load is cheaper than the
+ * levels it replaces.
  *
  * Updates are copy-on-write: userspace writes the new nodes and leaves of
  * the path that changes into free slots, then swaps the table's root with
@@ -97,7 +106,15 @@ struct nfc_lpm_direct_array {
 	__uint(value_size, sizeof(struct nfc_lpm_leaves));
 };
 
-/* The direct arrays of tables that have one, by table id. */
+struct nfc_lpm_direct6_array {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, (1u << NFC_LPM_DIRECT6_BITS) / NFC_LPM_LEAF_BLOCK);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct nfc_lpm_leaves));
+};
+
+/* The direct arrays of tables that have one, by table id: IPv4, IPv6. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, NFC_LPM_MAX_TABLES);
@@ -105,6 +122,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct nfc_lpm_direct_array);
 } nfc_lpm_direct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NFC_LPM_MAX_TABLES);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct nfc_lpm_direct6_array);
+} nfc_lpm_direct6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -152,23 +177,60 @@ static __always_inline __u32 nfc_lpm_rank(__u64 v, __u32 slot)
 	return __builtin_popcountll(v & ((2ULL << slot) - 1));
 }
 
+/* What a walk's step found. */
+enum nfc_lpm_walk {
+	NFC_LPM_LEAF,   /* the walk ends in leaf *idx */
+	NFC_LPM_VALUE,  /* it ends with the value *idx (a path node's) */
+	NFC_LPM_DOWN,   /* it goes on *bits deeper, at node *idx */
+};
+
 /*
- * One level: the node at *idx and the slot of the next 6 bits. 1 when the
- * walk goes on (*idx is the child), 0 when it ended in a leaf (*idx is the
- * leaf), -ENOENT when the store lacks the node.
+ * One node: the one at *idx, @key the address's bits from its depth on
+ * (most significant first). NFC_LPM_* above, or -ENOENT when the store
+ * lacks the node.
  */
-static __always_inline int nfc_lpm_step(__u32 *idx, __u32 slot)
+static __always_inline int nfc_lpm_step(__u32 *idx, __u64 key, __u32 *bits)
 {
 	const struct nfc_lpm_node *n = nfc_lpm_node_at(*idx);
+	__u32 slot = key >> (64 - NFC_LPM_STRIDE), nb;
 
 	if (!n)
 		return -ENOENT;
+	if (n->base0 & NFC_LPM_PATH) {
+		/* a path node: its bits, then one node deeper or a value */
+		nb = n->base0 & NFC_LPM_PATH_BITS;
+		if (nb - 1 > 63)
+			return -ENOENT;
+		if ((key ^ n->vector) >> (64 - nb)) {
+			*idx = (__u32)n->leafvec;
+			return NFC_LPM_VALUE;
+		}
+		*idx = n->base1;
+		*bits = nb;
+		return n->base0 & NFC_LPM_TAIL ? NFC_LPM_VALUE : NFC_LPM_DOWN;
+	}
 	if (n->vector & (1ULL << slot)) {
 		*idx = n->base1 + nfc_lpm_rank(n->vector, slot) - 1;
-		return 1;
+		*bits = NFC_LPM_STRIDE;
+		return NFC_LPM_DOWN;
 	}
 	*idx = n->base0 + nfc_lpm_rank(n->leafvec, slot) - 1;
-	return 0;
+	return NFC_LPM_LEAF;
+}
+
+/* Where the walk ended: the leaf's or the path node's value into *value,
+ * @dflt for NFC_LPM_NONE; -ENOENT when that is none either. */
+static __always_inline int nfc_lpm_end(int r, __u32 idx, __u32 dflt,
+				       __u32 *value)
+{
+	if (r == NFC_LPM_LEAF)
+		return nfc_lpm_leaf_at(idx, dflt, value);
+	if (r != NFC_LPM_VALUE)
+		return -ENOENT;
+	if (idx == NFC_LPM_NONE)
+		idx = dflt;
+	*value = idx;
+	return idx == NFC_LPM_NONE ? -ENOENT : 0;
 }
 
 /* The table's root node and default route, read together (and its
@@ -195,20 +257,22 @@ static __always_inline int nfc_lpm_root(__u32 table, __u32 family, __u32 *root,
 }
 
 /*
- * The direct array's entry for the /24 of @key (host order): 1 and the node
- * of depth 24 to walk on from in *idx, or 0 and the walk's result in
- * *value (-ENOENT when no prefix covers the address).
+ * Entry @k of the direct array of table @table in @outer (nfc_lpm_direct,
+ * nfc_lpm_direct6): 1 and the node below it to walk on from in *idx, or 0
+ * and the walk's result in *value (-ENOENT when no prefix covers the
+ * address).
  */
-static __always_inline int nfc_lpm_direct_at(__u32 table, __u32 key,
-					     __u32 *idx, __u32 *value, int *rc)
+static __always_inline int nfc_lpm_direct_at(void *outer, __u32 table,
+					     __u32 k, __u32 *idx,
+					     __u32 *value, int *rc)
 {
-	__u32 k = key >> (32 - NFC_LPM_DIRECT_BITS), b = k / NFC_LPM_LEAF_BLOCK;
+	__u32 b = k / NFC_LPM_LEAF_BLOCK;
 	const struct nfc_lpm_leaves *l;
 	void *direct;
 	__u32 e;
 
 	*rc = -ENOENT;
-	direct = bpf_map_lookup_elem(&nfc_lpm_direct, &table);
+	direct = bpf_map_lookup_elem(outer, &table);
 	if (!direct)
 		return 0;
 	l = bpf_map_lookup_elem(direct, &b);
@@ -235,13 +299,15 @@ static __always_inline int nfc_lpm_lookup4(__u32 table, __be32 addr,
 					   __u32 *value)
 {
 	__u64 key = (__u64)bpf_ntohl(addr) << 32;
-	__u32 idx, dflt, flags;
+	__u32 idx, dflt, flags, bits;
 	int i, r, first = 0;
 
 	if (nfc_lpm_root(table, NFC_LPM_V4, &idx, &dflt, &flags))
 		return -ENOENT;
 	if (flags & NFC_LPM_F_DIRECT) {
-		if (!nfc_lpm_direct_at(table, key >> 32, &idx, value, &r))
+		if (!nfc_lpm_direct_at(&nfc_lpm_direct, table,
+				       key >> (64 - NFC_LPM_DIRECT_BITS), &idx,
+				       value, &r))
 			return r;
 		dflt = NFC_LPM_NONE; /* the leaves hold it */
 		/* on from the node of depth 24 */
@@ -252,12 +318,12 @@ static __always_inline int nfc_lpm_lookup4(__u32 table, __be32 addr,
 	for (i = 0; i < NFC_LPM_LEVELS4; i++) {
 		if (i < first)
 			continue;
-		r = nfc_lpm_step(&idx, key >> 58);
-		if (r < 0)
-			return r;
-		if (!r)
-			return nfc_lpm_leaf_at(idx, dflt, value);
-		key <<= NFC_LPM_STRIDE;
+		/* each step goes 6 bits or more deeper: 6 take any address
+		 * to its end */
+		r = nfc_lpm_step(&idx, key, &bits);
+		if (r != NFC_LPM_DOWN)
+			return nfc_lpm_end(r, idx, dflt, value);
+		key <<= bits;
 	}
 	return -ENOENT;
 }
@@ -268,19 +334,30 @@ static __always_inline int nfc_lpm_lookup6(__u32 table, const __be32 *addr,
 {
 	__u64 hi = (__u64)bpf_ntohl(addr[0]) << 32 | bpf_ntohl(addr[1]);
 	__u64 lo = (__u64)bpf_ntohl(addr[2]) << 32 | bpf_ntohl(addr[3]);
-	__u32 idx, dflt, flags;
-	int i, r;
+	__u32 idx, dflt, flags, bits;
+	int i, r, first = 0;
 
 	if (nfc_lpm_root(table, NFC_LPM_V6, &idx, &dflt, &flags))
 		return -ENOENT;
-	for (i = 0; i < NFC_LPM_LEVELS6; i++) {
-		r = nfc_lpm_step(&idx, hi >> 58);
-		if (r < 0)
+	if (flags & NFC_LPM_F_DIRECT) {
+		if (!nfc_lpm_direct_at(&nfc_lpm_direct6, table,
+				       hi >> (64 - NFC_LPM_DIRECT6_BITS), &idx,
+				       value, &r))
 			return r;
-		if (!r)
-			return nfc_lpm_leaf_at(idx, dflt, value);
-		hi = hi << NFC_LPM_STRIDE | lo >> (64 - NFC_LPM_STRIDE);
-		lo <<= NFC_LPM_STRIDE;
+		dflt = NFC_LPM_NONE; /* the leaves hold it */
+		/* on from the node of depth 18 */
+		hi = hi << NFC_LPM_DIRECT6_BITS |
+		     lo >> (64 - NFC_LPM_DIRECT6_BITS);
+		lo <<= NFC_LPM_DIRECT6_BITS;
+		first = NFC_LPM_DIRECT6_BITS / NFC_LPM_STRIDE;
+	}
+	for (i = first; i < NFC_LPM_LEVELS6; i++) {
+		r = nfc_lpm_step(&idx, hi, &bits);
+		if (r != NFC_LPM_DOWN)
+			return nfc_lpm_end(r, idx, dflt, value);
+		/* 6 to 60 bits (a skip) */
+		hi = hi << bits | lo >> (64 - bits);
+		lo <<= bits;
 	}
 	return -ENOENT;
 }

@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 4
+#define NFC_ABI_VERSION 5
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -493,7 +493,21 @@ struct nfc_ev_limit {
  * walk in a leaf; consecutive leaf slots with the same value share one
  * leaf, and @leafvec marks the slots where a new one starts: the leaf of
  * slot i is base0 + popcount(leafvec & (2 << i) - 1) - 1 (Poptrie).
+ *
+ * A path node (NFC_LPM_PATH in @base0, which no leaf index reaches) stands
+ * for a chain of nodes with one way down: the address's next n bits
+ * (NFC_LPM_PATH_BITS of @base0, 1..64) must be the top n of @vector, else
+ * the walk ends with the value in @leafvec's low 32 bits (NFC_LPM_NONE: the
+ * default route). When they are, a skip (n a multiple of 6, at most 60)
+ * goes on n bits deeper at node @base1; a tail (NFC_LPM_TAIL) ends with
+ * the value @base1. A region whose prefixes all lie in one slot, or that
+ * holds one prefix, costs one node load instead of one per level.
  */
+#define NFC_LPM_PATH 0x80000000u
+#define NFC_LPM_TAIL 0x40000000u
+#define NFC_LPM_PATH_BITS 0x7fu
+#define NFC_LPM_SKIP_MAX 60
+
 struct nfc_lpm_node {
 	__u64 vector;
 	__u64 leafvec;
@@ -533,12 +547,16 @@ struct nfc_lpm_table {
  * longest match of each /24 (the default route included) when no longer
  * prefix lies inside it, else the trie node of depth 24 below it. A lookup
  * then makes one random memory access for most addresses instead of a walk
- * of five. Their values go up to NFC_LPM_DIRECT_VALUE_MAX, and their
- * leaves hold the default route too.
+ * of five. IPv6 tables made for NFC_LPM_DIRECT6_CAPACITY or more keep one
+ * of 2^18 entries (1 MiB, Poptrie's direct pointing) in place of the
+ * trie's first three levels. Their values go up to
+ * NFC_LPM_DIRECT_VALUE_MAX, and their leaves hold the default route too.
  */
 #define NFC_LPM_F_DIRECT 1
 #define NFC_LPM_DIRECT_CAPACITY 1000000u
 #define NFC_LPM_DIRECT_BITS 24
+#define NFC_LPM_DIRECT6_CAPACITY 100000u
+#define NFC_LPM_DIRECT6_BITS 18
 #define NFC_LPM_DIRECT_NODE 0x80000000u  /* entry: node (low bits) */
 #define NFC_LPM_DIRECT_NONE 0x7fffffffu  /* entry: no prefix covers it */
 #define NFC_LPM_DIRECT_VALUE_MAX 0x7ffffffeu

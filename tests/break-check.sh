@@ -386,6 +386,50 @@ brk lpm-direct-no-walk bpf/lpm.h \
 	's|\t\tkey <<= NFC_LPM_DIRECT_BITS;\n|\t\tkey <<= NFC_LPM_DIRECT_BITS - 6;\n|' \
 	'^lpm$' \
 	'past the direct array the walk reads the wrong bits'
+brk lpm-path-unchecked bpf/lpm.h \
+	's|if \(\(key \^ n->vector\) >> \(64 - nb\)\) \{|if (0) {|' \
+	'^lpm$' \
+	'a path node taken without comparing its bits: addresses beside the prefix match it'
+brk lpm-skip-one-stride bpf/lpm.h \
+	's#\t\thi = hi << bits \| lo >> \(64 - bits\);\n\t\tlo <<= bits;#\t\thi = hi << NFC_LPM_STRIDE | lo >> (64 - NFC_LPM_STRIDE);\n\t\tlo <<= NFC_LPM_STRIDE;#' \
+	'^lpm$' \
+	'an IPv6 walk past a skip goes on from the wrong bits'
+brk lpm-path-any-miss manager/runtime/lpm_trie.c \
+	's|if \(is_path\(c\) && path_miss\(c\) == miss &&|if (is_path(c) \&\&|' \
+	'^lpm$' \
+	'a path folded into its parent whose miss value differs: the slot'"'"'s own prefix is lost'
+brk lpm-tail-read-as-miss manager/runtime/lpm_trie.c \
+	's|\t\t\t\ts->val\[k\] = old->base1;|\t\t\t\ts->val[k] = path_miss(old);|' \
+	'^lpm$' \
+	'a change read a short tail as its miss value: its prefix is lost from the new node'
+brk lpm-walk-tail-miss manager/runtime/lpm_trie.c \
+	's|\t\t\tif \(is_tail\(n\)\)\n\t\t\t\treturn n->base1;|\t\t\tif (is_tail(n))\n\t\t\t\treturn path_miss(n);|' \
+	'^lpm$|lpm-cli' \
+	'the userspace walk (nfc_lpm__lookup, nfctl lpm lookup) answers a tail with its miss value'
+brk lpm-skip-not-retired manager/runtime/lpm_trie.c \
+	's|\t\t\tlpm_upd_retire\(u, LPM_NODES, n->base1, 1\);\n\t\t\tretire_below\(u, &c\);|\t\t\tretire_below(u, \&c);|' \
+	'^lpm$' \
+	'a skip'"'"'s next node is never given back: the store leaks a node per replaced path'
+brk lpm-direct6-bits bpf/lpm.h \
+	's|hi >> \(64 - NFC_LPM_DIRECT6_BITS\), &idx,|hi >> (64 - NFC_LPM_DIRECT_BITS), \&idx,|' \
+	'^lpm$' \
+	'an IPv6 direct array read at the /24 of the address, not its /18'
+brk lpm-direct6-no-shift bpf/lpm.h \
+	's|\t\tlo <<= NFC_LPM_DIRECT6_BITS;\n||' \
+	'^lpm$' \
+	'past an IPv6 direct array the walk reads the wrong low bits'
+brk lpm-direct-path-above manager/runtime/lpm_trie.c \
+	's#return !u->t->direct \|\| d >= u->t->dbits;#return true;#' \
+	'^lpm$' \
+	'path nodes above a direct array: its entries are filled from nodes read as plain ones'
+brk lpm-direct6-outer manager/runtime/lpm.c \
+	's|return l->direct_fd\[t->family == AF_INET6\];|return l->direct_fd[0];|' \
+	'^lpm$|lpm-cli' \
+	'IPv6 direct arrays put in the IPv4 tables'"'"' outer map'
+brk lpm-file-why manager/runtime/lpm.c \
+	's|"prefix \x27%s\x27: %s", f\[0\],\n\t\t\t\t       bad\);|"prefix \x27%s\x27: the table is IPv6", f[0]);|' \
+	'lpm-cli' \
+	'a refused line of a file says the wrong reason'
 brk lpm-manifest-any-key manager/spec/manifest_tables.c \
 	's#if \(t->lpm_family && \(t->n_key != 1 \|\| t->key\[0\].type != want\)\)#if (0)#' \
 	'descriptor_catalog' \

@@ -492,24 +492,50 @@ static void publish(struct nfc_lpm *l, __u32 id, __u32 root, __u32 dflt)
 	__atomic_store_n((__u64 *)&l->hdr[id], u.word, __ATOMIC_RELEASE);
 }
 
-#define DIRECT_ENTRIES (1u << NFC_LPM_DIRECT_BITS)
-#define DIRECT_LEN ((size_t)DIRECT_ENTRIES * sizeof(__u32))
+/* A table's direct array: one entry per /bits, 2^24 (64 MiB) for IPv4,
+ * 2^18 (1 MiB) for IPv6. */
+static int direct_bits(int family)
+{
+	return family == AF_INET ? NFC_LPM_DIRECT_BITS : NFC_LPM_DIRECT6_BITS;
+}
 
-/* The direct arrays, by table: each of 2^24 entries, 64 MiB. */
-static int make_direct_outer(const char *name)
+static size_t direct_len(int family)
+{
+	return ((size_t)1 << direct_bits(family)) * sizeof(__u32);
+}
+
+/* The direct arrays of one family, by table. */
+static int make_direct_outer_of(const char *name, int family)
 {
 	return make_outer_of(name, sizeof(struct nfc_lpm_leaves),
-			     DIRECT_ENTRIES / NFC_LPM_LEAF_BLOCK,
+			     (1u << direct_bits(family)) / NFC_LPM_LEAF_BLOCK,
 			     NFC_LPM_MAX_TABLES);
 }
 
-/* Entries [lo, hi) of direct array @arr from node @idx of depth @d, whose
- * region starts at entry @base. Each is one atomic store. */
-static void direct_node(struct nfc_lpm *l, __u32 *arr, __u32 idx, int d,
-			__u32 base, __u32 lo, __u32 hi)
+static int make_direct_outer(const char *name)
+{
+	return make_direct_outer_of(name, AF_INET);
+}
+
+static int make_direct6_outer(const char *name)
+{
+	return make_direct_outer_of(name, AF_INET6);
+}
+
+static int direct_outer(const struct nfc_lpm *l, const struct lpm_tab *t)
+{
+	return l->direct_fd[t->family == AF_INET6];
+}
+
+/* Entries [lo, hi) of the direct array @arr of table @t from node @idx of
+ * depth @d, whose region starts at entry @base. Each is one atomic
+ * store. */
+static void direct_node(struct nfc_lpm *l, const struct lpm_tab *t,
+			__u32 *arr, __u32 idx, int d, __u32 base, __u32 lo,
+			__u32 hi)
 {
 	const struct nfc_lpm_node *n = lpm_node(l, idx);
-	__u32 span = 1u << (NFC_LPM_DIRECT_BITS - d - NFC_LPM_STRIDE);
+	__u32 span = 1u << (t->dbits - d - NFC_LPM_STRIDE);
 	__u32 s, first, i, e, a, b;
 	__u64 bit;
 
@@ -521,12 +547,12 @@ static void direct_node(struct nfc_lpm *l, __u32 *arr, __u32 idx, int d,
 		if (n->vector & bit) {
 			idx = n->base1 +
 			      __builtin_popcountll(n->vector & (bit | (bit - 1))) - 1;
-			if (d + NFC_LPM_STRIDE == NFC_LPM_DIRECT_BITS)
+			if (d + NFC_LPM_STRIDE == t->dbits)
 				__atomic_store_n(&arr[first],
 						 NFC_LPM_DIRECT_NODE | idx,
 						 __ATOMIC_RELEASE);
 			else
-				direct_node(l, arr, idx, d + NFC_LPM_STRIDE,
+				direct_node(l, t, arr, idx, d + NFC_LPM_STRIDE,
 					    first, lo, hi);
 			continue;
 		}
@@ -544,30 +570,30 @@ static void direct_node(struct nfc_lpm *l, __u32 *arr, __u32 idx, int d,
 
 /*
  * After prefix @a/@len changed in the trie now at @root: the entries of
- * its region, and, past /18, those of its whole /18, since the change
- * gave the node of depth 18 above it a new block of children, which the
- * other entries of that /18 point into. Each entry moves from the old
- * trie's node to the new one's in one store; the old blocks go only after
- * a grace period.
+ * its region, and, past the depth above the array's (18 for IPv4, 12 for
+ * IPv6), those of that whole region, since the change gave its node a new
+ * block of children, which the other entries of the region point into.
+ * Each entry moves from the old trie's node to the new one's in one store;
+ * the old blocks go only after a grace period.
  */
 static void direct_fill(struct nfc_lpm *l, struct lpm_tab *t, __u32 root,
 			struct lpm_addr a, int len)
 {
-	int from = len > NFC_LPM_DIRECT_BITS - NFC_LPM_STRIDE
-			   ? NFC_LPM_DIRECT_BITS - NFC_LPM_STRIDE : len;
+	int from = len > t->dbits - NFC_LPM_STRIDE ? t->dbits - NFC_LPM_STRIDE
+						    : len;
 	__u32 lo, n;
 
 	if (!t->direct)
 		return;
-	lo = lpm_mask(a, from).hi >> (64 - NFC_LPM_DIRECT_BITS);
-	n = 1u << (NFC_LPM_DIRECT_BITS - from);
-	direct_node(l, t->direct, root, 0, 0, lo, lo + n);
+	lo = lpm_mask(a, from).hi >> (64 - t->dbits);
+	n = 1u << (t->dbits - from);
+	direct_node(l, t, t->direct, root, 0, 0, lo, lo + n);
 }
 
 static void direct_unmap(struct lpm_tab *t)
 {
 	if (t->direct)
-		munmap(t->direct, DIRECT_LEN);
+		munmap(t->direct, direct_len(t->family));
 	if (t->direct_fd >= 0)
 		close(t->direct_fd);
 	t->direct = NULL;
@@ -576,8 +602,8 @@ static void direct_unmap(struct lpm_tab *t)
 
 static int direct_map(struct lpm_tab *t, int fd, struct nfc_err *err)
 {
-	void *p = mmap(NULL, DIRECT_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		       0);
+	void *p = mmap(NULL, direct_len(t->family), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, fd, 0);
 
 	if (p == MAP_FAILED) {
 		close(fd);
@@ -586,6 +612,7 @@ static int direct_map(struct lpm_tab *t, int fd, struct nfc_err *err)
 	}
 	t->direct_fd = fd;
 	t->direct = p;
+	t->dbits = direct_bits(t->family);
 	return 0;
 }
 
@@ -599,20 +626,22 @@ static int direct_swap(struct nfc_lpm *l, struct lpm_tab *t, __u32 root,
 		       struct nfc_err *err)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE);
-	struct lpm_tab next = { .id = t->id, .direct_fd = -1 };
+	struct lpm_tab next = { .id = t->id, .family = t->family,
+				.direct_fd = -1 };
 	int fd, r;
 
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nfc_lpm_darray", sizeof(__u32),
 			    sizeof(struct nfc_lpm_leaves),
-			    DIRECT_ENTRIES / NFC_LPM_LEAF_BLOCK, &o);
+			    (1u << direct_bits(t->family)) / NFC_LPM_LEAF_BLOCK,
+			    &o);
 	if (fd < 0)
 		return nfc_errf(err, -errno, "lpm table %u: its direct array: %s",
 				t->id, strerror(errno));
 	r = direct_map(&next, fd, err);
 	if (r)
 		return r;
-	direct_node(l, next.direct, root, 0, 0, 0, DIRECT_ENTRIES);
-	if (bpf_map_update_elem(l->direct_fd, &t->id, &fd, BPF_ANY)) {
+	direct_node(l, &next, next.direct, root, 0, 0, 0, 1u << next.dbits);
+	if (bpf_map_update_elem(direct_outer(l, t), &t->id, &fd, BPF_ANY)) {
 		r = -errno;
 		direct_unmap(&next);
 		return nfc_errf(err, r, "lpm table %u: its direct array: %s",
@@ -621,6 +650,7 @@ static int direct_swap(struct nfc_lpm *l, struct lpm_tab *t, __u32 root,
 	direct_unmap(t);
 	t->direct_fd = next.direct_fd;
 	t->direct = next.direct;
+	t->dbits = next.dbits;
 	return 0;
 }
 
@@ -628,26 +658,12 @@ static int direct_swap(struct nfc_lpm *l, struct lpm_tab *t, __u32 root,
 static __u32 direct_walk(struct nfc_lpm *l, const struct lpm_tab *t,
 			 struct lpm_addr a)
 {
-	__u32 e = __atomic_load_n(&t->direct[a.hi >> (64 - NFC_LPM_DIRECT_BITS)],
+	__u32 e = __atomic_load_n(&t->direct[a.hi >> (64 - t->dbits)],
 				  __ATOMIC_ACQUIRE);
-	struct nfc_lpm_node n;
-	unsigned int slot;
-	int d;
 
 	if (!(e & NFC_LPM_DIRECT_NODE))
 		return e == NFC_LPM_DIRECT_NONE ? NFC_LPM_NONE : e;
-	e &= ~NFC_LPM_DIRECT_NODE;
-	for (d = NFC_LPM_DIRECT_BITS; d < 32; d += NFC_LPM_STRIDE) {
-		n = *lpm_node(l, e);
-		slot = lpm_slot(a, d);
-		if (!(n.vector & (1ULL << slot)))
-			return *lpm_leaf(l, n.base0 +
-					 __builtin_popcountll(n.leafvec &
-							      ((2ULL << slot) - 1)) - 1);
-		e = n.base1 + __builtin_popcountll(n.vector &
-						   ((2ULL << slot) - 1)) - 1;
-	}
-	return NFC_LPM_NONE;
+	return lpm_walk(l, e & ~NFC_LPM_DIRECT_NODE, t->dbits, a);
 }
 
 static void tab_free(struct lpm_tab *t)
@@ -693,7 +709,8 @@ static int tables_open(struct nfc_lpm *l, struct nfc_err *err)
 			__u32 map_id;
 			int fd, r;
 
-			if (bpf_map_lookup_elem(l->direct_fd, &id, &map_id) ||
+			if (bpf_map_lookup_elem(direct_outer(l, l->tab[id]),
+						&id, &map_id) ||
 			    (fd = bpf_map_get_fd_by_id(map_id)) < 0)
 				return nfc_errf(err, -errno,
 						"lpm table %u: its direct array: %s",
@@ -719,7 +736,7 @@ int nfc_lpm__open(struct nfc_handle *h, struct nfc_lpm **out,
 		return -ENOMEM;
 	l->h = h;
 	l->tables_fd = -1;
-	l->direct_fd = -1;
+	l->direct_fd[0] = l->direct_fd[1] = -1;
 	for (k = 0; k < LPM_NKINDS; k++)
 		l->outer_fd[k] = -1;
 	pin_path(l, path, sizeof(path), "%s", "maps");
@@ -738,7 +755,13 @@ int nfc_lpm__open(struct nfc_handle *h, struct nfc_lpm **out,
 		       NFC_LPM_MAX_TABLES, err);
 	if (r < 0)
 		goto fail;
-	l->direct_fd = r;
+	l->direct_fd[0] = r;
+	r = global_map(l, "nfc_lpm_direct6", make_direct6_outer,
+		       BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32),
+		       NFC_LPM_MAX_TABLES, err);
+	if (r < 0)
+		goto fail;
+	l->direct_fd[1] = r;
 	for (k = 0; k < LPM_NKINDS; k++) {
 		r = global_map(l, outer_name[k], make_outer,
 			       BPF_MAP_TYPE_ARRAY_OF_MAPS, sizeof(__u32),
@@ -810,8 +833,9 @@ void nfc_lpm__close(struct nfc_lpm *l)
 		munmap(l->hdr, l->hdr_len);
 	if (l->tables_fd >= 0)
 		close(l->tables_fd);
-	if (l->direct_fd >= 0)
-		close(l->direct_fd);
+	for (k = 0; k < 2; k++)
+		if (l->direct_fd[k] >= 0)
+			close(l->direct_fd[k]);
 	free(l);
 }
 
@@ -1007,27 +1031,34 @@ static int change_err(const struct nfc_lpm *l, __u32 table)
 								    : tab_err(table);
 }
 
-/* Whether @p fits table @t; @what names it in messages. */
+/* What is wrong with @p (and its value, when @value) for table @t, or
+ * NULL. */
+static const char *prefix_problem(const struct lpm_tab *t,
+				  const struct nfc_lpm_prefix *p, bool value)
+{
+	struct lpm_addr a = to_addr(t->family, p->addr);
+
+	if (p->family != t->family)
+		return t->family == AF_INET ? "the table is IPv4"
+					    : "the table is IPv6";
+	if (p->len > t->width)
+		return t->width == 32 ? "length past /32" : "length past /128";
+	if (a.hi != lpm_mask(a, p->len).hi || a.lo != lpm_mask(a, p->len).lo)
+		return "bits set past the length";
+	if (value && p->value == NFC_LPM_NONE)
+		return "value 4294967295 is reserved (values are 0..4294967294)";
+	if (value && t->direct && p->value > NFC_LPM_DIRECT_VALUE_MAX)
+		return "values of a table this large (direct array) are 0..2147483646";
+	return NULL;
+}
+
+/* Whether @p fits table @t: -EINVAL naming it and the table if not. */
 static int check_prefix(const struct lpm_tab *t, const struct nfc_lpm_prefix *p,
 			bool value, struct nfc_err *err)
 {
-	const char *why = NULL;
-	struct lpm_addr a;
+	const char *why = prefix_problem(t, p, value);
 	char s[64];
 
-	a = to_addr(t->family, p->addr);
-	if (p->family != t->family)
-		why = t->family == AF_INET ? "the table is IPv4"
-					   : "the table is IPv6";
-	else if (p->len > t->width)
-		why = t->width == 32 ? "length past /32" : "length past /128";
-	else if (a.hi != lpm_mask(a, p->len).hi ||
-		 a.lo != lpm_mask(a, p->len).lo)
-		why = "bits set past the length";
-	else if (value && p->value == NFC_LPM_NONE)
-		why = "value 4294967295 is reserved (values are 0..4294967294)";
-	else if (value && t->direct && p->value > NFC_LPM_DIRECT_VALUE_MAX)
-		why = "values of a table this large (direct array) are 0..2147483646";
 	if (!why)
 		return 0;
 	nfc_lpm_prefix__str(p, s, sizeof(s));
@@ -1165,7 +1196,8 @@ int nfc_lpm__create(struct nfc_lpm *l, __u32 table, int family,
 		return nfc_errf(err, r, "lpm table %u: %s", table, strerror(-r));
 	}
 	upd_finish(&u, true);
-	if (family == AF_INET && capacity >= NFC_LPM_DIRECT_CAPACITY) {
+	if (capacity >= (family == AF_INET ? NFC_LPM_DIRECT_CAPACITY
+					   : NFC_LPM_DIRECT6_CAPACITY)) {
 		r = direct_swap(l, t, root, err);
 		if (r) {
 			u = (struct lpm_upd){ .l = l, .t = t };
@@ -1200,7 +1232,7 @@ int nfc_lpm__destroy(struct nfc_lpm *l, __u32 table, struct nfc_err *err)
 	upd_finish(&u, true);
 	recs_each(l, t, rec_free_fn, l);
 	if (t->direct)
-		bpf_map_delete_elem(l->direct_fd, &table);
+		bpf_map_delete_elem(direct_outer(l, t), &table);
 	publish(l, table, 0, NFC_LPM_NONE);
 	l->hdr[table].prefixes = 0;
 	l->hdr[table].capacity = 0;
@@ -1566,6 +1598,7 @@ int nfc_lpm__load_file(struct nfc_lpm *l, __u32 table, const char *path,
 	struct nfc_lpm_prefix *p = NULL;
 	char *line = NULL, *f[3], *save, why[128];
 	int cap = 0, n = 0, lineno = 0, nf, r = 0;
+	const char *bad;
 	size_t len = 0;
 	__u64 v;
 	FILE *in;
@@ -1610,11 +1643,11 @@ int nfc_lpm__load_file(struct nfc_lpm *l, __u32 table, const char *path,
 			break;
 		}
 		p[n].value = v;
-		r = check_prefix(t, &p[n], true, NULL);
-		if (r) {
-			nfc_err_at(err, r, path, lineno, f[0] - line + 1,
-				   "prefix '%s': the table is %s", f[0],
-				   t->family == AF_INET ? "IPv4" : "IPv6");
+		bad = prefix_problem(t, &p[n], true);
+		if (bad) {
+			r = nfc_err_at(err, -EINVAL, path, lineno,
+				       f[0] - line + 1, "prefix '%s': %s", f[0],
+				       bad);
 			break;
 		}
 		n++;
@@ -1650,7 +1683,7 @@ int nfc_lpm__lookup(struct nfc_lpm *l, __u32 table, const void *addr,
 		return tab_err(table);
 	u.word = __atomic_load_n((__u64 *)&l->hdr[table], __ATOMIC_ACQUIRE);
 	v = t->direct ? direct_walk(l, t, to_addr(t->family, addr))
-		      : lpm_walk(l, u.root, to_addr(t->family, addr));
+		      : lpm_walk(l, u.root, 0, to_addr(t->family, addr));
 	if (v == NFC_LPM_NONE && !t->direct) /* (direct: the leaves hold it) */
 		v = u.dflt;
 	if (v == NFC_LPM_NONE)
@@ -1742,7 +1775,7 @@ int nfc_lpm__info(struct nfc_lpm *l, __u32 table, struct nfc_lpm_info *out)
 	out->leaves = t->leaves;
 	out->trie_bytes = t->nodes * sizeof(struct nfc_lpm_node) +
 			  t->leaves * sizeof(__u32);
-	out->direct_bytes = t->direct ? DIRECT_LEN : 0;
+	out->direct_bytes = t->direct ? direct_len(t->family) : 0;
 	out->record_bytes = (__u64)out->prefixes * sizeof(struct nfc_lpm_rec);
 	return 0;
 }
@@ -1782,6 +1815,6 @@ void nfc_lpm__store_info(struct nfc_lpm *l, struct nfc_lpm_store_info *out)
 			out->bytes += l->chunk[k][i].len;
 	for (i = 1; i < NFC_LPM_MAX_TABLES; i++)
 		if (l->tab[i] && l->tab[i]->direct)
-			out->bytes += DIRECT_LEN;
+			out->bytes += direct_len(l->tab[i]->family);
 	out->bytes += l->hdr_len;
 }

@@ -73,6 +73,7 @@ struct lpm_tab {
 	bool mirrored;           /* pfx, cnt and lens hold the prefixes */
 	int direct_fd;           /* its direct array (NFC_LPM_F_DIRECT), or -1 */
 	__u32 *direct;           /* ... mmaped */
+	int dbits;               /* its entries: 2^dbits, one per /dbits */
 	/* what the root's slots inherit: NFC_LPM_NONE, or with a direct
 	 * array the default route, so that its entries and the nodes they
 	 * lead to answer alone, without the header's default */
@@ -89,7 +90,7 @@ struct nfc_lpm {
 	struct nfc_handle *h;
 	bool runtime;                /* may change instances' tables */
 	int tables_fd;
-	int direct_fd;               /* the direct arrays, by table */
+	int direct_fd[2];            /* the direct arrays, by table: IPv4, IPv6 */
 	struct nfc_lpm_table *hdr;   /* the mmaped table headers */
 	size_t hdr_len;
 	int outer_fd[LPM_NKINDS];
@@ -162,7 +163,8 @@ void lpm_walk_blocks(struct nfc_lpm *l, __u32 root,
 		     void (*fn)(void *ctx, enum lpm_kind kind, __u32 start,
 				__u32 len),
 		     void *ctx);
-/* The walk the datapath makes: the leaf value (NFC_LPM_NONE: none). */
-__u32 lpm_walk(struct nfc_lpm *l, __u32 root, struct lpm_addr a);
+/* The walk the datapath makes from node @idx of depth @d: the value
+ * (NFC_LPM_NONE: none). */
+__u32 lpm_walk(struct nfc_lpm *l, __u32 idx, int d, struct lpm_addr a);
 
 #endif /* NFC_LPM_INT_H */

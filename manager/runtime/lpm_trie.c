@@ -24,6 +24,13 @@
  * A change (update_node) copies the nodes on the changed prefix's path and
  * rebuilds only the subtrees below the slots the prefix covers; every
  * other child is shared with the old tree.
+ *
+ * Path nodes are made in one place, emit(): a node with one way down
+ * becomes one, taking in its child's path when that misses to the same
+ * value. Subtrees are made bottom-up, so a chain of such nodes folds into
+ * one path node (up to 60 bits for a skip, 64 for a tail). A change reads a
+ * path node on its way as the plain node it stands for (slots_of()) and
+ * emits it again, so it folds the path anew.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -337,14 +344,115 @@ static void slots_init(struct slots *s, __u32 inherited)
 	}
 }
 
-/* Write the children and the leaves of @s into new blocks: the node. */
-static int emit(struct lpm_upd *u, const struct slots *s,
+/* ---- path nodes (nfc_shared.h) ---- */
+
+static bool is_path(const struct nfc_lpm_node *n)
+{
+	return n->base0 & NFC_LPM_PATH;
+}
+
+static unsigned int path_bits(const struct nfc_lpm_node *n)
+{
+	return n->base0 & NFC_LPM_PATH_BITS;
+}
+
+static bool is_tail(const struct nfc_lpm_node *n)
+{
+	return n->base0 & NFC_LPM_TAIL;
+}
+
+static __u32 path_miss(const struct nfc_lpm_node *n)
+{
+	return (__u32)n->leafvec;
+}
+
+/* A path node: the top @nb bits of @bits, then node @next (a skip) or the
+ * value @next (a tail); @miss where the bits differ. */
+static struct nfc_lpm_node path_node(__u64 bits, unsigned int nb, bool tail,
+				     __u32 next, __u32 miss)
+{
+	return (struct nfc_lpm_node){
+		.vector = nb >= 64 ? bits : bits & ~(~0ULL >> nb),
+		.leafvec = miss,
+		.base0 = NFC_LPM_PATH | (tail ? NFC_LPM_TAIL : 0) | nb,
+		.base1 = next,
+	};
+}
+
+/* Nodes of depth @d may be path nodes but above a direct array, whose
+ * entries are filled from the plain nodes over it. */
+static bool may_path(const struct lpm_upd *u, int d)
+{
+	return !u->t->direct || d >= u->t->dbits;
+}
+
+/*
+ * @s as a path node when it has one way down: one child and every other
+ * slot @miss (the child's path, if it has one, taken in when it misses to
+ * the same value), or no child and one aligned run of one value among
+ * slots that are all @miss (a tail). 1 when @s is not such a node.
+ */
+static int emit_path(struct lpm_upd *u, const struct slots *s, __u32 miss,
+		     struct nfc_lpm_node *out)
+{
+	unsigned int k, lo = SLOTS, hi = 0, n, nb;
+	const struct nfc_lpm_node *c;
+	__u64 bits;
+	__u32 next;
+	int r;
+
+	for (k = 0; k < SLOTS; k++)
+		if ((s->vector >> k & 1) || s->val[k] != miss) {
+			if (lo == SLOTS)
+				lo = k;
+			hi = k;
+		}
+	if (lo == SLOTS)
+		return 1; /* an empty table's root */
+	bits = (__u64)lo << (64 - STRIDE);
+	if (s->vector) {
+		if (lo != hi)
+			return 1;
+		c = &s->child[lo];
+		nb = STRIDE + path_bits(c);
+		if (is_path(c) && path_miss(c) == miss &&
+		    nb <= (is_tail(c) ? 64 : NFC_LPM_SKIP_MAX)) {
+			*out = path_node(bits | c->vector >> STRIDE, nb,
+					 is_tail(c), c->base1, miss);
+			return 0;
+		}
+		r = lpm_upd_alloc(u, LPM_NODES, 1, &next);
+		if (r)
+			return r;
+		*lpm_node(u->l, next) = *c;
+		*out = path_node(bits, STRIDE, false, next, miss);
+		return 0;
+	}
+	n = hi - lo + 1;
+	if (n == SLOTS || (n & (n - 1)) || (lo & (n - 1)))
+		return 1;
+	for (k = lo; k <= hi; k++)
+		if (s->val[k] != s->val[lo])
+			return 1;
+	*out = path_node(bits, STRIDE - __builtin_ctz(n), true, s->val[lo],
+			 miss);
+	return 0;
+}
+
+/* Write the children and the leaves of @s, the node of depth @d whose
+ * slots inherit @miss, into new blocks: the node. */
+static int emit(struct lpm_upd *u, const struct slots *s, int d, __u32 miss,
 		struct nfc_lpm_node *out)
 {
 	__u32 vals[SLOTS], k = __builtin_popcountll(s->vector), n = 0, i, j;
 	__u64 leafvec = 0;
 	int r, first = 1;
 
+	if (may_path(u, d)) {
+		r = emit_path(u, s, miss, out);
+		if (r <= 0)
+			return r;
+	}
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < SLOTS; i++) {
 		if (s->vector & (1ULL << i))
@@ -414,7 +522,7 @@ static int build_sorted(struct lpm_upd *u, const struct lpm_pfx *p, size_t a,
 					 with_slot(reg, d, k), s->val[k],
 					 &s->child[k]);
 	if (!r)
-		r = emit(u, s, out);
+		r = emit(u, s, d, inherited, out);
 	return r;
 }
 
@@ -546,7 +654,7 @@ static int build_probe(struct lpm_upd *u, int d, struct lpm_addr reg,
 			r = build_probe(u, d + STRIDE, with_slot(reg, d, k),
 					s->val[k], &s->child[k]);
 	if (!r)
-		r = emit(u, s, out);
+		r = emit(u, s, d, inherited, out);
 	return r;
 }
 
@@ -564,6 +672,14 @@ void lpm_walk_blocks(struct nfc_lpm *l, __u32 root,
 	while (sp) {
 		struct nfc_lpm_node n = *lpm_node(l, stack[--sp].idx);
 
+		if (is_path(&n)) {
+			/* a skip's next node is a block of its own */
+			if (is_tail(&n) || n.base1 >= l->pool[LPM_NODES].cap)
+				continue;
+			fn(ctx, LPM_NODES, n.base1, 1);
+			stack[sp++].idx = n.base1;
+			continue;
+		}
 		k = __builtin_popcountll(n.vector);
 		if (k)
 			fn(ctx, LPM_NODES, n.base1, k);
@@ -590,6 +706,15 @@ static void retire_below(struct lpm_upd *u, const struct nfc_lpm_node *n)
 {
 	__u32 k = __builtin_popcountll(n->vector), i;
 
+	if (is_path(n)) {
+		if (!is_tail(n)) {
+			struct nfc_lpm_node c = *lpm_node(u->l, n->base1);
+
+			lpm_upd_retire(u, LPM_NODES, n->base1, 1);
+			retire_below(u, &c);
+		}
+		return;
+	}
 	if (k)
 		lpm_upd_retire(u, LPM_NODES, n->base1, k);
 	if (n->leafvec)
@@ -639,23 +764,44 @@ static void change_init(const struct lpm_tab *t, struct change *c,
 	}
 }
 
-/* The node @old of depth @d over region @reg once change @c is made. */
-static int update_node(struct lpm_upd *u, const struct nfc_lpm_node *old,
-		       int d, struct lpm_addr reg, const struct change *c,
-		       struct nfc_lpm_node *out)
+/*
+ * The slots of node @old, its blocks retired (the new node gets new ones).
+ * A path node gives the plain node it stands for: the slot of its first 6
+ * bits leads on (to the rest of its path, or its next node, or for a short
+ * tail, the run of slots it covers holds its value), every other holds its
+ * miss value.
+ */
+static void slots_of(struct lpm_upd *u, const struct nfc_lpm_node *old,
+		     struct slots *s)
 {
-	struct slots *s = slots_at(u, d);
-	unsigned int k, sp, span;
-	struct lpm_addr sub;
-	bool deeper;
-	int r = 0;
+	unsigned int k, nb;
 
-	if (!s)
-		return -ENOMEM;
-	/* start from the old node: its children and its leaves */
+	for (k = 0; k < SLOTS; k++)
+		s->len[k] = -1;
+	if (is_path(old)) {
+		nb = path_bits(old);
+		slots_init(s, path_miss(old));
+		k = old->vector >> (64 - STRIDE);
+		if (is_tail(old) && nb <= STRIDE) {
+			for (; k < (old->vector >> (64 - STRIDE)) +
+					(1u << (STRIDE - nb)); k++)
+				s->val[k] = old->base1;
+			return;
+		}
+		s->vector = 1ULL << k;
+		s->val[k] = NFC_LPM_NONE;
+		if (is_tail(old) || nb > STRIDE) {
+			s->child[k] = path_node(old->vector << STRIDE,
+						nb - STRIDE, is_tail(old),
+						old->base1, path_miss(old));
+		} else {
+			s->child[k] = *lpm_node(u->l, old->base1);
+			lpm_upd_retire(u, LPM_NODES, old->base1, 1);
+		}
+		return;
+	}
 	s->vector = old->vector;
 	for (k = 0; k < SLOTS; k++) {
-		s->len[k] = -1;
 		if (old->vector & (1ULL << k)) {
 			s->child[k] = *lpm_node(u->l, old->base1 +
 							    rank(old->vector, k) - 1);
@@ -671,11 +817,27 @@ static int update_node(struct lpm_upd *u, const struct nfc_lpm_node *old,
 	if (old->leafvec)
 		lpm_upd_retire(u, LPM_LEAVES, old->base0,
 			       __builtin_popcountll(old->leafvec));
+}
 
+/* The node @old of depth @d over region @reg once change @c is made. */
+static int update_node(struct lpm_upd *u, const struct nfc_lpm_node *old,
+		       int d, struct lpm_addr reg, const struct change *c,
+		       struct nfc_lpm_node *out)
+{
+	struct slots *s = slots_at(u, d);
+	unsigned int k, sp, span;
+	struct lpm_addr sub;
+	bool deeper;
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	/* start from the old node: its children and its leaves */
+	slots_of(u, old, s);
 	sp = lpm_slot(c->a, d);
 	if (c->len > d + STRIDE) {
 		/* the prefix lies inside one slot, below this node */
-		bool had = old->vector & (1ULL << sp);
+		bool had = s->vector & (1ULL << sp);
 		bool want;
 
 		sub = with_slot(reg, d, sp);
@@ -714,7 +876,7 @@ static int update_node(struct lpm_upd *u, const struct nfc_lpm_node *old,
 		}
 	}
 	if (!r)
-		r = emit(u, s, out);
+		r = emit(u, s, d, c->best_val[d], out);
 	return r;
 }
 
@@ -737,18 +899,31 @@ int lpm_update(struct lpm_upd *u, __u32 root, struct lpm_addr a, int len,
 	return r;
 }
 
-__u32 lpm_walk(struct nfc_lpm *l, __u32 root, struct lpm_addr a)
+__u32 lpm_walk(struct nfc_lpm *l, __u32 idx, int d, struct lpm_addr a)
 {
-	__u32 idx = root, slot;
-	int d;
+	const struct nfc_lpm_node *n;
+	unsigned int slot, nb;
+	struct lpm_addr b;
 
-	for (d = 0; d < 128; d += STRIDE) {
-		const struct nfc_lpm_node *n = lpm_node(l, idx);
-
+	while (d < 128) {
+		n = lpm_node(l, idx);
+		if (is_path(n)) {
+			nb = path_bits(n);
+			b = shl(a, d);
+			if (nb < 1 || nb > 64 ||
+			    (b.hi ^ n->vector) >> (64 - nb))
+				return path_miss(n);
+			if (is_tail(n))
+				return n->base1;
+			idx = n->base1;
+			d += nb;
+			continue;
+		}
 		slot = lpm_slot(a, d);
 		if (!(n->vector & (1ULL << slot)))
 			return *lpm_leaf(l, n->base0 + rank(n->leafvec, slot) - 1);
 		idx = n->base1 + rank(n->vector, slot) - 1;
+		d += STRIDE;
 	}
 	return NFC_LPM_NONE;
 }

@@ -410,8 +410,10 @@ struct nfc_lpm_create_opts {
 	__u32 capacity;      /* most prefixes the table takes; default
 				NFC_LPM_DEFAULT_CAPACITY. IPv4 tables of
 				NFC_LPM_DIRECT_CAPACITY or more keep a 64 MiB
-				direct array (bpf/nfc_shared.h) and take
-				values up to NFC_LPM_DIRECT_VALUE_MAX */
+				direct array, IPv6 tables of
+				NFC_LPM_DIRECT6_CAPACITY or more a 1 MiB one
+				(bpf/nfc_shared.h); both take values up to
+				NFC_LPM_DIRECT_VALUE_MAX */
 };
 #define NFC_LPM_DEFAULT_CAPACITY (1u << 16)
 #define NFC_LPM_MAX_CAPACITY (1u << 24)

@@ -186,14 +186,14 @@ import ipaddress, json, random, sys
 work = sys.argv[1]
 rnd = random.Random(20260101)
 
-def gen(bits, n, cls):
+def gen(bits, n, cls, vmax):
     want = {}
     lines = ["# generated: PREFIX VALUE", ""]
     while len(want) < n:
         ln = rnd.choice([0, 1, 7, 8, 12] + list(range(16, bits + 1)) * 2)
         net = cls(rnd.getrandbits(bits) >> (bits - ln) << (bits - ln) if ln else 0)
         p = ipaddress.ip_network("%s/%d" % (net, ln))
-        v = rnd.randrange(0, 4294967295)
+        v = rnd.randrange(0, vmax + 1)
         want[p] = v
         lines.append("%s %d" % (p, v) if rnd.random() < 0.9 else
                      "  %s\t%d   # a comment" % (p, v))
@@ -217,9 +217,10 @@ def lpm(want, bits, a):
             return p, want[p]
     return None, None
 
-for name, bits, cls, n in (("v4", 32, ipaddress.IPv4Address, 3000),
-                           ("v6", 128, ipaddress.IPv6Address, 2000)):
-    want, lines = gen(bits, n, cls)
+# (the IPv6 table is big enough for a direct array: values up to 2^31 - 2)
+for name, bits, cls, n, vmax in (("v4", 32, ipaddress.IPv4Address, 3000, 4294967294),
+                                 ("v6", 128, ipaddress.IPv6Address, 2000, 2147483646)):
+    want, lines = gen(bits, n, cls, vmax)
     open("%s/%s.txt" % (work, name), "w").write("\n".join(lines) + "\n")
     ref = sorted(want.items(), key=lambda kv: (int(kv[0].network_address), kv[0].prefixlen))
     json.dump([[str(p), v] for p, v in ref], open("%s/%s.ref" % (work, name), "w"))
@@ -295,6 +296,14 @@ PY
 # a bad line on standard input
 printf '10.0.0.0/8 1\nbad\n' > "$WORK/stdin.txt"
 expect 1 "$NFCTL" lpm load $BIG4 - < "$WORK/stdin.txt" && says "$WORK/err" "stdin:2:"
+# a value too wide for a table with a direct array, and an address of the
+# other family: each line says what is wrong with it
+printf '2001:db8::/32 1\n2001:db9::/32 2147483647\n' > "$WORK/stdin.txt"
+expect 1 "$NFCTL" lpm load $BIG6 - < "$WORK/stdin.txt" &&
+	says "$WORK/err" "stdin:2:1: prefix '2001:db9::/32': values of a table this large"
+printf '10.0.0.0/8 1\n' > "$WORK/stdin.txt"
+expect 1 "$NFCTL" lpm load $BIG6 - < "$WORK/stdin.txt" &&
+	says "$WORK/err" "stdin:1:1: prefix '10.0.0.0/8': the table is IPv6"
 
 # a file with a bad line: the error names file and line, the table is as it was
 listed $BIG4 "$WORK/before.json"

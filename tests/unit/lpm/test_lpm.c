@@ -22,7 +22,8 @@
  *   create_destroy   bad ids, families and capacities are refused, node
  *                    instances' ids with -EPERM; a second create is
  *                    -EEXIST; IPv4 tables get a direct array from
- *                    NFC_LPM_DIRECT_CAPACITY on, others none; a destroyed
+ *                    NFC_LPM_DIRECT_CAPACITY on, IPv6 tables from
+ *                    NFC_LPM_DIRECT6_CAPACITY, others none; a destroyed
  *                    table misses at once, refuses changes, and its id can
  *                    be used again; a load of nothing empties a table.
  *   many_tables      1000 small tables beside one of 200k prefixes are all
@@ -30,15 +31,15 @@
  *                    table to table; the store's memory follows the
  *                    prefixes held, not the number of tables, and its
  *                    account agrees with the tables'.
- *   diff_v4, diff_v4_direct, diff_v6
+ *   diff_v4, diff_v4_direct, diff_v6, diff_v6_direct
  *                    realistic tables (BGP-like length mixes) are right
  *                    when loaded at once (nfc_lpm__load, with duplicates),
  *                    when built by adds in random order, after thousands of
  *                    random deletes, replaces and adds (with the calls that
  *                    must fail), and after a reload over them; list, get
  *                    and info agree with the reference. _direct: the same
- *                    for an IPv4 table with a direct array.
- *   adversarial_v4, adversarial_v4_direct, adversarial_v6
+ *                    for a table with a direct array.
+ *   adversarial_v4, adversarial_v4_direct, adversarial_v6, _v6_direct
  *                    the shapes that break multibit tries: every prefix a
  *                    host route (sparse, and dense with few distinct values
  *                    so that leaf runs merge and split); every length /0 to
@@ -48,7 +49,7 @@
  *                    last bits; a default route added, replaced and removed
  *                    under a full table; prefixes of every length
  *                    overlapping in one small range.
- *   updates_under_lookup_v4, _v4_direct, _v6
+ *   updates_under_lookup_v4, _v4_direct, _v6, _v6_direct
  *                    while a thread looks up without pause, the main thread
  *                    changes the table (adds, deletes, replaces, whole
  *                    loads); every answer must be the answer of a state
@@ -73,7 +74,8 @@
  *                    the file and the line, and changes nothing.
  *   persistence      a new handle finds the tables as they were (list,
  *                    lookups through the datapath object loaded before and
- *                    one loaded after; the direct array too) and can change
+ *                    one loaded after; the direct arrays of both families
+ *                    and a table without one) and can change
  *                    them; so does the one after a process that changed a
  *                    table and exited without closing anything.
  * After every case, with its tables destroyed and a grace period passed,
@@ -663,8 +665,8 @@ static __u32 value_gen(struct rng *r, enum values mode)
 }
 
 /* What a table is made as: IPv4 tables of NFC_LPM_DIRECT_CAPACITY or
- * more keep a direct array, and take values up to
- * NFC_LPM_DIRECT_VALUE_MAX. */
+ * more (IPv6: NFC_LPM_DIRECT6_CAPACITY) keep a direct array, and take
+ * values up to NFC_LPM_DIRECT_VALUE_MAX. */
 struct shape {
 	int family;
 	__u32 capacity;		/* 0: the default */
@@ -675,11 +677,15 @@ struct shape {
 static const struct shape V4 = { AF_INET, 1u << 18, WIDE, "IPv4" };
 static const struct shape V4_DIRECT = { AF_INET, NFC_LPM_DIRECT_CAPACITY,
 					WIDE31, "IPv4, direct array" };
-static const struct shape V6 = { AF_INET6, 1u << 18, WIDE, "IPv6" };
+static const struct shape V6 = { AF_INET6, NFC_LPM_DIRECT6_CAPACITY - 1,
+				 WIDE, "IPv6" };
+static const struct shape V6_DIRECT = { AF_INET6, NFC_LPM_DIRECT6_CAPACITY,
+					WIDE31, "IPv6, direct array" };
 
 static bool direct(int family, __u32 capacity)
 {
-	return family == AF_INET && capacity >= NFC_LPM_DIRECT_CAPACITY;
+	return capacity >= (family == AF_INET ? NFC_LPM_DIRECT_CAPACITY
+					      : NFC_LPM_DIRECT6_CAPACITY);
 }
 
 /* A table under test: its id, the reference it must equal, and whether
@@ -1067,7 +1073,9 @@ static void expect_table_direct(__u32 id, int family, __u32 capacity,
 	expect_create(id, family, capacity, 0);
 	assert_int_equal(nfc_lpm__info(T.lpm, id, &info), 0);
 	assert_int_equal(info.capacity, capacity);
-	if (info.direct_bytes != (want ? 4ULL << NFC_LPM_DIRECT_BITS : 0))
+	if (info.direct_bytes !=
+	    (want ? 4ULL << (family == AF_INET ? NFC_LPM_DIRECT_BITS
+					       : NFC_LPM_DIRECT6_BITS) : 0))
 		fail_msg("table %u (family %d, capacity %u): a direct array of %llu bytes",
 			 id, family, capacity,
 			 (unsigned long long)info.direct_bytes);
@@ -1102,10 +1110,12 @@ static void test_create_destroy(void **state)
 	expect_create(8, AF_UNIX, 0, -EINVAL);
 	expect_create(8, AF_INET, NFC_LPM_MAX_CAPACITY + 1, -EINVAL);
 	assert_int_equal(nfc_lpm__info(T.lpm, 8, &info), -ENOENT);
-	/* a direct array for IPv4 tables of NFC_LPM_DIRECT_CAPACITY or more */
+	/* a direct array for IPv4 tables of NFC_LPM_DIRECT_CAPACITY or more,
+	 * IPv6 tables of NFC_LPM_DIRECT6_CAPACITY */
 	expect_table_direct(8, AF_INET, NFC_LPM_DIRECT_CAPACITY - 1, false);
 	expect_table_direct(8, AF_INET, NFC_LPM_DIRECT_CAPACITY, true);
-	expect_table_direct(8, AF_INET6, NFC_LPM_DIRECT_CAPACITY, false);
+	expect_table_direct(8, AF_INET6, NFC_LPM_DIRECT6_CAPACITY - 1, false);
+	expect_table_direct(8, AF_INET6, NFC_LPM_DIRECT6_CAPACITY, true);
 
 	/* an empty table misses everywhere */
 	tut_check(&t, 4096, &r);
@@ -1373,6 +1383,12 @@ static void test_diff_v4_direct(void **state)
 static void test_diff_v6(void **state)
 {
 	diff_random(&V6, "diff_v6", scaled(50000), scaled(15000), 600000);
+}
+
+static void test_diff_v6_direct(void **state)
+{
+	diff_random(&V6_DIRECT, "diff_v6_direct", scaled(50000),
+		    scaled(15000), 600000);
 }
 
 /* Host routes only: sparse over the whole space, loaded and added. */
@@ -1670,22 +1686,31 @@ static void long_chains(const struct shape *sh, struct rng *r)
 	free(v);
 }
 
-static void test_adversarial_v6(void **state)
+static void adversarial_v6(const struct shape *sh, const char *name)
 {
-	struct rng r = case_rng("adversarial_v6");
+	struct rng r = case_rng(name);
 	u128 anchors[4] = {
 		addr6("::"), addr6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
 		addr6("2001:db8:1:2:3:4:5:6"),
 	};
 
 	anchors[3] = rng_addr(&r, AF_INET6);
-	host_routes_sparse(&V6, &r, scaled(12000));
-	host_routes_dense(&V6, &r, addr6("2001:db8::"),
-			  T.quick > 1 ? 118 : 116);
-	nested(&V6, &r, anchors, 4, scaled(256));
-	long_chains(&V6, &r);
-	default_route(&V6, &r, scaled(10000));
-	overlapping(&V6, &r, pfx_make(addr6("2001:db8::"), 32), scaled(1000));
+	host_routes_sparse(sh, &r, scaled(12000));
+	host_routes_dense(sh, &r, addr6("2001:db8::"), T.quick > 1 ? 118 : 116);
+	nested(sh, &r, anchors, 4, scaled(256));
+	long_chains(sh, &r);
+	default_route(sh, &r, scaled(10000));
+	overlapping(sh, &r, pfx_make(addr6("2001:db8::"), 32), scaled(1000));
+}
+
+static void test_adversarial_v6(void **state)
+{
+	adversarial_v6(&V6, "adversarial_v6");
+}
+
+static void test_adversarial_v6_direct(void **state)
+{
+	adversarial_v6(&V6_DIRECT, "adversarial_v6_direct");
 }
 
 /*
@@ -2136,6 +2161,11 @@ static void test_updates_under_lookup_v6(void **state)
 	updates_under_lookup(&V6, "updates_under_lookup_v6");
 }
 
+static void test_updates_under_lookup_v6_direct(void **state)
+{
+	updates_under_lookup(&V6_DIRECT, "updates_under_lookup_v6_direct");
+}
+
 static void test_table_full(void **state)
 {
 	struct rng r = case_rng("table_full");
@@ -2515,20 +2545,23 @@ static void test_persistence(void **state)
 	struct route *v4 = gen_realistic(AF_INET, &r, n4, WIDE31);
 	struct route *v6 = gen_realistic(AF_INET6, &r, n6, NARROW);
 	struct route *pool4 = gen_realistic(AF_INET, &r, 2000, WIDE31);
-	struct route *pool6 = gen_realistic(AF_INET6, &r, 2000, WIDE);
+	struct route *pool6 = gen_realistic(AF_INET6, &r, 2000, WIDE31);
 	struct lpm_probe_xdp *fresh;
 	struct nfc_lpm_info before[2], after[2];
-	struct tut t4, t6;
+	struct tut t4, t6, tp;
 	size_t i;
 
-	/* the IPv4 table with a direct array, which must come back too */
+	/* tables with a direct array of each family, which must come back
+	 * too, and one without */
 	tut_create(&t4, 71, AF_INET, NFC_LPM_DIRECT_CAPACITY, true);
-	tut_create(&t6, 72, AF_INET6, 0, true);
+	tut_create(&t6, 72, AF_INET6, NFC_LPM_DIRECT6_CAPACITY, true);
+	tut_create(&tp, 73, AF_INET6, 0, false);
 	tut_load(&t4, v4, n4);
 	for (i = 0; i < n6; i++)
 		tut_add(&t6, v6[i].p, v6[i].value, NFC_LPM_ANY);
+	tut_load(&tp, v6, n6);
 	tut_churn(&t4, &r, 2000, pool4, 2000, WIDE31, 1000, 10000);
-	tut_churn(&t6, &r, 2000, pool6, 2000, WIDE, 1000, 10000);
+	tut_churn(&t6, &r, 2000, pool6, 2000, WIDE31, 1000, 10000);
 	assert_int_equal(nfc_lpm__info(T.lpm, 71, &before[0]), 0);
 	assert_int_equal(nfc_lpm__info(T.lpm, 72, &before[1]), 0);
 
@@ -2536,11 +2569,12 @@ static void test_persistence(void **state)
 	 * running datapath */
 	store_close();
 	assert_int_equal(store_open(), 0);
-	t4.what = t6.what = "reopened";
+	t4.what = t6.what = tp.what = "reopened";
 	tut_check_list(&t4);
 	tut_check_list(&t6);
 	tut_check(&t4, 200000, &r);
 	tut_check(&t6, 200000, &r);
+	tut_check(&tp, 100000, &r);
 	assert_int_equal(nfc_lpm__info(T.lpm, 71, &after[0]), 0);
 	assert_int_equal(nfc_lpm__info(T.lpm, 72, &after[1]), 0);
 	for (i = 0; i < 2; i++) {
@@ -2559,7 +2593,7 @@ static void test_persistence(void **state)
 
 	t4.what = t6.what = "changed after reopening";
 	tut_churn(&t4, &r, 2000, pool4, 2000, WIDE31, 500, 10000);
-	tut_churn(&t6, &r, 2000, pool6, 2000, WIDE, 500, 10000);
+	tut_churn(&t6, &r, 2000, pool6, 2000, WIDE31, 500, 10000);
 	tut_check_list(&t4);
 	tut_check_list(&t6);
 
@@ -2582,6 +2616,7 @@ static void test_persistence(void **state)
 	tut_check(&t6, 100000, &r);
 	tut_destroy(&t4);
 	tut_destroy(&t6);
+	tut_destroy(&tp);
 	free(v4);
 	free(v6);
 	free(pool4);
@@ -2599,12 +2634,15 @@ int main(int argc, char **argv)
 		LPM_CASE(test_diff_v4),
 		LPM_CASE(test_diff_v4_direct),
 		LPM_CASE(test_diff_v6),
+		LPM_CASE(test_diff_v6_direct),
 		LPM_CASE(test_adversarial_v4),
 		LPM_CASE(test_adversarial_v4_direct),
 		LPM_CASE(test_adversarial_v6),
+		LPM_CASE(test_adversarial_v6_direct),
 		LPM_CASE(test_updates_under_lookup_v4),
 		LPM_CASE(test_updates_under_lookup_v4_direct),
 		LPM_CASE(test_updates_under_lookup_v6),
+		LPM_CASE(test_updates_under_lookup_v6_direct),
 		LPM_CASE(test_table_full),
 		LPM_CASE(test_bad_prefix),
 		LPM_CASE(test_load_file),
