@@ -347,7 +347,7 @@ brk lpm-load-first-wins manager/runtime/lpm.c \
 	'^lpm$|lpm-cli' \
 	'a prefix loaded twice keeps its first value'
 brk lpm-bits-past manager/runtime/lpm.c \
-	's#\telse if \(a.hi != lpm_mask\(a, p->len\).hi \|\|\n\t\t a.lo != lpm_mask\(a, p->len\).lo\)\n\t\twhy = "bits set past the length";\n##' \
+	's#\tif \(a.hi != lpm_mask\(a, p->len\).hi \|\| a.lo != lpm_mask\(a, p->len\).lo\)\n\t\treturn "bits set past the length";\n##' \
 	'^lpm$|lpm-cli' \
 	'a prefix with host bits is taken as given'
 brk lpm-full-unchecked manager/runtime/lpm.c \
