@@ -674,7 +674,8 @@ void lpm_walk_blocks(struct nfc_lpm *l, __u32 root,
 
 		if (is_path(&n)) {
 			/* a skip's next node is a block of its own */
-			if (is_tail(&n) || n.base1 >= l->pool[LPM_NODES].cap)
+			if (is_tail(&n) || n.base1 >= l->pool[LPM_NODES].cap ||
+			    sp + 1 > (int)(sizeof(stack) / sizeof(stack[0])))
 				continue;
 			fn(ctx, LPM_NODES, n.base1, 1);
 			stack[sp++].idx = n.base1;
