@@ -234,13 +234,20 @@ static __always_inline int nfc_lpm_end(int r, __u32 idx, __u32 dflt,
 	return idx == NFC_LPM_NONE ? -ENOENT : 0;
 }
 
-/* The table's root node and default route, read together (and its
- * flags). */
-static __always_inline int nfc_lpm_root(__u32 table, __u32 family, __u32 *root,
-					__u32 *dflt, __u32 *flags)
+/* Table @table's header, if it is one of @family. */
+static __always_inline const struct nfc_lpm_table *
+nfc_lpm_table_of(__u32 table, __u32 family)
 {
 	const struct nfc_lpm_table *t = bpf_map_lookup_elem(&nfc_lpm_tables,
 							    &table);
+
+	return t && t->family == family ? t : NULL;
+}
+
+/* The table's root node and default route, read together. */
+static __always_inline void nfc_lpm_root(const struct nfc_lpm_table *t,
+					 __u32 *root, __u32 *dflt)
+{
 	union {
 		__u64 word;
 		struct {
@@ -248,13 +255,9 @@ static __always_inline int nfc_lpm_root(__u32 table, __u32 family, __u32 *root,
 		};
 	} u;
 
-	if (!t || t->family != family)
-		return -ENOENT;
 	u.word = *(volatile const __u64 *)t;
 	*root = u.root;
 	*dflt = u.dflt;
-	*flags = t->flags;
-	return 0;
 }
 
 /*
@@ -299,13 +302,16 @@ static __always_inline int nfc_lpm_direct_at(void *outer, __u32 table,
 static __always_inline int nfc_lpm_lookup4(__u32 table, __be32 addr,
 					   __u32 *value)
 {
+	const struct nfc_lpm_table *t = nfc_lpm_table_of(table, NFC_LPM_V4);
 	__u64 key = (__u64)bpf_ntohl(addr) << 32;
-	__u32 idx, dflt, flags, bits;
+	__u32 idx, dflt, bits;
 	int i, r, first = 0;
 
-	if (nfc_lpm_root(table, NFC_LPM_V4, &idx, &dflt, &flags))
+	if (!t)
 		return -ENOENT;
-	if (flags & NFC_LPM_F_DIRECT) {
+	if (!(t->flags & NFC_LPM_F_DIRECT)) {
+		nfc_lpm_root(t, &idx, &dflt);
+	} else {
 		if (!nfc_lpm_direct_at(&nfc_lpm_direct, table,
 				       key >> (64 - NFC_LPM_DIRECT_BITS), &idx,
 				       value, &r))
@@ -335,12 +341,15 @@ static __always_inline int nfc_lpm_lookup6(__u32 table, const __be32 *addr,
 {
 	__u64 hi = (__u64)bpf_ntohl(addr[0]) << 32 | bpf_ntohl(addr[1]);
 	__u64 lo = (__u64)bpf_ntohl(addr[2]) << 32 | bpf_ntohl(addr[3]);
-	__u32 idx, dflt, flags, bits;
+	const struct nfc_lpm_table *t = nfc_lpm_table_of(table, NFC_LPM_V6);
+	__u32 idx, dflt, bits;
 	int i, r, first = 0;
 
-	if (nfc_lpm_root(table, NFC_LPM_V6, &idx, &dflt, &flags))
+	if (!t)
 		return -ENOENT;
-	if (flags & NFC_LPM_F_DIRECT) {
+	if (!(t->flags & NFC_LPM_F_DIRECT)) {
+		nfc_lpm_root(t, &idx, &dflt);
+	} else {
 		if (!nfc_lpm_direct_at(&nfc_lpm_direct6, table,
 				       hi >> (64 - NFC_LPM_DIRECT6_BITS), &idx,
 				       value, &r))

@@ -410,6 +410,14 @@ brk lpm-skip-not-retired manager/runtime/lpm_trie.c \
 	's|\t\t\tlpm_upd_retire\(u, LPM_NODES, n->base1, 1\);\n\t\t\tretire_below\(u, &c\);|\t\t\tretire_below(u, \&c);|' \
 	'^lpm$' \
 	'a skip'"'"'s next node is never given back: the store leaks a node per replaced path'
+brk lpm-all-miss-tail manager/runtime/lpm_trie.c \
+	's|\*out = path_node\(0, 1, true, miss, miss\);|*out = path_node(0, 1, true, NFC_LPM_NONE, miss);|' \
+	'^lpm$' \
+	'a node whose slots all hold what it inherits answers no match for half its region'
+brk lpm-skip-unmarked manager/runtime/lpm_trie.c \
+	's|\t\t\tfn\(ctx, LPM_NODES, n.base1, 1\);\n\t\t\tif \(n.base1 < l->pool|\t\t\tif (n.base1 < l->pool|' \
+	'^lpm$' \
+	'a reopened store takes the node after a skip for free and hands it out again'
 brk lpm-direct6-bits bpf/lpm.h \
 	's|hi >> \(64 - NFC_LPM_DIRECT6_BITS\), &idx,|hi >> (64 - NFC_LPM_DIRECT_BITS), \&idx,|' \
 	'^lpm$' \
@@ -419,7 +427,7 @@ brk lpm-direct6-no-shift bpf/lpm.h \
 	'^lpm$' \
 	'past an IPv6 direct array the walk reads the wrong low bits'
 brk lpm-direct-path-above manager/runtime/lpm_trie.c \
-	's#return !u->t->direct \|\| d >= u->t->dbits;#return true;#' \
+	's#return !u->t->dbits \|\| d >= u->t->dbits;#return true;#' \
 	'^lpm$' \
 	'path nodes above a direct array: its entries are filled from nodes read as plain ones'
 brk lpm-direct6-outer manager/runtime/lpm.c \

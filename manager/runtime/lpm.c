@@ -1188,6 +1188,10 @@ int nfc_lpm__create(struct nfc_lpm *l, __u32 table, int family,
 	if (!t)
 		return -ENOMEM;
 	t->mirrored = true;
+	/* (a direct array's tree is made for it from the first) */
+	if (capacity >= (family == AF_INET ? NFC_LPM_DIRECT_CAPACITY
+					   : NFC_LPM_DIRECT6_CAPACITY))
+		t->dbits = direct_bits(family);
 	u.t = t;
 	r = lpm_build(&u, NULL, 0, &root);
 	if (r) {
@@ -1196,8 +1200,7 @@ int nfc_lpm__create(struct nfc_lpm *l, __u32 table, int family,
 		return nfc_errf(err, r, "lpm table %u: %s", table, strerror(-r));
 	}
 	upd_finish(&u, true);
-	if (capacity >= (family == AF_INET ? NFC_LPM_DIRECT_CAPACITY
-					   : NFC_LPM_DIRECT6_CAPACITY)) {
+	if (t->dbits) {
 		r = direct_swap(l, t, root, err);
 		if (r) {
 			u = (struct lpm_upd){ .l = l, .t = t };

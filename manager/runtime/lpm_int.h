@@ -73,7 +73,8 @@ struct lpm_tab {
 	bool mirrored;           /* pfx, cnt and lens hold the prefixes */
 	int direct_fd;           /* its direct array (NFC_LPM_F_DIRECT), or -1 */
 	__u32 *direct;           /* ... mmaped */
-	int dbits;               /* its entries: 2^dbits, one per /dbits */
+	int dbits;               /* its entries: 2^dbits, one per /dbits;
+				    0: no direct array */
 	/* what the root's slots inherit: NFC_LPM_NONE, or with a direct
 	 * array the default route, so that its entries and the nodes they
 	 * lead to answer alone, without the header's default */

@@ -383,14 +383,15 @@ static struct nfc_lpm_node path_node(__u64 bits, unsigned int nb, bool tail,
  * entries are filled from the plain nodes over it. */
 static bool may_path(const struct lpm_upd *u, int d)
 {
-	return !u->t->direct || d >= u->t->dbits;
+	return !u->t->dbits || d >= u->t->dbits;
 }
 
 /*
  * @s as a path node when it has one way down: one child and every other
  * slot @miss (the child's path, if it has one, taken in when it misses to
  * the same value), or no child and one aligned run of one value among
- * slots that are all @miss (a tail). 1 when @s is not such a node.
+ * slots that are all @miss (a tail), or every slot @miss (a tail whose
+ * value is its miss). 1 when @s is not such a node.
  */
 static int emit_path(struct lpm_upd *u, const struct slots *s, __u32 miss,
 		     struct nfc_lpm_node *out)
@@ -407,14 +408,17 @@ static int emit_path(struct lpm_upd *u, const struct slots *s, __u32 miss,
 				lo = k;
 			hi = k;
 		}
-	if (lo == SLOTS)
-		return 1; /* an empty table's root */
+	if (lo == SLOTS) {
+		/* its prefixes end in it and match what it inherits */
+		*out = path_node(0, 1, true, miss, miss);
+		return 0;
+	}
 	bits = (__u64)lo << (64 - STRIDE);
 	if (s->vector) {
 		if (lo != hi)
 			return 1;
 		c = &s->child[lo];
-		nb = STRIDE + path_bits(c);
+		nb = is_path(c) ? STRIDE + path_bits(c) : 0;
 		if (is_path(c) && path_miss(c) == miss &&
 		    nb <= (is_tail(c) ? 64 : NFC_LPM_SKIP_MAX)) {
 			*out = path_node(bits | c->vector >> STRIDE, nb,
@@ -673,12 +677,13 @@ void lpm_walk_blocks(struct nfc_lpm *l, __u32 root,
 		struct nfc_lpm_node n = *lpm_node(l, stack[--sp].idx);
 
 		if (is_path(&n)) {
-			/* a skip's next node is a block of its own */
-			if (is_tail(&n) || n.base1 >= l->pool[LPM_NODES].cap ||
-			    sp + 1 > (int)(sizeof(stack) / sizeof(stack[0])))
+			/* a skip's next node is a block of its own (past the
+			 * chunks in a corrupt store: @fn says so) */
+			if (is_tail(&n))
 				continue;
 			fn(ctx, LPM_NODES, n.base1, 1);
-			stack[sp++].idx = n.base1;
+			if (n.base1 < l->pool[LPM_NODES].cap)
+				stack[sp++].idx = n.base1;
 			continue;
 		}
 		k = __builtin_popcountll(n.vector);
