@@ -418,6 +418,10 @@ brk lpm-skip-unmarked manager/runtime/lpm_trie.c \
 	's|\t\t\tfn\(ctx, LPM_NODES, n.base1, 1\);\n\t\t\tif \(n.base1 < l->pool|\t\t\tif (n.base1 < l->pool|' \
 	'^lpm$' \
 	'a reopened store takes the node after a skip for free and hands it out again'
+brk lpm-load-enomem-kept manager/runtime/lpm.c \
+	's|\t\tupd_finish\(&u, false\);\n\t\tnfc_errf\(err, r, "lpm table %u: load: %s"|\t\tupd_finish(\&u, true);\n\t\tnfc_errf(err, r, "lpm table %u: load: %s"|' \
+	'^lpm$' \
+	'a load that ran out of memory keeps the slots it took: the store leaks'
 brk lpm-direct6-bits bpf/lpm.h \
 	's|hi >> \(64 - NFC_LPM_DIRECT6_BITS\), &idx,|hi >> (64 - NFC_LPM_DIRECT_BITS), \&idx,|' \
 	'^lpm$' \

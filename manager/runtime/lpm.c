@@ -237,7 +237,7 @@ int lpm_upd_alloc(struct lpm_upd *u, enum lpm_kind kind, __u32 len,
 		return u->err;
 	if (nfc_grow(&u->fresh, &u->capfresh, u->nfresh, sizeof(*u->fresh)))
 		return u->err = -ENOMEM;
-	r = pool_take(u->l, kind, len, start, NULL);
+	r = pool_take(u->l, kind, len, start, u->errs);
 	if (r)
 		return u->err = r;
 	u->fresh[u->nfresh++] = (struct lpm_blk){ .start = *start, .len = len,
@@ -1159,7 +1159,7 @@ int nfc_lpm__create(struct nfc_lpm *l, __u32 table, int family,
 		    struct nfc_err *err)
 {
 	__u32 capacity = NFC_OPTS_GET(opts, capacity, 0);
-	struct lpm_upd u = { .l = l };
+	struct lpm_upd u = { .l = l, .errs = err };
 	struct lpm_tab *t;
 	__u32 root;
 	int r;
@@ -1254,7 +1254,7 @@ static int rebuild(struct nfc_lpm *l, struct lpm_tab *t, __u32 dflt,
 		   struct nfc_err *err)
 {
 	__u32 old_base = t->base, root, old_root = l->hdr[t->id].root;
-	struct lpm_upd u = { .l = l, .t = t };
+	struct lpm_upd u = { .l = l, .t = t, .errs = err };
 	struct lpm_pfx *v;
 	size_t n = 0;
 	__u64 i;
@@ -1300,7 +1300,7 @@ static int change(struct nfc_lpm *l, struct lpm_tab *t,
 {
 	struct lpm_addr a = to_addr(t->family, p->addr);
 	struct nfc_lpm_table *hdr = &l->hdr[t->id];
-	struct lpm_upd u = { .l = l, .t = t };
+	struct lpm_upd u = { .l = l, .t = t, .errs = err };
 	__u32 root = hdr->root, dflt = hdr->dflt, rec = 0;
 	const struct lpm_ent *e;
 	bool added = false, made = false;
@@ -1513,7 +1513,7 @@ int nfc_lpm__load(struct nfc_lpm *l, __u32 table,
 		  struct nfc_err *err)
 {
 	struct lpm_tab *t = tab_to_change(l, table, err);
-	struct lpm_upd u = { .l = l, .t = t };
+	struct lpm_upd u = { .l = l, .t = t, .errs = err };
 	__u32 dflt = NFC_LPM_NONE, root, old_root, old_base, *fresh = NULL;
 	struct old_recs old = { 0 };
 	struct lpm_pfx *v = NULL;

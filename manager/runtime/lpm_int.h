@@ -109,6 +109,7 @@ struct lpm_upd {
 	struct lpm_blk *fresh, *retired;
 	int nfresh, capfresh, nretired, capretired;
 	int err;
+	struct nfc_err *errs;    /* what a store that cannot grow says */
 	/* the builders' scratch, one per trie level (lpm_trie.c) */
 	void *scratch[NFC_LPM_LEVELS6 + 1];
 };

@@ -65,6 +65,12 @@
  *   table_full       at capacity an add (the default route too) or a load
  *                    is -E2BIG and changes nothing; replacing a value still
  *                    works, and a delete makes room.
+ *   memory_exhausted a process in a memory cgroup whose limit no new chunk
+ *                    of the store fits loads a table that needs new chunks:
+ *                    -ENOMEM naming the chunk, the table as it was, every
+ *                    slot the load took given back; with memory, the same
+ *                    load goes through. Skipped, saying why, where no
+ *                    memory cgroup can be made.
  *   bad_prefix       bits past the length, a length beyond the family, the
  *                    wrong family, the value NFC_LPM_NONE (and past
  *                    NFC_LPM_DIRECT_VALUE_MAX with a direct array): -EINVAL
@@ -86,6 +92,7 @@
  * and lookup counts smaller. Needs root: bpf(), a private bpffs.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -2270,6 +2277,209 @@ static void expect_bad(struct tut *t, const struct nfc_lpm_prefix *bad,
 	free(lp);
 }
 
+/* Write @v to the file @path: 0 or -errno. */
+static int file_put(const char *path, const char *v)
+{
+	FILE *f = fopen(path, "w");
+	int r;
+
+	if (!f)
+		return -errno;
+	r = fputs(v, f) < 0 ? -errno : 0;
+	if (fclose(f) && !r)
+		r = -errno;
+	return r;
+}
+
+/*
+ * A memory cgroup of this test's own: under cgroup v2's root (which must
+ * hand out the memory controller) or v1's memory hierarchy. Its directory
+ * into @dir and the file that takes its limit into @limit; -1 and the
+ * reason in *why when none can be made.
+ */
+static int memcg_make(char *dir, size_t dlen, char *limit, size_t llen,
+		      const char **why)
+{
+	char ctl[256] = "";
+	FILE *f = fopen("/sys/fs/cgroup/cgroup.subtree_control", "r");
+
+	if (f) {
+		if (!fgets(ctl, sizeof(ctl), f))
+			ctl[0] = 0;
+		fclose(f);
+		if (!strstr(ctl, "memory")) {
+			*why = "cgroup v2, and its root hands out no memory controller";
+			return -1;
+		}
+		snprintf(dir, dlen, "/sys/fs/cgroup/nfc-lpm-test-%d", getpid());
+		snprintf(limit, llen, "%s/memory.max", dir);
+	} else if (!access("/sys/fs/cgroup/memory/cgroup.procs", F_OK)) {
+		snprintf(dir, dlen, "/sys/fs/cgroup/memory/nfc-lpm-test-%d",
+			 getpid());
+		snprintf(limit, llen, "%s/memory.limit_in_bytes", dir);
+	} else {
+		*why = "no memory cgroup is mounted";
+		return -1;
+	}
+	if (mkdir(dir, 0755)) {
+		*why = "a memory cgroup cannot be made here";
+		return -1;
+	}
+	return 0;
+}
+
+/* Some stack, in use once, so that calls after it fault no page in. */
+static __attribute__((noinline)) void stack_fault_in(void)
+{
+	volatile char buf[1 << 20];
+
+	memset((char *)buf, 0, sizeof(buf));
+}
+
+/*
+ * Every page of this process's private writable mappings written once, so
+ * that no copy-on-write fault (of pages shared with the parent since
+ * fork()) comes later.
+ */
+static int memory_fault_in(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi, a;
+	char perm[5], line[512];
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perm) != 3 ||
+		    perm[1] != 'w' || perm[3] != 'p')
+			continue;
+		for (a = lo; a < hi; a += 4096) {
+			volatile char *c = (volatile char *)a;
+
+			*c = *c;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * The child of memory_exhausted: the heap it needs grown and every page it
+ * may write faulted in first, so that only the kernel's allocations (the
+ * store's new chunks) meet the limit; then into cgroup @dir limited to
+ * 256 KiB, then the load of @lp into @table, which must fail with -ENOMEM
+ * naming a new chunk and leave the table's @n_before prefixes.
+ */
+static int child_exhausted(const char *dir, const char *limit, __u32 table,
+			   const struct nfc_lpm_prefix *lp, size_t n,
+			   __u32 n_before)
+{
+	size_t heap = (size_t)256 << 20;
+	struct nfc_lpm_store_info before, after;
+	struct nfc_lpm_info info;
+	struct nfc_err err = {};
+	char procs[300];
+	void *p;
+	int rc;
+
+	mallopt(M_MMAP_MAX, 0);
+	mallopt(M_TRIM_THRESHOLD, -1);
+	p = malloc(heap);
+	if (!p)
+		return 1;
+	memset(p, 1, heap);
+	free(p);
+	if (store_open())
+		return 1;
+	stack_fault_in();
+	if (memory_fault_in())
+		return 2;
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	rc = file_put(limit, "262144");
+	if (!rc)
+		rc = file_put(procs, "0");
+	if (rc) {
+		fprintf(stderr, "lpm: child: into memory cgroup %s: %s\n", dir,
+			strerror(-rc));
+		return 3;
+	}
+	nfc_lpm__store_info(T.lpm, &before);
+	rc = nfc_lpm__load(T.lpm, table, lp, n, &err);
+	nfc_lpm__store_info(T.lpm, &after);
+	if (rc != -ENOMEM || !err.n || !strstr(err.msg[0], "new chunk")) {
+		err_print(&err);
+		fprintf(stderr, "lpm: child: a load under a 256 KiB memory limit: %s, expected -ENOMEM naming a new chunk\n",
+			rc ? strerror(-rc) : "done");
+		return 4;
+	}
+	printf("lpm: memory_exhausted: %s\n", err.msg[0]);
+	fflush(stdout);
+	if (nfc_lpm__info(T.lpm, table, &info) || info.prefixes != n_before) {
+		fprintf(stderr, "lpm: child: the table holds %llu prefixes after the failed load, not %u\n",
+			(unsigned long long)info.prefixes, n_before);
+		return 5;
+	}
+	if (after.nodes_used != before.nodes_used ||
+	    after.leaves_used != before.leaves_used) {
+		fprintf(stderr, "lpm: child: the failed load kept slots: nodes %llu -> %llu, leaves %llu -> %llu in use\n",
+			(unsigned long long)before.nodes_used,
+			(unsigned long long)after.nodes_used,
+			(unsigned long long)before.leaves_used,
+			(unsigned long long)after.leaves_used);
+		return 6;
+	}
+	return 0;
+}
+
+static void test_memory_exhausted(void **state)
+{
+	struct rng r = case_rng("memory_exhausted");
+	/* more than every earlier case holds at once: new chunks are needed
+	 * whatever ran before */
+	size_t n0 = 2000, n = 400000;
+	struct route *small = gen_realistic(AF_INET, &r, n0, WIDE);
+	struct route *big = gen_realistic(AF_INET, &r, n, WIDE);
+	struct nfc_lpm_prefix *lp = lib_routes(AF_INET, big, n);
+	char dir[256], limit[300];
+	const char *why;
+	int status;
+	pid_t pid;
+	struct tut t;
+
+	if (memcg_make(dir, sizeof(dir), limit, sizeof(limit), &why)) {
+		printf("lpm: memory_exhausted: skipped: %s\n", why);
+		free(small);
+		free(big);
+		free(lp);
+		skip();
+	}
+	tut_create(&t, 61, AF_INET, 500000, true);
+	tut_load(&t, small, n0);
+	t.what = "after a load that ran out of memory";
+	fflush(stdout);
+	fflush(stderr);
+	store_close();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(child_exhausted(dir, limit, t.id, lp, n, t.ref.n_live));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(dir);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("the child loading under a memory limit failed (status %#x)",
+			 status);
+	assert_int_equal(store_open(), 0);
+	tut_check_list(&t);
+	tut_check(&t, 100000, &r);
+	t.what = "loaded with memory";
+	tut_load(&t, big, n);
+	tut_check(&t, 100000, &r);
+	tut_destroy(&t);
+	free(small);
+	free(big);
+	free(lp);
+}
+
 static void test_bad_prefix(void **state)
 {
 	struct rng r = case_rng("bad_prefix");
@@ -2356,11 +2566,7 @@ static void test_bad_prefix(void **state)
 
 static void write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(file_put(path, text), 0);
 }
 
 static void test_load_file(void **state)
@@ -2644,6 +2850,7 @@ int main(int argc, char **argv)
 		LPM_CASE(test_updates_under_lookup_v6),
 		LPM_CASE(test_updates_under_lookup_v6_direct),
 		LPM_CASE(test_table_full),
+		LPM_CASE(test_memory_exhausted),
 		LPM_CASE(test_bad_prefix),
 		LPM_CASE(test_load_file),
 		LPM_CASE(test_persistence),
