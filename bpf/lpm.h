@@ -283,15 +283,18 @@ static __always_inline int nfc_lpm_direct_at(void *outer, __u32 table,
 	if (!l)
 		return 0;
 	e = l->v[k & (NFC_LPM_LEAF_BLOCK - 1)];
-	if (e & NFC_LPM_DIRECT_NODE) {
-		*idx = e & ~NFC_LPM_DIRECT_NODE;
-		return 1;
+	/* most entries are a value: one test for them (the default route is
+	 * in the entries and the leaves below them, never the header's,
+	 * which may belong to another state) */
+	if (e < NFC_LPM_DIRECT_NONE) {
+		*value = e;
+		*rc = 0;
+		return 0;
 	}
-	/* the default route is in the entries and the leaves below them:
-	 * never the header's, which may belong to another state */
-	*value = e;
-	*rc = e == NFC_LPM_DIRECT_NONE ? -ENOENT : 0;
-	return 0;
+	if (e == NFC_LPM_DIRECT_NONE)
+		return 0;
+	*idx = e & ~NFC_LPM_DIRECT_NODE;
+	return 1;
 }
 
 /*
