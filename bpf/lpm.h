@@ -38,7 +38,8 @@
  * the misses among them; the array's one load replaces several levels.
  * At 2M IPv4 prefixes a lookup that stops at the array costs ~42 ns in
  * nfbench (random loads into 64 MiB, overlapped across lookups; ~135 ns
- * alone), one that goes on below it two more dependent loads.
+ * alone); one that goes on below it one more dependent load for a path
+ * node, two for a node and its leaf.
  *
  * Updates are copy-on-write: userspace writes the new nodes and leaves of
  * the path that changes into free slots, then swaps the table's root with
@@ -150,14 +151,13 @@ static __always_inline const struct nfc_lpm_node *nfc_lpm_node_at(__u32 i)
 	return chunk ? bpf_map_lookup_elem(chunk, &s) : NULL;
 }
 
-/* Leaf @i, or the default route @dflt where the leaf is empty. */
-static __always_inline int nfc_lpm_leaf_at(__u32 i, __u32 dflt, __u32 *value)
+/* Leaf @i into *v: 0, or -ENOENT when the store lacks it. */
+static __always_inline int nfc_lpm_leaf_at(__u32 i, __u32 *v)
 {
 	__u32 c = i >> NFC_LPM_LEAF_CHUNK_SHIFT;
 	__u32 b = (i & (NFC_LPM_LEAF_CHUNK - 1)) / NFC_LPM_LEAF_BLOCK;
 	const struct nfc_lpm_leaves *l;
 	void *chunk;
-	__u32 v;
 
 	chunk = bpf_map_lookup_elem(&nfc_lpm_leaves, &c);
 	if (!chunk)
@@ -165,11 +165,8 @@ static __always_inline int nfc_lpm_leaf_at(__u32 i, __u32 dflt, __u32 *value)
 	l = bpf_map_lookup_elem(chunk, &b);
 	if (!l)
 		return -ENOENT;
-	v = l->v[i & (NFC_LPM_LEAF_BLOCK - 1)];
-	if (v == NFC_LPM_NONE)
-		v = dflt;
-	*value = v;
-	return v == NFC_LPM_NONE ? -ENOENT : 0;
+	*v = l->v[i & (NFC_LPM_LEAF_BLOCK - 1)];
+	return 0;
 }
 
 /* The bits of @v up to and including bit @slot (0..63). */
@@ -220,18 +217,21 @@ static __always_inline int nfc_lpm_step(__u32 *idx, __u64 key, __u32 *bits)
 }
 
 /* Where the walk ended: the leaf's or the path node's value into *value,
- * @dflt for NFC_LPM_NONE; -ENOENT when that is none either. */
+ * the default route @dflt where it is NFC_LPM_NONE; -ENOENT when that is
+ * none either. */
 static __always_inline int nfc_lpm_end(int r, __u32 idx, __u32 dflt,
 				       __u32 *value)
 {
-	if (r == NFC_LPM_LEAF)
-		return nfc_lpm_leaf_at(idx, dflt, value);
-	if (r != NFC_LPM_VALUE)
+	__u32 v = idx;
+
+	if (r == NFC_LPM_LEAF && nfc_lpm_leaf_at(idx, &v))
 		return -ENOENT;
-	if (idx == NFC_LPM_NONE)
-		idx = dflt;
-	*value = idx;
-	return idx == NFC_LPM_NONE ? -ENOENT : 0;
+	if (r != NFC_LPM_LEAF && r != NFC_LPM_VALUE)
+		return -ENOENT;
+	if (v == NFC_LPM_NONE)
+		v = dflt;
+	*value = v;
+	return v == NFC_LPM_NONE ? -ENOENT : 0;
 }
 
 /* Table @table's header, if it is one of @family. */
