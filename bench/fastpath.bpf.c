@@ -4,14 +4,13 @@
  * step, cut after step @upto, so that what each step costs shows as the
  * difference to the step before:
  *
- *   1 entry        the chain's active version, the per-CPU context
- *   2 parse        the packet parsed into the context
- *   3 ep-stats     the ingress endpoint's counters (a per-CPU hash)
- *   4 flow-lookup  the flow key, its digest, its lookup in nfc_flows (LRU
- *                  hash) and the compare with the entry's key
- *   5 flow-hit     nfc_flow_hit(): the clock, the entry's counters
- *   6 chain-stats  the chain's cached counter, the action set copied
- *   7 exec         the executor inline: the whole fast path
+ *   1 entry  the chain's active version, the per-CPU context
+ *   2 parse  the packet parsed into the context
+ *   3 slot   nfc_flow_slot_hit(): the flow key, its digest, this CPU's
+ *            slot and the epoch, the compare with the slot's key, the clock
+ *   4 take   the slot's action set copied into the context
+ *   5 exec   the executor inline and the slot's counters: the whole fast
+ *            path (nfc_root_fast())
  *
  * nfbench loads it with the runtime's pin root, so it reads the flow cache
  * entries the chain's real root made, and reports step 7 beside the real
@@ -23,23 +22,24 @@
 enum {
 	NFB_FP_ENTRY = 1,
 	NFB_FP_PARSE,
-	NFB_FP_EP,
-	NFB_FP_LOOKUP,
-	NFB_FP_HIT,
-	NFB_FP_STATS,
+	NFB_FP_SLOT,
+	NFB_FP_TAKE,
 	NFB_FP_EXEC,
 };
 
 const volatile __u32 upto = NFB_FP_EXEC;
 
-/* runs that found no usable entry: the figures are not the fast path's */
+/* runs that found neither a slot nor an entry serving them: the figures
+ * are not the fast path's */
 __u64 misses;
 
 SEC(NFC_SEC)
 int nfb_fastpath(struct nfc_pkt *pkt)
 {
+	struct nfc_flow_slot *s;
 	struct nfc_flow *f;
 	struct nfc_ctx *c;
+	__u64 now;
 	__u32 block;
 	int rc;
 
@@ -52,26 +52,27 @@ int nfb_fastpath(struct nfc_pkt *pkt)
 	}
 	if (upto == NFB_FP_PARSE)
 		return NFC_RC_PASS;
-	nfc_root_count_in(pkt, c);
-	if (upto == NFB_FP_EP)
-		return NFC_RC_PASS;
-	f = nfc_flow_lookup(c);
-	if (!f || !nfc_flow_usable(c, f)) {
-		misses++;
+	if (upto == NFB_FP_EXEC) {
+		if (!nfc_root_fast(pkt, c, &rc, &f))
+			misses++;
+		return rc;
+	}
+	s = nfc_flow_slot_hit(c, &now);
+	if (!s) {
+		/* the flow's first packet on this CPU (slots are per CPU, and
+		 * the bench may move between CPUs): its entry fills the slot,
+		 * as the root does */
+		f = nfc_flow_lookup(c);
+		if (f && nfc_flow_usable(c, f))
+			nfc_flow_slot_fill(f, nfc_now());
+		else
+			misses++;
 		return NFC_RC_PASS;
 	}
-	if (upto == NFB_FP_LOOKUP)
+	if (upto == NFB_FP_SLOT)
 		return NFC_RC_PASS;
-	if (!nfc_flow_hit(pkt, f)) {
-		misses++;
-		return NFC_RC_PASS;
-	}
-	if (upto == NFB_FP_HIT)
-		return NFC_RC_PASS;
-	nfc_root_take(c, f);
-	if (upto == NFB_FP_STATS)
-		return NFC_RC_PASS;
-	return nfc_exec_run(pkt, c, true);
+	nfc_root_take(c, &s->act);
+	return NFC_RC_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

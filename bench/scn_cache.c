@@ -46,7 +46,7 @@
 #include "fastpath.tc.skel.h"
 
 #define NSIZES 3
-#define NSTEPS 7
+#define NSTEPS 5
 #define NOBJS (2 * (1 + NSIZES + NSTEPS))
 #define LIVE_FLOWS 4096
 #define LIVE_FRAME_LEN 64
@@ -59,8 +59,7 @@ static const char *const kind_name[NK] = { "cached", "uncached", "tailcall" };
 static const char *const hook_name[2] = { "xdp", "tc" };
 /* fastpath.bpf.c's steps, 1 to NSTEPS */
 static const char *const step_name[NSTEPS] = {
-	"entry", "parse", "ep-stats", "flow-lookup", "flow-hit", "chain-stats",
-	"exec",
+	"entry", "parse", "slot", "take", "exec",
 };
 
 typedef const void *(*elf_fn)(size_t *sz);

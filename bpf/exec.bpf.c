@@ -12,7 +12,10 @@ int nfc_exec(struct nfc_pkt *pkt)
 
 	if (!c)
 		return NFC_RC_DROP;
-	return nfc_exec_run(pkt, c, c->hop == NFC_HOP_FAST);
+	return nfc_exec_run(pkt, c,
+			    c->hop == NFC_HOP_FAST ? NFC_EXEC_BY_ENTRY :
+			    c->hop == NFC_HOP_SLOT ? NFC_EXEC_BY_SLOT :
+						     NFC_EXEC_BY_CHAIN);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -327,43 +327,21 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 	return 0;
 }
 
+/* How nfc_exec_run() was reached. */
+enum nfc_exec_mode {
+	NFC_EXEC_BY_CHAIN = 0, /* the end of a chain: decide, report, cache */
+	NFC_EXEC_BY_ENTRY,     /* a hit of a flow entry (nfc_flows) */
+	NFC_EXEC_BY_SLOT,      /* a hit of a flow slot: it counts the packet */
+};
+
 static __always_inline int nfc_count(struct nfc_pkt *pkt, struct nfc_ctx *c,
-				     __u8 verdict, __u32 out, int rc)
+				     int mode, __u8 verdict, __u32 out, int rc)
 {
-	struct nfc_chain_stats *s = nfc_chain_stats_get(c->chain);
-	struct nfc_ep_stats *ep;
-
-	if (s) {
-		s->packets++;
-		s->bytes += nfc_len(pkt);
-		/* the mask: older verifiers (6.1) lose the bounds of an index
-		 * the compiler merged from the callers' constants */
-		s->verdict[verdict & (NFC_V_MAX - 1)]++;
-	}
-	if (out) {
-		ep = nfc_ep_get(out);
-		if (ep) {
-			ep->out_packets++;
-			ep->out_bytes += nfc_len(pkt);
-		}
-	}
+	if (mode == NFC_EXEC_BY_SLOT)
+		return rc;
+	nfc_count_chain(c->chain, verdict, 1, nfc_len(pkt), 0);
+	nfc_count_ep(0, out, 1, nfc_len(pkt));
 	return rc;
-}
-
-/* A rule's counters: every packet it decided, cached ones included. */
-static __always_inline void nfc_count_rule(struct nfc_pkt *pkt,
-					   const struct nfc_action *a)
-{
-	struct nfc_rule_key k = { .node = a->policy_node, .policy = a->policy };
-	struct nfc_rule_stats *r, one = { 1, nfc_len(pkt) };
-
-	r = bpf_map_lookup_elem(&nfc_rule_stats, &k);
-	if (r) {
-		r->packets++;
-		r->bytes += nfc_len(pkt);
-	} else {
-		bpf_map_update_elem(&nfc_rule_stats, &k, &one, BPF_NOEXIST);
-	}
 }
 
 /* Whether slot @i of @e holds @d's chain, and @d itself (*same). */
@@ -428,16 +406,16 @@ static __always_inline void nfc_exec_decide(struct nfc_ctx *c)
 }
 
 /*
- * Carry out c->act. @fast: a flow cache hit (the root), else the end of a
- * chain: then decide, report and cache first.
+ * Carry out c->act, reached as @mode says (enum nfc_exec_mode): at the end
+ * of a chain, decide, report and cache first.
  */
 static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
-					struct nfc_ctx *c, bool fast)
+					struct nfc_ctx *c, int mode)
 {
 	__u8 verdict = c->act.verdict;
 	int reason = c->act.reason;
 
-	if (!fast) {
+	if (mode == NFC_EXEC_BY_CHAIN) {
 		if (verdict == NFC_V_DROP && !reason)
 			c->act.reason = reason = NFC_DROP_POLICY;
 		/* a redirect to nowhere is the chain's result: a drop */
@@ -463,8 +441,8 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 		if (verdict < NFC_V_MAX)
 			nfc_flow_store(pkt, c);
 	}
-	if (c->act.policy)
-		nfc_count_rule(pkt, &c->act);
+	if (c->act.policy && mode != NFC_EXEC_BY_SLOT)
+		nfc_count_rule(&c->act, 1, nfc_len(pkt));
 
 	if (verdict == NFC_V_DROP)
 		return nfc_drop(pkt, c, reason);
@@ -482,17 +460,17 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 	case NFC_V_REDIRECT:
 		if (!c->act.out_ifindex)
 			return nfc_drop(pkt, c, NFC_DROP_REDIRECT);
-		return nfc_count(pkt, c, verdict, c->act.out_ifindex,
+		return nfc_count(pkt, c, mode, verdict, c->act.out_ifindex,
 				 bpf_redirect(c->act.out_ifindex, 0));
 	case NFC_V_TX:
 #if defined(NFC_HOOK_XDP)
-		return nfc_count(pkt, c, verdict, c->key.ifindex, NFC_RC_TX);
+		return nfc_count(pkt, c, mode, verdict, c->key.ifindex, NFC_RC_TX);
 #else
-		return nfc_count(pkt, c, verdict, c->key.ifindex,
+		return nfc_count(pkt, c, mode, verdict, c->key.ifindex,
 				 bpf_redirect(nfc_ifindex(pkt), 0));
 #endif
 	default:
-		return nfc_count(pkt, c, verdict, 0, NFC_RC_PASS);
+		return nfc_count(pkt, c, mode, verdict, 0, NFC_RC_PASS);
 	}
 }
 

@@ -114,6 +114,35 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_flows SEC(".maps");
 
+/* The flow cache's per-CPU front (struct nfc_flow_slot). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NFC_FLOW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct nfc_flow_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_flow_slots SEC(".maps");
+
+/* Per chain id: bumped by userspace when a chain is made under the id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NFC_MAX_CHAINS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_chain_gen SEC(".maps");
+
+/* Bumped by userspace when it removes flow entries that may still be in
+ * use (a flush, a chain's flows forgotten): every slot filled before is a
+ * miss from then on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_flow_epoch SEC(".maps");
+
 /* Per rule (node instance, rule id): packets and bytes it decided. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);

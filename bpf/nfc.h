@@ -137,6 +137,65 @@ static __always_inline struct nfc_ep_stats *nfc_ep_get(__u32 ifindex)
 	return bpf_map_lookup_elem(&nfc_ep_stats, &ifindex);
 }
 
+/*
+ * Counting, for a packet as it passes and for the hits a flow slot kept
+ * (nfc_flow_slot_fold): @packets of @bytes with @verdict in chain @chain's
+ * counters (@cached of them flow cache hits), in and out of endpoints @in
+ * and @out (0: none), for the rule that decided them.
+ */
+static __always_inline void nfc_count_chain(__u32 chain, __u8 verdict,
+					    __u64 packets, __u64 bytes,
+					    __u64 cached)
+{
+	struct nfc_chain_stats *s = nfc_chain_stats_get(chain);
+
+	if (!s)
+		return;
+	s->packets += packets;
+	s->bytes += bytes;
+	/* the mask: older verifiers (6.1) lose the bounds of an index the
+	 * compiler merged from the callers' constants */
+	s->verdict[verdict & (NFC_V_MAX - 1)] += packets;
+	s->cached += cached;
+}
+
+static __always_inline void nfc_count_ep(__u32 in, __u32 out, __u64 packets,
+					 __u64 bytes)
+{
+	struct nfc_ep_stats *ep;
+
+	if (in) {
+		ep = nfc_ep_get(in);
+		if (ep) {
+			ep->in_packets += packets;
+			ep->in_bytes += bytes;
+		}
+	}
+	if (out) {
+		ep = nfc_ep_get(out);
+		if (ep) {
+			ep->out_packets += packets;
+			ep->out_bytes += bytes;
+		}
+	}
+}
+
+/* A rule's counters: every packet it decided, cached ones included. */
+static __always_inline void nfc_count_rule(const struct nfc_action *a,
+					   __u64 packets, __u64 bytes)
+{
+	struct nfc_rule_key k = { .node = a->policy_node, .policy = a->policy };
+	struct nfc_rule_stats *r, one = { packets, bytes };
+
+	r = bpf_map_lookup_elem(&nfc_rule_stats, &k);
+	if (r) {
+		r->packets += packets;
+		r->bytes += bytes;
+	} else {
+		bpf_map_update_elem(&nfc_rule_stats, &k, &one, BPF_NOEXIST);
+	}
+}
+
 /* Drop now, counted under its reason (chain and endpoint) and reported on
  * the event ring. */
 static __always_inline int nfc_drop(struct nfc_pkt *pkt, struct nfc_ctx *c,

@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 5
+#define NFC_ABI_VERSION 6
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -30,8 +30,10 @@
 #define NFC_MAX_HOPS NFC_BLOCK_SIZE
 #define NFC_MAX_OUTCOMES 8
 #define NFC_EXEC_SLOT 0
-/* nfc_ctx.hop of a flow cache hit sent to the executor program */
+/* nfc_ctx.hop of a flow cache hit sent to the executor program: of an
+ * entry, of a flow slot (nfbench's tail-calling root) */
 #define NFC_HOP_FAST 0xffff
+#define NFC_HOP_SLOT 0xfffe
 
 struct nfc_abi {
 	__u32 version;	     /* NFC_ABI_VERSION */
@@ -110,6 +112,15 @@ struct nfc_key {
 
 typedef __u64 __attribute__((__may_alias__)) nfc_key_word;
 #define NFC_KEY_WORDS (sizeof(struct nfc_key) / sizeof(__u64))
+/* Word 3 of a key, on little-endian hosts (BPF on x86 and arm64): vlan[1],
+ * l3, proto, tcp_flags, flags and zone at these shifts. */
+#define NFC_KEY_W3 3
+#define NFC_KEY_SHIFT(f) ((__builtin_offsetof(struct nfc_key, f) - 24) * 8)
+_Static_assert(__builtin_offsetof(struct nfc_key, vlan[1]) == 24 &&
+		       __builtin_offsetof(struct nfc_key, zone) == 30 &&
+		       __builtin_offsetof(struct nfc_key, saddr) == 32 &&
+		       __builtin_offsetof(struct nfc_key, sport) == 64,
+	       "the words of struct nfc_key");
 
 /*
  * The flow cache's map key for flow key @k: a 64-bit digest of its nine
@@ -121,27 +132,70 @@ typedef __u64 __attribute__((__may_alias__)) nfc_key_word;
  * keyed: whoever knows a flow's whole key (MACs, interface and tenant
  * included) can make a second flow collide with it and slow both down.
  */
-static inline __u64 nfc_flow_id(const struct nfc_key *k)
+static inline __u64 nfc_flow_id_words(__u64 w0, __u64 w1, __u64 w2,
+					__u64 w3, __u64 w4, __u64 w5,
+					__u64 w6, __u64 w7, __u64 w8)
 {
 	/* odd constants, one per word: each word is multiplied on its own
 	 * and the products summed, so the CPU runs the multiplications side
 	 * by side (a chain of nine dependent ones was most of a lookup) */
-	static const __u64 m[NFC_KEY_WORDS] = {
-		0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL,
-		0x165667b19e3779f9ULL, 0xd6e8feb86659fd93ULL,
-		0xff51afd7ed558ccdULL, 0xc4ceb9fe1a85ec53ULL,
-		0x87c37b91114253d5ULL, 0x4cf5ad432745937fULL,
-		0xa0761d6478bd642fULL,
-	};
-	const nfc_key_word *w = (const nfc_key_word *)k;
-	__u64 h = 0;
-	unsigned int i;
+	__u64 h = (w0 ^ (w0 >> 29)) * 0x9e3779b97f4a7c15ULL +
+		  (w1 ^ (w1 >> 29)) * 0xc2b2ae3d27d4eb4fULL +
+		  (w2 ^ (w2 >> 29)) * 0x165667b19e3779f9ULL +
+		  (w3 ^ (w3 >> 29)) * 0xd6e8feb86659fd93ULL +
+		  (w4 ^ (w4 >> 29)) * 0xff51afd7ed558ccdULL +
+		  (w5 ^ (w5 >> 29)) * 0xc4ceb9fe1a85ec53ULL +
+		  (w6 ^ (w6 >> 29)) * 0x87c37b91114253d5ULL +
+		  (w7 ^ (w7 >> 29)) * 0x4cf5ad432745937fULL +
+		  (w8 ^ (w8 >> 29)) * 0xa0761d6478bd642fULL;
 
-	for (i = 0; i < NFC_KEY_WORDS; i++)
-		h += (w[i] ^ (w[i] >> 29)) * m[i];
 	h ^= h >> 32;
 	h *= 0xd6e8feb86659fd93ULL;
 	return h ^ h >> 32;
+}
+
+static inline __u64 nfc_flow_id(const struct nfc_key *k)
+{
+	const nfc_key_word *w = (const nfc_key_word *)k;
+
+	return nfc_flow_id_words(w[0], w[1], w[2], w[3], w[4], w[5], w[6],
+				 w[7], w[8]);
+}
+
+/* The flow slots per CPU (struct nfc_flow_slot) and their sets. */
+#ifndef NFC_FLOW_SLOTS
+#define NFC_FLOW_SLOTS 4096
+#endif
+#define NFC_FLOW_SLOT_BITS 12 /* log2(NFC_FLOW_SLOTS) */
+/* A slot hit this recently is not taken by another flow. */
+#define NFC_FLOW_SLOT_KEEP_NS (20 * 1000000ULL)
+
+/*
+ * The first of the two flow slots (bpf/flow.h) of the flow key of words
+ * @w0..@w8: a lighter hash than nfc_flow_id(), as a slot needs only a set
+ * and is looked up before the digest is needed (on a miss). The addresses
+ * and ports are multiplied, the other words folded in; the top bits chosen,
+ * the last one 0.
+ */
+static inline __u32 nfc_flow_set_words(__u64 w0, __u64 w1, __u64 w2,
+				       __u64 w3, __u64 w4, __u64 w5,
+				       __u64 w6, __u64 w7, __u64 w8)
+{
+	__u64 h = (w0 ^ w1 ^ w2 ^ w3 ^ w5 ^ w7) +
+		  w4 * 0x9e3779b97f4a7c15ULL + w6 * 0xc2b2ae3d27d4eb4fULL +
+		  w8 * 0x165667b19e3779f9ULL;
+
+	h ^= h >> 29;
+	h *= 0xff51afd7ed558ccdULL;
+	return (h >> (64 - NFC_FLOW_SLOT_BITS)) & ~1U;
+}
+
+static inline __u32 nfc_flow_set(const struct nfc_key *k)
+{
+	const nfc_key_word *w = (const nfc_key_word *)k;
+
+	return nfc_flow_set_words(w[0], w[1], w[2], w[3], w[4], w[5], w[6],
+				  w[7], w[8]);
 }
 
 /* Whether flow keys @a and @b are the same, word by word. */
@@ -378,6 +432,44 @@ struct nfc_flow {
 	struct nfc_ct_key ct; /* its connection; ct.l3 == 0 when none */
 	__u32 pad2;
 };
+
+/*
+ * The flow cache's per-CPU front (bpf/flow.h): NFC_FLOW_SLOTS slots per
+ * CPU in sets of two, the set of a flow chosen by the top bits of
+ * nfc_flow_id(). A slot holds a copy of a flow entry's key and action
+ * set, and the packets and bytes of the hits it served that are not yet in
+ * any counter: the flow's, its chain's, its endpoints' and its rule's. The
+ * datapath adds them there when the slot is folded (at least every
+ * nfc_config.flow_refresh_ms while the flow is hit, and before the slot
+ * serves another flow); userspace adds what is still in the slots when it
+ * reads counters (nfc_flow_slots__read()).
+ */
+/* (NFC_FLOW_SLOTS, NFC_FLOW_SLOT_BITS, NFC_FLOW_SLOT_KEEP_NS: with
+ * nfc_flow_set_words() above) */
+
+struct nfc_flow_slot {
+	struct nfc_key key;   /* the flow key, as in nfc_flow */
+	__u32 version;        /* the entry's chain version; 0: serves nothing */
+	__u32 epoch;          /* nfc_flow_epoch when it was filled */
+	__u64 packets;        /* hits not yet folded */
+	__u64 bytes;
+	__u64 last_ns;        /* the last hit */
+	__u64 fold_ns;        /* when the next hit folds */
+	__u32 gen;            /* nfc_chain_gen of its chain when filled: the
+				 hits of a deleted chain's slot go to no
+				 chain, rule or flow of its successor */
+	__u32 pad;
+	struct nfc_action act;
+};
+
+/* Where a packet of action set @a that came in on @in leaves (the endpoint
+ * its out counters go to), 0 for none. */
+static inline __u32 nfc_act_out_ifindex(const struct nfc_action *a, __u32 in)
+{
+	if (a->verdict == NFC_V_REDIRECT)
+		return a->out_ifindex;
+	return a->verdict == NFC_V_TX ? in : 0;
+}
 
 /* The per-CPU context one packet carries through its chain. */
 struct nfc_ctx {

@@ -23,25 +23,15 @@ int nfc_root(struct nfc_pkt *pkt)
 	if (!c)
 		return rc;
 	rc = nfc_root_parse(pkt, c);
-	nfc_root_count_in(pkt, c);
 	if (rc != NFC_PARSE_OK) {
+		nfc_root_count_in(pkt, c);
 		nfc_root_act_init(c);
 		return nfc_drop(pkt, c, NFC_DROP_MALFORMED);
 	}
 
 	/* the fast path: the chain's result for this flow */
-	f = nfc_flow_lookup(c);
-	if (f && nfc_flow_usable(c, f) && nfc_flow_hit(pkt, f)) {
-		nfc_root_take(c, f);
-#ifdef NFC_ROOT_EXEC_TAILCALL
-		/* the alternative nfbench measures against: a tail call */
-		c->hop = NFC_HOP_FAST;
-		bpf_tail_call(pkt, &NFC_PROGS, NFC_EXEC_SLOT);
-		return nfc_drop(pkt, c, NFC_DROP_MISSED_TAIL_CALL);
-#else
-		return nfc_exec_run(pkt, c, true);
-#endif
-	}
+	if (nfc_root_fast(pkt, c, &rc, &f))
+		return rc;
 
 	/* the slow path: conntrack, then the chain */
 	nfc_root_act_init(c);

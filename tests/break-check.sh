@@ -69,7 +69,7 @@ brk flow-ignores-version bpf/flow.h \
 	'datapath_flow|integration-flow' \
 	'a swap or apply leaves cached results of the old version in force'
 brk flow-digest-only bpf/flow.h \
-	's|\tif \(f && !nfc_key_eq\(&f->key, &fk\)\)\n\t\treturn NULL;\n||' \
+	's|return f && nfc_key_eq\(&f->key, &fk\) \? f : NULL;|return f;|' \
 	'datapath_flow_adv' \
 	'two flows of one digest: one gets the cached result of the other'
 brk flow-collider-counters bpf/flow.h \
@@ -81,7 +81,7 @@ brk flows-forget-every-zone manager/runtime/infra.c \
 	'integration-flow|integration-nfctl-cli|integration-reapply' \
 	'deleting one chain forgets the flows of every chain'
 brk fast-path-parsed-key bpf/root.h \
-	's|if \(f->act.flags & NFC_ACT_KEY\)\n\t\tc->act.key = f->act.key;|if (0)\n\t\tc->act.key = f->act.key;|' \
+	's|if \(a->flags & NFC_ACT_KEY\)\n\t\tc->act.key = a->key;|if (0)\n\t\tc->act.key = a->key;|' \
 	'datapath_flow_adv' \
 	'a cached flow whose chain rewrote the key is sent with the key as parsed'
 brk fast-path-stale-key bpf/root.h \
@@ -89,7 +89,7 @@ brk fast-path-stale-key bpf/root.h \
 	'datapath_flow_adv' \
 	'a cached flow without rewrites carries the final key of the packet before into its events'
 brk malformed-stale-action bpf/root.bpf.c \
-	's|\tif \(rc != NFC_PARSE_OK\) \{\n\t\tnfc_root_act_init\(c\);|\tif (rc != NFC_PARSE_OK) {|' \
+	's|\t\tnfc_root_count_in\(pkt, c\);\n\t\tnfc_root_act_init\(c\);|\t\tnfc_root_count_in(pkt, c);|' \
 	'datapath_flow_adv' \
 	'a malformed frame is dropped with the action set of the packet before (rule, verdict) in its event'
 brk flow-caches-syn bpf/flow.h \
@@ -101,11 +101,11 @@ brk flow-no-nocache bpf/flow.h \
 	'datapath_flow|integration-flow' \
 	'the chain switch and the NF mark do not keep results out of the cache'
 brk flow-no-ct-refresh bpf/flow.h \
-	's|\t\t\tif \(now > e->last_ns\)\n\t\t\t\te->last_ns = now;\n||' \
+	's|\tif \(now > e->last_ns\)\n\t\te->last_ns = now;\n||' \
 	'datapath_flow' \
 	'the fast path leaves its connection to time out in conntrack'
 brk flow-hit-ignores-timeout bpf/flow.h \
-	's#\|\|\n\t\t\t    \(__s64\)\(now - e->last_ns\) >\n\t\t\t\t    \(__s64\)nfc_ct_timeout\(f->ct.proto, e->state\)\)#)#' \
+	's#\|\|\n\t    \(__s64\)\(now - e->last_ns\) >\n\t\t    \(__s64\)nfc_ct_timeout\(f->ct.proto, e->state\)\)#)#' \
 	'datapath_flow_adv' \
 	'a cached flow brings a timed-out connection back to life on the fast path'
 brk echo-id-both-sides bpf/ct.h \
@@ -113,7 +113,7 @@ brk echo-id-both-sides bpf/ct.h \
 	'datapath_flow' \
 	'an echo request the other way rides on a connection as its reply'
 brk fast-path-no-rule-count bpf/exec.h \
-	's|\tif \(c->act.policy\)\n\t\tnfc_count_rule\(pkt, &c->act\);|\tif (!fast && c->act.policy)\n\t\tnfc_count_rule(pkt, \&c->act);|' \
+	's|if \(c->act.policy && mode != NFC_EXEC_BY_SLOT\)|if (c->act.policy \&\& mode == NFC_EXEC_BY_CHAIN)|' \
 	'datapath_flow|integration-flow' \
 	'cached packets are not counted for the rule that decided them'
 brk decision-every-packet bpf/exec.h \
@@ -128,7 +128,7 @@ brk drop-events-unlimited bpf/nfc.h \
 	's|if \(l->sent >= rate\) \{|if (0) {|' \
 	'datapath_flow' \
 	'drop events not rate-limited: a flood fills the ring'
-brk ep-no-out bpf/exec.h \
+brk ep-no-out bpf/nfc.h \
 	's|\tif \(out\) \{\n\t\tep = nfc_ep_get\(out\);|\tif (0) {\n\t\tep = nfc_ep_get(out);|' \
 	'datapath_flow' \
 	'endpoints do not count what chains send to them'
@@ -300,6 +300,56 @@ brk btf-unchecked manager/runtime/object.c \
 	's|r = check_side\(btf, bpf_map__btf_key_type_id|r = 0; if (0) r = check_side(btf, bpf_map__btf_key_type_id|' \
 	'integration-sdk-module' \
 	'a manifest table laid out unlike its struct is accepted'
+
+# Flow slots, the per-CPU front of the flow cache, and the inline parser
+brk slot-epoch-unchecked bpf/flow.h \
+	's|\(s->epoch \^ epoch\);|0;|' \
+	'datapath_flow_adv' \
+	'a slot goes on serving a flow userspace flushed'
+brk slot-one-way bpf/flow.h \
+	's#\t\tidx \|= 1;\n#\t\tidx &= ~1U;\n#' \
+	'datapath_flow_adv' \
+	'the second way of a set is never looked up: two flows of one set take turns at their entries'
+brk slot-fill-first-way bpf/flow.h \
+	's|\t\ts = s1;\n\t\tidx = idx1;\n||' \
+	'datapath_flow_adv' \
+	'a slot is always filled in the first way of its set, evicting the flow there'
+brk slot-fold-no-chain bpf/flow.h \
+	's|\t\tif \(ours\)\n\t\t\tnfc_count_chain|\t\tif (0)\n\t\t\tnfc_count_chain|' \
+	'datapath_flow_adv' \
+	'a fold leaves the hits out of the chain counters'
+brk slot-forget-skipped bpf/flow.h \
+	's|\tnfc_flow_slot_forget\(&fk, id\);\n||' \
+	'datapath_flow' \
+	'a new connection of a 5-tuple is served by the slot of the old one'
+brk slot-hits-unread-ep manager/runtime/slots.c \
+	's|\t\t\ts->in_packets \+= v->packets;\n||' \
+	'datapath_flow' \
+	'readers leave the hits the slots hold out of the endpoint counters'
+brk slot-hits-unread-rule manager/runtime/slots.c \
+	's|\t\t\ts->packets \+= v->packets;\n\t\t\ts->bytes \+= v->bytes;\n\t\t\}\n\t\}\n\}\n\nvoid nfc_slot_hits_flow|\t\t}\n\t}\n}\n\nvoid nfc_slot_hits_flow|' \
+	'datapath_flow' \
+	'readers leave the hits the slots hold out of the rule counters'
+brk slot-hits-any-chain manager/runtime/slots.c \
+	's|\*ours = \(__u32\)gens\[zone\] == v->gen;|*ours = true;|' \
+	'integration-swap' \
+	'the hits of a deleted chain count for the chain made again under its id'
+brk flush-no-epoch manager/runtime/conn.c \
+	's|\tif \(!r && \*removed\)\n\t\tr = nfc_flow_epoch_bump\(h, err\);\n||' \
+	'integration-flow' \
+	'a flow flush leaves the slots serving the flushed flows'
+brk fast-parse-doff bpf/root.h \
+	's|doff \* 4 \+ 20 > tot|doff * 4 > tot|' \
+	'datapath_parse' \
+	'the inline parser takes a TCP header longer than its datagram'
+brk fast-parse-vxlan bpf/root.h \
+	's|\(vxlan_port && \*\(__be16 \*\)\(l4 \+ 2\) ==|(0 \&\& *(__be16 *)(l4 + 2) ==|' \
+	'datapath_parse' \
+	'the inline parser takes VXLAN for plain UDP'
+brk fast-parse-frag bpf/root.h \
+	's#\(ip->frag_off & bpf_htons\(NFC_IP_MF \| NFC_IP_OFFSET\)\)\)#0)#' \
+	'datapath_parse' \
+	'the inline parser takes a fragment for a whole datagram'
 
 # LPM tables (bpf/lpm.h, manager/runtime/lpm.c, lpm_trie.c)
 brk lpm-rank-short bpf/lpm.h \

@@ -310,6 +310,8 @@ int nfc_txn_run(struct txn *t)
 		if (r)
 			nfc_errf(t->err, r, "chain '%s': counters: %s",
 				 txn_chain(t), strerror(-r));
+		else
+			r = nfc_chain_gen_bump(t->h, t->id, t->err);
 	}
 	if (!r)
 		r = state_entry(t, &entry);

@@ -700,6 +700,11 @@ int nfc_ct__flush(struct nfc_handle *h, const struct nfc_conn_filter *filter,
 		qsort(w.keys, w.n, sizeof(*w.keys), ct_key_cmp);
 		r = flush_flows_of(h, w.keys, w.n, &flows, err);
 	}
+	if (flows) {
+		int e = nfc_flow_epoch_bump(h, err);
+
+		r = r ?: e;
+	}
 	if (*removed || flows) {
 		int e = count_flushed(h, *removed, flows, err);
 
@@ -882,6 +887,26 @@ static int flow_walk(struct nfc_handle *h,
 	return 0;
 }
 
+/* The hits the flow slots still hold, in the flows listed. */
+static int add_slot_hits(struct nfc_handle *h, struct flow_walk *w,
+			 struct nfc_err *err)
+{
+	struct nfc_slot_hits sh;
+	int i, r;
+
+	if (!w->n)
+		return 0;
+	r = nfc_slot_hits_get(h, &sh, err);
+	if (r)
+		return r;
+	for (i = 0; i < w->n && sh.n; i++) {
+		nfc_slot_hits_flow(&sh, &w->v[i].flow);
+		w->v[i].idle_ns = since(w->now, w->v[i].flow.last_ns);
+	}
+	nfc_slot_hits_free(&sh);
+	return 0;
+}
+
 int nfc_flow__list(struct nfc_handle *h, const struct nfc_conn_filter *f,
 		   struct nfc_flow_entry **out, int *n, struct nfc_err *err)
 {
@@ -894,6 +919,11 @@ int nfc_flow__list(struct nfc_handle *h, const struct nfc_conn_filter *f,
 	free(w.by_id);
 	if (fd >= 0)
 		close(fd);
+	if (r) {
+		free(w.v);
+		return r;
+	}
+	r = add_slot_hits(h, &w, err);
 	if (r) {
 		free(w.v);
 		return r;
@@ -919,6 +949,8 @@ int nfc_flow__flush(struct nfc_handle *h, const struct nfc_conn_filter *f,
 	if (fd >= 0)
 		close(fd);
 	free(w.keys);
+	if (!r && *removed)
+		r = nfc_flow_epoch_bump(h, err);
 	if (!r && *removed)
 		r = count_flushed(h, 0, *removed, err);
 	return r;

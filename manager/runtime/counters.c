@@ -95,17 +95,23 @@ int nfc_stats__endpoints(struct nfc_handle *h, struct nfc_ep_view **out,
 			 int *n, struct nfc_err *err)
 {
 	struct stats_walk w = {};
-	int r;
+	struct nfc_slot_hits sh;
+	int i, r;
 
 	*out = NULL;
 	*n = 0;
 	r = percpu_walk(h, "nfc_ep_stats", sizeof(__u32),
 			sizeof(struct nfc_ep_stats), ep_chunk, &w,
 			sizeof(struct nfc_ep_view), ep_cmp, err);
+	r = r ?: nfc_slot_hits_get(h, &sh, err);
 	if (r) {
 		free(w.v);
 		return r;
 	}
+	for (i = 0; i < w.n && sh.n; i++)
+		nfc_slot_hits_ep(&sh, ((struct nfc_ep_view *)w.v)[i].ifindex,
+				 &((struct nfc_ep_view *)w.v)[i].s);
+	nfc_slot_hits_free(&sh);
 	*out = w.v;
 	*n = w.n;
 	return 0;
@@ -221,6 +227,7 @@ int nfc_stats__rules(struct nfc_handle *h, struct nfc_rule_view **out,
 {
 	struct stats_walk w = {};
 	struct nfc_rule_view *v;
+	struct nfc_slot_hits sh;
 	const char *chain, *node;
 	int i, r;
 
@@ -229,11 +236,15 @@ int nfc_stats__rules(struct nfc_handle *h, struct nfc_rule_view **out,
 	r = percpu_walk(h, "nfc_rule_stats", sizeof(struct nfc_rule_key),
 			sizeof(struct nfc_rule_stats), rule_chunk, &w,
 			sizeof(struct nfc_rule_view), rule_cmp, err);
+	r = r ?: nfc_slot_hits_get(h, &sh, err);
 	if (r) {
 		free(w.v);
 		return r;
 	}
 	v = w.v;
+	for (i = 0; i < w.n && sh.n; i++)
+		nfc_slot_hits_rule(&sh, &v[i].key, &v[i].s);
+	nfc_slot_hits_free(&sh);
 	/* a node instance in no chain (deleted while we read) has no names:
 	 * flagged; a rule name that cannot be read is left out, the counters
 	 * are still worth showing */

@@ -184,9 +184,24 @@ struct flow_pass {
 	__u64 now;
 	__u32 idle_s;
 	const struct ct_set *conns;
+	struct nfc_slot_hits sh; /* hits the flow slots hold, since read */
 	struct gc_keys doomed;
 	int seen;
 };
+
+/* Whether flow @f is idle: no hit since idle_s, in its entry or in a flow
+ * slot (a slot adds its hits to the entry at least every
+ * flow_refresh_ms, and holds the last of them until then). */
+static bool flow_idle(const struct flow_pass *p, const struct nfc_flow *f)
+{
+	struct nfc_flow g;
+
+	if (!idle_past(p->now, f->last_ns, p->idle_s))
+		return false;
+	g = *f;
+	nfc_slot_hits_flow(&p->sh, &g);
+	return idle_past(p->now, g.last_ns, p->idle_s);
+}
 
 static int flow_chunk(const void *keys, const void *vals, int n, void *ctx)
 {
@@ -197,7 +212,7 @@ static int flow_chunk(const void *keys, const void *vals, int n, void *ctx)
 
 	for (i = 0; i < n; i++) {
 		p->seen++;
-		if ((idle_past(p->now, f[i].last_ns, p->idle_s) ||
+		if ((flow_idle(p, &f[i]) ||
 		     (f[i].ct.l3 && !set_has(p->conns, &f[i].ct))) &&
 		    keys_add(&p->doomed, &k[i]))
 			return -ENOMEM;
@@ -211,7 +226,7 @@ static int flow_doomed(int ct_fd, const struct flow_pass *p,
 {
 	struct nfc_ct ct;
 
-	if (idle_past(p->now, f->last_ns, p->idle_s))
+	if (flow_idle(p, f))
 		return 1;
 	if (!f->ct.l3 || !bpf_map_lookup_elem(ct_fd, &f->ct, &ct))
 		return 0;
@@ -343,6 +358,11 @@ int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 	 * in the same pass */
 	what = names[1];
 	fp.now = nfc_now_ns();
+	r = nfc_slot_hits_get(h, &fp.sh, err);
+	if (r) {
+		what = NULL;
+		goto out;
+	}
 	r = nfc_map_walk(fd[1], sizeof(__u64), sizeof(struct nfc_flow),
 			 flow_chunk, &fp);
 	if (!r)
@@ -365,6 +385,7 @@ out:
 	free(cp.kept.h);
 	free(cp.kept.slot);
 	free(fp.doomed.keys);
+	nfc_slot_hits_free(&fp.sh);
 	for (i = 0; i < 4; i++)
 		if (fd[i] >= 0)
 			close(fd[i]);

@@ -234,8 +234,12 @@ static bool rule_of_node(const void *key, const void *value, __u32 node)
 
 int nfc_flows_forget_zone(struct nfc_handle *h, __u32 zone)
 {
-	return forget(h, "nfc_flows", sizeof(__u64),
-		      sizeof(struct nfc_flow), flow_in_zone, zone);
+	int r = forget(h, "nfc_flows", sizeof(__u64), sizeof(struct nfc_flow),
+		       flow_in_zone, zone);
+
+	/* and what the flow slots hold of them: a chain made again under
+	 * this id starts its versions anew */
+	return r ?: nfc_flow_epoch_bump(h, NULL);
 }
 
 int nfc_rule_stats_forget(struct nfc_handle *h, __u32 node)

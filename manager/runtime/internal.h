@@ -165,6 +165,32 @@ int nfc_shared_map_fd(struct nfc_handle *h, const char *name,
 /* Grow *v (an array of *cap elements of @size) to hold more than @n. */
 int nfc_grow(void *v, int *cap, int n, size_t size);
 
+/* slots.c: the hits the flow slots of every CPU hold, not yet folded into
+ * any counter (one element per slot and CPU with hits), added by readers
+ * of counters after they read the map; and the flow epoch. */
+struct nfc_slot_hits {
+	struct nfc_flow_slot *v;
+	bool *ours;   /* filled by the chain under its id now */
+	int n, ours_cap;
+};
+int nfc_slot_hits_read(int fd, int gen_fd, struct nfc_slot_hits *sh);
+int nfc_slot_hits_get(struct nfc_handle *h, struct nfc_slot_hits *sh,
+		      struct nfc_err *err);
+void nfc_slot_hits_free(struct nfc_slot_hits *sh);
+void nfc_slot_hits_chain(const struct nfc_slot_hits *sh, __u32 chain,
+			 struct nfc_chain_stats *s);
+void nfc_slot_hits_ep(const struct nfc_slot_hits *sh, __u32 ifindex,
+		      struct nfc_ep_stats *s);
+void nfc_slot_hits_rule(const struct nfc_slot_hits *sh,
+			const struct nfc_rule_key *k, struct nfc_rule_stats *s);
+void nfc_slot_hits_flow(const struct nfc_slot_hits *sh, struct nfc_flow *f);
+/* After removing flow entries slots may hold: no slot filled before
+ * serves again. */
+int nfc_flow_epoch_bump(struct nfc_handle *h, struct nfc_err *err);
+/* A chain is made under id @chain: hits slots hold for an earlier one go
+ * to none of its counters. */
+int nfc_chain_gen_bump(struct nfc_handle *h, __u32 chain, struct nfc_err *err);
+
 /* The clock the datapath's times (created_ns, last_ns, ts_ns) are of: its
  * nfc_now() reads CLOCK_MONOTONIC_COARSE, which lags this by at most a
  * tick. */

@@ -29,6 +29,15 @@ static int read_view(struct nfc_handle *h, struct nfc_chain_view *v,
 		goto out;
 	}
 	r = nfc_percpu_sum(cs, c->id, &v->counters, sizeof(v->counters));
+	if (!r) {
+		struct nfc_slot_hits sh;
+
+		r = nfc_slot_hits_get(h, &sh, err);
+		if (r)
+			goto out;
+		nfc_slot_hits_chain(&sh, c->id, &v->counters);
+		nfc_slot_hits_free(&sh);
+	}
 	for (i = 0; !r && i < v->n_nodes; i++) {
 		struct nfc_node_view *nv = &v->nodes[i];
 		__u32 slot = c->block * NFC_BLOCK_SIZE + nv->info->hop;

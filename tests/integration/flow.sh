@@ -4,8 +4,8 @@
 # through a 5-node chain at tc-ingress (acl, three nops, macrouter) runs the
 # chain for the handshake and the teardown only, the rest on the fast path;
 # the same transfer with `flow_cache: false` runs every packet through the
-# chain and delivers the same bytes. Then a swap and a re-apply during a
-# cached flow: the next packet runs the new chain.
+# chain and delivers the same bytes. Then a swap, a re-apply and a flow
+# flush during a cached flow: the next packet runs the (new) chain.
 . "$(dirname "$0")/lib.sh"
 export ULTRANIO_CATALOG=$NFC_BUILD/tests/catalog
 C=fl-$TAG
@@ -138,7 +138,10 @@ echo "after the swap: macrouter 1.1.0 counted $h1, then $h2 frames"
 ((h2 - h1 <= 2)) || fail "the new version ran for every frame ($h1, then $h2): no cache"
 pass "swap: the next packet ran the new chain"
 
-# a re-apply with another node during the same flow
+# a re-apply with another node during the same flow (the flow slots that
+# serve it from then on fold once a minute: the flush below must not wait
+# for that)
+"$NFCTL" config set flow-refresh-ms 60000 >/dev/null || fail "config set"
 chain true "  - {name: n5, module: nop}" n5 "  - {from: n5, on: pass, to: mr}" > "$WORK/more.yaml"
 "$NFCTL" chain apply "$WORK/more.yaml" >/dev/null || fail "re-apply"
 sleep 0.5
@@ -147,6 +150,16 @@ echo "after the re-apply: the new node n5 ran $n5 times"
 ((n5 >= 1)) || fail "the re-applied chain never ran"
 ((n5 <= 5)) || fail "n5 ran $n5 times: no cache after the re-apply"
 pass "re-apply: the next packet ran the new chain"
+
+# a flow flush during the same flow: the next packet runs the chain again
+n5=$("$NFCTL" -j chain show "$C" | json - '[n for n in j["nodes"] if n["name"] == "n5"][0]["counters"]["packets"]')
+"$NFCTL" flow flush chain "$C" >/dev/null || fail "flow flush"
+sleep 0.3
+n6=$("$NFCTL" -j chain show "$C" | json - '[n for n in j["nodes"] if n["name"] == "n5"][0]["counters"]["packets"]')
+echo "after a flow flush: n5 ran $((n6 - n5)) more times"
+((n6 - n5 >= 1 && n6 - n5 <= 5)) || fail "after a flow flush n5 ran $((n6 - n5)) times"
+"$NFCTL" config set flow-refresh-ms 0 >/dev/null || fail "config set"
+pass "flow flush: the next packet ran the chain"
 
 # a chain deleted and made again has the same id and starts again at
 # version 1: what the old one cached must not serve it. A chain routes h1's

@@ -25,6 +25,7 @@ struct dp_fixture F = { .prog = { -1, -1, -1 } };
 static const char *const objects[DP_NPROGS] = {
 	[DP_ROOT] = "root",
 	[DP_ROOT_NOVX] = "root",
+	[DP_ROOT_PARSER] = "root",
 	[DP_EXEC] = "exec",
 };
 
@@ -127,14 +128,18 @@ static int load(enum dp_prog i)
 	F.obj[i] = bpf_object__open_file(path, &o);
 	if (!F.obj[i])
 		return dp_fail(path, -errno);
-	if (i == DP_ROOT || i == DP_ROOT_NOVX) {
-		__u32 chain = i == DP_ROOT ? DP_CHAIN : DP_CHAIN_NOVX;
+	if (i != DP_EXEC) {
+		__u32 chain = i == DP_ROOT_NOVX ? DP_CHAIN_NOVX : DP_CHAIN;
+		bool force = true;
 		__u16 port = 0;
 
 		err = set_rodata(F.obj[i], "chain_id", &chain, sizeof(chain));
 		if (!err && i == DP_ROOT_NOVX)
 			err = set_rodata(F.obj[i], "vxlan_port", &port,
 					 sizeof(port));
+		if (!err && i == DP_ROOT_PARSER)
+			err = set_rodata(F.obj[i], "nfc_root_parse_force",
+					 &force, sizeof(force));
 		if (err)
 			return dp_fail("root: rodata", err);
 	}
@@ -295,6 +300,9 @@ static int dp_setup(void)
 	F.flows = map_fd(DP_EXEC, "nfc_flows");
 	F.ep_stats = map_fd(DP_EXEC, "nfc_ep_stats");
 	F.rule_stats = map_fd(DP_EXEC, "nfc_rule_stats");
+	F.slots = map_fd(DP_EXEC, "nfc_flow_slots");
+	F.epoch = map_fd(DP_EXEC, "nfc_flow_epoch");
+	F.gen = map_fd(DP_EXEC, "nfc_chain_gen");
 	F.ev_limit = map_fd(DP_EXEC, "nfc_ev_limit");
 	F.ev_stats = map_fd(DP_EXEC, "nfc_ev_stats");
 	F.config = map_fd(DP_EXEC, "nfc_config");
@@ -302,6 +310,7 @@ static int dp_setup(void)
 	    F.chain_stats < 0 || F.node_stats < 0 || F.events < 0 ||
 	    F.ct < 0 || F.ct_stats < 0 || F.flows < 0 || F.ep_stats < 0 ||
 	    F.rule_stats < 0 || F.ev_limit < 0 || F.ev_stats < 0 ||
+	    F.slots < 0 || F.epoch < 0 || F.gen < 0 ||
 	    F.config < 0)
 		return -ENOENT;
 	err = catalog_load();
@@ -357,6 +366,27 @@ static int map_empty(int fd)
 	return err;
 }
 
+/* Every CPU's flow slots: empty, no hits. */
+static int slots_empty(void)
+{
+	size_t sz = sizeof(struct nfc_flow_slot) * F.ncpus;
+	void *zero = calloc(1, sz);
+	__u32 i;
+	int err = 0;
+
+	if (!zero)
+		return -1;
+	for (i = 0; i < NFC_FLOW_SLOTS && !err; i++)
+		err = bpf_map_update_elem(F.slots, &i, zero, 0);
+	free(zero);
+	return err;
+}
+
+static void slot_hits(struct nfc_slot_hits *sh)
+{
+	assert_int_equal(nfc_slot_hits_read(F.slots, F.gen, sh), 0);
+}
+
 int dp_reset(void **state)
 {
 	struct nfc_config cfg = {};
@@ -393,6 +423,7 @@ int dp_reset(void **state)
 	err |= map_empty(F.flows);
 	err |= map_empty(F.ep_stats);
 	err |= map_empty(F.rule_stats);
+	err |= slots_empty();
 	err |= zero_percpu(F.ct_stats, 0, sizeof(struct nfc_ct_dp_stats));
 	err |= zero_percpu(F.ev_stats, 0, sizeof(struct nfc_ev_stats));
 	for (slot = 0; slot < NFC_DROP_MAX; slot++)
@@ -479,6 +510,7 @@ static void read_percpu0(int fd, __u32 key, void *out, size_t size)
 void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s)
 {
 	size_t stride = (sizeof(*s) + 7) / 8 * 8;
+	struct nfc_slot_hits sh;
 	uint8_t *buf = calloc(F.ncpus, stride);
 	int cpu;
 	size_t i;
@@ -494,6 +526,9 @@ void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s)
 			sum[i] += v[i];
 	}
 	free(buf);
+	slot_hits(&sh);
+	nfc_slot_hits_chain(&sh, chain, s);
+	nfc_slot_hits_free(&sh);
 }
 
 void dp_node_stats(int hop, struct nfc_node_stats *s)
@@ -648,10 +683,62 @@ int dp_map_count(int fd)
 int dp_flow_get(const struct nfc_key *fk, struct nfc_flow *f)
 {
 	__u64 id = nfc_flow_id(fk);
+	struct nfc_slot_hits sh;
 
 	if (bpf_map_lookup_elem(F.flows, &id, f) || !nfc_key_eq(&f->key, fk))
 		return -1;
+	slot_hits(&sh);
+	nfc_slot_hits_flow(&sh, f);
+	nfc_slot_hits_free(&sh);
 	return 0;
+}
+
+/* One entry of per-CPU map @fd summed, as @size bytes of u64s; zeros when
+ * there is none. */
+static void percpu_sum0(int fd, const void *key, void *out, size_t size)
+{
+	size_t stride = (size + 7) / 8 * 8, j;
+	uint8_t *buf = calloc(F.ncpus, stride);
+	int cpu;
+
+	assert_non_null(buf);
+	memset(out, 0, size);
+	if (!bpf_map_lookup_elem(fd, key, buf))
+		for (cpu = 0; cpu < F.ncpus; cpu++)
+			for (j = 0; j < size / sizeof(__u64); j++)
+				((__u64 *)out)[j] +=
+					((__u64 *)(buf + cpu * stride))[j];
+	free(buf);
+}
+
+void dp_flow_epoch_bump(void)
+{
+	__u32 zero = 0, e;
+
+	assert_int_equal(bpf_map_lookup_elem(F.epoch, &zero, &e), 0);
+	e++;
+	assert_int_equal(bpf_map_update_elem(F.epoch, &zero, &e, 0), 0);
+}
+
+void dp_ep_stats(__u32 ifindex, struct nfc_ep_stats *out)
+{
+	struct nfc_slot_hits sh;
+
+	percpu_sum0(F.ep_stats, &ifindex, out, sizeof(*out));
+	slot_hits(&sh);
+	nfc_slot_hits_ep(&sh, ifindex, out);
+	nfc_slot_hits_free(&sh);
+}
+
+void dp_rule_stats(__u32 node, __u32 policy, struct nfc_rule_stats *out)
+{
+	struct nfc_rule_key k = { .node = node, .policy = policy };
+	struct nfc_slot_hits sh;
+
+	percpu_sum0(F.rule_stats, &k, out, sizeof(*out));
+	slot_hits(&sh);
+	nfc_slot_hits_rule(&sh, &k, out);
+	nfc_slot_hits_free(&sh);
 }
 
 void dp_config(const struct nfc_config *cfg)

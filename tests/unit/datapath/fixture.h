@@ -36,6 +36,7 @@
 enum dp_prog {
 	DP_ROOT,
 	DP_ROOT_NOVX,
+	DP_ROOT_PARSER, /* DP_ROOT with the parser for every frame */
 	DP_EXEC,
 	DP_NPROGS,
 };
@@ -62,6 +63,7 @@ struct dp_fixture {
 	int prog[DP_NPROGS];
 	int progs, scratch, hops, chains, chain_stats, node_stats, events;
 	int ct, ct_stats, flows, ep_stats, rule_stats, ev_limit, ev_stats, config;
+	int slots, epoch, gen;
 	struct nfc_catalog *cat;  /* the build's and the tests' modules */
 	struct dp_module mods[DP_MAX_MODULES];
 	int n_mods;
@@ -129,6 +131,13 @@ int dp_map_count(int fd);
 /* The flow cache's entry for flow key @fk (zone and tcp_flags set as the
  * cache keeps them) into @f: 0, or -1 when there is none for that key. */
 int dp_flow_get(const struct nfc_key *fk, struct nfc_flow *f);
+/* Counters as the runtime shows them: the map's, summed over CPUs, and the
+ * hits the flow slots still hold (nfc_slot_hits_*()). */
+void dp_ep_stats(__u32 ifindex, struct nfc_ep_stats *out);
+/* What userspace does after removing flow entries: slots filled before
+ * serve no more. */
+void dp_flow_epoch_bump(void);
+void dp_rule_stats(__u32 node, __u32 policy, struct nfc_rule_stats *out);
 /* The tunables the datapath reads (nfc_config). */
 void dp_config(const struct nfc_config *cfg);
 /* Assert that @r passed, counted under verdict @v with return code @rc. */

@@ -294,8 +294,8 @@ static void test_ipv6_tcp(void **state)
 static void test_fast_path_skips_chain(void **state)
 {
 	struct nfc_rule_key rk = { .node = DP_COUNTER(0), .policy = 3 };
-	int ncpu = libbpf_num_possible_cpus(), i;
-	struct nfc_rule_stats rs[ncpu];
+	int i;
+	struct nfc_rule_stats rs;
 	struct nfc_flow f;
 	struct nfc_key fk;
 	struct dp_run r;
@@ -327,11 +327,9 @@ static void test_fast_path_skips_chain(void **state)
 	assert_int_equal(f.act.policy, 3);
 	assert_int_equal(f.act.policy_node, DP_COUNTER(0));
 	/* every allowed packet of the orig direction counts for the rule */
-	assert_int_equal(bpf_map_lookup_elem(F.rule_stats, &rk, rs), 0);
-	for (i = 1; i < ncpu; i++)
-		rs[0].packets += rs[i].packets;
+	dp_rule_stats(rk.node, rk.policy, &rs);
 	/* SYN, ACK and 10 cached: the SYN-ACK, a reply, decided nothing */
-	assert_int_equal(rs[0].packets, 12);
+	assert_int_equal(rs.packets, 12);
 
 	tcp(&p, false, FIN | ACK);
 	dp_run(DP_ROOT, &p, &r);
@@ -393,8 +391,8 @@ static void test_nf_nocache(void **state)
 static void test_denied_flow_cached(void **state)
 {
 	struct nfc_rule_key rk = { .node = DP_COUNTER(0), .policy = 5 };
-	int ncpu = libbpf_num_possible_cpus(), i, decisions = 0;
-	struct nfc_rule_stats rs[ncpu];
+	int i, decisions = 0;
+	struct nfc_rule_stats rs;
 	const struct nfc_event *e;
 	struct dp_run r;
 	struct pkt p;
@@ -419,10 +417,8 @@ static void test_denied_flow_cached(void **state)
 	assert_int_equal(node_packets(), 1);
 	assert_int_equal(r.stats.cached, 3);
 	assert_int_equal(r.stats.drop[NFC_DROP_POLICY], 4);
-	assert_int_equal(bpf_map_lookup_elem(F.rule_stats, &rk, rs), 0);
-	for (i = 1; i < ncpu; i++)
-		rs[0].packets += rs[i].packets;
-	assert_int_equal(rs[0].packets, 4);
+	dp_rule_stats(rk.node, rk.policy, &rs);
+	assert_int_equal(rs.packets, 4);
 }
 
 /* Retransmitted SYNs of one connection: one decision. */
@@ -758,8 +754,8 @@ static void test_endpoint_counters(void **state)
 	struct rewrite_plan plan = { .set = REWRITE_VERDICT,
 				     .verdict = NFC_V_REDIRECT,
 				     .out_ifindex = 4242 };
-	int ncpu = libbpf_num_possible_cpus(), i;
-	struct nfc_ep_stats in[ncpu], out[ncpu];
+	int i;
+	struct nfc_ep_stats in, out;
 	__u32 out_if = 4242;
 	struct dp_run r;
 	struct pkt p;
@@ -770,19 +766,12 @@ static void test_endpoint_counters(void **state)
 		udp(&p, false, 53);
 		dp_run(DP_ROOT, &p, &r);
 	}
-	assert_int_equal(bpf_map_lookup_elem(F.ep_stats, &r.ctx.key.ifindex,
-					     in), 0);
-	assert_int_equal(bpf_map_lookup_elem(F.ep_stats, &out_if, out), 0);
-	for (i = 1; i < ncpu; i++) {
-		in[0].in_packets += in[i].in_packets;
-		in[0].new_conns += in[i].new_conns;
-		out[0].out_packets += out[i].out_packets;
-		out[0].out_bytes += out[i].out_bytes;
-	}
-	assert_int_equal(in[0].in_packets, 3);
-	assert_int_equal(in[0].new_conns, 1);
-	assert_int_equal(out[0].out_packets, 3);
-	assert_int_equal(out[0].out_bytes, 3 * p.len);
+	dp_ep_stats(r.ctx.key.ifindex, &in);
+	dp_ep_stats(out_if, &out);
+	assert_int_equal(in.in_packets, 3);
+	assert_int_equal(in.new_conns, 1);
+	assert_int_equal(out.out_packets, 3);
+	assert_int_equal(out.out_bytes, 3 * p.len);
 }
 
 #define T(f) cmocka_unit_test_setup(f, dp_reset)

@@ -52,33 +52,17 @@ static void acl_rule(__u32 id, __u8 proto, __u16 dport, __u8 action,
 					     &r, 0), 0);
 }
 
-/* Sum of a per-CPU endpoint entry. */
 static void ep_stats(__u32 ifindex, struct nfc_ep_stats *out)
 {
-	int n = libbpf_num_possible_cpus(), i;
-	struct nfc_ep_stats v[n];
-	size_t j;
-
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(F.ep_stats, &ifindex, v))
-		return;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < sizeof(*out) / sizeof(__u64); j++)
-			((__u64 *)out)[j] += ((__u64 *)&v[i])[j];
+	dp_ep_stats(ifindex, out);
 }
 
 static __u64 rule_packets(__u32 node, __u32 policy)
 {
-	struct nfc_rule_key k = { .node = node, .policy = policy };
-	int n = libbpf_num_possible_cpus(), i;
-	struct nfc_rule_stats v[n];
-	__u64 sum = 0;
+	struct nfc_rule_stats s;
 
-	if (bpf_map_lookup_elem(F.rule_stats, &k, v))
-		return 0;
-	for (i = 0; i < n; i++)
-		sum += v[i].packets;
-	return sum;
+	dp_rule_stats(node, policy, &s);
+	return s.packets;
 }
 
 /* --- packets --- */
@@ -837,8 +821,10 @@ static void test_cache_off_and_on(void **state)
 /* 19. Two flows of one digest (nfc_flow_id): an entry under this flow's
  * digest that holds another flow's key is a miss, never its result. The
  * collision is made by hand: the entry of flow A is rewritten to hold flow
- * B's key and a policy drop; A's next packet runs the chain, passes, and
- * takes the entry back, and the one after is a hit again. */
+ * B's key and a policy drop. A's slot, which holds A's own result, serves
+ * it on; once the slot serves no more (a new epoch), A's next packet runs
+ * the chain, passes, and takes the entry back, and the one after is a hit
+ * again. */
 static void test_digest_collision(void **state)
 {
 	struct nfc_flow f, forged;
@@ -860,18 +846,190 @@ static void test_digest_collision(void **state)
 			 0);
 	assert_int_not_equal(dp_flow_get(&fk, &f), 0);
 
-	dp_run(DP_ROOT, &p, &r);
+	dp_run(DP_ROOT, &p, &r); /* A's slot: its own result */
 	assert_int_equal(r.retval, F.rc_pass);
-	assert_int_equal(r.stats.cached, 1);
-	assert_int_equal(node_packets(0), 2);
-	assert_int_equal(dp_flow_get(&fk, &f), 0);
-	assert_int_equal(f.act.verdict, NFC_V_PASS);
-	assert_int_equal(f.packets, 1); /* a new entry, not the forged one's */
+	assert_int_equal(r.stats.cached, 2);
+	assert_int_equal(node_packets(0), 1);
 
+	dp_flow_epoch_bump();
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.retval, F.rc_pass);
 	assert_int_equal(r.stats.cached, 2);
 	assert_int_equal(node_packets(0), 2);
+	assert_int_equal(dp_flow_get(&fk, &f), 0);
+	assert_int_equal(f.act.verdict, NFC_V_PASS);
+	/* a new entry (the forged one had 2 packets): this packet and the
+	 * hit the slot served, not yet folded */
+	assert_int_equal(f.packets, 2);
+
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_pass);
+	assert_int_equal(r.stats.cached, 3);
+	assert_int_equal(node_packets(0), 2);
+}
+
+/* The chain's counters as its map holds them, without the hits the flow
+ * slots hold: what the datapath has folded. */
+static void chain_stats_map(struct nfc_chain_stats *out)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	struct nfc_chain_stats v[n];
+	__u32 chain = DP_CHAIN;
+	size_t j;
+
+	memset(out, 0, sizeof(*out));
+	assert_int_equal(bpf_map_lookup_elem(F.chain_stats, &chain, v), 0);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sizeof(*out) / sizeof(__u64); j++)
+			((__u64 *)out)[j] += ((__u64 *)&v[i])[j];
+}
+
+/* 21. A flow slot serves a flow from its second hit on and keeps its hits
+ * until it folds them (flow_refresh_ms): the maps have them then, the
+ * readers (the runtime's, dp_*) always, and never twice. */
+static void test_slot_folds(void **state)
+{
+	struct nfc_config cfg = { .flow_refresh_ms = 20 };
+	struct nfc_chain_stats m;
+	struct nfc_ep_stats ep;
+	struct nfc_flow f, fm;
+	struct nfc_key fk;
+	struct dp_run r;
+	struct pkt p;
+	__u64 id;
+	int i;
+
+	dp_config(&cfg);
+	nop_udp_flow(&p, &r, &fk); /* the chain, then the entry's hit */
+	for (i = 0; i < 8; i++)
+		dp_run(DP_ROOT, &p, &r);
+	/* eight slot hits: in the readers, not yet in the maps */
+	assert_int_equal(r.stats.packets, 10);
+	assert_int_equal(r.stats.cached, 9);
+	chain_stats_map(&m);
+	assert_int_equal(m.packets, 2);
+	assert_int_equal(m.cached, 1);
+	assert_int_equal(dp_flow_get(&fk, &f), 0);
+	assert_int_equal(f.packets, 10);
+	id = nfc_flow_id(&fk);
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &id, &fm), 0);
+	assert_int_equal(fm.packets, 2);
+	dp_ep_stats(r.ctx.key.ifindex, &ep);
+	assert_int_equal(ep.in_packets, 10);
+
+	/* past flow_refresh_ms the next hit folds the eight first */
+	usleep(30000);
+	dp_run(DP_ROOT, &p, &r);
+	chain_stats_map(&m);
+	assert_int_equal(m.packets, 10);
+	assert_int_equal(m.cached, 9);
+	assert_int_equal(m.verdict[NFC_V_PASS], 10);
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &id, &fm), 0);
+	assert_int_equal(fm.packets, 10);
+	assert_int_equal(r.stats.packets, 11);
+	assert_int_equal(r.stats.cached, 10);
+	assert_int_equal(dp_flow_get(&fk, &f), 0);
+	assert_int_equal(f.packets, 11);
+	dp_ep_stats(r.ctx.key.ifindex, &ep);
+	assert_int_equal(ep.in_packets, 11);
+	assert_int_equal(ep.in_bytes, 11 * p.len);
+	assert_int_equal(node_packets(0), 1);
+}
+
+/* 22. Two flows whose digests choose the same set of slots both have one
+ * (two ways): alternating, neither goes back to its entry, which the maps
+ * show (an entry's hit counts there at once, a slot's later). A third is
+ * served by its entry while the two are hit (NFC_FLOW_SLOT_KEEP_NS), then
+ * takes the slot hit longer ago, folding its hits into its flow; every
+ * counter still adds up. */
+static void test_slot_two_ways(void **state)
+{
+	struct nfc_chain_stats m0, m1;
+	struct nfc_key fk[3];
+	struct pkt p[3];
+	struct dp_run r;
+	struct nfc_flow f;
+	__u16 port[3] = { 5000 };
+	__u64 id[3];
+	__u32 set;
+	int i, n;
+
+	nop_udp_flow(&p[0], &r, &fk[0]);
+	set = nfc_flow_set(&fk[0]);
+	for (n = 1, i = 5001; n < 3 && i < 65536; i++) {
+		struct nfc_key k = fk[0];
+
+		k.sport = htons(i);
+		if (nfc_flow_set(&k) != set)
+			continue;
+		fk[n] = k;
+		port[n++] = i;
+	}
+	assert_int_equal(n, 3);
+	for (i = 0; i < 3; i++) {
+		if (i)
+			udp4(&p[i], IP_A, IP_B, port[i], 53, 64);
+		id[i] = nfc_flow_id(&fk[i]);
+	}
+	/* B: the chain, then its entry's hit fills the other way */
+	dp_run(DP_ROOT, &p[1], &r);
+	dp_run(DP_ROOT, &p[1], &r);
+	chain_stats_map(&m0);
+	for (i = 0; i < 10; i++)
+		dp_run(DP_ROOT, &p[i % 2], &r);
+	chain_stats_map(&m1);
+	assert_int_equal(m1.cached, m0.cached);
+	assert_int_equal(r.stats.cached, 2 + 10);
+	assert_int_equal(node_packets(0), 2);
+
+	/* C: the chain, then its entry: A and B keep their slots */
+	dp_run(DP_ROOT, &p[2], &r);
+	dp_run(DP_ROOT, &p[2], &r);
+	dp_run(DP_ROOT, &p[2], &r);
+	chain_stats_map(&m0);
+	assert_int_equal(m0.cached, m1.cached + 2);
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &id[0], &f), 0);
+	assert_int_equal(f.packets, 2);
+	/* later, C takes A's slot (the first way: both were hit in the
+	 * same clock tick, or A earlier) and A's five hits go to A's entry */
+	usleep(NFC_FLOW_SLOT_KEEP_NS / 1000 + 10000);
+	dp_run(DP_ROOT, &p[2], &r);
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &id[0], &f), 0);
+	assert_int_equal(f.packets, 2 + 5);
+	dp_run(DP_ROOT, &p[0], &r); /* A: its entry, then B's slot */
+	dp_run(DP_ROOT, &p[1], &r); /* B: its entry */
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &id[1], &f), 0);
+	assert_int_equal(f.packets, 2 + 5 + 1);
+	assert_int_equal(node_packets(0), 3);
+	assert_int_equal(r.stats.packets, 2 + 2 + 10 + 4 + 1 + 1);
+	assert_int_equal(r.stats.cached, 1 + 1 + 10 + 3 + 1 + 1);
+	assert_int_equal(dp_flow_get(&fk[0], &f), 0);
+	assert_int_equal(f.packets, 2 + 5 + 1);
+	assert_int_equal(dp_flow_get(&fk[1], &f), 0);
+	assert_int_equal(f.packets, 2 + 5 + 1);
+	assert_int_equal(dp_flow_get(&fk[2], &f), 0);
+	assert_int_equal(f.packets, 4);
+}
+
+/* 23. Userspace removes a flow's entry (a flush) and bumps the epoch: the
+ * slot that served it serves no more, the next packet runs the chain. */
+static void test_slot_epoch(void **state)
+{
+	struct nfc_key fk;
+	struct dp_run r;
+	struct pkt p;
+	__u64 id;
+
+	nop_udp_flow(&p, &r, &fk);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 2);
+	id = nfc_flow_id(&fk);
+	assert_int_equal(bpf_map_delete_elem(F.flows, &id), 0);
+	dp_flow_epoch_bump();
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(node_packets(0), 2);
+	assert_int_equal(r.stats.cached, 2);
+	assert_int_equal(r.stats.packets, 4);
 }
 
 /* 20. What the events of a packet carry is its own, never the packet's
@@ -934,6 +1092,9 @@ int main(int argc, char **argv)
 		T(test_two_chains_decide_once_each),
 		T(test_cache_off_and_on),
 		T(test_digest_collision),
+		T(test_slot_folds),
+		T(test_slot_two_ways),
+		T(test_slot_epoch),
 		T(test_events_carry_own_action),
 	};
 

@@ -5,6 +5,7 @@
  * offsets CPU 0's context holds afterwards; malformed packets must be
  * dropped as malformed before the chain is entered.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "fixture.h"
@@ -670,9 +671,93 @@ static void run_case(void **state)
 	assert_int_equal(r.ctx.hop, 0);
 }
 
+/*
+ * The root's inline parser (nfc_root_parse_fast) against the parser (the
+ * same root with nfc_root_parse_force): IPv4 TCP and UDP frames, most with
+ * one of the fields the inline parser reads set at random, some cut short,
+ * must give the same key, offsets and TTL, or be malformed for both.
+ */
+static void fast_equals_parser(void **state)
+{
+	static const struct {
+		__u32 off, len;
+	} fields[] = {
+		{ 12, 2 }, /* ethertype */
+		{ 14, 1 }, /* version, header length */
+		{ 16, 2 }, /* total length */
+		{ 20, 2 }, /* flags, fragment offset */
+		{ 23, 1 }, /* protocol */
+		{ 36, 2 }, /* destination port */
+		{ 46, 1 }, /* TCP data offset */
+		{ 47, 1 }, /* TCP flags */
+	};
+	unsigned int seed = 7, i, f, same = 0, malformed = 0;
+	struct dp_run a, b;
+	struct pkt p;
+	bool tcp, ma, mb;
+	int ra, rb;
+
+	dp_chain1(dp_module("nop"));
+	for (i = 0; i < 3000; i++) {
+		tcp = rand_r(&seed) & 1;
+		pkt_init(&p);
+		pkt_eth(&p, MAC_A, MAC_B, 0x0800);
+		pkt_ipv4(&p, tcp ? IPPROTO_TCP : IPPROTO_UDP, A4, B4,
+			 1 + rand_r(&seed) % 255, 0, 0);
+		if (tcp)
+			pkt_tcp(&p, 1000 + i, 443, 0x10);
+		else
+			pkt_udp(&p, 1000 + i, 53, false);
+		pkt_data(&p, rand_r(&seed) % 40);
+		pkt_finish(&p);
+		if (i % 4) {
+			f = rand_r(&seed) % (sizeof(fields) / sizeof(fields[0]));
+			if (fields[f].off == 16 && rand_r(&seed) % 2)
+				/* a total length a little off */
+				pkt_put16(&p, 16, pkt_get16(&p, 16) +
+							  rand_r(&seed) % 9 - 4);
+			else if (fields[f].off == 36 && rand_r(&seed) % 2) {
+				/* to the VXLAN port, a VXLAN header's flags */
+				pkt_put16(&p, 36, 4789);
+				p.b[42] = 0x08;
+			} else if (fields[f].len == 2)
+				pkt_put16(&p, fields[f].off, rand_r(&seed));
+			else
+				p.b[fields[f].off] = rand_r(&seed);
+		}
+		if (i % 7 == 0)
+			p.len = 14 + rand_r(&seed) % (p.len - 13);
+		ra = dp_run_flags(DP_ROOT, &p, 0, &a);
+		rb = dp_run_flags(DP_ROOT_PARSER, &p, 0, &b);
+		/* TC's test runs refuse a cut IP header: both, or neither */
+		assert_int_equal(ra, rb);
+		if (ra)
+			continue;
+		ma = a.ctx.act.verdict == NFC_V_DROP &&
+		     a.ctx.act.reason == NFC_DROP_MALFORMED;
+		mb = b.ctx.act.verdict == NFC_V_DROP &&
+		     b.ctx.act.reason == NFC_DROP_MALFORMED;
+		assert_int_equal(ma, mb);
+		assert_int_equal(a.retval, b.retval);
+		if (ma) {
+			malformed++;
+			continue;
+		}
+		assert_key(&b.ctx.key, &a.ctx.key);
+		assert_int_equal(a.ctx.l3_off, b.ctx.l3_off);
+		assert_int_equal(a.ctx.l4_off, b.ctx.l4_off);
+		assert_int_equal(a.ctx.inner_off, b.ctx.inner_off);
+		assert_int_equal(a.ctx.ttl, b.ctx.ttl);
+		same++;
+	}
+	/* both kinds, many of each */
+	assert_true(same > 1000);
+	assert_true(malformed > 100);
+}
+
 int main(int argc, char **argv)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0])];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 1];
 	bool xdp = argc > 1 && !strcmp(argv[1], "xdp");
 	size_t i, n = 0;
 
@@ -686,5 +771,10 @@ int main(int argc, char **argv)
 			.initial_state = (void *)&cases[i],
 		};
 	}
+	tests[n++] = (struct CMUnitTest){
+		.name = "fast_equals_parser",
+		.test_func = fast_equals_parser,
+		.setup_func = dp_reset,
+	};
 	return dp_main(argc, argv, "datapath/parse", tests, n);
 }
