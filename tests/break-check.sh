@@ -334,6 +334,14 @@ brk slot-hits-any-chain manager/runtime/slots.c \
 	's|\*ours = \(__u32\)gens\[zone\] == v->gen;|*ours = true;|' \
 	'integration-swap' \
 	'the hits of a deleted chain count for the chain made again under its id'
+brk slot-fold-any-chain bpf/flow.h \
+	's|ours = gen && \*gen == s->gen;|ours = gen != 0;|' \
+	'datapath_flow_adv' \
+	'a fold counts the hits of a deleted chain for the chain made again under its id'
+brk gc-ignores-slots manager/runtime/gc.c \
+	's|\tnfc_slot_hits_flow\(&p->sh, &g\);\n||' \
+	'integration-nfmgrd' \
+	'aging takes a flow its slot serves for idle and removes its entry'
 brk flush-no-epoch manager/runtime/conn.c \
 	's|\tif \(!r && \*removed\)\n\t\tr = nfc_flow_epoch_bump\(h, err\);\n||' \
 	'integration-flow' \

@@ -220,6 +220,20 @@ else
 	pass "the chain wrote no flows (flow cache off): aging not observable"
 fi
 
+# A flow a flow slot serves is in use, though its entry hears of it only
+# when the slot folds (every flow-refresh-ms, 10 s here): aging asks the
+# slots as well, and leaves the flow.
+if [ "$(nfc_metric ultranio_chain_flows_written_total chain="mgr-$TAG")" -gt 0 ]; then
+	"$NFCTL" config set flow-refresh-ms 10000 > /dev/null || fail "config set flow-refresh-ms"
+	ip netns exec "$NS1" ping -c 100 -i 0.05 -W 1 "$IP2" > /dev/null || fail "ping h1 -> h2"
+	"$NFCTL" -j flow list chain "mgr-$TAG" proto icmp > "$WORK/flows.json"
+	"$NFCTL" config set flow-refresh-ms 0 > /dev/null || fail "config set flow-refresh-ms"
+	age=$(json "$WORK/flows.json" 'max([f["age_s"] for f in j] or [0])')
+	python3 -c "import sys; sys.exit(0 if $age >= 4 else 1)" ||
+		fail "a flow in use for 5 s was aged out (--flow-idle 2): oldest $age s: $(cat "$WORK/flows.json")"
+	pass "a flow its slot serves is not aged: $age s old after 5 s of pings"
+fi
+
 # Connections idle past their timeout are aged out (ICMP: 1 s here).
 for st in new established; do
 	"$NFCTL" config set ct-timeout icmp $st 1 > /dev/null || fail "config set ct-timeout icmp $st"

@@ -1032,6 +1032,42 @@ static void test_slot_epoch(void **state)
 	assert_int_equal(r.stats.packets, 4);
 }
 
+/* 24. A chain made again under the same id (a new generation, a new
+ * epoch, its counters zeroed, as nfctl does) gets none of the hits the
+ * old one's slots held: the fold counts them for the endpoints only. */
+static void test_slot_other_chain(void **state)
+{
+	struct nfc_chain_stats zero[F.ncpus];
+	struct nfc_ep_stats ep;
+	__u32 chain = DP_CHAIN, gen;
+	struct nfc_key fk;
+	struct dp_run r;
+	struct pkt p;
+	int i;
+
+	nop_udp_flow(&p, &r, &fk);
+	for (i = 0; i < 3; i++)
+		dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 4);
+	/* the chain deleted and made again */
+	dp_flow_epoch_bump();
+	assert_int_equal(bpf_map_lookup_elem(F.gen, &chain, &gen), 0);
+	gen++;
+	assert_int_equal(bpf_map_update_elem(F.gen, &chain, &gen, 0), 0);
+	memset(zero, 0, sizeof(zero));
+	assert_int_equal(bpf_map_update_elem(F.chain_stats, &chain, zero, 0),
+			 0);
+	dp_chain_stats(DP_CHAIN, &r.stats);
+	assert_int_equal(r.stats.packets, 0);
+	/* its entry still there (nothing removed it here): its hit fills
+	 * the slot, folding the old chain's three hits */
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.packets, 1);
+	assert_int_equal(r.stats.cached, 1);
+	dp_ep_stats(r.ctx.key.ifindex, &ep);
+	assert_int_equal(ep.in_packets, 2 + 3 + 1);
+}
+
 /* 20. What the events of a packet carry is its own, never the packet's
  * before on the same CPU: a cached denied flow after another flow reports
  * its own final key, and a malformed frame after a rule-decided packet
@@ -1095,6 +1131,7 @@ int main(int argc, char **argv)
 		T(test_slot_folds),
 		T(test_slot_two_ways),
 		T(test_slot_epoch),
+		T(test_slot_other_chain),
 		T(test_events_carry_own_action),
 	};
 
