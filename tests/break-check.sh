@@ -319,7 +319,7 @@ brk slot-fold-no-chain bpf/flow.h \
 	'datapath_flow_adv' \
 	'a fold leaves the hits out of the chain counters'
 brk slot-forget-skipped bpf/flow.h \
-	's|\tnfc_flow_slot_forget\(&fk, id\);\n||' \
+	's|\tnfc_flow_slot_forget\(&fk\);\n||' \
 	'datapath_flow' \
 	'a new connection of a 5-tuple is served by the slot of the old one'
 brk slot-hits-unread-ep manager/runtime/slots.c \
