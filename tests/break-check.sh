@@ -347,13 +347,21 @@ brk flush-no-epoch manager/runtime/conn.c \
 	'integration-flow' \
 	'a flow flush leaves the slots serving the flushed flows'
 brk fast-parse-doff bpf/root.h \
-	's|doff \* 4 \+ 20 > tot|doff * 4 > tot|' \
+	's|doff \* 4 > l4len\)|doff * 4 > l4len + 20)|' \
 	'datapath_parse' \
 	'the inline parser takes a TCP header longer than its datagram'
 brk fast-parse-vxlan bpf/root.h \
 	's|\(vxlan_port && \*\(__be16 \*\)\(l4 \+ 2\) ==|(0 \&\& *(__be16 *)(l4 + 2) ==|' \
 	'datapath_parse' \
 	'the inline parser takes VXLAN for plain UDP'
+brk fast-parse-v6-plen bpf/root.h \
+	's|tot > len - sizeof\(\*ip6\)\)|tot > len)|' \
+	'datapath_parse' \
+	'the inline parser takes an IPv6 payload longer than the frame'
+brk fast-parse-v6-version bpf/root.h \
+	's#\*\(__u8 \*\)ip6 >> 4 != 6 \|\| !tot#!tot#' \
+	'datapath_parse' \
+	'the inline parser takes any version under the IPv6 ethertype'
 brk fast-parse-frag bpf/root.h \
 	's#\(ip->frag_off & bpf_htons\(NFC_IP_MF \| NFC_IP_OFFSET\)\)\)#0)#' \
 	'datapath_parse' \
