@@ -183,12 +183,7 @@ static __always_inline bool nfc_flow_usable(const struct nfc_ctx *c,
 	return f->version == c->version && !nfc_flow_slow_only(&c->key);
 }
 
-/*
- * Keep entry @f's connection alive in conntrack, at most every
- * flow_refresh_ms (*every, in ns). False when the connection is no longer
- * the one the result was made for (aged out, flushed, evicted, reopened):
- * the packet takes the slow path, where conntrack picks it up again.
- */
+/* nfc_config.flow_refresh_ms in ns (its default when 0). */
 static __always_inline __u64 nfc_flow_refresh_ns(void)
 {
 	struct nfc_config *cfg;
@@ -200,6 +195,12 @@ static __always_inline __u64 nfc_flow_refresh_ns(void)
 	       1000000ULL;
 }
 
+/*
+ * Keep entry @f's connection alive in conntrack, at most every
+ * flow_refresh_ms (*every, in ns). False when the connection is no longer
+ * the one the result was made for (aged out, flushed, evicted, reopened):
+ * the packet takes the slow path, where conntrack picks it up again.
+ */
 static __always_inline bool nfc_flow_ct_alive(struct nfc_flow *f, __u64 now,
 					      __u64 *every)
 {

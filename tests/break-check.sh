@@ -322,6 +322,10 @@ brk slot-forget-skipped bpf/flow.h \
 	's|\tnfc_flow_slot_forget\(&fk\);\n||' \
 	'datapath_flow' \
 	'a new connection of a 5-tuple is served by the slot of the old one'
+brk slot-forget-this-cpu bpf/flow.h \
+	's|\tif \(!s\)\n\t\treturn 1; /\* past the last CPU \*/|\tif (!s \|\| cpu)\n\t\treturn 1; /* past the last CPU */|' \
+	'datapath_flow' \
+	'a new connection clears the slots of its 5-tuple on CPU 0 alone'
 brk slot-hits-unread-ep manager/runtime/slots.c \
 	's|\t\t\ts->in_packets \+= v->packets;\n||' \
 	'datapath_flow' \

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 export ULTRANIO_CATALOG=$NFC_BUILD/tests/catalog
 C=fl-$TAG
-BYTES=${1:-100000000}
+BYTES=${1:-400000000}
 
 nfc_topology 2
 

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sched.h>
 #include "fixture.h"
 #include "acl.h"
 #include "rewrite.h"
@@ -516,6 +517,62 @@ static void test_timeout_reopens(void **state)
 	assert_int_equal(s.reopened, 1);
 }
 
+static void on_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
+/* A new connection's handshake on one CPU clears the flow slots of its
+ * 5-tuple on every CPU: the old connection's result, in another CPU's
+ * slot, never serves the new one there. */
+static void test_port_reuse_other_cpu(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	__u64 cached;
+
+	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "  skipped: one CPU, no other CPU's slot\n");
+		skip();
+	}
+	acl_chain();
+	on_cpu(1);
+	tcp(&p, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, true, SYN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, false, ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, true, ACK | PSH);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, false, ACK | PSH);
+	dp_run(DP_ROOT, &p, &r); /* the entry: fills CPU 1's slot */
+	dp_run(DP_ROOT, &p, &r); /* CPU 1's slot */
+	assert_int_equal(r.stats.cached, 2);
+	tcp(&p, false, FIN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, true, FIN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, false, ACK);
+	dp_run(DP_ROOT, &p, &r); /* the last ACK: CPU 1's slot */
+	assert_int_equal(r.stats.cached, 3);
+	/* a new connection of the same 5-tuple opens on CPU 0 */
+	on_cpu(0);
+	tcp(&p, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	cached = r.stats.cached;
+	/* its next packet on CPU 1 runs the chain */
+	on_cpu(1);
+	tcp(&p, false, ACK | PSH);
+	dp_run(DP_ROOT, &p, &r);
+	on_cpu(0);
+	assert_int_equal(r.stats.cached, cached);
+}
+
 /* The 5-tuple of a closed connection reused at once: the new connection's
  * handshake runs the chain and conntrack, never the old one's results. */
 static void test_port_reuse(void **state)
@@ -794,6 +851,7 @@ int main(int argc, char **argv)
 		T(test_timeout_reopens),
 		T(test_ct_stamped_ahead),
 		T(test_port_reuse),
+		T(test_port_reuse_other_cpu),
 		T(test_tcp_dead_and_closing),
 		T(test_icmp_errors_not_cached),
 		T(test_allow_then_drop_is_no_decision),
