@@ -132,34 +132,25 @@ _Static_assert(__builtin_offsetof(struct nfc_key, vlan[1]) == 24 &&
  * keyed: whoever knows a flow's whole key (MACs, interface and tenant
  * included) can make a second flow collide with it and slow both down.
  */
-static inline __u64 nfc_flow_id_words(__u64 w0, __u64 w1, __u64 w2,
-					__u64 w3, __u64 w4, __u64 w5,
-					__u64 w6, __u64 w7, __u64 w8)
+static inline __u64 nfc_flow_id(const struct nfc_key *k)
 {
+	const nfc_key_word *w = (const nfc_key_word *)k;
 	/* odd constants, one per word: each word is multiplied on its own
 	 * and the products summed, so the CPU runs the multiplications side
 	 * by side (a chain of nine dependent ones was most of a lookup) */
-	__u64 h = (w0 ^ (w0 >> 29)) * 0x9e3779b97f4a7c15ULL +
-		  (w1 ^ (w1 >> 29)) * 0xc2b2ae3d27d4eb4fULL +
-		  (w2 ^ (w2 >> 29)) * 0x165667b19e3779f9ULL +
-		  (w3 ^ (w3 >> 29)) * 0xd6e8feb86659fd93ULL +
-		  (w4 ^ (w4 >> 29)) * 0xff51afd7ed558ccdULL +
-		  (w5 ^ (w5 >> 29)) * 0xc4ceb9fe1a85ec53ULL +
-		  (w6 ^ (w6 >> 29)) * 0x87c37b91114253d5ULL +
-		  (w7 ^ (w7 >> 29)) * 0x4cf5ad432745937fULL +
-		  (w8 ^ (w8 >> 29)) * 0xa0761d6478bd642fULL;
+	__u64 h = (w[0] ^ (w[0] >> 29)) * 0x9e3779b97f4a7c15ULL +
+		  (w[1] ^ (w[1] >> 29)) * 0xc2b2ae3d27d4eb4fULL +
+		  (w[2] ^ (w[2] >> 29)) * 0x165667b19e3779f9ULL +
+		  (w[3] ^ (w[3] >> 29)) * 0xd6e8feb86659fd93ULL +
+		  (w[4] ^ (w[4] >> 29)) * 0xff51afd7ed558ccdULL +
+		  (w[5] ^ (w[5] >> 29)) * 0xc4ceb9fe1a85ec53ULL +
+		  (w[6] ^ (w[6] >> 29)) * 0x87c37b91114253d5ULL +
+		  (w[7] ^ (w[7] >> 29)) * 0x4cf5ad432745937fULL +
+		  (w[8] ^ (w[8] >> 29)) * 0xa0761d6478bd642fULL;
 
 	h ^= h >> 32;
 	h *= 0xd6e8feb86659fd93ULL;
 	return h ^ h >> 32;
-}
-
-static inline __u64 nfc_flow_id(const struct nfc_key *k)
-{
-	const nfc_key_word *w = (const nfc_key_word *)k;
-
-	return nfc_flow_id_words(w[0], w[1], w[2], w[3], w[4], w[5], w[6],
-				 w[7], w[8]);
 }
 
 /* The flow slots per CPU (struct nfc_flow_slot) and their sets. */

@@ -55,6 +55,17 @@ static void udp(struct pkt *p, bool reply, uint16_t port)
 }
 
 /* The node under test: acl at hop 0, to the executor on pass. */
+/* SYN, SYN-ACK, ACK through the root: *r holds the last run. */
+static void handshake(struct pkt *p, struct dp_run *r)
+{
+	tcp(p, false, SYN);
+	dp_run(DP_ROOT, p, r);
+	tcp(p, true, SYN | ACK);
+	dp_run(DP_ROOT, p, r);
+	tcp(p, false, ACK);
+	dp_run(DP_ROOT, p, r);
+}
+
 static void acl_chain(void)
 {
 	dp_chain1(dp_module("acl"));
@@ -304,12 +315,7 @@ static void test_fast_path_skips_chain(void **state)
 
 	acl_rule(3, IPPROTO_TCP, 443, ACL_ALLOW, "web");
 	acl_chain();
-	tcp(&p, false, SYN);
-	dp_run(DP_ROOT, &p, &r);
-	tcp(&p, true, SYN | ACK);
-	dp_run(DP_ROOT, &p, &r);
-	tcp(&p, false, ACK);
-	dp_run(DP_ROOT, &p, &r);
+	handshake(&p, &r);
 	assert_int_equal(node_packets(), 3);
 	fk = r.ctx.key;
 	fk.tcp_flags = 0;
@@ -541,12 +547,7 @@ static void test_port_reuse_other_cpu(void **state)
 	}
 	acl_chain();
 	on_cpu(1);
-	tcp(&p, false, SYN);
-	dp_run(DP_ROOT, &p, &r);
-	tcp(&p, true, SYN | ACK);
-	dp_run(DP_ROOT, &p, &r);
-	tcp(&p, false, ACK);
-	dp_run(DP_ROOT, &p, &r);
+	handshake(&p, &r);
 	tcp(&p, true, ACK | PSH);
 	dp_run(DP_ROOT, &p, &r);
 	tcp(&p, false, ACK | PSH);
