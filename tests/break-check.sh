@@ -318,6 +318,10 @@ brk slot-fold-no-chain bpf/flow.h \
 	's|\t\tif \(ours\)\n\t\t\tnfc_count_chain|\t\tif (0)\n\t\t\tnfc_count_chain|' \
 	'datapath_flow_adv' \
 	'a fold leaves the hits out of the chain counters'
+brk slot-fold-no-rule bpf/flow.h \
+	's|\t\tif \(ours && s->act.policy\)\n\t\t\tnfc_count_rule|\t\tif (0)\n\t\t\tnfc_count_rule|' \
+	'datapath_flow_adv' \
+	'a fold leaves the hits out of the counters of the rule that decided the flow'
 brk slot-forget-skipped bpf/flow.h \
 	's|\tnfc_flow_slot_forget\(&fk\);\n||' \
 	'datapath_flow' \

@@ -1068,6 +1068,52 @@ static void test_slot_other_chain(void **state)
 	assert_int_equal(ep.in_packets, 2 + 3 + 1);
 }
 
+/* The rule counters in the map alone, summed over the CPUs: what the
+ * datapath has counted so far, without what the slots still hold. */
+static __u64 rule_packets_map(__u32 node, __u32 policy)
+{
+	struct nfc_rule_key k = { .node = node, .policy = policy };
+	struct nfc_rule_stats v[F.ncpus];
+	__u64 sum = 0;
+	int i;
+
+	if (bpf_map_lookup_elem(F.rule_stats, &k, v))
+		return 0;
+	for (i = 0; i < F.ncpus; i++)
+		sum += v[i].packets;
+	return sum;
+}
+
+/* 25. The hits a slot served for a flow a rule decided count for that
+ * rule: in the readers at once, in the map when the slot folds. */
+static void test_slot_folds_rule(void **state)
+{
+	struct nfc_config cfg = { .flow_refresh_ms = 20 };
+	struct dp_run r;
+	struct pkt p;
+	int i;
+
+	dp_config(&cfg);
+	acl_rule(1, IPPROTO_UDP, 53, ACL_ALLOW, "dns");
+	dp_chain1(dp_module("acl"));
+	udp4(&p, IP_A, IP_B, 5000, 53, 64);
+	/* the chain, the entry's hit (it fills the slot), eight slot hits */
+	for (i = 0; i < 10; i++) {
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.retval, F.rc_pass);
+	}
+	assert_int_equal(r.stats.cached, 9);
+	assert_int_equal(rule_packets(DP_COUNTER(0), 1), 10);
+	assert_int_equal(rule_packets_map(DP_COUNTER(0), 1), 2);
+
+	/* past flow_refresh_ms the next hit folds the eight */
+	usleep(30000);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 10);
+	assert_int_equal(rule_packets_map(DP_COUNTER(0), 1), 10);
+	assert_int_equal(rule_packets(DP_COUNTER(0), 1), 11);
+}
+
 /* 20. What the events of a packet carry is its own, never the packet's
  * before on the same CPU: a cached denied flow after another flow reports
  * its own final key, and a malformed frame after a rule-decided packet
@@ -1132,6 +1178,7 @@ int main(int argc, char **argv)
 		T(test_slot_two_ways),
 		T(test_slot_epoch),
 		T(test_slot_other_chain),
+		T(test_slot_folds_rule),
 		T(test_events_carry_own_action),
 	};
 
