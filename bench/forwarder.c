@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/if_link.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "forwarder.h"
 #include "nfb_fwd.xdp.skel.h"
@@ -112,10 +113,15 @@ static int setup(struct fwd_bed *w, const struct nfb_fwd *f)
 			 nfb_live__endpoint_mac(w->l, 1), b);
 		return run(w, cmd);
 	case NFB_FWD_BARE:
+	case NFB_FWD_BARE_FLOW:
 		for (i = 0; i < 2; i++) {
+			struct bpf_program *p = f->kind == NFB_FWD_BARE
+				? w->bare[i]->progs.nfb_fwd
+				: w->bare[i]->progs.nfb_fwd_flow;
+
 			r = bpf_xdp_attach(nfb_live__host_ifindex(w->l, i),
-					   bpf_program__fd(w->bare[i]->progs.nfb_fwd),
-					   XDP_FLAGS_DRV_MODE, NULL);
+					   bpf_program__fd(p), XDP_FLAGS_DRV_MODE,
+					   NULL);
 			if (r) {
 				fprintf(stderr, "nfbench: %s: attach to %s: %s\n",
 					w->scn, nfb_live__host(w->l, i),
@@ -156,6 +162,7 @@ static void teardown(struct fwd_bed *w, const struct nfb_fwd *f)
 		run(w, cmd);
 		break;
 	case NFB_FWD_BARE:
+	case NFB_FWD_BARE_FLOW:
 		for (i = 0; i < 2; i++)
 			bpf_xdp_detach(nfb_live__host_ifindex(w->l, i),
 				       XDP_FLAGS_DRV_MODE, NULL);
@@ -193,6 +200,85 @@ static int count_chain(struct fwd_bed *w, const struct nfb_fwd *f,
 		fprintf(stderr, "nfbench: %s: %s: the chain redirected nothing (%llu packets)\n",
 			w->scn, f->name, (unsigned long long)cv->counters.packets);
 	nfc_chain_view__free(cv);
+	return r;
+}
+
+/* The id of the program forwarder @f runs at host side a, 0 for none. */
+static __u32 prog_at_a(struct fwd_bed *w, const struct nfb_fwd *f)
+{
+	int ifindex = nfb_live__host_ifindex(w->l, 0), i;
+	const struct nfc_chain_info *ci;
+	__u32 id = 0;
+
+	switch (f->kind) {
+	case NFB_FWD_CHAIN_XDP:
+	case NFB_FWD_CHAIN_TC:
+		ci = nfc_chain__info(w->b->h, f->name);
+		for (i = 0; ci && i < ci->n_attach; i++)
+			if (ci->attach[i].ifindex == (__u32)ifindex)
+				id = ci->attach[i].prog_id;
+		break;
+	case NFB_FWD_BARE:
+	case NFB_FWD_BARE_FLOW:
+		bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, &id);
+		break;
+	case NFB_FWD_BRIDGE:
+		break;
+	}
+	return id;
+}
+
+static int run_stats(int fd, __u64 *ns, __u64 *runs)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*ns = info.run_time_ns;
+	*runs = info.run_cnt;
+	return 0;
+}
+
+/*
+ * ns per run of the program @f runs at host side a, over @seconds of live
+ * frames with the kernel's run-time statistics on (BPF_ENABLE_STATS: on
+ * while its fd is open, for every program of the host; it adds two clock
+ * reads to each run, which the figure includes). A round of its own, so
+ * that the pps of the others are not taken with them on.
+ */
+static int measure_run_time(struct fwd_bed *w, const struct nfb_fwd *f,
+			    double seconds, struct nfb_fwd_result *res)
+{
+	struct nfb_live_result lr;
+	__u64 ns0 = 0, runs0 = 0, ns1 = 0, runs1 = 0;
+	int r, stats = -1, fd = -1;
+	__u32 id;
+
+	res->run_ns = 0;
+	r = setup(w, f);
+	id = r ? 0 : prog_at_a(w, f);
+	if (id) {
+		fd = bpf_prog_get_fd_by_id(id);
+		stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (fd < 0 || stats < 0) {
+			r = -errno;
+			fprintf(stderr, "nfbench: %s: %s: run-time statistics: %s\n",
+				w->scn, f->name, strerror(errno));
+		}
+	}
+	if (!r && fd >= 0) {
+		r = run_stats(fd, &ns0, &runs0) ?:
+		    nfb_live__measure(w->l, seconds, &lr) ?:
+		    run_stats(fd, &ns1, &runs1);
+		if (!r && runs1 > runs0)
+			res->run_ns = (double)(ns1 - ns0) / (runs1 - runs0);
+	}
+	if (stats >= 0)
+		close(stats);
+	if (fd >= 0)
+		close(fd);
+	teardown(w, f);
 	return r;
 }
 
@@ -263,6 +349,8 @@ int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
 		}
 	}
 	for (v = 0; !r && v < n; v++)
+		r = measure_run_time(&w, &f[v], seconds, &res[v]);
+	for (v = 0; !r && v < n; v++)
 		summarize(&res[v]);
 	for (i = 0; i < 2; i++)
 		nfb_fwd_xdp__destroy(w.bare[i]);
@@ -284,6 +372,9 @@ json_object *nfb_fwd__params(const struct nfb_fwd *f,
 	json_object_object_add(p, "offered_pps", json_object_new_double(r->offered));
 	json_object_object_add(p, "generator_cpu", json_object_new_int(r->round[0].gen_cpu));
 	json_object_object_add(p, "forwarding_cpu", json_object_new_int(r->round[0].dut_cpu));
+	if (r->run_ns)
+		json_object_object_add(p, "live_ns_per_run",
+				       json_object_new_double(r->run_ns));
 	if (nfb_fwd_is_chain(f)) {
 		json_object_object_add(p, "flow_cache", json_object_new_boolean(!f->no_cache));
 		json_object_object_add(p, "chain_packets",

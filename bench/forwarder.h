@@ -2,8 +2,9 @@
 /*
  * What carries the live bed's frames (live.h) from host side a to host
  * side b, measured side by side: a chain of nop nodes and a macrouter at
- * XDP (native) or at tc-ingress, the kernel's bridge (no XDP), or one
- * bare bpf_redirect() and nothing else. Each round sets up every forwarder
+ * XDP (native) or at tc-ingress, the kernel's bridge (no XDP), one bare
+ * bpf_redirect() and nothing else, or the least a forwarder with per-flow
+ * state does (bench/fwd.bpf.c). Each round sets up every forwarder
  * in turn (the order rotates), measures it and takes it down again, so
  * every one finds the host sides as they were.
  */
@@ -19,6 +20,7 @@ enum nfb_fwd_kind {
 	NFB_FWD_CHAIN_TC,
 	NFB_FWD_BRIDGE,
 	NFB_FWD_BARE,
+	NFB_FWD_BARE_FLOW,
 };
 
 struct nfb_fwd {
@@ -36,6 +38,10 @@ struct nfb_fwd_result {
 	double pps, loss, offered;
 	/* totals over the rounds */
 	__u64 sent, received;
+	/* ns per run of the program at host side a, from a round of its own
+	 * with the kernel's run-time statistics on; 0 where none runs there
+	 * (the bridge) */
+	double run_ns;
 };
 
 static inline bool nfb_fwd_is_chain(const struct nfb_fwd *f)
@@ -44,7 +50,7 @@ static inline bool nfb_fwd_is_chain(const struct nfb_fwd *f)
 }
 
 /* Measures the @n forwarders @f, NFB_ROUNDS rounds of @seconds each, into
- * @res[n]. A chain that redirected nothing, or a forwarder that delivered
+ * @res[n], then each once more for its program's run time. A chain that redirected nothing, or a forwarder that delivered
  * nothing, fails the measurement. @scn names the scenario in messages. */
 int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
 		     const struct nfb_fwd *f, int n, double seconds,

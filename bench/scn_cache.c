@@ -499,8 +499,14 @@ static const struct nfb_fwd live_fwd[] = {
 	  .no_cache = true },
 	{ .name = "linux-bridge", .kind = NFB_FWD_BRIDGE },
 	{ .name = "bare-xdp", .kind = NFB_FWD_BARE },
+	{ .name = "bare-flow-xdp", .kind = NFB_FWD_BARE_FLOW },
 };
-enum { L_NV = sizeof(live_fwd) / sizeof(live_fwd[0]), L_BRIDGE = 4, L_BARE = 5 };
+enum {
+	L_NV = sizeof(live_fwd) / sizeof(live_fwd[0]),
+	L_BRIDGE = 4,
+	L_BARE = 5,
+	L_BARE_FLOW = 6,
+};
 
 static int live(struct bench *b)
 {
@@ -528,10 +534,18 @@ static int live(struct bench *b)
 		}
 		if (i != L_BARE)
 			add_ratio(p, "bare", res[i].pps / res[L_BARE].pps);
+		if (nfb_fwd_is_chain(&live_fwd[i]))
+			add_ratio(p, "bare_flow", res[i].pps / res[L_BARE_FLOW].pps);
 		if (i != L_BRIDGE)
 			add_ratio(p, "bridge", res[i].pps / res[L_BRIDGE].pps);
 		nfb_emit(b, "cache", live_fwd[i].name, "pps_delivered", res[i].pps,
 			 "pps", p);
+		if (res[i].run_ns)
+			nfb_emit(b, "cache", live_fwd[i].name, "live_ns_per_run",
+				 res[i].run_ns, "ns",
+				 nfb_fwd__params(&live_fwd[i], &res[i],
+						 LIVE_FLOWS, LIVE_FRAME_LEN,
+						 per_round));
 	}
 	nfb_live__destroy(l);
 	return r;

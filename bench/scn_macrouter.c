@@ -25,7 +25,7 @@
 #define MR_FRAME_LEN 64
 #define MR_FLOWS 4096
 
-enum { V_XDP1, V_XDP4, V_TC1, V_TC4, V_BRIDGE, V_BARE, NV };
+enum { V_XDP1, V_XDP4, V_TC1, V_TC4, V_BRIDGE, V_BARE, V_BARE_FLOW, NV };
 
 static const struct nfb_fwd variants[NV] = {
 	[V_XDP1] = { .name = "ultranio-1-xdp", .kind = NFB_FWD_CHAIN_XDP },
@@ -34,6 +34,7 @@ static const struct nfb_fwd variants[NV] = {
 	[V_TC4] = { .name = "ultranio-4-tc", .kind = NFB_FWD_CHAIN_TC, .nops = 3 },
 	[V_BRIDGE] = { .name = "linux-bridge", .kind = NFB_FWD_BRIDGE },
 	[V_BARE] = { .name = "bare-xdp", .kind = NFB_FWD_BARE },
+	[V_BARE_FLOW] = { .name = "bare-flow-xdp", .kind = NFB_FWD_BARE_FLOW },
 };
 
 /* The same chain at XDP: a tc chain's ratio to it. */
@@ -58,6 +59,9 @@ static void emit(struct bench *b, const struct nfb_fwd_result *res,
 		if (i != V_BARE)
 			json_object_object_add(p, "x_bare",
 					       json_object_new_double(res[i].pps / res[V_BARE].pps));
+		if (nfb_fwd_is_chain(&variants[i]))
+			json_object_object_add(p, "x_bare_flow",
+					       json_object_new_double(res[i].pps / res[V_BARE_FLOW].pps));
 		x = at_xdp[i];
 		if (variants[i].kind == NFB_FWD_CHAIN_TC) {
 			snprintf(key, sizeof(key), "x_%s", variants[x].name);
@@ -69,13 +73,18 @@ static void emit(struct bench *b, const struct nfb_fwd_result *res,
 		nfb_emit(b, "macrouter", variants[i].name, "loss", res[i].loss,
 			 "%", nfb_fwd__params(&variants[i], &res[i], MR_FLOWS,
 					      MR_FRAME_LEN, per_round));
+		if (res[i].run_ns)
+			nfb_emit(b, "macrouter", variants[i].name, "live_ns_per_run",
+				 res[i].run_ns, "ns",
+				 nfb_fwd__params(&variants[i], &res[i], MR_FLOWS,
+						 MR_FRAME_LEN, per_round));
 	}
 }
 
 static int scenario_macrouter(struct bench *b)
 {
 	struct nfb_fwd_result res[NV];
-	/* --quick: one live-frames call (0.25 s) per measurement, so that six
+	/* --quick: one live-frames call (0.25 s) per measurement, so that seven
 	 * variants in five rounds leave the other scenarios their share of
 	 * the minute */
 	double per_round = b->quick ? 0.25 : 1.0;
@@ -95,5 +104,5 @@ static int scenario_macrouter(struct bench *b)
 }
 
 NFB_SCENARIO(macrouter, 30,
-	     "live pps: macrouter alone and in a 4-node chain (xdp, tc-ingress; flow cache on, the default) vs bridge vs bare XDP redirect",
+	     "live pps: macrouter alone and in a 4-node chain (xdp, tc-ingress; flow cache on, the default) vs bridge vs bare XDP redirect vs a bare per-flow XDP forwarder; each program's live ns per run",
 	     scenario_macrouter)

@@ -521,6 +521,15 @@ brk lpm-manifest-any-key manager/spec/manifest_tables.c \
 	'descriptor_catalog' \
 	'an LPM table keyed by anything but its family'"'"'s prefix is accepted'
 
+brk nfbench-keeps-bpffs bench/nfbench.c \
+	's|"rm -rf %s %s", b.bpffs, state|"rm -rf %s", state|' \
+	'integration-nfbench' \
+	'nfbench leaves its bpffs directory behind'
+brk bare-flow-never-taken bench/fwd.bpf.c \
+	's|\t\ts->out_ifindex = out_ifindex;|\t\ts->out_ifindex = 0;|' \
+	'integration-nfbench' \
+	'the bare per-flow forwarder redirects nowhere: its figures are of nothing'
+
 if $list; then
 	for i in "${!names[@]}"; do
 		printf '%-24s %-28s %s\n' "${names[$i]}" "${tests[$i]}" "${whys[$i]}"

@@ -6,6 +6,14 @@
 . "$(dirname "$0")/lib.sh"
 NFBENCH=$NFC_BUILD/bench/nfbench
 
+# the bpffs directories of nfbench runs, ours removed at its end
+pins() {
+	local d
+	for d in /sys/fs/bpf/nfbench-*; do
+		[ ! -e "$d" ] || echo "$d"
+	done
+}
+pins > "$WORK/pins.before"
 "$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
 cmp -s "$WORK/r.json" "$WORK/stdout.json" || fail "--json differs from stdout"
@@ -32,8 +40,14 @@ for hook in ("xdp", "tc"):
     for n in (1, 3, 5):
         for k in ("cached", "uncached", "tailcall"):
             assert ("cache", f"{hook}-{n}-{k}") in names, (hook, n, k)
-for v in ("xdp-5-cached", "tc-5-cached", "bare-xdp", "linux-bridge"):
+for v in ("xdp-5-cached", "tc-5-cached", "bare-xdp", "bare-flow-xdp", "linux-bridge"):
     assert any(r["variant"] == v and r["metric"] == "pps_delivered" for r in rows), v
+# each program's live run time, where one runs at the forwarding side
+for v in ("xdp-5-cached", "tc-5-cached", "bare-xdp", "bare-flow-xdp"):
+    assert any(r["scenario"] == "cache" and r["variant"] == v and
+               r["metric"] == "live_ns_per_run" for r in rows), v
+assert not any(r["variant"] == "linux-bridge" and r["metric"] == "live_ns_per_run"
+               for r in rows)
 assert ("cache-steps", "exec") in names
 for v in ("new-conn", "established-1k", "established-1M"):
     assert ("conntrack", v) in names, v
@@ -62,5 +76,7 @@ grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"
 [ -s "$WORK/plots/lpm-lookup.png" ] || fail "plot: lpm"
 grep -q "nfc-lpm-1M" "$WORK/r.md" || fail "Markdown report: lpm variants"
 grep -q "round 1/" "$WORK/progress" || fail "progress on stderr"
-[ ! -e /sys/fs/bpf/nfbench-* ] 2>/dev/null || true
+pins > "$WORK/pins.after"
+cmp -s "$WORK/pins.before" "$WORK/pins.after" ||
+	fail "nfbench left its bpffs directory: $(comm -13 "$WORK/pins.before" "$WORK/pins.after")"
 pass "nfbench: $(wc -l < "$WORK/r.json") figures, report and plot"
