@@ -153,11 +153,13 @@ static inline __u64 nfc_flow_id(const struct nfc_key *k)
 	return h ^ h >> 32;
 }
 
-/* The flow slots per CPU (struct nfc_flow_slot) and their sets. */
-#ifndef NFC_FLOW_SLOTS
-#define NFC_FLOW_SLOTS 4096
+/* The flow slots per CPU (struct nfc_flow_slot) and their sets: 8192,
+ * 1.7 MiB per CPU. With 4096, a quarter of nfbench's 4096 live flows found
+ * no slot of their set free and took the hash table (see README.md). */
+#ifndef NFC_FLOW_SLOT_BITS
+#define NFC_FLOW_SLOT_BITS 13
 #endif
-#define NFC_FLOW_SLOT_BITS 12 /* log2(NFC_FLOW_SLOTS) */
+#define NFC_FLOW_SLOTS (1U << NFC_FLOW_SLOT_BITS)
 /* A slot hit this recently is not taken by another flow. */
 #define NFC_FLOW_SLOT_KEEP_NS (20 * 1000000ULL)
 
@@ -426,17 +428,16 @@ struct nfc_flow {
 
 /*
  * The flow cache's per-CPU front (bpf/flow.h): NFC_FLOW_SLOTS slots per
- * CPU in sets of two, the set of a flow chosen by the top bits of
- * nfc_flow_id(). A slot holds a copy of a flow entry's key and action
+ * CPU in sets of two, the set of a flow chosen by nfc_flow_set(). A slot holds a copy of a flow entry's key and action
  * set, and the packets and bytes of the hits it served that are not yet in
  * any counter: the flow's, its chain's, its endpoints' and its rule's. The
  * datapath adds them there when the slot is folded (at least every
  * nfc_config.flow_refresh_ms while the flow is hit, and before the slot
  * serves another flow); userspace adds what is still in the slots when it
- * reads counters (nfc_flow_slots__read()).
+ * reads counters (nfc_slot_hits_read(), manager/runtime/slots.c).
+ * (NFC_FLOW_SLOTS, NFC_FLOW_SLOT_BITS, NFC_FLOW_SLOT_KEEP_NS: with
+ * nfc_flow_set_words() above.)
  */
-/* (NFC_FLOW_SLOTS, NFC_FLOW_SLOT_BITS, NFC_FLOW_SLOT_KEEP_NS: with
- * nfc_flow_set_words() above) */
 
 struct nfc_flow_slot {
 	struct nfc_key key;   /* the flow key, as in nfc_flow */

@@ -60,8 +60,6 @@ int nfc_slot_hits_read(int fd, int gen_fd, struct nfc_slot_hits *sh)
 	/* a per-CPU value is rounded up to 8 bytes per CPU */
 	_Static_assert(sizeof(struct nfc_flow_slot) % 8 == 0,
 		       "a slot is whole 8-byte words");
-	_Static_assert(NFC_FLOW_SLOTS == 1u << NFC_FLOW_SLOT_BITS,
-		       "NFC_FLOW_SLOT_BITS");
 	v = calloc((size_t)SLOT_BATCH * ncpu, sizeof(*v));
 	gens = calloc(NFC_MAX_CHAINS, sizeof(*gens));
 	if (!v || !gens) {
