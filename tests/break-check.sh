@@ -322,6 +322,10 @@ brk slot-fold-no-rule bpf/flow.h \
 	's|\t\tif \(ours && s->act.policy\)\n\t\t\tnfc_count_rule|\t\tif (0)\n\t\t\tnfc_count_rule|' \
 	'datapath_flow_adv' \
 	'a fold leaves the hits out of the counters of the rule that decided the flow'
+brk slot-no-keep bpf/flow.h \
+	's|now - s->last_ns < NFC_FLOW_SLOT_KEEP_NS\)|now < s->last_ns)|' \
+	'datapath_flow_adv' \
+	'a third flow of a set takes a slot another flow hit a moment ago: where more flows than ways take turns, each evicts the next'
 brk slot-forget-skipped bpf/flow.h \
 	's|\tnfc_flow_slot_forget\(&fk\);\n||' \
 	'datapath_flow' \

@@ -115,6 +115,11 @@ void dp_run(enum dp_prog root, const struct pkt *p, struct dp_run *r);
  * -errno, for tests to which a failed run means something. */
 int dp_run_flags(enum dp_prog root, const struct pkt *p, __u32 flags,
 		 struct dp_run *r);
+/* dp_run_flags() that reads back only the return value, the frame and the
+ * context: for tests that run thousands of frames and look at what the
+ * root parsed (the chain's counters, with every flow slot of every CPU,
+ * take a millisecond to read). Its events stay in the ring. */
+int dp_run_quiet(enum dp_prog root, const struct pkt *p, struct dp_run *r);
 void dp_chain_stats(__u32 chain, struct nfc_chain_stats *s);
 /* CPU 0's counters of the node at hop @hop. */
 void dp_node_stats(int hop, struct nfc_node_stats *s);
@@ -137,6 +142,12 @@ void dp_ep_stats(__u32 ifindex, struct nfc_ep_stats *out);
 /* What userspace does after removing flow entries: slots filled before
  * serve no more. */
 void dp_flow_epoch_bump(void);
+/* The flow slots that hold flow key @fk, on every CPU: hit now (their
+ * last hit set to CLOCK_MONOTONIC_COARSE, the datapath's clock) when @hit,
+ * due to fold at their next hit when @fold. For tests of what the
+ * datapath does at these two times: a slow machine (the vm tier's
+ * emulated guest) can take longer between two runs than either window. */
+void dp_slot_times(const struct nfc_key *fk, bool hit, bool fold);
 void dp_rule_stats(__u32 node, __u32 policy, struct nfc_rule_stats *out);
 /* The tunables the datapath reads (nfc_config). */
 void dp_config(const struct nfc_config *cfg);

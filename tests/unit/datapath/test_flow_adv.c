@@ -889,7 +889,8 @@ static void chain_stats_map(struct nfc_chain_stats *out)
  * readers (the runtime's, dp_*) always, and never twice. */
 static void test_slot_folds(void **state)
 {
-	struct nfc_config cfg = { .flow_refresh_ms = 20 };
+	/* no fold before the test makes one due, however slow the machine */
+	struct nfc_config cfg = { .flow_refresh_ms = 600000 };
 	struct nfc_chain_stats m;
 	struct nfc_ep_stats ep;
 	struct nfc_flow f, fm;
@@ -918,7 +919,7 @@ static void test_slot_folds(void **state)
 	assert_int_equal(ep.in_packets, 10);
 
 	/* past flow_refresh_ms the next hit folds the eight first */
-	usleep(30000);
+	dp_slot_times(&fk, false, true);
 	dp_run(DP_ROOT, &p, &r);
 	chain_stats_map(&m);
 	assert_int_equal(m.packets, 10);
@@ -951,9 +952,12 @@ static void test_slot_two_ways(void **state)
 	struct nfc_flow f;
 	__u16 port[3] = { 5000 };
 	__u64 id[3];
+	/* no fold in the test, however slow the machine */
+	struct nfc_config cfg = { .flow_refresh_ms = 600000 };
 	__u32 set;
 	int i, n;
 
+	dp_config(&cfg);
 	nop_udp_flow(&p[0], &r, &fk[0]);
 	set = nfc_flow_set(&fk[0]);
 	for (n = 1, i = 5001; n < 3 && i < 65536; i++) {
@@ -982,10 +986,14 @@ static void test_slot_two_ways(void **state)
 	assert_int_equal(r.stats.cached, 2 + 10);
 	assert_int_equal(node_packets(0), 2);
 
-	/* C: the chain, then its entry: A and B keep their slots */
+	/* C: the chain, then its entry: A and B, hit a moment ago (as far as
+	 * the datapath's clock can tell on a slow machine), keep their slots */
 	dp_run(DP_ROOT, &p[2], &r);
-	dp_run(DP_ROOT, &p[2], &r);
-	dp_run(DP_ROOT, &p[2], &r);
+	for (i = 0; i < 2; i++) {
+		dp_slot_times(&fk[0], true, false);
+		dp_slot_times(&fk[1], true, false);
+		dp_run(DP_ROOT, &p[2], &r);
+	}
 	chain_stats_map(&m0);
 	assert_int_equal(m0.cached, m1.cached + 2);
 	assert_int_equal(bpf_map_lookup_elem(F.flows, &id[0], &f), 0);
@@ -1088,7 +1096,8 @@ static __u64 rule_packets_map(__u32 node, __u32 policy)
  * rule: in the readers at once, in the map when the slot folds. */
 static void test_slot_folds_rule(void **state)
 {
-	struct nfc_config cfg = { .flow_refresh_ms = 20 };
+	struct nfc_config cfg = { .flow_refresh_ms = 600000 };
+	struct nfc_key fk;
 	struct dp_run r;
 	struct pkt p;
 	int i;
@@ -1107,7 +1116,9 @@ static void test_slot_folds_rule(void **state)
 	assert_int_equal(rule_packets_map(DP_COUNTER(0), 1), 2);
 
 	/* past flow_refresh_ms the next hit folds the eight */
-	usleep(30000);
+	fk = r.ctx.key;
+	fk.zone = DP_CHAIN;
+	dp_slot_times(&fk, false, true);
 	dp_run(DP_ROOT, &p, &r);
 	assert_int_equal(r.stats.cached, 10);
 	assert_int_equal(rule_packets_map(DP_COUNTER(0), 1), 10);
