@@ -19,10 +19,12 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -272,6 +274,56 @@ static int usage(void)
 	return 2;
 }
 
+/*
+ * nfbench pins maps under /sys/fs/bpf/nfbench-PID, the LPM stores of
+ * millions of prefixes among them: a run stopped by a signal would leave
+ * them there, holding kernel memory. So the run is a child; this process
+ * passes SIGINT, SIGTERM and SIGHUP on to it, waits for it and removes the
+ * child's directories however it ended (SIGKILL included).
+ */
+static pid_t child;
+
+static void pass_on(int sig)
+{
+	if (child > 0)
+		kill(child, sig);
+}
+
+/* Returns in the child; the parent exits with the child's status. */
+static void guard(void)
+{
+	struct sigaction sa = { .sa_handler = pass_on };
+	char cmd[128];
+	int st;
+
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		perror("nfbench: fork");
+		exit(1);
+	}
+	if (!child)
+		return;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR) {
+			perror("nfbench: waitpid");
+			exit(1);
+		}
+	snprintf(cmd, sizeof(cmd), "rm -rf /sys/fs/bpf/nfbench-%d /run/nfbench-%d",
+		 (int)child, (int)child);
+	if (system(cmd))
+		fprintf(stderr, "nfbench: could not remove /sys/fs/bpf/nfbench-%d\n",
+			(int)child);
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "nfbench: stopped by signal %d\n", WTERMSIG(st));
+		exit(128 + WTERMSIG(st));
+	}
+	exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -317,6 +369,7 @@ int main(int argc, char **argv)
 		if (c == n_scenarios)
 			return usage();
 	}
+	guard();
 	machine(&b);
 	b.rows = json_object_new_array();
 	/* a network namespace of our own: chains attach to its loopback */
@@ -356,13 +409,7 @@ int main(int argc, char **argv)
 		r = r ?: pr;
 	}
 	nfc_close(b.h);
-	{
-		char cmd[160];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s %s", b.bpffs, state);
-		if (system(cmd))
-			fprintf(stderr, "nfbench: could not remove %s\n", b.bpffs);
-	}
+	/* guard() removes b.bpffs and state */
 	json_object_put(b.rows);
 	if (b.json)
 		fclose(b.json);

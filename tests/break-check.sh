@@ -526,9 +526,13 @@ brk lpm-manifest-any-key manager/spec/manifest_tables.c \
 	'an LPM table keyed by anything but its family'"'"'s prefix is accepted'
 
 brk nfbench-keeps-bpffs bench/nfbench.c \
-	's|"rm -rf %s %s", b.bpffs, state|"rm -rf %s", state|' \
+	's|"rm -rf /sys/fs/bpf/nfbench-%d /run/nfbench-%d"|"rm -rf /run/nfbench-%d /run/nfbench-%d"|' \
 	'integration-nfbench' \
 	'nfbench leaves its bpffs directory behind'
+brk nfbench-signal-kept bench/nfbench.c \
+	's|\tsigaction\(SIGTERM, &sa, NULL\);\n||' \
+	'integration-nfbench' \
+	'a SIGTERM stops nfbench before it removes its bpffs directory'
 brk bare-flow-never-taken bench/fwd.bpf.c \
 	's|\t\ts->out_ifindex = out_ifindex;|\t\ts->out_ifindex = 0;|' \
 	'integration-nfbench' \
