@@ -18,6 +18,17 @@ pins() {
 new_pins() {
 	comm -13 "$WORK/pins.before" "$WORK/pins.$1"
 }
+# fails if nfbench left directories of its own, removing them first
+no_pins_left() { # WHAT
+	local d left
+	pins > "$WORK/pins.after"
+	left=$(new_pins after)
+	[ -n "$left" ] || return 0
+	for d in $left; do
+		rm -rf "$d" "/run/${d##*/}"
+	done
+	fail "$1 left its bpffs directory: $left"
+}
 pins > "$WORK/pins.before"
 "$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
@@ -81,8 +92,7 @@ grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"
 [ -s "$WORK/plots/lpm-lookup.png" ] || fail "plot: lpm"
 grep -q "nfc-lpm-1M" "$WORK/r.md" || fail "Markdown report: lpm variants"
 grep -q "round 1/" "$WORK/progress" || fail "progress on stderr"
-pins > "$WORK/pins.after"
-[ -z "$(new_pins after)" ] || fail "nfbench left its bpffs directory: $(new_pins after)"
+no_pins_left nfbench
 
 # stopped by a signal in the middle of a scenario, it removes them too
 "$NFBENCH" --quick lpm > /dev/null 2> "$WORK/stopped" &
@@ -100,6 +110,5 @@ rc=0
 wait "$pid" || rc=$?
 [ "$rc" = 143 ] || fail "nfbench stopped by SIGTERM exited $rc"
 grep -q "stopped by signal 15" "$WORK/stopped" || fail "no word of the signal: $(tail -2 "$WORK/stopped")"
-pins > "$WORK/pins.after"
-[ -z "$(new_pins after)" ] || fail "a stopped nfbench left its bpffs directory: $(new_pins after)"
+no_pins_left "a stopped nfbench"
 pass "nfbench: $(wc -l < "$WORK/r.json") figures, report and plot"
