@@ -40,7 +40,7 @@ int nfb_fastpath(struct nfc_pkt *pkt)
 	struct nfc_flow *f;
 	struct nfc_ctx *c;
 	__u64 now;
-	__u32 block;
+	__u32 block, idx;
 	int rc;
 
 	c = nfc_root_begin(pkt, chain_id, &rc, &block);
@@ -57,7 +57,7 @@ int nfb_fastpath(struct nfc_pkt *pkt)
 			misses++;
 		return rc;
 	}
-	s = nfc_flow_slot_hit(c, &now);
+	s = nfc_flow_slot_hit(c, &now, &idx);
 	if (!s) {
 		/* the flow's first packet on this CPU (slots are per CPU, and
 		 * the bench may move between CPUs): its entry fills the slot,
@@ -71,7 +71,7 @@ int nfb_fastpath(struct nfc_pkt *pkt)
 	}
 	if (upto == NFB_FP_SLOT)
 		return NFC_RC_PASS;
-	nfc_root_take(c, &s->act);
+	nfc_root_take_slot(c, s, idx);
 	return NFC_RC_PASS;
 }
 

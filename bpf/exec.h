@@ -327,6 +327,25 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 	return 0;
 }
 
+/* The hook's verdict for a packet whose verdict is @verdict (a pass, a
+ * redirect to @out, nonzero, or a transmit back). */
+static __always_inline int nfc_exec_out(struct nfc_pkt *pkt, __u8 verdict,
+					__u32 out)
+{
+	switch (verdict) {
+	case NFC_V_REDIRECT:
+		return bpf_redirect(out, 0);
+	case NFC_V_TX:
+#if defined(NFC_HOOK_XDP)
+		return NFC_RC_TX;
+#else
+		return bpf_redirect(nfc_ifindex(pkt), 0);
+#endif
+	default:
+		return NFC_RC_PASS;
+	}
+}
+
 /* How nfc_exec_run() was reached. */
 enum nfc_exec_mode {
 	NFC_EXEC_BY_CHAIN = 0, /* the end of a chain: decide, report, cache */
@@ -442,7 +461,8 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 			nfc_flow_store(pkt, c);
 	}
 	if (c->act.policy && mode != NFC_EXEC_BY_SLOT)
-		nfc_count_rule(&c->act, 1, nfc_len(pkt));
+		nfc_count_rule(c->act.policy, c->act.policy_node, 1,
+			       nfc_len(pkt));
 
 	if (verdict == NFC_V_DROP)
 		return nfc_drop(pkt, c, reason);
@@ -456,22 +476,12 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 			return nfc_drop(pkt, c, reason);
 	}
 
-	switch (verdict) {
-	case NFC_V_REDIRECT:
-		if (!c->act.out_ifindex)
-			return nfc_drop(pkt, c, NFC_DROP_REDIRECT);
-		return nfc_count(pkt, c, mode, verdict, c->act.out_ifindex,
-				 bpf_redirect(c->act.out_ifindex, 0));
-	case NFC_V_TX:
-#if defined(NFC_HOOK_XDP)
-		return nfc_count(pkt, c, mode, verdict, c->key.ifindex, NFC_RC_TX);
-#else
-		return nfc_count(pkt, c, mode, verdict, c->key.ifindex,
-				 bpf_redirect(nfc_ifindex(pkt), 0));
-#endif
-	default:
-		return nfc_count(pkt, c, mode, verdict, 0, NFC_RC_PASS);
-	}
+	if (verdict == NFC_V_REDIRECT && !c->act.out_ifindex)
+		return nfc_drop(pkt, c, NFC_DROP_REDIRECT);
+	return nfc_count(pkt, c, mode, verdict,
+			 nfc_out_ifindex(verdict, c->act.out_ifindex,
+					 c->key.ifindex),
+			 nfc_exec_out(pkt, verdict, c->act.out_ifindex));
 }
 
 #endif /* NFC_EXEC_H */

@@ -33,7 +33,13 @@
  * a removed entry (found at the next fold, within flow_refresh_ms).
  * Measured with nfbench cache-steps: a slot hit is 11 ns of a 28 ns fast
  * path, where the entry's lookup, its counters and the endpoint's were
- * 34 of 58.
+ * 34 of 58. A slot keeps the key in six words and what only some flows
+ * need (IPv6 addresses, a rewritten key) beside it (struct nfc_slot_key,
+ * struct nfc_flow_slot_ext): the live cost of a hit is its cache misses.
+ * The root's express lane (bpf/root.h) serves the hits of slots whose
+ * result rewrites nothing before the rest of the root runs; these
+ * functions are the regular way's, and its compare (nfc_flow_slot_holds)
+ * the lane's too.
  */
 #ifndef NFC_FLOW_H
 #define NFC_FLOW_H
@@ -248,23 +254,30 @@ static __always_inline __u32 *nfc_chain_gen_get(__u32 chain)
 	return bpf_map_lookup_elem(&nfc_chain_gen, &chain);
 }
 
-/* Whether slot @s serves the flow of the packet in @c (@w3: word 3 of
- * its flow key) in this epoch. */
-static __always_inline bool nfc_flow_slot_serves(const struct nfc_flow_slot *s,
-						 const struct nfc_ctx *c,
-						 __u64 w3, __u32 epoch)
+/* Whether slot @s holds slot key @sk (@ext: whether the key's addresses are
+ * in the slot's parallel part, then compared with @w's words 4-7) for the
+ * version and epoch given. */
+static __always_inline bool nfc_flow_slot_holds(const struct nfc_flow_slot *s,
+						__u32 idx,
+						const nfc_key_word *sk,
+						const nfc_key_word *w,
+						__u32 version, __u32 epoch)
 {
 	const nfc_key_word *x = (const nfc_key_word *)&s->key;
-	const nfc_key_word *y = (const nfc_key_word *)&c->key;
-	__u64 diff = (x[NFC_KEY_W3] ^ w3) | (s->version ^ c->version) |
-		     (s->epoch ^ epoch);
+	const struct nfc_flow_slot_ext *e;
+	__u64 diff = (s->version ^ version) | (s->epoch ^ epoch);
 	unsigned int i;
 
 #pragma unroll
-	for (i = 0; i < NFC_KEY_WORDS; i++)
-		if (i != NFC_KEY_W3)
-			diff |= x[i] ^ y[i];
-	return !diff;
+	for (i = 0; i < 6; i++)
+		diff |= x[i] ^ sk[i];
+	if (diff)
+		return false;
+	if (!s->key.wide)
+		return true;
+	e = bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx);
+	return e && !((e->addrs[0] ^ w[4]) | (e->addrs[1] ^ w[5]) |
+		      (e->addrs[2] ^ w[6]) | (e->addrs[3] ^ w[7]));
 }
 
 /*
@@ -278,38 +291,46 @@ static __always_inline bool nfc_flow_slot_serves(const struct nfc_flow_slot *s,
 __noinline int nfc_flow_slot_fold(__u32 idx, __u64 now)
 {
 	struct nfc_flow_slot *s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+	const struct nfc_flow_slot_ext *e;
 	__u64 id, packets, bytes, every = NFC_FLOW_REFRESH_MS * 1000000ULL;
+	struct nfc_key fk;
 	struct nfc_flow *f;
+	__u32 in, zone;
 	int alive = 0;
 	bool ours;
 	__u32 *gen;
 
-	if (!s)
+	e = bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx);
+	if (!s || !e)
 		return 0;
 	packets = s->packets;
 	bytes = s->bytes;
 	s->packets = 0;
 	s->bytes = 0;
+	nfc_slot_key_full(&fk, &s->key, e);
+	in = fk.ifindex;
+	zone = fk.zone;
 	/* the chain that filled it, not one made since under its id */
-	gen = nfc_chain_gen_get(s->key.zone);
+	gen = nfc_chain_gen_get(zone);
 	ours = gen && *gen == s->gen;
 	if (packets) {
-		nfc_count_ep(s->key.ifindex,
-			     nfc_act_out_ifindex(&s->act, s->key.ifindex),
+		nfc_count_ep(in, nfc_out_ifindex(s->act.verdict,
+						 s->act.out_ifindex, in),
 			     packets, bytes);
 		if (ours)
-			nfc_count_chain(s->key.zone, s->act.verdict, packets,
-					bytes, packets);
+			nfc_count_chain(zone, s->act.verdict, packets, bytes,
+					packets);
 		if (ours && s->act.policy)
-			nfc_count_rule(&s->act, packets, bytes);
+			nfc_count_rule(s->act.policy, s->act.policy_node,
+				       packets, bytes);
 	}
 	if (!ours) {
 		s->version = 0;
 		return 0;
 	}
-	id = nfc_flow_id(&s->key);
+	id = nfc_flow_id(&fk);
 	f = bpf_map_lookup_elem(&nfc_flows, &id);
-	if (f && nfc_key_eq(&f->key, &s->key)) {
+	if (f && nfc_key_eq(&f->key, &fk)) {
 		f->packets += packets;
 		f->bytes += bytes;
 		if (s->last_ns > f->last_ns)
@@ -324,15 +345,16 @@ __noinline int nfc_flow_slot_fold(__u32 idx, __u64 now)
 }
 
 /*
- * The slot that serves the packet in @c, or NULL. A slot serves the flow it holds for the chain version and epoch it
- * was filled in, folded first when it is due. A flow's slot is one of the
- * two of its set (two ways: two flows whose digests meet there both fit).
+ * The slot that serves the packet in @c, or NULL (its index in *idxp). A
+ * slot serves the flow it holds for the chain version and epoch it was
+ * filled in, folded first when it is due. A flow's slot is one of the two
+ * of its set (two ways: two flows whose digests meet there both fit).
  */
 static __always_inline struct nfc_flow_slot *
-nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now)
+nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now, __u32 *idxp)
 {
 	const nfc_key_word *w = (const nfc_key_word *)&c->key;
-	__u64 w3 = nfc_flow_key_w3(c);
+	__u64 w3 = nfc_flow_key_w3(c), sk[6];
 	struct nfc_flow_slot *s;
 	__u32 zero = 0, idx;
 	__u32 *epoch;
@@ -342,21 +364,41 @@ nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now)
 	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
 	if (!epoch)
 		return NULL;
+	/* the packet's slot key, as nfc_slot_key_of() makes it */
+	sk[0] = w[0];
+	sk[1] = w[1];
+	sk[2] = w[2];
+	sk[3] = w3;
+	sk[4] = nfc_slot_addrs(w[4], w[5], w[6], w[7]);
+	sk[5] = w[8] | (__u64)nfc_slot_wide(w[4], w[5], w[6], w[7]) << 32;
 	idx = nfc_flow_set_words(w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
 				 w[8]);
 	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
 	if (!s)
 		return NULL;
-	if (!nfc_flow_slot_serves(s, c, w3, *epoch)) {
+	if (!nfc_flow_slot_holds(s, idx, sk, w, c->version, *epoch)) {
 		idx |= 1;
 		s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
-		if (!s || !nfc_flow_slot_serves(s, c, w3, *epoch))
+		if (!s || !nfc_flow_slot_holds(s, idx, sk, w, c->version,
+					       *epoch))
 			return NULL;
 	}
 	*now = nfc_now();
 	if (*now >= s->fold_ns && !nfc_flow_slot_fold(idx, *now))
 		return NULL;
+	*idxp = idx;
 	return s;
+}
+
+/* Whether slot @s (index @idx) holds flow key @fk: @sk, its slot key. */
+static __always_inline bool nfc_flow_slot_has(const struct nfc_flow_slot *s,
+					      __u32 idx,
+					      const struct nfc_slot_key *sk,
+					      const struct nfc_key *fk)
+{
+	return nfc_flow_slot_holds(s, idx, (const nfc_key_word *)sk,
+				   (const nfc_key_word *)fk, s->version,
+				   s->epoch);
 }
 
 /* After a hit of entry @f on the slow way: a slot of its set
@@ -368,7 +410,10 @@ static __always_inline void nfc_flow_slot_fill(const struct nfc_flow *f,
 {
 	__u32 zero = 0, idx = nfc_flow_set(&f->key), idx1 = idx | 1;
 	struct nfc_flow_slot *s, *s1;
+	struct nfc_flow_slot_ext *e;
+	struct nfc_slot_key sk;
 	__u32 *epoch, *gen;
+	bool has;
 
 	if (f->act.verdict == NFC_V_DROP)
 		return;
@@ -378,26 +423,34 @@ static __always_inline void nfc_flow_slot_fill(const struct nfc_flow *f,
 	gen = nfc_chain_gen_get(f->key.zone);
 	if (!s || !s1 || !epoch || !gen)
 		return;
-	if (!nfc_key_eq(&s->key, &f->key) &&
-	    (nfc_key_eq(&s1->key, &f->key) ||
-	     (s->version && s->epoch == *epoch &&
-	      (!s1->version || s1->epoch != *epoch ||
-	       s1->last_ns < s->last_ns)))) {
+	nfc_slot_key_of(&sk, &f->key);
+	has = nfc_flow_slot_has(s, idx, &sk, &f->key);
+	if (!has && (nfc_flow_slot_has(s1, idx1, &sk, &f->key) ||
+		     (s->version && s->epoch == *epoch &&
+		      (!s1->version || s1->epoch != *epoch ||
+		       s1->last_ns < s->last_ns)))) {
 		s = s1;
 		idx = idx1;
+		has = nfc_flow_slot_has(s, idx, &sk, &f->key);
 	}
 	/* a slot another flow hit a moment ago stays its: where more flows
 	 * than ways take turns, two keep their slots and the others their
 	 * entries, rather than each evicting the next (a fold each time) */
-	if (s->version && s->epoch == *epoch &&
-	    !nfc_key_eq(&s->key, &f->key) &&
+	if (s->version && s->epoch == *epoch && !has &&
 	    now - s->last_ns < NFC_FLOW_SLOT_KEEP_NS)
 		return;
 	if (s->packets)
 		nfc_flow_slot_fold(idx, now);
+	e = bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx);
+	if (!e)
+		return;
 	s->version = 0;
-	s->key = f->key;
-	s->act = f->act;
+	s->key = sk;
+	if (sk.wide)
+		__builtin_memcpy(e->addrs, &f->key.saddr, sizeof(e->addrs));
+	if (f->act.flags & NFC_ACT_KEY)
+		e->act_key = f->act.key;
+	__builtin_memcpy(&s->act, &f->act, sizeof(s->act));
 	s->packets = 0;
 	s->bytes = 0;
 	s->last_ns = now;
@@ -409,24 +462,48 @@ static __always_inline void nfc_flow_slot_fill(const struct nfc_flow *f,
 
 struct nfc_slot_forget {
 	struct nfc_key key;
+	struct nfc_slot_key sk;
 	__u32 idx;
 };
+
+/* Slot @idx of CPU @cpu no longer serves @fg's key. */
+static __always_inline void nfc_flow_slot_forget_one(struct nfc_slot_forget *fg,
+						     __u32 idx, __u32 cpu)
+{
+	const nfc_key_word *w = (const nfc_key_word *)&fg->key;
+	const nfc_key_word *sk = (const nfc_key_word *)&fg->sk;
+	const nfc_key_word *x;
+	struct nfc_flow_slot *s;
+	struct nfc_flow_slot_ext *e;
+	__u64 diff = 0;
+	unsigned int i;
+
+	s = bpf_map_lookup_percpu_elem(&nfc_flow_slots, &idx, cpu);
+	if (!s)
+		return;
+	x = (const nfc_key_word *)&s->key;
+#pragma unroll
+	for (i = 0; i < 6; i++)
+		diff |= x[i] ^ sk[i];
+	if (diff)
+		return;
+	if (fg->sk.wide) {
+		e = bpf_map_lookup_percpu_elem(&nfc_flow_slot_ext, &idx, cpu);
+		if (!e || ((e->addrs[0] ^ w[4]) | (e->addrs[1] ^ w[5]) |
+			   (e->addrs[2] ^ w[6]) | (e->addrs[3] ^ w[7])))
+			return;
+	}
+	s->version = 0;
+}
 
 static long nfc_flow_slot_forget_cpu(__u32 cpu, void *data)
 {
 	struct nfc_slot_forget *fg = data;
-	struct nfc_flow_slot *s;
 
-	__u32 idx1 = fg->idx | 1;
-
-	s = bpf_map_lookup_percpu_elem(&nfc_flow_slots, &fg->idx, cpu);
-	if (!s)
+	if (!bpf_map_lookup_percpu_elem(&nfc_flow_slots, &fg->idx, cpu))
 		return 1; /* past the last CPU */
-	if (nfc_key_eq(&s->key, &fg->key))
-		s->version = 0;
-	s = bpf_map_lookup_percpu_elem(&nfc_flow_slots, &idx1, cpu);
-	if (s && nfc_key_eq(&s->key, &fg->key))
-		s->version = 0;
+	nfc_flow_slot_forget_one(fg, fg->idx, cpu);
+	nfc_flow_slot_forget_one(fg, fg->idx | 1, cpu);
 	return 0;
 }
 
@@ -436,6 +513,7 @@ static __always_inline void nfc_flow_slot_forget(const struct nfc_key *fk)
 {
 	struct nfc_slot_forget fg = { .key = *fk, .idx = nfc_flow_set(fk) };
 
+	nfc_slot_key_of(&fg.sk, fk);
 	bpf_loop(NFC_MAX_CPUS, nfc_flow_slot_forget_cpu, &fg, 0);
 }
 
@@ -459,5 +537,6 @@ static __always_inline void nfc_flow_forget_stale(struct nfc_ctx *c,
 	bpf_map_delete_elem(&nfc_flows, &id);
 	nfc_flow_slot_forget(&fk);
 }
+
 
 #endif /* NFC_FLOW_H */

@@ -123,6 +123,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_flow_slots SEC(".maps");
 
+/* What only some flows' slots hold (struct nfc_flow_slot_ext), index for
+ * index beside nfc_flow_slots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NFC_FLOW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct nfc_flow_slot_ext);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_flow_slot_ext SEC(".maps");
+
 /* Per chain id: bumped by userspace when a chain is made under the id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

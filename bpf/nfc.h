@@ -181,10 +181,10 @@ static __always_inline void nfc_count_ep(__u32 in, __u32 out, __u64 packets,
 }
 
 /* A rule's counters: every packet it decided, cached ones included. */
-static __always_inline void nfc_count_rule(const struct nfc_action *a,
+static __always_inline void nfc_count_rule(__u32 policy, __u32 node,
 					   __u64 packets, __u64 bytes)
 {
-	struct nfc_rule_key k = { .node = a->policy_node, .policy = a->policy };
+	struct nfc_rule_key k = { .node = node, .policy = policy };
 	struct nfc_rule_stats *r, one = { packets, bytes };
 
 	r = bpf_map_lookup_elem(&nfc_rule_stats, &k);

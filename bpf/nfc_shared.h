@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 6
+#define NFC_ABI_VERSION 7
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -31,9 +31,12 @@
 #define NFC_MAX_OUTCOMES 8
 #define NFC_EXEC_SLOT 0
 /* nfc_ctx.hop of a flow cache hit sent to the executor program: of an
- * entry, of a flow slot (nfbench's tail-calling root) */
+ * entry, of a flow slot (nfbench's tail-calling root); and of a packet the
+ * root's express lane served (nfc_root_express(), which writes no more of
+ * the context) */
 #define NFC_HOP_FAST 0xffff
 #define NFC_HOP_SLOT 0xfffe
+#define NFC_HOP_EXPRESS 0xfffd
 
 struct nfc_abi {
 	__u32 version;	     /* NFC_ABI_VERSION */
@@ -154,8 +157,9 @@ static inline __u64 nfc_flow_id(const struct nfc_key *k)
 }
 
 /* The flow slots per CPU (struct nfc_flow_slot) and their sets: 8192,
- * 1.7 MiB per CPU. With 4096, a quarter of nfbench's 4096 live flows found
- * no slot of their set free and took the hash table (see README.md). */
+ * 960 KiB per CPU and 832 KiB of their parallel part. With 4096, a quarter
+ * of nfbench's 4096 live flows found no slot of their set free and took the
+ * hash table (see README.md). */
 #ifndef NFC_FLOW_SLOT_BITS
 #define NFC_FLOW_SLOT_BITS 13
 #endif
@@ -247,21 +251,33 @@ enum nfc_verdict {
 enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };
 #undef NFC_DROP_ENUM
 
+/* What the chain decided for a packet, but for the final key: the head of
+ * struct nfc_action, the part a flow slot keeps (struct nfc_act_head). */
+#define NFC_ACTION_HEAD                                                        \
+	__u32 out_ifindex;  /* NFC_V_REDIRECT */                               \
+	__u32 policy;       /* id of the rule that decided, 0 when none */     \
+	__u32 policy_node;  /* the node instance (nfc_hop.counter) whose rule  \
+			       it is; set by the executor from policy_hop */   \
+	__u16 flags;        /* NFC_ACT_* */                                    \
+	__u8 verdict;       /* enum nfc_verdict */                             \
+	__u8 reason;        /* enum nfc_drop_reason when verdict is drop */    \
+	__u8 policy_hop;    /* the hop that set policy */                      \
+	__u8 pad[7]
+
+struct nfc_act_head {
+	NFC_ACTION_HEAD;
+};
+
 /* What the chain decided for a packet. */
 struct nfc_action {
-	__u32 out_ifindex;  /* NFC_V_REDIRECT */
-	__u32 policy;       /* id of the rule that decided, 0 when none */
-	__u32 policy_node;  /* the node instance (nfc_hop.counter) whose rule
-			       it is; set by the executor from policy_hop */
-	__u16 flags;        /* NFC_ACT_* */
-	__u8 verdict;       /* enum nfc_verdict */
-	__u8 reason;        /* enum nfc_drop_reason when verdict is drop */
-	__u8 policy_hop;    /* the hop that set policy */
-	__u8 pad[7];
+	NFC_ACTION_HEAD;
 	/* last: a flow cache hit reads it only when a rewrite changed it
 	 * (NFC_ACT_KEY), so it stays out of the entry's hot cache lines */
 	struct nfc_key key; /* the final key: rewrites as marked in flags */
 };
+_Static_assert(sizeof(struct nfc_act_head) ==
+		       __builtin_offsetof(struct nfc_action, key),
+	       "struct nfc_act_head is the head of struct nfc_action");
 
 /*
  * Connection tracking (bpf/ct.h). One table for every chain of the host:
@@ -428,39 +444,126 @@ struct nfc_flow {
 
 /*
  * The flow cache's per-CPU front (bpf/flow.h): NFC_FLOW_SLOTS slots per
- * CPU in sets of two, the set of a flow chosen by nfc_flow_set(). A slot holds a copy of a flow entry's key and action
- * set, and the packets and bytes of the hits it served that are not yet in
- * any counter: the flow's, its chain's, its endpoints' and its rule's. The
- * datapath adds them there when the slot is folded (at least every
- * nfc_config.flow_refresh_ms while the flow is hit, and before the slot
- * serves another flow); userspace adds what is still in the slots when it
- * reads counters (nfc_slot_hits_read(), manager/runtime/slots.c).
- * (NFC_FLOW_SLOTS, NFC_FLOW_SLOT_BITS, NFC_FLOW_SLOT_KEEP_NS: with
- * nfc_flow_set_words() above.)
+ * CPU in sets of two, the set of a flow chosen by nfc_flow_set(). A slot
+ * holds a flow entry's key and action set, and the packets and bytes of
+ * the hits it served that are not yet in any counter: the flow's, its
+ * chain's, its endpoints' and its rule's. The datapath adds them there when
+ * the slot is folded (at least every nfc_config.flow_refresh_ms while the
+ * flow is hit, and before the slot serves another flow); userspace adds
+ * what is still in the slots when it reads counters (nfc_slot_hits_read(),
+ * manager/runtime/slots.c). (NFC_FLOW_SLOTS, NFC_FLOW_SLOT_BITS,
+ * NFC_FLOW_SLOT_KEEP_NS: with nfc_flow_set_words() above.)
+ *
+ * A slot is small, so that the slots of thousands of flows stay in a CPU's
+ * L2 cache (the live cost of a hit is its cache misses: bench/README.md).
+ * It keeps the flow key in six words (struct nfc_slot_key): the first four
+ * as they are, the addresses in one, the ports in the last. An IPv4 key's
+ * addresses fit that word whole; a wider key's (IPv6) do not, and the slot
+ * holds them in a parallel array (struct nfc_flow_slot_ext) that its hits
+ * read too. So does a flow whose chain rewrote the key: the rewritten key
+ * is there, and only its hits read it.
  */
 
+/* A flow key in six words (nfc_slot_key_of()). */
+struct nfc_slot_key {
+	nfc_key_word w[4];  /* words 0-3 of the flow key */
+	__u64 addrs;        /* narrow: saddr.v4 | daddr.v4 << 32; wide: a fold
+			       of the four address words */
+	__be16 sport;
+	__be16 dport;
+	__u32 wide;         /* 1: the addresses need more than 32 bits each */
+};
+
 struct nfc_flow_slot {
-	struct nfc_key key;   /* the flow key, as in nfc_flow */
+	/* what every hit reads: the key, whether the slot serves, the fold */
+	struct nfc_slot_key key;
 	__u32 version;        /* the entry's chain version; 0: serves nothing */
 	__u32 epoch;          /* nfc_flow_epoch when it was filled */
+	__u64 fold_ns;        /* when the next hit folds */
+	/* and writes or takes */
 	__u64 packets;        /* hits not yet folded */
 	__u64 bytes;
 	__u64 last_ns;        /* the last hit */
-	__u64 fold_ns;        /* when the next hit folds */
 	__u32 gen;            /* nfc_chain_gen of its chain when filled: the
 				 hits of a deleted chain's slot go to no
 				 chain, rule or flow of its successor */
 	__u32 pad;
-	struct nfc_action act;
+	struct nfc_act_head act;
 };
 
-/* Where a packet of action set @a that came in on @in leaves (the endpoint
- * its out counters go to), 0 for none. */
-static inline __u32 nfc_act_out_ifindex(const struct nfc_action *a, __u32 in)
+/* The part of a slot (same index, same CPU) only some flows' hits read. */
+struct nfc_flow_slot_ext {
+	nfc_key_word addrs[4]; /* words 4-7 of a wide key */
+	struct nfc_key act_key; /* the action set's key, when NFC_ACT_KEY */
+};
+
+/* Words 4-7 of a flow key (its addresses): whether they are wide. */
+static inline __u32 nfc_slot_wide(__u64 w4, __u64 w5, __u64 w6, __u64 w7)
 {
-	if (a->verdict == NFC_V_REDIRECT)
-		return a->out_ifindex;
-	return a->verdict == NFC_V_TX ? in : 0;
+	return (w5 | w7 | (w4 | w6) >> 32) != 0;
+}
+
+/* Their word in a slot key: IPv4's two addresses as they are; a fold
+ * (never compared alone) for wider ones. */
+static inline __u64 nfc_slot_addrs(__u64 w4, __u64 w5, __u64 w6, __u64 w7)
+{
+	__u64 x = w6 ^ w7;
+
+	return w4 ^ w5 ^ (x << 32 | x >> 32);
+}
+
+/* Flow key @k in six words, into @sk. */
+static inline void nfc_slot_key_of(struct nfc_slot_key *sk,
+				   const struct nfc_key *k)
+{
+	const nfc_key_word *w = (const nfc_key_word *)k;
+
+	sk->w[0] = w[0];
+	sk->w[1] = w[1];
+	sk->w[2] = w[2];
+	sk->w[3] = w[3];
+	sk->addrs = nfc_slot_addrs(w[4], w[5], w[6], w[7]);
+	sk->sport = k->sport;
+	sk->dport = k->dport;
+	sk->wide = nfc_slot_wide(w[4], w[5], w[6], w[7]);
+}
+
+/* The flow key of slot key @sk (@x: the slot's parallel part, read only
+ * when the key is wide), into @k. */
+static inline void nfc_slot_key_full(struct nfc_key *k,
+				     const struct nfc_slot_key *sk,
+				     const struct nfc_flow_slot_ext *x)
+{
+	nfc_key_word *w = (nfc_key_word *)k;
+
+	w[0] = sk->w[0];
+	w[1] = sk->w[1];
+	w[2] = sk->w[2];
+	w[3] = sk->w[3];
+	if (sk->wide) {
+		w[4] = x->addrs[0];
+		w[5] = x->addrs[1];
+		w[6] = x->addrs[2];
+		w[7] = x->addrs[3];
+	} else {
+		w[4] = (__u32)sk->addrs;
+		w[5] = 0;
+		w[6] = sk->addrs >> 32;
+		w[7] = 0;
+	}
+	w[8] = 0;
+	k->sport = sk->sport;
+	k->dport = sk->dport;
+}
+
+/* Where a packet whose verdict is @verdict (out of @out when redirected)
+ * that came in on @in leaves (the endpoint its out counters go to), 0 for
+ * none. */
+static inline __u32 nfc_out_ifindex(__u8 verdict, __u32 out, __u32 in)
+{
+	if (verdict == NFC_V_REDIRECT)
+		return out;
+	return verdict == NFC_V_TX ? in : 0;
 }
 
 /* The per-CPU context one packet carries through its chain. */

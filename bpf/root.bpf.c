@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The root program of one chain attachment: parses the packet once into the
- * per-CPU context and reads the chain's active version. A flow cache hit of
- * that version runs the executor inline (the fast path: the chain is
- * skipped); anything else is tracked by conntrack and enters hop 0 of the
- * version's block. Userspace sets chain_id (and vxlan_port) before load.
+ * The root program of one chain attachment: the express lane first (a flow
+ * slot's hit that rewrites nothing, served from the headers alone); else it
+ * parses the packet once into the per-CPU context and reads the chain's
+ * active version. A flow cache hit of that version runs the executor inline
+ * (the fast path: the chain is skipped); anything else is tracked by
+ * conntrack and enters hop 0 of the version's block. Userspace sets
+ * chain_id (and vxlan_port) before load.
  *
  * The executor runs inline rather than through a tail call: nfbench's
  * `cache` scenario measured both (see bench/README.md).
@@ -19,6 +21,11 @@ int nfc_root(struct nfc_pkt *pkt)
 	__u32 block;
 	int rc;
 
+#ifndef NFC_ROOT_EXEC_TAILCALL
+	/* nfbench's tail-calling root measures the executor's call alone */
+	if (nfc_root_express(pkt, chain_id, &rc))
+		return rc;
+#endif
 	c = nfc_root_begin(pkt, chain_id, &rc, &block);
 	if (!c)
 		return rc;

@@ -80,61 +80,50 @@ static __always_inline int nfc_root_parse_once(struct nfc_pkt *pkt,
 }
 
 /*
- * The common frame, parsed inline: untagged Ethernet, IPv4 without options
+ * The common frame, read inline: untagged Ethernet, IPv4 without options
  * and not a fragment or IPv6 without extension headers, TCP or UDP (not to
  * the VXLAN port), its headers in the linear data and its lengths right.
- * It fills the context exactly as nfc_parse_frame() would (test_parse's fast_equals_parser case holds the
- * two to that over mutated frames); any other frame, or one it doubts, is
- * the parser's: 0. The parser's call and its generality cost 14 ns a
- * packet here (nfbench cache-steps), this about 5. It writes the key in
- * whole words, so that the flow key's loads of them are served from the
- * stores (narrow stores under a wide load make it wait for them).
+ * What it reads fills the context exactly as nfc_parse_frame() would
+ * (nfc_root_parse_fast(); test_parse's fast_equals_parser case holds the
+ * two to that over mutated frames), and gives the express lane its flow
+ * (nfc_root_express()). Any other frame, or one it doubts, is the
+ * parser's. The parser's call and its generality cost 14 ns a packet here
+ * (nfbench cache-steps), this about 5.
  */
-/* The TCP or UDP header at @l4 of @l4len bytes of IP payload, and the key
- * in whole words: 1, or 0 for the parser (see nfc_root_parse_fast()). */
-static __always_inline int nfc_root_fast_l4(struct nfc_pkt *pkt,
-					    struct nfc_ctx *c, void *data,
-					    __u8 *l4, __u32 l4len, __u8 proto,
-					    __u8 fam, __u8 ttl, __u64 sa0,
-					    __u64 sa1, __u64 da0, __u64 da1)
+struct nfc_fast_hdrs {
+	void *data;
+	__u8 *l4;
+	__u8 fam, proto, ttl, tcp_flags;
+	__u64 sa0, sa1, da0, da1; /* the key's address words */
+};
+
+/* The TCP or UDP header at @l4 of @l4len bytes of IP payload: 1, or 0 for
+ * the parser. */
+static __always_inline int nfc_root_fast_l4(struct nfc_fast_hdrs *h,
+					    __u8 *l4, __u32 l4len, __u8 proto)
 {
-	nfc_key_word *w = (nfc_key_word *)&c->key;
 	__u32 doff;
 
 	if (proto == IPPROTO_TCP) {
 		doff = l4[12] >> 4;
 		if (l4len < 20 || doff < 5 || doff * 4 > l4len)
 			return 0;
+		h->tcp_flags = l4[13];
 	} else if (proto == IPPROTO_UDP) {
 		if (l4len < 8 || (vxlan_port && *(__be16 *)(l4 + 2) ==
 							bpf_htons(vxlan_port)))
 			return 0;
+		h->tcp_flags = 0;
 	} else {
 		return 0;
 	}
-	w[0] = nfc_ifindex(pkt); /* tenant 0 */
-	w[1] = *(nfc_key_word *)data; /* dmac, smac[0..1] */
-	/* smac[2..5], ethertype; vlan[0] 0 */
-	w[2] = *(nfc_key_word *)(data + 8) & 0xffffffffffffULL;
-	w[3] = (__u64)fam << NFC_KEY_SHIFT(l3) |
-	       (__u64)proto << NFC_KEY_SHIFT(proto) |
-	       (__u64)(proto == IPPROTO_TCP ? l4[13] : 0)
-		       << NFC_KEY_SHIFT(tcp_flags) |
-	       (__u64)NFC_KEY_F_L4 << NFC_KEY_SHIFT(flags);
-	w[4] = sa0;
-	w[5] = sa1;
-	w[6] = da0;
-	w[7] = da1;
-	w[8] = *(__u32 *)l4; /* sport, dport; pad 0 */
-	c->ttl = ttl;
-	c->l3_off = sizeof(struct ethhdr);
-	c->l4_off = l4 - (__u8 *)data;
-	c->inner_off = 0;
+	h->l4 = l4;
+	h->proto = proto;
 	return 1;
 }
 
-static __always_inline int nfc_root_parse_fast(struct nfc_pkt *pkt,
-					       struct nfc_ctx *c)
+static __always_inline int nfc_root_fast_hdrs(struct nfc_pkt *pkt,
+					      struct nfc_fast_hdrs *h)
 {
 	void *data = nfc_data(pkt), *end = nfc_data_end(pkt);
 	void *l3 = data + sizeof(struct ethhdr);
@@ -151,6 +140,7 @@ static __always_inline int nfc_root_parse_fast(struct nfc_pkt *pkt,
 	 * parser's way */
 	if (l3 + sizeof(*ip) + 20 > end)
 		return 0;
+	h->data = data;
 	type = ((struct ethhdr *)data)->h_proto;
 	if (type == bpf_htons(ETH_P_IP)) {
 		if (*(__u8 *)ip != 0x45 ||
@@ -159,10 +149,14 @@ static __always_inline int nfc_root_parse_fast(struct nfc_pkt *pkt,
 		tot = bpf_ntohs(ip->tot_len);
 		if (tot > len || tot < sizeof(*ip))
 			return 0;
-		return nfc_root_fast_l4(pkt, c, data, (__u8 *)(ip + 1),
-					tot - sizeof(*ip), ip->protocol,
-					NFC_L3_IPV4, ip->ttl, ip->saddr, 0,
-					ip->daddr, 0);
+		h->fam = NFC_L3_IPV4;
+		h->ttl = ip->ttl;
+		h->sa0 = ip->saddr;
+		h->sa1 = 0;
+		h->da0 = ip->daddr;
+		h->da1 = 0;
+		return nfc_root_fast_l4(h, (__u8 *)(ip + 1), tot - sizeof(*ip),
+					ip->protocol);
 	}
 	if (type != bpf_htons(ETH_P_IPV6) ||
 	    l3 + sizeof(*ip6) + 20 > end)
@@ -171,12 +165,143 @@ static __always_inline int nfc_root_parse_fast(struct nfc_pkt *pkt,
 	tot = bpf_ntohs(ip6->payload_len);
 	if (*(__u8 *)ip6 >> 4 != 6 || !tot || tot > len - sizeof(*ip6))
 		return 0;
-	return nfc_root_fast_l4(pkt, c, data, (__u8 *)(ip6 + 1), tot,
-				ip6->nexthdr, NFC_L3_IPV6, ip6->hop_limit,
-				*(nfc_key_word *)&ip6->saddr,
-				*(nfc_key_word *)((__u8 *)&ip6->saddr + 8),
-				*(nfc_key_word *)&ip6->daddr,
-				*(nfc_key_word *)((__u8 *)&ip6->daddr + 8));
+	h->fam = NFC_L3_IPV6;
+	h->ttl = ip6->hop_limit;
+	h->sa0 = *(nfc_key_word *)&ip6->saddr;
+	h->sa1 = *(nfc_key_word *)((__u8 *)&ip6->saddr + 8);
+	h->da0 = *(nfc_key_word *)&ip6->daddr;
+	h->da1 = *(nfc_key_word *)((__u8 *)&ip6->daddr + 8);
+	return nfc_root_fast_l4(h, (__u8 *)(ip6 + 1), tot, ip6->nexthdr);
+}
+
+/* Words 1-3 of the key of the frame read into @h: @tcp_flags and @zone
+ * as given (the parsed key's, or a flow key's). */
+static __always_inline __u64 nfc_root_fast_w1(const struct nfc_fast_hdrs *h)
+{
+	return *(nfc_key_word *)h->data; /* dmac, smac[0..1] */
+}
+
+static __always_inline __u64 nfc_root_fast_w2(const struct nfc_fast_hdrs *h)
+{
+	/* smac[2..5], ethertype; vlan[0] 0 */
+	return *(nfc_key_word *)(h->data + 8) & 0xffffffffffffULL;
+}
+
+static __always_inline __u64 nfc_root_fast_w3(const struct nfc_fast_hdrs *h,
+					      __u8 tcp_flags, __u16 zone)
+{
+	return (__u64)h->fam << NFC_KEY_SHIFT(l3) |
+	       (__u64)h->proto << NFC_KEY_SHIFT(proto) |
+	       (__u64)tcp_flags << NFC_KEY_SHIFT(tcp_flags) |
+	       (__u64)NFC_KEY_F_L4 << NFC_KEY_SHIFT(flags) |
+	       (__u64)zone << NFC_KEY_SHIFT(zone);
+}
+
+/* The common frame into the context, the key in whole words, so that the
+ * flow key's loads of them are served from the stores (narrow stores under
+ * a wide load make it wait for them): 1, or 0 for the parser. */
+static __always_inline int nfc_root_parse_fast(struct nfc_pkt *pkt,
+					       struct nfc_ctx *c)
+{
+	nfc_key_word *w = (nfc_key_word *)&c->key;
+	struct nfc_fast_hdrs h;
+
+	if (!nfc_root_fast_hdrs(pkt, &h))
+		return 0;
+	w[0] = nfc_ifindex(pkt); /* tenant 0 */
+	w[1] = nfc_root_fast_w1(&h);
+	w[2] = nfc_root_fast_w2(&h);
+	w[3] = nfc_root_fast_w3(&h, h.tcp_flags, 0);
+	w[4] = h.sa0;
+	w[5] = h.sa1;
+	w[6] = h.da0;
+	w[7] = h.da1;
+	w[8] = *(__u32 *)h.l4; /* sport, dport; pad 0 */
+	c->ttl = h.ttl;
+	c->l3_off = sizeof(struct ethhdr);
+	c->l4_off = h.l4 - (__u8 *)h.data;
+	c->inner_off = 0;
+	return 1;
+}
+
+/*
+ * Step 0, the express lane: the packet's flow served by a flow slot of this
+ * CPU before anything else, when the slot's action set rewrites nothing
+ * (a forward, a transmit back or a pass) and the frame is the common one
+ * (nfc_root_fast_hdrs()). The slot key is made from the headers in
+ * registers, the slot counts the packet, and the context is not written
+ * but for its hop (NFC_HOP_EXPRESS: the tests see which way a packet
+ * went). It serves what the regular way's slot hit (nfc_flow_slot_hit(),
+ * nfc_exec_run()) would serve, no more: the same slot, version, epoch and
+ * key compare; a slot due a fold, a rewrite, TCP SYN, FIN or RST, or a
+ * chain with the cache off take the regular way. 1 with the hook's verdict
+ * in *rc when it served the packet.
+ */
+static __always_inline int nfc_root_express(struct nfc_pkt *pkt, __u32 chain,
+					    int *rc)
+{
+	__u64 *entry, active, sk[6], w0, w1, w2, w3, w8, now;
+	struct nfc_fast_hdrs h;
+	struct nfc_flow_slot *s;
+	__u32 zero = 0, idx, version, *epoch;
+	struct nfc_ctx *c;
+
+	if (nfc_root_parse_force)
+		return 0;
+	entry = bpf_map_lookup_elem(&nfc_chains, &chain);
+	if (!entry)
+		return 0;
+	active = *(volatile __u64 *)entry;
+	if (!NFC_ACTIVE_BLOCK(active) || NFC_ACTIVE_NOCACHE(active))
+		return 0;
+	if (!nfc_root_fast_hdrs(pkt, &h) || (h.tcp_flags & NFC_TCP_SLOW))
+		return 0;
+	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
+	if (!epoch)
+		return 0;
+	w0 = nfc_ifindex(pkt); /* tenant 0 */
+	w1 = nfc_root_fast_w1(&h);
+	w2 = nfc_root_fast_w2(&h);
+	w3 = nfc_root_fast_w3(&h, 0, chain);
+	w8 = *(__u32 *)h.l4; /* sport, dport */
+	/* the flow key's words 0-8 in these, as a slot key in sk */
+	sk[0] = w0;
+	sk[1] = w1;
+	sk[2] = w2;
+	sk[3] = w3;
+	sk[4] = nfc_slot_addrs(h.sa0, h.sa1, h.da0, h.da1);
+	sk[5] = w8 | (__u64)nfc_slot_wide(h.sa0, h.sa1, h.da0, h.da1) << 32;
+	{
+		nfc_key_word w[8] = { [4] = h.sa0, [5] = h.sa1,
+				      [6] = h.da0, [7] = h.da1 };
+
+		version = NFC_ACTIVE_VERSION(active);
+		idx = nfc_flow_set_words(w0, w1, w2, w3, h.sa0, h.sa1, h.da0,
+					 h.da1, w8);
+		s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+		if (!s)
+			return 0;
+		if (!nfc_flow_slot_holds(s, idx, sk, w, version, *epoch)) {
+			idx |= 1;
+			s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+			if (!s || !nfc_flow_slot_holds(s, idx, sk, w, version,
+						       *epoch))
+				return 0;
+		}
+	}
+	now = nfc_now();
+	if (now >= s->fold_ns || (s->act.flags & NFC_ACT_REWRITES) ||
+	    s->act.verdict >= NFC_V_DROP ||
+	    (s->act.verdict == NFC_V_REDIRECT && !s->act.out_ifindex))
+		return 0;
+	*rc = nfc_exec_out(pkt, s->act.verdict, s->act.out_ifindex);
+	s->packets++;
+	s->bytes += nfc_len(pkt);
+	s->last_ns = now;
+	c = nfc_ctx_get();
+	if (c)
+		c->hop = NFC_HOP_EXPRESS;
+	return 1;
 }
 
 static __always_inline int nfc_root_parse(struct nfc_pkt *pkt,
@@ -279,11 +404,31 @@ static __always_inline void nfc_root_count_in(struct nfc_pkt *pkt,
 static __always_inline void nfc_root_take(struct nfc_ctx *c,
 					  const struct nfc_action *a)
 {
-	__builtin_memcpy(&c->act, a, __builtin_offsetof(struct nfc_action, key));
+	__builtin_memcpy(&c->act, a, sizeof(struct nfc_act_head));
 	if (a->flags & NFC_ACT_KEY)
 		c->act.key = a->key;
 	else
 		c->act.key = c->key;
+}
+
+/* The same for a hit of slot @s (index @idx): a rewritten key is in its
+ * parallel part. 0, or -1 when that part is missing. */
+static __always_inline int nfc_root_take_slot(struct nfc_ctx *c,
+					      const struct nfc_flow_slot *s,
+					      __u32 idx)
+{
+	const struct nfc_flow_slot_ext *e;
+
+	__builtin_memcpy(&c->act, &s->act, sizeof(struct nfc_act_head));
+	if (!(s->act.flags & NFC_ACT_KEY)) {
+		c->act.key = c->key;
+		return 0;
+	}
+	e = bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx);
+	if (!e)
+		return -1;
+	c->act.key = e->act_key;
+	return 0;
 }
 
 /*
@@ -299,11 +444,13 @@ static __always_inline int nfc_root_fast(struct nfc_pkt *pkt,
 	struct nfc_flow_slot *s;
 	struct nfc_flow *f;
 	__u64 now = 0;
+	__u32 idx = 0;
 
 	*fp = NULL;
-	s = nfc_flow_slot_hit(c, &now);
+	s = nfc_flow_slot_hit(c, &now, &idx);
+	if (s && nfc_root_take_slot(c, s, idx))
+		s = NULL;
 	if (s) {
-		nfc_root_take(c, &s->act);
 #ifdef NFC_ROOT_EXEC_TAILCALL
 		/* the alternative nfbench measures against: a tail call (the
 		 * slot counts the packet first: a drop by the executor, rare

@@ -168,12 +168,20 @@ int nfc_grow(void *v, int *cap, int n, size_t size);
 /* slots.c: the hits the flow slots of every CPU hold, not yet folded into
  * any counter (one element per slot and CPU with hits), added by readers
  * of counters after they read the map; and the flow epoch. */
+struct nfc_slot_hit {
+	struct nfc_key key;      /* the slot's flow key, whole */
+	struct nfc_act_head act;
+	__u64 packets, bytes, last_ns;
+	__u32 gen;
+};
 struct nfc_slot_hits {
-	struct nfc_flow_slot *v;
+	struct nfc_slot_hit *v;
 	bool *ours;   /* filled by the chain under its id now */
 	int n, ours_cap;
 };
-int nfc_slot_hits_read(int fd, int gen_fd, struct nfc_slot_hits *sh);
+/* @fd: nfc_flow_slots, @ext_fd: nfc_flow_slot_ext, @gen_fd: nfc_chain_gen */
+int nfc_slot_hits_read(int fd, int ext_fd, int gen_fd,
+		       struct nfc_slot_hits *sh);
 int nfc_slot_hits_get(struct nfc_handle *h, struct nfc_slot_hits *sh,
 		      struct nfc_err *err);
 void nfc_slot_hits_free(struct nfc_slot_hits *sh);

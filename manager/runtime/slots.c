@@ -23,9 +23,9 @@
 #include <bpf/bpf.h>
 #include "internal.h"
 
-/* Whether slot @v's chain is the one under its id now; @gens caches the
+/* Whether hit @v's chain is the one under its id now; @gens caches the
  * generations read (bit 32: read). */
-static int slot_ours(int gen_fd, const struct nfc_flow_slot *v, __u64 *gens,
+static int slot_ours(int gen_fd, const struct nfc_slot_hit *v, __u64 *gens,
 		     bool *ours)
 {
 	__u32 zone = v->key.zone, g;
@@ -46,23 +46,49 @@ static int slot_ours(int gen_fd, const struct nfc_flow_slot *v, __u64 *gens,
 /* Slots read per batch call. */
 #define SLOT_BATCH 256
 
-int nfc_slot_hits_read(int fd, int gen_fd, struct nfc_slot_hits *sh)
+/* Slot @e (index @idx, CPU @cpu) as a hit: its whole key from its
+ * parallel part in @x (all CPUs' of @idx, read when first needed, *xread
+ * set then) when it is wide. */
+static int slot_hit_of(struct nfc_slot_hit *h, const struct nfc_flow_slot *e,
+		       int ext_fd, __u32 idx, int cpu,
+		       struct nfc_flow_slot_ext *x, bool *xread)
+{
+	if (e->key.wide && !*xread) {
+		if (bpf_map_lookup_elem(ext_fd, &idx, x))
+			return -errno;
+		*xread = true;
+	}
+	memset(h, 0, sizeof(*h));
+	nfc_slot_key_full(&h->key, &e->key, &x[cpu]);
+	h->act = e->act;
+	h->packets = e->packets;
+	h->bytes = e->bytes;
+	h->last_ns = e->last_ns;
+	h->gen = e->gen;
+	return 0;
+}
+
+int nfc_slot_hits_read(int fd, int ext_fd, int gen_fd,
+		       struct nfc_slot_hits *sh)
 {
 	int ncpu = libbpf_num_possible_cpus(), cap = 0, c, r = 0;
 	__u32 keys[SLOT_BATCH], in = 0, out = 0, n, i, j;
+	struct nfc_flow_slot_ext *x = NULL;
 	struct nfc_flow_slot *v = NULL, *e;
 	__u64 *gens = NULL;
-	bool first = true;
+	bool first = true, xread;
 
 	memset(sh, 0, sizeof(*sh));
 	if (ncpu < 0)
 		return ncpu;
 	/* a per-CPU value is rounded up to 8 bytes per CPU */
-	_Static_assert(sizeof(struct nfc_flow_slot) % 8 == 0,
+	_Static_assert(sizeof(struct nfc_flow_slot) % 8 == 0 &&
+			       sizeof(struct nfc_flow_slot_ext) % 8 == 0,
 		       "a slot is whole 8-byte words");
 	v = calloc((size_t)SLOT_BATCH * ncpu, sizeof(*v));
+	x = calloc(ncpu, sizeof(*x));
 	gens = calloc(NFC_MAX_CHAINS, sizeof(*gens));
-	if (!v || !gens) {
+	if (!v || !x || !gens) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -81,6 +107,7 @@ int nfc_slot_hits_read(int fd, int gen_fd, struct nfc_slot_hits *sh)
 		if (!n)
 			break;
 		for (j = 0; !r && j < n; j++) {
+			xread = false;
 			for (c = 0; !r && c < ncpu; c++) {
 				e = &v[(size_t)j * ncpu + c];
 				if (!e->packets)
@@ -92,14 +119,18 @@ int nfc_slot_hits_read(int fd, int gen_fd, struct nfc_slot_hits *sh)
 					r = -ENOMEM;
 					break;
 				}
-				r = slot_ours(gen_fd, e, gens, &sh->ours[sh->n]);
-				sh->v[sh->n++] = *e;
+				r = slot_hit_of(&sh->v[sh->n], e, ext_fd,
+						keys[j], c, x, &xread);
+				r = r ?: slot_ours(gen_fd, &sh->v[sh->n], gens,
+						   &sh->ours[sh->n]);
+				sh->n++;
 			}
 		}
 		in = out;
 	}
 out:
 	free(v);
+	free(x);
 	free(gens);
 	if (r)
 		nfc_slot_hits_free(sh);
@@ -109,22 +140,25 @@ out:
 int nfc_slot_hits_get(struct nfc_handle *h, struct nfc_slot_hits *sh,
 		      struct nfc_err *err)
 {
-	int fd, gen_fd, r;
+	static const char *const names[] = { "nfc_flow_slots",
+					     "nfc_flow_slot_ext",
+					     "nfc_chain_gen" };
+	int fd[3], i, r = 0;
 
 	memset(sh, 0, sizeof(*sh));
-	fd = nfc_shared_map_fd(h, "nfc_flow_slots", err);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	gen_fd = nfc_shared_map_fd(h, "nfc_chain_gen", err);
-	if (gen_fd < 0) {
-		close(fd);
-		return gen_fd == -ENOENT ? 0 : gen_fd;
+	for (i = 0; i < 3; i++) {
+		fd[i] = nfc_shared_map_fd(h, names[i], err);
+		if (fd[i] < 0) {
+			/* no chain made the maps yet: no slot holds hits */
+			r = fd[i] == -ENOENT ? 0 : fd[i];
+			while (i--)
+				close(fd[i]);
+			return r;
+		}
 	}
-	r = nfc_slot_hits_read(fd, gen_fd, sh);
-	close(fd);
-	close(gen_fd);
+	r = nfc_slot_hits_read(fd[0], fd[1], fd[2], sh);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
 	if (r)
 		return nfc_errf(err, r, "map 'nfc_flow_slots': %s",
 				strerror(-r));
@@ -141,7 +175,7 @@ void nfc_slot_hits_free(struct nfc_slot_hits *sh)
 void nfc_slot_hits_chain(const struct nfc_slot_hits *sh, __u32 chain,
 			 struct nfc_chain_stats *s)
 {
-	const struct nfc_flow_slot *v;
+	const struct nfc_slot_hit *v;
 	int i;
 
 	for (i = 0; i < sh->n; i++) {
@@ -158,7 +192,7 @@ void nfc_slot_hits_chain(const struct nfc_slot_hits *sh, __u32 chain,
 void nfc_slot_hits_ep(const struct nfc_slot_hits *sh, __u32 ifindex,
 		      struct nfc_ep_stats *s)
 {
-	const struct nfc_flow_slot *v;
+	const struct nfc_slot_hit *v;
 	int i;
 
 	for (i = 0; i < sh->n; i++) {
@@ -167,7 +201,8 @@ void nfc_slot_hits_ep(const struct nfc_slot_hits *sh, __u32 ifindex,
 			s->in_packets += v->packets;
 			s->in_bytes += v->bytes;
 		}
-		if (nfc_act_out_ifindex(&v->act, v->key.ifindex) == ifindex) {
+		if (nfc_out_ifindex(v->act.verdict, v->act.out_ifindex,
+				    v->key.ifindex) == ifindex) {
 			s->out_packets += v->packets;
 			s->out_bytes += v->bytes;
 		}
@@ -177,7 +212,7 @@ void nfc_slot_hits_ep(const struct nfc_slot_hits *sh, __u32 ifindex,
 void nfc_slot_hits_rule(const struct nfc_slot_hits *sh,
 			const struct nfc_rule_key *k, struct nfc_rule_stats *s)
 {
-	const struct nfc_flow_slot *v;
+	const struct nfc_slot_hit *v;
 	int i;
 
 	for (i = 0; i < sh->n; i++) {
@@ -192,7 +227,7 @@ void nfc_slot_hits_rule(const struct nfc_slot_hits *sh,
 
 void nfc_slot_hits_flow(const struct nfc_slot_hits *sh, struct nfc_flow *f)
 {
-	const struct nfc_flow_slot *v;
+	const struct nfc_slot_hit *v;
 	int i;
 
 	for (i = 0; i < sh->n; i++) {

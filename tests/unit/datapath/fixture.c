@@ -302,6 +302,7 @@ static int dp_setup(void)
 	F.ep_stats = map_fd(DP_EXEC, "nfc_ep_stats");
 	F.rule_stats = map_fd(DP_EXEC, "nfc_rule_stats");
 	F.slots = map_fd(DP_EXEC, "nfc_flow_slots");
+	F.slot_ext = map_fd(DP_EXEC, "nfc_flow_slot_ext");
 	F.epoch = map_fd(DP_EXEC, "nfc_flow_epoch");
 	F.gen = map_fd(DP_EXEC, "nfc_chain_gen");
 	F.ev_limit = map_fd(DP_EXEC, "nfc_ev_limit");
@@ -311,7 +312,7 @@ static int dp_setup(void)
 	    F.chain_stats < 0 || F.node_stats < 0 || F.events < 0 ||
 	    F.ct < 0 || F.ct_stats < 0 || F.flows < 0 || F.ep_stats < 0 ||
 	    F.rule_stats < 0 || F.ev_limit < 0 || F.ev_stats < 0 ||
-	    F.slots < 0 || F.epoch < 0 || F.gen < 0 ||
+	    F.slots < 0 || F.slot_ext < 0 || F.epoch < 0 || F.gen < 0 ||
 	    F.config < 0)
 		return -ENOENT;
 	err = catalog_load();
@@ -367,13 +368,12 @@ static int map_empty(int fd)
 	return err;
 }
 
-/* Every CPU's flow slots: empty, no hits. */
-/* Every slot of every CPU emptied: one batch call (one call per slot
- * took a second per test in the vm tier's emulated guest). */
-static int slots_empty(void)
+/* Every entry of per-CPU array @fd of NFC_FLOW_SLOTS values of @size on
+ * every CPU zeroed: one batch call (one call per slot took a second per
+ * test in the vm tier's emulated guest). */
+static int slots_empty(int fd, size_t size)
 {
-	void *zero = calloc((size_t)NFC_FLOW_SLOTS * F.ncpus,
-			    sizeof(struct nfc_flow_slot));
+	void *zero = calloc((size_t)NFC_FLOW_SLOTS * F.ncpus, size);
 	__u32 *keys = calloc(NFC_FLOW_SLOTS, sizeof(*keys));
 	__u32 i, n = NFC_FLOW_SLOTS;
 	int err = -1;
@@ -381,7 +381,7 @@ static int slots_empty(void)
 	if (zero && keys) {
 		for (i = 0; i < n; i++)
 			keys[i] = i;
-		err = bpf_map_update_batch(F.slots, keys, zero, &n, NULL);
+		err = bpf_map_update_batch(fd, keys, zero, &n, NULL);
 	}
 	free(zero);
 	free(keys);
@@ -391,15 +391,22 @@ static int slots_empty(void)
 void dp_slot_times(const struct nfc_key *fk, bool hit, bool fold)
 {
 	struct nfc_flow_slot v[F.ncpus];
+	struct nfc_flow_slot_ext x[F.ncpus];
+	struct nfc_slot_key sk;
 	struct timespec now;
 	__u32 idx = nfc_flow_set(fk), way;
 	int cpu;
 
+	nfc_slot_key_of(&sk, fk);
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &now), 0);
 	for (way = 0; way < 2; way++, idx |= 1) {
 		assert_int_equal(bpf_map_lookup_elem(F.slots, &idx, v), 0);
+		assert_int_equal(bpf_map_lookup_elem(F.slot_ext, &idx, x), 0);
 		for (cpu = 0; cpu < F.ncpus; cpu++) {
-			if (!v[cpu].version || !nfc_key_eq(&v[cpu].key, fk))
+			if (!v[cpu].version ||
+			    memcmp(&v[cpu].key, &sk, sizeof(sk)) ||
+			    (sk.wide && memcmp(x[cpu].addrs, &fk->saddr,
+					       sizeof(x[cpu].addrs))))
 				continue;
 			if (hit)
 				v[cpu].last_ns = now.tv_sec * 1000000000ULL +
@@ -413,7 +420,8 @@ void dp_slot_times(const struct nfc_key *fk, bool hit, bool fold)
 
 static void slot_hits(struct nfc_slot_hits *sh)
 {
-	assert_int_equal(nfc_slot_hits_read(F.slots, F.gen, sh), 0);
+	assert_int_equal(nfc_slot_hits_read(F.slots, F.slot_ext, F.gen, sh),
+			 0);
 }
 
 int dp_reset(void **state)
@@ -452,7 +460,8 @@ int dp_reset(void **state)
 	err |= map_empty(F.flows);
 	err |= map_empty(F.ep_stats);
 	err |= map_empty(F.rule_stats);
-	err |= slots_empty();
+	err |= slots_empty(F.slots, sizeof(struct nfc_flow_slot));
+	err |= slots_empty(F.slot_ext, sizeof(struct nfc_flow_slot_ext));
 	err |= zero_percpu(F.ct_stats, 0, sizeof(struct nfc_ct_dp_stats));
 	err |= zero_percpu(F.ev_stats, 0, sizeof(struct nfc_ev_stats));
 	for (slot = 0; slot < NFC_DROP_MAX; slot++)

@@ -63,7 +63,7 @@ struct dp_fixture {
 	int prog[DP_NPROGS];
 	int progs, scratch, hops, chains, chain_stats, node_stats, events;
 	int ct, ct_stats, flows, ep_stats, rule_stats, ev_limit, ev_stats, config;
-	int slots, epoch, gen;
+	int slots, slot_ext, epoch, gen;
 	struct nfc_catalog *cat;  /* the build's and the tests' modules */
 	struct dp_module mods[DP_MAX_MODULES];
 	int n_mods;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,16 @@ void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags)
 	h[12] = 5 << 4;
 	h[13] = flags;
 	pkt_put16(p, o + 14, 65535);
+}
+
+void pkt_tcp4_ab(struct pkt *p, bool reply, uint8_t flags)
+{
+	pkt_ipv4(p, IPPROTO_TCP, reply ? IP_B : IP_A, reply ? IP_A : IP_B, 64,
+		 0, 0);
+	if (reply)
+		pkt_tcp(p, 443, 40000, flags);
+	else
+		pkt_tcp(p, 40000, 443, flags);
 }
 
 void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport, bool nocsum)

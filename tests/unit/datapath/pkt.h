@@ -61,6 +61,11 @@ void pkt_ipv6(struct pkt *p, uint8_t next, const char *src, const char *dst,
 void pkt_ext6(struct pkt *p, uint8_t type, uint8_t next, uint8_t len);
 void pkt_frag6(struct pkt *p, uint8_t next, uint16_t offset, bool more);
 void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags);
+/* The two hosts of the flow tests, and IPv4 TCP @flags between them:
+ * A:40000 -> B:443, or back when @reply. */
+#define IP_A "192.0.2.1"
+#define IP_B "198.51.100.2"
+void pkt_tcp4_ab(struct pkt *p, bool reply, uint8_t flags);
 void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport, bool nocsum);
 void pkt_icmp(struct pkt *p, uint8_t type, uint8_t code, uint16_t id,
 	      uint16_t seq);

@@ -22,20 +22,13 @@
 #define RST 0x04
 #define PSH 0x08
 
-#define IP_A "192.0.2.1"
-#define IP_B "198.51.100.2"
 
 /* A → B (orig) or B → A (reply) TCP with @flags. */
 static void tcp(struct pkt *p, bool reply, uint8_t flags)
 {
 	pkt_init(p);
 	pkt_eth(p, reply ? MAC_A : MAC_B, reply ? MAC_B : MAC_A, 0x0800);
-	pkt_ipv4(p, IPPROTO_TCP, reply ? IP_B : IP_A, reply ? IP_A : IP_B, 64,
-		 0, 0);
-	if (reply)
-		pkt_tcp(p, 443, 40000, flags);
-	else
-		pkt_tcp(p, 40000, 443, flags);
+	pkt_tcp4_ab(p, reply, flags);
 	pkt_data(p, 10);
 	pkt_finish(p);
 }

@@ -21,8 +21,6 @@
 #define PSH 0x08
 #define FIN_ACK 0x11
 
-#define IP_A "192.0.2.1"
-#define IP_B "198.51.100.2"
 #define IP6_A "2001:db8::1"
 #define IP6_B "2001:db8::2"
 
@@ -78,6 +76,15 @@ static void udp4(struct pkt *p, const char *src, const char *dst,
 	pkt_finish(p);
 }
 
+/* TCP @flags from A:40000 to B:443 (@reply: back). */
+static void tcp4(struct pkt *p, bool reply, uint8_t flags)
+{
+	pkt_init(p);
+	pkt_eth(p, MAC_B, MAC_A, 0x0800);
+	pkt_tcp4_ab(p, reply, flags);
+	pkt_finish(p);
+}
+
 /* A VXLAN packet of VNI @vni carrying TCP @flags between the inner hosts
  * A and B (@reply: B -> A). */
 static void vxlan_tcp(struct pkt *p, uint32_t vni, bool reply, uint8_t flags)
@@ -88,12 +95,7 @@ static void vxlan_tcp(struct pkt *p, uint32_t vni, bool reply, uint8_t flags)
 	pkt_udp(p, 49152, 4789, false);
 	pkt_vxlan(p, 0x08, vni);
 	pkt_eth(p, reply ? MAC_C : MAC_D, reply ? MAC_D : MAC_C, 0x0800);
-	pkt_ipv4(p, IPPROTO_TCP, reply ? IP_B : IP_A, reply ? IP_A : IP_B, 64,
-		 0, 0);
-	if (reply)
-		pkt_tcp(p, 443, 40000, flags);
-	else
-		pkt_tcp(p, 40000, 443, flags);
+	pkt_tcp4_ab(p, reply, flags);
 	pkt_data(p, 5);
 	pkt_finish(p);
 }
@@ -758,15 +760,7 @@ static void test_two_chains_decide_once_each(void **state)
 	dp_chain1(dp_module("acl"));
 	for (i = 0; i < (int)(sizeof(seq) / sizeof(seq[0])); i++) {
 		for (j = 0; j < 2; j++) {
-			pkt_init(&p);
-			pkt_eth(&p, MAC_B, MAC_A, 0x0800);
-			pkt_ipv4(&p, IPPROTO_TCP, seq[i].reply ? IP_B : IP_A,
-				 seq[i].reply ? IP_A : IP_B, 64, 0, 0);
-			if (seq[i].reply)
-				pkt_tcp(&p, 443, 40000, seq[i].flags);
-			else
-				pkt_tcp(&p, 40000, 443, seq[i].flags);
-			pkt_finish(&p);
+			tcp4(&p, seq[i].reply, seq[i].flags);
 			dp_run(roots[j], &p, &r);
 			decisions += !!dp_event(NFC_EV_DECISION, 0);
 		}
@@ -1125,6 +1119,137 @@ static void test_slot_folds_rule(void **state)
 	assert_int_equal(rule_packets(DP_COUNTER(0), 1), 11);
 }
 
+static void udp6(struct pkt *p, const char *src, const char *dst,
+		 uint16_t sport, uint16_t dport)
+{
+	pkt_init(p);
+	pkt_eth(p, MAC_B, MAC_A, 0x86dd);
+	pkt_ipv6(p, IPPROTO_UDP, src, dst, 64);
+	pkt_udp(p, sport, dport, false);
+	pkt_data(p, 20);
+	pkt_finish(p);
+}
+
+/* The flow key of packet @p of the chain, as the flow cache keys it. */
+static void flow_key_of(struct pkt *p, struct nfc_key *fk)
+{
+	struct dp_run r;
+
+	dp_run(DP_ROOT, p, &r);
+	*fk = r.ctx.key;
+	fk->tcp_flags = 0;
+	fk->zone = DP_CHAIN;
+}
+
+/* 26. The express lane (nfc_root_express) serves a flow whose result
+ * rewrites nothing from its slot's first hit on, and only then: not a
+ * flow's first packets, not the hit a fold is due on, not a TCP FIN, not a
+ * result with rewrites. */
+static void test_express_lane(void **state)
+{
+	struct nfc_config cfg = { .flow_refresh_ms = 600000 };
+	struct rewrite_plan plan = { .set = NFC_ACT_TTL_DEC };
+	struct nfc_key fk;
+	struct dp_run r;
+	__u64 cached;
+	struct pkt p;
+	int i;
+
+	dp_config(&cfg);
+	nop_udp_flow(&p, &r, &fk); /* the chain, then the entry's hit */
+	assert_int_not_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+	for (i = 0; i < 3; i++) {
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+		assert_int_equal(r.retval, (__u32)F.rc_pass);
+	}
+	assert_int_equal(r.stats.packets, 5);
+	assert_int_equal(r.stats.cached, 4);
+	assert_int_equal(node_packets(0), 1);
+
+	/* a fold due: the regular way folds, the lane takes the next */
+	dp_slot_times(&fk, false, true);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_not_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+
+	/* TCP: ACKs take the lane, a FIN does not */
+	tcp4(&p, false, ACK);
+	for (i = 0; i < 3; i++)
+		dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+	tcp4(&p, false, FIN_ACK);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_not_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+
+	/* a result that rewrites: cached, never the lane's */
+	dp_plan(&plan);
+	dp_chain1(dp_module("rewrite"));
+	udp4(&p, IP_A, IP_B, 5001, 53, 64);
+	cached = r.stats.cached;
+	for (i = 0; i < 4; i++)
+		dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, cached + 3);
+	assert_int_not_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+}
+
+/* 27. Two IPv6 flows whose keys meet in one set of slots and in the word
+ * a slot keeps of their addresses (they differ in bit 0 of bytes 8 and 12
+ * of both addresses): each is served by its own slot alone, which compares
+ * the whole addresses in its parallel part; the second's first packet runs
+ * the chain, and each flow's counters are its own. */
+static void test_slot_wide_keys(void **state)
+{
+	struct nfc_config cfg = { .flow_refresh_ms = 600000 };
+	struct nfc_slot_key ska, skb;
+	struct nfc_key fka, fkb;
+	struct nfc_flow f;
+	struct dp_run r;
+	struct pkt a, b;
+	int i;
+
+	dp_config(&cfg);
+	dp_chain1(dp_module("nop"));
+	udp6(&a, "2001:db8::1", "2001:db8::2", 5000, 53);
+	udp6(&b, "2001:db8::100:0:100:1", "2001:db8::100:0:100:2", 5000, 53);
+	flow_key_of(&a, &fka); /* the chain */
+	flow_key_of(&b, &fkb); /* the chain */
+	nfc_slot_key_of(&ska, &fka);
+	nfc_slot_key_of(&skb, &fkb);
+	assert_int_equal(nfc_flow_set(&fka), nfc_flow_set(&fkb));
+	assert_memory_equal(&ska, &skb, sizeof(ska));
+	assert_true(ska.wide);
+	assert_int_equal(node_packets(0), 2);
+
+	dp_run(DP_ROOT, &a, &r); /* a's entry: a's slot */
+	for (i = 0; i < 3; i++) {
+		dp_run(DP_ROOT, &a, &r);
+		assert_int_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+	}
+	dp_run(DP_ROOT, &b, &r); /* b's entry, not a's slot: b's slot */
+	assert_int_not_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+	for (i = 0; i < 2; i++) {
+		dp_run(DP_ROOT, &b, &r);
+		assert_int_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+		dp_run(DP_ROOT, &a, &r);
+		assert_int_equal(r.ctx.hop, NFC_HOP_EXPRESS);
+	}
+	assert_int_equal(node_packets(0), 2);
+	assert_int_equal(dp_flow_get(&fka, &f), 0);
+	assert_int_equal(f.packets, 7);
+	assert_int_equal(dp_flow_get(&fkb, &f), 0);
+	assert_int_equal(f.packets, 4);
+	/* the regular way's slot hit tells them apart too */
+	dp_run(DP_ROOT_PARSER, &b, &r);
+	dp_run(DP_ROOT_PARSER, &a, &r);
+	assert_int_equal(node_packets(0), 2);
+	assert_int_equal(dp_flow_get(&fka, &f), 0);
+	assert_int_equal(f.packets, 8);
+	assert_int_equal(dp_flow_get(&fkb, &f), 0);
+	assert_int_equal(f.packets, 5);
+}
+
 /* 20. What the events of a packet carry is its own, never the packet's
  * before on the same CPU: a cached denied flow after another flow reports
  * its own final key, and a malformed frame after a rule-decided packet
@@ -1190,6 +1315,8 @@ int main(int argc, char **argv)
 		T(test_slot_epoch),
 		T(test_slot_other_chain),
 		T(test_slot_folds_rule),
+		T(test_express_lane),
+		T(test_slot_wide_keys),
 		T(test_events_carry_own_action),
 	};
 
