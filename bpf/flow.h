@@ -344,11 +344,48 @@ __noinline int nfc_flow_slot_fold(__u32 idx, __u64 now)
 	return alive;
 }
 
+/* The slot key of the flow key of words @w0..@w8 into @sk (as
+ * nfc_slot_key_of() makes it). */
+static __always_inline void nfc_flow_slot_key(__u64 *sk, __u64 w0, __u64 w1,
+					      __u64 w2, __u64 w3, __u64 w4,
+					      __u64 w5, __u64 w6, __u64 w7,
+					      __u64 w8)
+{
+	sk[0] = w0;
+	sk[1] = w1;
+	sk[2] = w2;
+	sk[3] = w3;
+	sk[4] = nfc_slot_addrs(w4, w5, w6, w7);
+	sk[5] = w8 | (__u64)nfc_slot_wide(w4, w5, w6, w7) << 32;
+}
+
+/* The slot of set *idxp (and its index there) that holds slot key @sk
+ * (@w: the flow key's words, 4-7 read when it is wide) for @version and
+ * @epoch, or NULL: two ways, two flows whose digests meet there both fit. */
+static __always_inline struct nfc_flow_slot *
+nfc_flow_slot_find(__u32 *idxp, const nfc_key_word *sk, const nfc_key_word *w,
+		   __u32 version, __u32 epoch)
+{
+	struct nfc_flow_slot *s;
+	__u32 idx = *idxp;
+
+	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+	if (!s)
+		return NULL;
+	if (!nfc_flow_slot_holds(s, idx, sk, w, version, epoch)) {
+		idx |= 1;
+		s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+		if (!s || !nfc_flow_slot_holds(s, idx, sk, w, version, epoch))
+			return NULL;
+	}
+	*idxp = idx;
+	return s;
+}
+
 /*
  * The slot that serves the packet in @c, or NULL (its index in *idxp). A
  * slot serves the flow it holds for the chain version and epoch it was
- * filled in, folded first when it is due. A flow's slot is one of the two
- * of its set (two ways: two flows whose digests meet there both fit).
+ * filled in, folded first when it is due.
  */
 static __always_inline struct nfc_flow_slot *
 nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now, __u32 *idxp)
@@ -364,25 +401,13 @@ nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now, __u32 *idxp)
 	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
 	if (!epoch)
 		return NULL;
-	/* the packet's slot key, as nfc_slot_key_of() makes it */
-	sk[0] = w[0];
-	sk[1] = w[1];
-	sk[2] = w[2];
-	sk[3] = w3;
-	sk[4] = nfc_slot_addrs(w[4], w[5], w[6], w[7]);
-	sk[5] = w[8] | (__u64)nfc_slot_wide(w[4], w[5], w[6], w[7]) << 32;
+	nfc_flow_slot_key(sk, w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
+			  w[8]);
 	idx = nfc_flow_set_words(w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
 				 w[8]);
-	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+	s = nfc_flow_slot_find(&idx, sk, w, c->version, *epoch);
 	if (!s)
 		return NULL;
-	if (!nfc_flow_slot_holds(s, idx, sk, w, c->version, *epoch)) {
-		idx |= 1;
-		s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
-		if (!s || !nfc_flow_slot_holds(s, idx, sk, w, c->version,
-					       *epoch))
-			return NULL;
-	}
 	*now = nfc_now();
 	if (*now >= s->fold_ns && !nfc_flow_slot_fold(idx, *now))
 		return NULL;

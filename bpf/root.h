@@ -243,7 +243,7 @@ static __always_inline int nfc_root_express(struct nfc_pkt *pkt, __u32 chain,
 	__u64 *entry, active, sk[6], w0, w1, w2, w3, w8, now;
 	struct nfc_fast_hdrs h;
 	struct nfc_flow_slot *s;
-	__u32 zero = 0, idx, version, *epoch;
+	__u32 zero = 0, idx, *epoch;
 	struct nfc_ctx *c;
 
 	if (nfc_root_parse_force)
@@ -264,31 +264,19 @@ static __always_inline int nfc_root_express(struct nfc_pkt *pkt, __u32 chain,
 	w2 = nfc_root_fast_w2(&h);
 	w3 = nfc_root_fast_w3(&h, 0, chain);
 	w8 = *(__u32 *)h.l4; /* sport, dport */
-	/* the flow key's words 0-8 in these, as a slot key in sk */
-	sk[0] = w0;
-	sk[1] = w1;
-	sk[2] = w2;
-	sk[3] = w3;
-	sk[4] = nfc_slot_addrs(h.sa0, h.sa1, h.da0, h.da1);
-	sk[5] = w8 | (__u64)nfc_slot_wide(h.sa0, h.sa1, h.da0, h.da1) << 32;
+	nfc_flow_slot_key(sk, w0, w1, w2, w3, h.sa0, h.sa1, h.da0, h.da1, w8);
+	idx = nfc_flow_set_words(w0, w1, w2, w3, h.sa0, h.sa1, h.da0, h.da1,
+				 w8);
 	{
+		/* the flow key's address words, for a wide key's compare */
 		nfc_key_word w[8] = { [4] = h.sa0, [5] = h.sa1,
 				      [6] = h.da0, [7] = h.da1 };
 
-		version = NFC_ACTIVE_VERSION(active);
-		idx = nfc_flow_set_words(w0, w1, w2, w3, h.sa0, h.sa1, h.da0,
-					 h.da1, w8);
-		s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
-		if (!s)
-			return 0;
-		if (!nfc_flow_slot_holds(s, idx, sk, w, version, *epoch)) {
-			idx |= 1;
-			s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
-			if (!s || !nfc_flow_slot_holds(s, idx, sk, w, version,
-						       *epoch))
-				return 0;
-		}
+		s = nfc_flow_slot_find(&idx, sk, w, NFC_ACTIVE_VERSION(active),
+				       *epoch);
 	}
+	if (!s)
+		return 0;
 	now = nfc_now();
 	if (now >= s->fold_ns || (s->act.flags & NFC_ACT_REWRITES) ||
 	    s->act.verdict >= NFC_V_DROP ||
