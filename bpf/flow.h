@@ -254,9 +254,9 @@ static __always_inline __u32 *nfc_chain_gen_get(__u32 chain)
 	return bpf_map_lookup_elem(&nfc_chain_gen, &chain);
 }
 
-/* Whether slot @s holds slot key @sk (@ext: whether the key's addresses are
- * in the slot's parallel part, then compared with @w's words 4-7) for the
- * version and epoch given. */
+/* Whether slot @s, index @idx, holds slot key @sk for the version and
+ * epoch given; the addresses of a wide key, in the slot's parallel part,
+ * compared with the flow key's words 4-7 in @w. */
 static __always_inline bool nfc_flow_slot_holds(const struct nfc_flow_slot *s,
 						__u32 idx,
 						const nfc_key_word *sk,
@@ -344,21 +344,6 @@ __noinline int nfc_flow_slot_fold(__u32 idx, __u64 now)
 	return alive;
 }
 
-/* The slot key of the flow key of words @w0..@w8 into @sk (as
- * nfc_slot_key_of() makes it). */
-static __always_inline void nfc_flow_slot_key(__u64 *sk, __u64 w0, __u64 w1,
-					      __u64 w2, __u64 w3, __u64 w4,
-					      __u64 w5, __u64 w6, __u64 w7,
-					      __u64 w8)
-{
-	sk[0] = w0;
-	sk[1] = w1;
-	sk[2] = w2;
-	sk[3] = w3;
-	sk[4] = nfc_slot_addrs(w4, w5, w6, w7);
-	sk[5] = w8 | (__u64)nfc_slot_wide(w4, w5, w6, w7) << 32;
-}
-
 /* The slot of set *idxp (and its index there) that holds slot key @sk
  * (@w: the flow key's words, 4-7 read when it is wide) for @version and
  * @epoch, or NULL: two ways, two flows whose digests meet there both fit. */
@@ -391,7 +376,8 @@ static __always_inline struct nfc_flow_slot *
 nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now, __u32 *idxp)
 {
 	const nfc_key_word *w = (const nfc_key_word *)&c->key;
-	__u64 w3 = nfc_flow_key_w3(c), sk[6];
+	__u64 w3 = nfc_flow_key_w3(c);
+	nfc_key_word sk[6];
 	struct nfc_flow_slot *s;
 	__u32 zero = 0, idx;
 	__u32 *epoch;
@@ -401,8 +387,8 @@ nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now, __u32 *idxp)
 	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
 	if (!epoch)
 		return NULL;
-	nfc_flow_slot_key(sk, w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
-			  w[8]);
+	nfc_slot_key_words(sk, w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
+			   w[8]);
 	idx = nfc_flow_set_words(w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
 				 w[8]);
 	s = nfc_flow_slot_find(&idx, sk, w, c->version, *epoch);

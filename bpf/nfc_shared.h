@@ -512,20 +512,28 @@ static inline __u64 nfc_slot_addrs(__u64 w4, __u64 w5, __u64 w6, __u64 w7)
 	return w4 ^ w5 ^ (x << 32 | x >> 32);
 }
 
+/* The flow key of words @w0..@w8 as a slot key, the six words of a
+ * struct nfc_slot_key, into @sk. */
+static inline void nfc_slot_key_words(nfc_key_word *sk, __u64 w0, __u64 w1,
+				      __u64 w2, __u64 w3, __u64 w4, __u64 w5,
+				      __u64 w6, __u64 w7, __u64 w8)
+{
+	sk[0] = w0;
+	sk[1] = w1;
+	sk[2] = w2;
+	sk[3] = w3;
+	sk[4] = nfc_slot_addrs(w4, w5, w6, w7);
+	sk[5] = w8 | (__u64)nfc_slot_wide(w4, w5, w6, w7) << 32; /* ports, wide */
+}
+
 /* Flow key @k in six words, into @sk. */
 static inline void nfc_slot_key_of(struct nfc_slot_key *sk,
 				   const struct nfc_key *k)
 {
 	const nfc_key_word *w = (const nfc_key_word *)k;
 
-	sk->w[0] = w[0];
-	sk->w[1] = w[1];
-	sk->w[2] = w[2];
-	sk->w[3] = w[3];
-	sk->addrs = nfc_slot_addrs(w[4], w[5], w[6], w[7]);
-	sk->sport = k->sport;
-	sk->dport = k->dport;
-	sk->wide = nfc_slot_wide(w[4], w[5], w[6], w[7]);
+	nfc_slot_key_words((nfc_key_word *)sk, w[0], w[1], w[2], w[3], w[4],
+			   w[5], w[6], w[7], w[8]);
 }
 
 /* The flow key of slot key @sk (@x: the slot's parallel part, read only

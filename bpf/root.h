@@ -240,7 +240,8 @@ static __always_inline int nfc_root_parse_fast(struct nfc_pkt *pkt,
 static __always_inline int nfc_root_express(struct nfc_pkt *pkt, __u32 chain,
 					    int *rc)
 {
-	__u64 *entry, active, sk[6], w0, w1, w2, w3, w8, now;
+	__u64 *entry, active, w0, w1, w2, w3, w8, now;
+	nfc_key_word sk[6];
 	struct nfc_fast_hdrs h;
 	struct nfc_flow_slot *s;
 	__u32 zero = 0, idx, *epoch;
@@ -264,7 +265,7 @@ static __always_inline int nfc_root_express(struct nfc_pkt *pkt, __u32 chain,
 	w2 = nfc_root_fast_w2(&h);
 	w3 = nfc_root_fast_w3(&h, 0, chain);
 	w8 = *(__u32 *)h.l4; /* sport, dport */
-	nfc_flow_slot_key(sk, w0, w1, w2, w3, h.sa0, h.sa1, h.da0, h.da1, w8);
+	nfc_slot_key_words(sk, w0, w1, w2, w3, h.sa0, h.sa1, h.da0, h.da1, w8);
 	idx = nfc_flow_set_words(w0, w1, w2, w3, h.sa0, h.sa1, h.da0, h.da1,
 				 w8);
 	{
