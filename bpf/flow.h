@@ -254,6 +254,28 @@ static __always_inline __u32 *nfc_chain_gen_get(__u32 chain)
 	return bpf_map_lookup_elem(&nfc_chain_gen, &chain);
 }
 
+/* Whether slot key @x differs from slot key @sk. */
+static __always_inline bool nfc_slot_key_differs(const nfc_key_word *x,
+						 const nfc_key_word *sk)
+{
+	__u64 diff = 0;
+	unsigned int i;
+
+#pragma unroll
+	for (i = 0; i < 6; i++)
+		diff |= x[i] ^ sk[i];
+	return diff != 0;
+}
+
+/* Whether the addresses a slot keeps in its parallel part @e (NULL: none)
+ * differ from the flow key's words 4-7 in @w. */
+static __always_inline bool
+nfc_slot_addrs_differ(const struct nfc_flow_slot_ext *e, const nfc_key_word *w)
+{
+	return !e || ((e->addrs[0] ^ w[4]) | (e->addrs[1] ^ w[5]) |
+		      (e->addrs[2] ^ w[6]) | (e->addrs[3] ^ w[7]));
+}
+
 /* Whether slot @s, index @idx, holds slot key @sk for the version and
  * epoch given; the addresses of a wide key, in the slot's parallel part,
  * compared with the flow key's words 4-7 in @w. */
@@ -263,21 +285,12 @@ static __always_inline bool nfc_flow_slot_holds(const struct nfc_flow_slot *s,
 						const nfc_key_word *w,
 						__u32 version, __u32 epoch)
 {
-	const nfc_key_word *x = (const nfc_key_word *)&s->key;
-	const struct nfc_flow_slot_ext *e;
-	__u64 diff = (s->version ^ version) | (s->epoch ^ epoch);
-	unsigned int i;
-
-#pragma unroll
-	for (i = 0; i < 6; i++)
-		diff |= x[i] ^ sk[i];
-	if (diff)
+	if ((s->version ^ version) | (s->epoch ^ epoch) ||
+	    nfc_slot_key_differs((const nfc_key_word *)&s->key, sk))
 		return false;
-	if (!s->key.wide)
-		return true;
-	e = bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx);
-	return e && !((e->addrs[0] ^ w[4]) | (e->addrs[1] ^ w[5]) |
-		      (e->addrs[2] ^ w[6]) | (e->addrs[3] ^ w[7]));
+	return !s->key.wide ||
+	       !nfc_slot_addrs_differ(
+		       bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx), w);
 }
 
 /*
@@ -344,16 +357,24 @@ __noinline int nfc_flow_slot_fold(__u32 idx, __u64 now)
 	return alive;
 }
 
-/* The slot of set *idxp (and its index there) that holds slot key @sk
- * (@w: the flow key's words, 4-7 read when it is wide) for @version and
- * @epoch, or NULL: two ways, two flows whose digests meet there both fit. */
+/*
+ * The slot that holds the flow key of words @w (word 3 as @w3: the flow
+ * key's, tcp_flags 0 and zone the chain) for @version and @epoch, its
+ * index in *idxp; or NULL. A flow's slot is one of the two of its set
+ * (nfc_flow_set_words()): two flows whose digests meet there both fit.
+ */
 static __always_inline struct nfc_flow_slot *
-nfc_flow_slot_find(__u32 *idxp, const nfc_key_word *sk, const nfc_key_word *w,
-		   __u32 version, __u32 epoch)
+nfc_flow_slot_find(const nfc_key_word *w, __u64 w3, __u32 version,
+		   __u32 epoch, __u32 *idxp)
 {
 	struct nfc_flow_slot *s;
-	__u32 idx = *idxp;
+	nfc_key_word sk[6];
+	__u32 idx;
 
+	nfc_slot_key_words(sk, w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
+			   w[8]);
+	idx = nfc_flow_set_words(w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
+				 w[8]);
 	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
 	if (!s)
 		return NULL;
@@ -375,9 +396,6 @@ nfc_flow_slot_find(__u32 *idxp, const nfc_key_word *sk, const nfc_key_word *w,
 static __always_inline struct nfc_flow_slot *
 nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now, __u32 *idxp)
 {
-	const nfc_key_word *w = (const nfc_key_word *)&c->key;
-	__u64 w3 = nfc_flow_key_w3(c);
-	nfc_key_word sk[6];
 	struct nfc_flow_slot *s;
 	__u32 zero = 0, idx;
 	__u32 *epoch;
@@ -387,11 +405,8 @@ nfc_flow_slot_hit(struct nfc_ctx *c, __u64 *now, __u32 *idxp)
 	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
 	if (!epoch)
 		return NULL;
-	nfc_slot_key_words(sk, w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
-			   w[8]);
-	idx = nfc_flow_set_words(w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
-				 w[8]);
-	s = nfc_flow_slot_find(&idx, sk, w, c->version, *epoch);
+	s = nfc_flow_slot_find((const nfc_key_word *)&c->key,
+			       nfc_flow_key_w3(c), c->version, *epoch, &idx);
 	if (!s)
 		return NULL;
 	*now = nfc_now();
@@ -481,29 +496,17 @@ struct nfc_slot_forget {
 static __always_inline void nfc_flow_slot_forget_one(struct nfc_slot_forget *fg,
 						     __u32 idx, __u32 cpu)
 {
-	const nfc_key_word *w = (const nfc_key_word *)&fg->key;
-	const nfc_key_word *sk = (const nfc_key_word *)&fg->sk;
-	const nfc_key_word *x;
 	struct nfc_flow_slot *s;
-	struct nfc_flow_slot_ext *e;
-	__u64 diff = 0;
-	unsigned int i;
 
 	s = bpf_map_lookup_percpu_elem(&nfc_flow_slots, &idx, cpu);
-	if (!s)
+	if (!s || nfc_slot_key_differs((const nfc_key_word *)&s->key,
+				       (const nfc_key_word *)&fg->sk))
 		return;
-	x = (const nfc_key_word *)&s->key;
-#pragma unroll
-	for (i = 0; i < 6; i++)
-		diff |= x[i] ^ sk[i];
-	if (diff)
+	if (fg->sk.wide &&
+	    nfc_slot_addrs_differ(bpf_map_lookup_percpu_elem(&nfc_flow_slot_ext,
+							     &idx, cpu),
+				  (const nfc_key_word *)&fg->key))
 		return;
-	if (fg->sk.wide) {
-		e = bpf_map_lookup_percpu_elem(&nfc_flow_slot_ext, &idx, cpu);
-		if (!e || ((e->addrs[0] ^ w[4]) | (e->addrs[1] ^ w[5]) |
-			   (e->addrs[2] ^ w[6]) | (e->addrs[3] ^ w[7])))
-			return;
-	}
 	s->version = 0;
 }
 

@@ -176,25 +176,27 @@ static __always_inline int nfc_root_fast_hdrs(struct nfc_pkt *pkt,
 
 /* Words 1-3 of the key of the frame read into @h: @tcp_flags and @zone
  * as given (the parsed key's, or a flow key's). */
-static __always_inline __u64 nfc_root_fast_w1(const struct nfc_fast_hdrs *h)
+/* The key of the frame read into @h, into the nine words at @w, with
+ * @tcp_flags and @zone as given (the parsed key's, or a flow key's). */
+static __always_inline void nfc_root_fast_key(struct nfc_pkt *pkt,
+					      const struct nfc_fast_hdrs *h,
+					      nfc_key_word *w, __u8 tcp_flags,
+					      __u16 zone)
 {
-	return *(nfc_key_word *)h->data; /* dmac, smac[0..1] */
-}
-
-static __always_inline __u64 nfc_root_fast_w2(const struct nfc_fast_hdrs *h)
-{
+	w[0] = nfc_ifindex(pkt); /* tenant 0 */
+	w[1] = *(nfc_key_word *)h->data; /* dmac, smac[0..1] */
 	/* smac[2..5], ethertype; vlan[0] 0 */
-	return *(nfc_key_word *)(h->data + 8) & 0xffffffffffffULL;
-}
-
-static __always_inline __u64 nfc_root_fast_w3(const struct nfc_fast_hdrs *h,
-					      __u8 tcp_flags, __u16 zone)
-{
-	return (__u64)h->fam << NFC_KEY_SHIFT(l3) |
+	w[2] = *(nfc_key_word *)(h->data + 8) & 0xffffffffffffULL;
+	w[3] = (__u64)h->fam << NFC_KEY_SHIFT(l3) |
 	       (__u64)h->proto << NFC_KEY_SHIFT(proto) |
 	       (__u64)tcp_flags << NFC_KEY_SHIFT(tcp_flags) |
 	       (__u64)NFC_KEY_F_L4 << NFC_KEY_SHIFT(flags) |
 	       (__u64)zone << NFC_KEY_SHIFT(zone);
+	w[4] = h->sa0;
+	w[5] = h->sa1;
+	w[6] = h->da0;
+	w[7] = h->da1;
+	w[8] = *(__u32 *)h->l4; /* sport, dport; pad 0 */
 }
 
 /* The common frame into the context, the key in whole words, so that the
@@ -208,15 +210,7 @@ static __always_inline int nfc_root_parse_fast(struct nfc_pkt *pkt,
 
 	if (!nfc_root_fast_hdrs(pkt, &h))
 		return 0;
-	w[0] = nfc_ifindex(pkt); /* tenant 0 */
-	w[1] = nfc_root_fast_w1(&h);
-	w[2] = nfc_root_fast_w2(&h);
-	w[3] = nfc_root_fast_w3(&h, h.tcp_flags, 0);
-	w[4] = h.sa0;
-	w[5] = h.sa1;
-	w[6] = h.da0;
-	w[7] = h.da1;
-	w[8] = *(__u32 *)h.l4; /* sport, dport; pad 0 */
+	nfc_root_fast_key(pkt, &h, w, h.tcp_flags, 0);
 	c->ttl = h.ttl;
 	c->l3_off = sizeof(struct ethhdr);
 	c->l4_off = h.l4 - (__u8 *)h.data;
@@ -240,9 +234,9 @@ static __always_inline int nfc_root_parse_fast(struct nfc_pkt *pkt,
 static __always_inline int nfc_root_express(struct nfc_pkt *pkt, __u32 chain,
 					    int *rc)
 {
-	__u64 *entry, active, w0, w1, w2, w3, w8, now;
-	nfc_key_word sk[6];
+	nfc_key_word w[NFC_KEY_WORDS];
 	struct nfc_fast_hdrs h;
+	__u64 *entry, active, now;
 	struct nfc_flow_slot *s;
 	__u32 zero = 0, idx, *epoch;
 	struct nfc_ctx *c;
@@ -260,22 +254,10 @@ static __always_inline int nfc_root_express(struct nfc_pkt *pkt, __u32 chain,
 	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
 	if (!epoch)
 		return 0;
-	w0 = nfc_ifindex(pkt); /* tenant 0 */
-	w1 = nfc_root_fast_w1(&h);
-	w2 = nfc_root_fast_w2(&h);
-	w3 = nfc_root_fast_w3(&h, 0, chain);
-	w8 = *(__u32 *)h.l4; /* sport, dport */
-	nfc_slot_key_words(sk, w0, w1, w2, w3, h.sa0, h.sa1, h.da0, h.da1, w8);
-	idx = nfc_flow_set_words(w0, w1, w2, w3, h.sa0, h.sa1, h.da0, h.da1,
-				 w8);
-	{
-		/* the flow key's address words, for a wide key's compare */
-		nfc_key_word w[8] = { [4] = h.sa0, [5] = h.sa1,
-				      [6] = h.da0, [7] = h.da1 };
-
-		s = nfc_flow_slot_find(&idx, sk, w, NFC_ACTIVE_VERSION(active),
-				       *epoch);
-	}
+	/* the flow key's words */
+	nfc_root_fast_key(pkt, &h, w, 0, chain);
+	s = nfc_flow_slot_find(w, w[3], NFC_ACTIVE_VERSION(active), *epoch,
+			       &idx);
 	if (!s)
 		return 0;
 	now = nfc_now();

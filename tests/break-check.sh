@@ -303,7 +303,7 @@ brk btf-unchecked manager/runtime/object.c \
 
 # Flow slots, the per-CPU front of the flow cache, and the inline parser
 brk slot-epoch-unchecked bpf/flow.h \
-	's|\(s->epoch \^ epoch\);|0;|' \
+	's#\(s->version \^ version\) \| \(s->epoch \^ epoch\) \|\|#(s->version ^ version) \|\|#' \
 	'datapath_flow_adv' \
 	'a slot goes on serving a flow userspace flushed'
 brk slot-one-way bpf/flow.h \
@@ -342,6 +342,10 @@ brk slot-hits-unread-rule manager/runtime/slots.c \
 	's|\t\t\ts->packets \+= v->packets;\n\t\t\ts->bytes \+= v->bytes;\n\t\t\}\n\t\}\n\}\n\nvoid nfc_slot_hits_flow|\t\t}\n\t}\n}\n\nvoid nfc_slot_hits_flow|' \
 	'datapath_flow' \
 	'readers leave the hits the slots hold out of the rule counters'
+brk slot-hits-wide-key manager/runtime/slots.c \
+	's|if \(e->key.wide && !\*xread\)|if (0 \&\& !*xread)|' \
+	'datapath_flow_adv' \
+	'readers rebuild an IPv6 slot'"'"'s key without its addresses: its hits count for no flow'
 brk slot-hits-any-chain manager/runtime/slots.c \
 	's|\*ours = \(__u32\)gens\[zone\] == v->gen;|*ours = true;|' \
 	'integration-swap' \
@@ -351,7 +355,7 @@ brk slot-fold-any-chain bpf/flow.h \
 	'datapath_flow_adv' \
 	'a fold counts the hits of a deleted chain for the chain made again under its id'
 brk slot-wide-half-compared bpf/flow.h \
-	's|\tif \(!s->key.wide\)\n\t\treturn true;|\treturn true;|' \
+	's#return !s->key.wide \|\|#return 1 \|\|#' \
 	'datapath_flow_adv' \
 	'two IPv6 flows of one slot key (set and address fold) share a slot: one gets the other'"'"'s result'
 brk slot-act-key-unkept bpf/flow.h \
@@ -363,7 +367,7 @@ brk slot-act-key-unread bpf/root.h \
 	'datapath_flow_adv' \
 	'a slot hit of a flow whose chain rewrote the key sends it as parsed'
 brk express-never-serves bpf/root.h \
-	's|w3 = nfc_root_fast_w3\(&h, 0, chain\);|w3 = nfc_root_fast_w3(\&h, 0, 0);|' \
+	's|nfc_root_fast_key\(pkt, &h, w, 0, chain\);|nfc_root_fast_key(pkt, \&h, w, 0, 0);|' \
 	'datapath_flow_adv' \
 	'the express lane makes a key no slot holds: every hit goes the regular way'
 brk express-rewrites bpf/root.h \
