@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 7
+#define NFC_ABI_VERSION 8
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -31,12 +31,10 @@
 #define NFC_MAX_OUTCOMES 8
 #define NFC_EXEC_SLOT 0
 /* nfc_ctx.hop of a flow cache hit sent to the executor program: of an
- * entry, of a flow slot (nfbench's tail-calling root); and of a packet the
- * root's express lane served (nfc_root_express(), which writes no more of
- * the context) */
+ * entry, of a flow slot (nfbench's tail-calling root). A packet the root's
+ * express lane serves (nfc_root_express()) leaves the context as it was. */
 #define NFC_HOP_FAST 0xffff
 #define NFC_HOP_SLOT 0xfffe
-#define NFC_HOP_EXPRESS 0xfffd
 
 struct nfc_abi {
 	__u32 version;	     /* NFC_ABI_VERSION */

@@ -7,7 +7,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 
-# Build: compilers, libbpf/libxdp/bpftool, libyaml and json-c; BPF programs
+# Build: compilers, libbpf/libxdp/bpftool, libyaml, json-c and zlib (the
+# kernel configuration for its HZ, manager/runtime/clock.c); BPF programs
 # need only linux-libc-dev's UAPI headers and libbpf's (no libc headers).
 # Tests and demo: iproute2 (ip, tc), ethtool, ping, socat, iperf3, cmocka,
 # setpriv (util-linux), gnuplot for nfbench's plots. nfmgrd serves its
@@ -15,7 +16,7 @@ build=${1:-$top/build}
 # prometheus_client and runs the daemon under valgrind once.
 packages=(
 	build-essential cmake pkg-config clang llvm
-	libbpf-dev libxdp-dev xdp-tools bpftool libyaml-dev
+	libbpf-dev libxdp-dev xdp-tools bpftool libyaml-dev zlib1g-dev
 	libjson-c-dev libcmocka-dev linux-libc-dev libmicrohttpd-dev
 	iproute2 ethtool iputils-ping socat iperf3 procps python3 util-linux
 	gnuplot-nox python3-prometheus-client valgrind

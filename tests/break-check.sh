@@ -367,7 +367,7 @@ brk slot-act-key-unread bpf/root.h \
 	'datapath_flow_adv' \
 	'a slot hit of a flow whose chain rewrote the key sends it as parsed'
 brk express-never-serves bpf/root.h \
-	's|nfc_root_fast_key\(pkt, &h, w, 0, chain\);|nfc_root_fast_key(pkt, \&h, w, 0, 0);|' \
+	's|nfc_root_fast_key\(pkt, h, w, 0, chain\);|nfc_root_fast_key(pkt, h, w, 0, 0);|' \
 	'datapath_flow_adv' \
 	'the express lane makes a key no slot holds: every hit goes the regular way'
 brk express-rewrites bpf/root.h \
@@ -382,6 +382,22 @@ brk express-tcp-fin bpf/root.h \
 	's#\|\| \(h.tcp_flags & NFC_TCP_SLOW\)\)#)#' \
 	'datapath_flow_adv|datapath_flow' \
 	'the express lane serves TCP FIN and RST: conntrack never sees the connection end'
+brk express-v6-off bpf/root.h \
+	's|\t\treturn nfc_root_express_hit\(pkt, &h, active, chain, rc\);\n\t}\n\treturn nfc_root_express_hit\(pkt, &h, active, chain, rc\);|\t\treturn nfc_root_express_hit(pkt, \&h, active, chain, rc);\n\t}\n\treturn 0;|' \
+	'datapath_flow_adv' \
+	'the express lane serves IPv4 frames only: every IPv6 hit goes the regular way'
+brk express-clock-unbased bpf/root.h \
+	's|\treturn j - nfc_tick_base;|\treturn j;|' \
+	'datapath_flow_adv' \
+	'the lane'"'"'s clock is the jiffies in ns, not the datapath'"'"'s clock: every slot looks due a fold, the lane never serves'
+brk express-clock-late bpf/root.h \
+	's|nfc_tick_base = j \+ nfc_tick_ns - nfc_now\(\);|nfc_tick_base = j - nfc_tick_ns - nfc_now();|' \
+	'datapath_flow_adv' \
+	'the lane'"'"'s clock runs ahead of the datapath'"'"'s: a slot'"'"'s last hit is later than the regular way'"'"'s now'
+brk hz-misread manager/runtime/clock.c \
+	's|\? \(1000000000ULL \+ hz / 2\) / hz|? (1000000000ULL + hz / 2) / hz * 2|' \
+	'datapath_flow_adv' \
+	'the tick is taken twice as long as the kernel'"'"'s: the lane'"'"'s clock runs twice as fast as the datapath'"'"'s'
 brk gc-ignores-slots manager/runtime/gc.c \
 	's|\tnfc_slot_hits_flow\(&p->sh, &g\);\n||' \
 	'integration-nfmgrd' \

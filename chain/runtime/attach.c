@@ -65,6 +65,8 @@ int nfc_root_open(struct nfc_handle *h, const char *chain, __u32 id,
 	if (!r)
 		r = nfc_obj_set_rodata(o->obj, "vxlan_port", &vxlan_port,
 				       sizeof(vxlan_port), msg, sizeof(msg));
+	if (!r)
+		r = nfc_root_clock_set(o->obj, msg, sizeof(msg));
 	if (r) {
 		nfc_obj_close(o);
 		return nfc_errf(err, r, "%s: %s", what, msg);

@@ -104,6 +104,10 @@ void nfc_obj_close(struct nfc_obj *o);
 int nfc_obj_set_rodata(struct bpf_object *obj, const char *var,
 		       const void *val, size_t size, char *errbuf,
 		       size_t errlen);
+/* The kernel's HZ from its configuration, 0 when it cannot be read
+ * (clock.c); a root object's nfc_tick_ns from it, before load. */
+unsigned int nfc_kernel_hz(void);
+int nfc_root_clock_set(struct bpf_object *obj, char *errbuf, size_t errlen);
 /* An object against its module's manifest: its one program is the
  * module's (NFC_NF(name)) and of the hook kind the manifest files it
  * under; rodata config keys have their variables; every table's key and

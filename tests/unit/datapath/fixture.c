@@ -141,6 +141,11 @@ static int load(enum dp_prog i)
 		if (!err && i == DP_ROOT_PARSER)
 			err = set_rodata(F.obj[i], "nfc_root_parse_force",
 					 &force, sizeof(force));
+		if (!err) {
+			char msg[128];
+
+			err = nfc_root_clock_set(F.obj[i], msg, sizeof(msg));
+		}
 		if (err)
 			return dp_fail("root: rodata", err);
 	}
@@ -388,17 +393,24 @@ static int slots_empty(int fd, size_t size)
 	return err;
 }
 
-void dp_slot_times(const struct nfc_key *fk, bool hit, bool fold)
+__u64 dp_now(void)
+{
+	struct timespec now;
+
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &now), 0);
+	return now.tv_sec * 1000000000ULL + now.tv_nsec;
+}
+
+__u64 dp_slot_times(const struct nfc_key *fk, bool hit, bool fold)
 {
 	struct nfc_flow_slot v[F.ncpus];
 	struct nfc_flow_slot_ext x[F.ncpus];
-	struct nfc_slot_key sk;
-	struct timespec now;
+	__u64 last = 0, now = dp_now();
 	__u32 idx = nfc_flow_set(fk), way;
+	struct nfc_slot_key sk;
 	int cpu;
 
 	nfc_slot_key_of(&sk, fk);
-	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &now), 0);
 	for (way = 0; way < 2; way++, idx |= 1) {
 		assert_int_equal(bpf_map_lookup_elem(F.slots, &idx, v), 0);
 		assert_int_equal(bpf_map_lookup_elem(F.slot_ext, &idx, x), 0);
@@ -408,14 +420,16 @@ void dp_slot_times(const struct nfc_key *fk, bool hit, bool fold)
 			    (sk.wide && memcmp(x[cpu].addrs, &fk->saddr,
 					       sizeof(x[cpu].addrs))))
 				continue;
+			if (v[cpu].last_ns > last)
+				last = v[cpu].last_ns;
 			if (hit)
-				v[cpu].last_ns = now.tv_sec * 1000000000ULL +
-						 now.tv_nsec;
+				v[cpu].last_ns = now;
 			if (fold)
 				v[cpu].fold_ns = 0;
 		}
 		assert_int_equal(bpf_map_update_elem(F.slots, &idx, v, 0), 0);
 	}
+	return last;
 }
 
 static void slot_hits(struct nfc_slot_hits *sh)
@@ -579,6 +593,25 @@ void dp_events(void)
 	assert_true(ring_buffer__consume(F.rb) >= 0);
 }
 
+/* The hop every CPU's context says before a run: a run that leaves it
+ * there did not touch the context (the root's express lane). */
+#define DP_HOP_UNTOUCHED 0xfffd
+
+static void scratch_hop_set(__u16 hop)
+{
+	size_t stride = (sizeof(struct nfc_ctx) + 7) / 8 * 8;
+	uint8_t *buf = calloc(F.ncpus, stride);
+	__u32 zero = 0;
+	int cpu;
+
+	assert_non_null(buf);
+	assert_int_equal(bpf_map_lookup_elem(F.scratch, &zero, buf), 0);
+	for (cpu = 0; cpu < F.ncpus; cpu++)
+		((struct nfc_ctx *)(buf + cpu * stride))->hop = hop;
+	assert_int_equal(bpf_map_update_elem(F.scratch, &zero, buf, 0), 0);
+	free(buf);
+}
+
 static int run_only(enum dp_prog root, const struct pkt *p, __u32 flags,
 		    struct dp_run *r)
 {
@@ -590,12 +623,14 @@ static int run_only(enum dp_prog root, const struct pkt *p, __u32 flags,
 
 	memset(r, 0, sizeof(*r));
 	r->chain = root == DP_ROOT_NOVX ? DP_CHAIN_NOVX : DP_CHAIN;
+	scratch_hop_set(DP_HOP_UNTOUCHED);
 	err = bpf_prog_test_run_opts(F.prog[root], &o);
 	if (err)
 		return err;
 	r->retval = o.retval;
 	r->out_len = o.data_size_out;
 	read_percpu0(F.scratch, 0, &r->ctx, sizeof(r->ctx));
+	r->express = r->ctx.hop == DP_HOP_UNTOUCHED;
 	return 0;
 }
 

@@ -85,6 +85,8 @@ struct dp_run {
 	__u32 out_len;
 	struct nfc_ctx ctx;		  /* CPU 0's scratch context */
 	struct nfc_chain_stats stats;	  /* of that chain */
+	bool express; /* the root's express lane served it: the context
+			 is as it was before the run */
 };
 
 /* main() of every datapath test binary: argv[1] is the hook. */
@@ -142,12 +144,15 @@ void dp_ep_stats(__u32 ifindex, struct nfc_ep_stats *out);
 /* What userspace does after removing flow entries: slots filled before
  * serve no more. */
 void dp_flow_epoch_bump(void);
+/* CLOCK_MONOTONIC_COARSE in ns: the datapath's clock (nfc_now()). */
+__u64 dp_now(void);
 /* The flow slots that hold flow key @fk, on every CPU: hit now (their
  * last hit set to CLOCK_MONOTONIC_COARSE, the datapath's clock) when @hit,
  * due to fold at their next hit when @fold. For tests of what the
  * datapath does at these two times: a slow machine (the vm tier's
- * emulated guest) can take longer between two runs than either window. */
-void dp_slot_times(const struct nfc_key *fk, bool hit, bool fold);
+ * emulated guest) can take longer between two runs than either window.
+ * Returns the last hit they held before (0: no slot holds it). */
+__u64 dp_slot_times(const struct nfc_key *fk, bool hit, bool fold);
 void dp_rule_stats(__u32 node, __u32 policy, struct nfc_rule_stats *out);
 /* The tunables the datapath reads (nfc_config). */
 void dp_config(const struct nfc_config *cfg);
