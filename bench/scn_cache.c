@@ -24,7 +24,8 @@
  * Then live frames (forwarder.h) through a chain of 5 modules (4 nops and
  * the macrouter, 4096 flows) with and without the cache, at XDP (native)
  * and at tc-ingress, beside the bare XDP redirect and the Linux bridge:
- * delivered pps, as the same variant names.
+ * delivered pps, as the same variant names; and the cached XDP chain and
+ * the bare forwarders again over NFB_FLOWS flows (variants "*-few").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -489,7 +490,12 @@ static void emit(struct cache *c, double share[2][NSIZES][2])
 	}
 }
 
-/* The live half: a 5-module chain with and without the cache. */
+/* The live half: a 5-module chain with and without the cache, over
+ * LIVE_FLOWS flows; then the cached chain and the two bare forwarders
+ * again over as few flows as the BPF_PROG_TEST_RUN half (NFB_FLOWS), whose
+ * per-flow state stays in the forwarding CPU's L1 and L2 caches: the
+ * difference between the two passes is what the flows' state costs in
+ * cache misses, the rest the programs. */
 static const struct nfb_fwd live_fwd[] = {
 	{ .name = "xdp-5-cached", .kind = NFB_FWD_CHAIN_XDP, .nops = 4 },
 	{ .name = "xdp-5-uncached", .kind = NFB_FWD_CHAIN_XDP, .nops = 4,
@@ -501,54 +507,68 @@ static const struct nfb_fwd live_fwd[] = {
 	{ .name = "bare-xdp", .kind = NFB_FWD_BARE },
 	{ .name = "bare-flow-xdp", .kind = NFB_FWD_BARE_FLOW },
 };
-enum {
-	L_NV = sizeof(live_fwd) / sizeof(live_fwd[0]),
-	L_BRIDGE = 4,
-	L_BARE = 5,
-	L_BARE_FLOW = 6,
+static const struct nfb_fwd live_few[] = {
+	{ .name = "xdp-5-cached-few", .kind = NFB_FWD_CHAIN_XDP, .nops = 4 },
+	{ .name = "bare-xdp-few", .kind = NFB_FWD_BARE },
+	{ .name = "bare-flow-xdp-few", .kind = NFB_FWD_BARE_FLOW },
 };
 
-static int live(struct bench *b)
+/* One pass over @n forwarders @fwd, of which @bare, @bare_flow and @bridge
+ * (-1: none) are the peers every other is a ratio of; a cached chain's
+ * uncached twin, where there is one, follows it. */
+static int live_pass(struct bench *b, __u32 flows, const struct nfb_fwd *fwd,
+		     int n, int bare, int bare_flow, int bridge)
 {
-	struct nfb_fwd_result res[L_NV];
+	struct nfb_fwd_result res[n];
 	double per_round = b->quick ? 0.25 : 1.0;
 	struct nfb_live *l;
 	json_object *p;
 	int i, r;
 
-	NFC_OPTS(nfb_live_opts, lo, .flows = LIVE_FLOWS, .frame_len = LIVE_FRAME_LEN);
+	NFC_OPTS(nfb_live_opts, lo, .flows = flows, .frame_len = LIVE_FRAME_LEN);
 
 	r = nfb_live__create(&l, &lo);
 	if (r)
 		return r;
-	r = nfb_fwd__measure(b, l, "cache", live_fwd, L_NV, per_round, res);
-	for (i = 0; !r && i < L_NV; i++) {
-		p = nfb_fwd__params(&live_fwd[i], &res[i], LIVE_FLOWS,
-				    LIVE_FRAME_LEN, per_round);
-		if (nfb_fwd_is_chain(&live_fwd[i])) {
+	r = nfb_fwd__measure(b, l, "cache", fwd, n, per_round, res);
+	for (i = 0; !r && i < n; i++) {
+		p = nfb_fwd__params(&fwd[i], &res[i], flows, LIVE_FRAME_LEN,
+				    per_round);
+		if (nfb_fwd_is_chain(&fwd[i])) {
 			json_object_object_add(p, "modules",
 					       json_object_new_string("4 nop, macrouter"));
-			if (!live_fwd[i].no_cache)
-				add_ratio(p, live_fwd[i + 1].name,
+			if (!fwd[i].no_cache && i + 1 < n &&
+			    fwd[i + 1].no_cache)
+				add_ratio(p, fwd[i + 1].name,
 					  res[i].pps / res[i + 1].pps);
+			add_ratio(p, "bare_flow", res[i].pps / res[bare_flow].pps);
 		}
-		if (i != L_BARE)
-			add_ratio(p, "bare", res[i].pps / res[L_BARE].pps);
-		if (nfb_fwd_is_chain(&live_fwd[i]))
-			add_ratio(p, "bare_flow", res[i].pps / res[L_BARE_FLOW].pps);
-		if (i != L_BRIDGE)
-			add_ratio(p, "bridge", res[i].pps / res[L_BRIDGE].pps);
-		nfb_emit(b, "cache", live_fwd[i].name, "pps_delivered", res[i].pps,
+		if (i != bare)
+			add_ratio(p, "bare", res[i].pps / res[bare].pps);
+		if (bridge >= 0 && i != bridge)
+			add_ratio(p, "bridge", res[i].pps / res[bridge].pps);
+		nfb_emit(b, "cache", fwd[i].name, "pps_delivered", res[i].pps,
 			 "pps", p);
 		if (res[i].run_ns)
-			nfb_emit(b, "cache", live_fwd[i].name, "live_ns_per_run",
+			nfb_emit(b, "cache", fwd[i].name, "live_ns_per_run",
 				 res[i].run_ns, "ns",
-				 nfb_fwd__params(&live_fwd[i], &res[i],
-						 LIVE_FLOWS, LIVE_FRAME_LEN,
-						 per_round));
+				 nfb_fwd__params(&fwd[i], &res[i], flows,
+						 LIVE_FRAME_LEN, per_round));
 	}
 	nfb_live__destroy(l);
 	return r;
+}
+
+static int live(struct bench *b)
+{
+	enum { L_BRIDGE = 4, L_BARE = 5, L_BARE_FLOW = 6 };
+	int r;
+
+	r = live_pass(b, LIVE_FLOWS, live_fwd,
+		      sizeof(live_fwd) / sizeof(live_fwd[0]), L_BARE,
+		      L_BARE_FLOW, L_BRIDGE);
+	return r ?: live_pass(b, NFB_FLOWS, live_few,
+			      sizeof(live_few) / sizeof(live_few[0]), 1, 2, -1);
 }
 
 static int scenario_cache(struct bench *b)

@@ -56,8 +56,13 @@ for hook in ("xdp", "tc"):
     for n in (1, 3, 5):
         for k in ("cached", "uncached", "tailcall"):
             assert ("cache", f"{hook}-{n}-{k}") in names, (hook, n, k)
-for v in ("xdp-5-cached", "tc-5-cached", "bare-xdp", "bare-flow-xdp", "linux-bridge"):
+for v in ("xdp-5-cached", "tc-5-cached", "bare-xdp", "bare-flow-xdp", "linux-bridge",
+          "xdp-5-cached-few", "bare-xdp-few", "bare-flow-xdp-few"):
     assert any(r["variant"] == v and r["metric"] == "pps_delivered" for r in rows), v
+# the second live pass: as few flows as the BPF_PROG_TEST_RUN half
+for r in rows:
+    if r["scenario"] == "cache" and r["metric"] == "pps_delivered":
+        assert r["params"]["flows"] == (64 if r["variant"].endswith("-few") else 4096), r
 # each program's live run time, where one runs at the forwarding side
 for v in ("xdp-5-cached", "tc-5-cached", "bare-xdp", "bare-flow-xdp"):
     assert any(r["scenario"] == "cache" and r["variant"] == v and
