@@ -20,8 +20,10 @@
  * the fast path does not time out there.
  *
  * In front of the table, each CPU's flow slots (struct nfc_flow_slot): the
- * first hit of an entry on a CPU copies it into a slot of the flow's set
- * (two ways), and the flow's next packets there are served by the slot
+ * first hit of an entry on a CPU copies it into one of the flow's four
+ * slots (two sets of two, nfc_flow_slot_ways(): the second set only where
+ * the first serves other flows), and the flow's next packets there are
+ * served by the slot
  * without the hash table: a per-CPU array lookup, a compare of the key and
  * a plain count in the slot. The slot folds its hits into the counters
  * they belong to (nfc_flow_slot_fold) when its refresh time comes, which
@@ -360,31 +362,53 @@ __noinline int nfc_flow_slot_fold(__u32 idx, __u64 now)
 /*
  * The slot that holds the flow key of words @w (word 3 as @w3: the flow
  * key's, tcp_flags 0 and zone the chain) for @version and @epoch, its
- * index in *idxp; or NULL. A flow's slot is one of the two of its set
- * (nfc_flow_set_words()): two flows whose digests meet there both fit.
+ * index in *idxp; or NULL. A flow's slot is one of its four
+ * (nfc_flow_slot_ways()): four flows whose digests meet in a set, or
+ * whose first sets are full, still fit.
  */
+/* The slot of set @set (its two, in turn) that holds slot key @sk (of
+ * flow key words @w) for @version and @epoch, its index in *idxp; or
+ * NULL (*idxp then the set's second). */
+static __always_inline struct nfc_flow_slot *
+nfc_flow_set_holds(__u32 set, const nfc_key_word *sk, const nfc_key_word *w,
+		   __u32 version, __u32 epoch, __u32 *idxp)
+{
+	struct nfc_flow_slot *s;
+	__u32 idx = set;
+
+	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+	if (!s || !nfc_flow_slot_holds(s, idx, sk, w, version, epoch)) {
+		idx |= 1;
+		s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+		if (s && !nfc_flow_slot_holds(s, idx, sk, w, version, epoch))
+			s = NULL;
+	}
+	/* written either way: a caller that reads it only on a hit would
+	 * otherwise let the compiler leave it unwritten on some path, which
+	 * the verifier refuses in builds that cut the caller short */
+	*idxp = idx;
+	return s;
+}
+
 static __always_inline struct nfc_flow_slot *
 nfc_flow_slot_find(const nfc_key_word *w, __u64 w3, __u32 version,
 		   __u32 epoch, __u32 *idxp)
 {
 	struct nfc_flow_slot *s;
 	nfc_key_word sk[6];
-	__u32 idx;
+	__u64 h;
 
 	nfc_slot_key_words(sk, w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
 			   w[8]);
-	idx = nfc_flow_set_words(w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
-				 w[8]);
-	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+	h = nfc_flow_sets_words(w[0], w[1], w[2], w3, w[4], w[5], w[6], w[7],
+				w[8]);
+	/* nfc_flow_slot_ways()'s order, the second set made only when the
+	 * first does not hold the flow (a loop over the four made them all
+	 * first: 1 ns more in the express lane's 18) */
+	s = nfc_flow_set_holds(nfc_flow_set_a(h), sk, w, version, epoch, idxp);
 	if (!s)
-		return NULL;
-	if (!nfc_flow_slot_holds(s, idx, sk, w, version, epoch)) {
-		idx |= 1;
-		s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
-		if (!s || !nfc_flow_slot_holds(s, idx, sk, w, version, epoch))
-			return NULL;
-	}
-	*idxp = idx;
+		s = nfc_flow_set_holds(nfc_flow_set_b(h), sk, w, version,
+				       epoch, idxp);
 	return s;
 }
 
@@ -427,43 +451,60 @@ static __always_inline bool nfc_flow_slot_has(const struct nfc_flow_slot *s,
 				   s->epoch);
 }
 
-/* After a hit of entry @f on the slow way: a slot of its set
- * serves its next packets: one that holds its key, else one that serves
- * nothing, else the one hit longer ago. What the slot held is folded
- * first. Drops stay with the entry: nfc_drop() counts them as they happen. */
+/* After a hit of entry @f on the slow way: one of its four slots serves its
+ * next packets: one that holds its key, else the first that serves
+ * nothing (its first set before its second), else the one hit longest ago,
+ * unless that was a moment ago. What the slot held is folded first. Drops
+ * stay with the entry: nfc_drop() counts them as they happen. */
 static __always_inline void nfc_flow_slot_fill(const struct nfc_flow *f,
 					       __u64 now)
 {
-	__u32 zero = 0, idx = nfc_flow_set(&f->key), idx1 = idx | 1;
-	struct nfc_flow_slot *s, *s1;
+	__u32 zero = 0, way[NFC_FLOW_SLOT_WAYS], idx, i;
 	struct nfc_flow_slot_ext *e;
+	struct nfc_flow_slot *s, *c;
 	struct nfc_slot_key sk;
 	__u32 *epoch, *gen;
-	bool has;
+	int pick = -1, free = -1, old = -1;
+	__u64 oldest = ~0ULL;
 
 	if (f->act.verdict == NFC_V_DROP)
 		return;
-	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
-	s1 = bpf_map_lookup_elem(&nfc_flow_slots, &idx1);
 	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
 	gen = nfc_chain_gen_get(f->key.zone);
-	if (!s || !s1 || !epoch || !gen)
+	if (!epoch || !gen)
 		return;
+	nfc_flow_slot_ways(nfc_flow_sets(&f->key), way);
 	nfc_slot_key_of(&sk, &f->key);
-	has = nfc_flow_slot_has(s, idx, &sk, &f->key);
-	if (!has && (nfc_flow_slot_has(s1, idx1, &sk, &f->key) ||
-		     (s->version && s->epoch == *epoch &&
-		      (!s1->version || s1->epoch != *epoch ||
-		       s1->last_ns < s->last_ns)))) {
-		s = s1;
-		idx = idx1;
-		has = nfc_flow_slot_has(s, idx, &sk, &f->key);
+	/* one that holds its key, else the first that serves nothing, else
+	 * the one hit longest ago */
+	for (i = 0; i < NFC_FLOW_SLOT_WAYS; i++) {
+		c = bpf_map_lookup_elem(&nfc_flow_slots, &way[i]);
+		if (!c)
+			return;
+		if (nfc_flow_slot_has(c, way[i], &sk, &f->key)) {
+			pick = i;
+			break;
+		}
+		if (!c->version || c->epoch != *epoch) {
+			if (free < 0)
+				free = i;
+		} else if (c->last_ns < oldest) {
+			oldest = c->last_ns;
+			old = i;
+		}
 	}
+	if (pick < 0)
+		pick = free >= 0 ? free : old;
+	if (pick < 0 || pick >= NFC_FLOW_SLOT_WAYS)
+		return;
+	idx = way[pick];
+	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
+	if (!s)
+		return;
 	/* a slot another flow hit a moment ago stays its: where more flows
-	 * than ways take turns, two keep their slots and the others their
+	 * than ways take turns, four keep their slots and the others their
 	 * entries, rather than each evicting the next (a fold each time) */
-	if (s->version && s->epoch == *epoch && !has &&
-	    now - s->last_ns < NFC_FLOW_SLOT_KEEP_NS)
+	if (free < 0 && pick == old && now - s->last_ns < NFC_FLOW_SLOT_KEEP_NS)
 		return;
 	if (s->packets)
 		nfc_flow_slot_fold(idx, now);
@@ -489,7 +530,7 @@ static __always_inline void nfc_flow_slot_fill(const struct nfc_flow *f,
 struct nfc_slot_forget {
 	struct nfc_key key;
 	struct nfc_slot_key sk;
-	__u32 idx;
+	__u32 way[NFC_FLOW_SLOT_WAYS];
 };
 
 /* Slot @idx of CPU @cpu no longer serves @fg's key. */
@@ -513,11 +554,12 @@ static __always_inline void nfc_flow_slot_forget_one(struct nfc_slot_forget *fg,
 static long nfc_flow_slot_forget_cpu(__u32 cpu, void *data)
 {
 	struct nfc_slot_forget *fg = data;
+	__u32 i;
 
-	if (!bpf_map_lookup_percpu_elem(&nfc_flow_slots, &fg->idx, cpu))
+	if (!bpf_map_lookup_percpu_elem(&nfc_flow_slots, &fg->way[0], cpu))
 		return 1; /* past the last CPU */
-	nfc_flow_slot_forget_one(fg, fg->idx, cpu);
-	nfc_flow_slot_forget_one(fg, fg->idx | 1, cpu);
+	for (i = 0; i < NFC_FLOW_SLOT_WAYS; i++)
+		nfc_flow_slot_forget_one(fg, fg->way[i], cpu);
 	return 0;
 }
 
@@ -525,8 +567,9 @@ static long nfc_flow_slot_forget_cpu(__u32 cpu, void *data)
  * hits there are still folded when the slot is filled again. */
 static __always_inline void nfc_flow_slot_forget(const struct nfc_key *fk)
 {
-	struct nfc_slot_forget fg = { .key = *fk, .idx = nfc_flow_set(fk) };
+	struct nfc_slot_forget fg = { .key = *fk };
 
+	nfc_flow_slot_ways(nfc_flow_sets(fk), fg.way);
 	nfc_slot_key_of(&fg.sk, fk);
 	bpf_loop(NFC_MAX_CPUS, nfc_flow_slot_forget_cpu, &fg, 0);
 }

@@ -155,9 +155,10 @@ static inline __u64 nfc_flow_id(const struct nfc_key *k)
 }
 
 /* The flow slots per CPU (struct nfc_flow_slot) and their sets: 8192,
- * 960 KiB per CPU and 832 KiB of their parallel part. With 4096, a quarter
- * of nfbench's 4096 live flows found no slot of their set free and took the
- * hash table (see README.md). */
+ * 960 KiB per CPU and 832 KiB of their parallel part. With 4096 in sets of
+ * two, a quarter of nfbench's 4096 live flows found no slot of their set
+ * free and took the hash table; with 8192, a tenth; with a second set per
+ * flow, about none (see bench/README.md). */
 #ifndef NFC_FLOW_SLOT_BITS
 #define NFC_FLOW_SLOT_BITS 13
 #endif
@@ -166,31 +167,58 @@ static inline __u64 nfc_flow_id(const struct nfc_key *k)
 #define NFC_FLOW_SLOT_KEEP_NS (20 * 1000000ULL)
 
 /*
- * The first of the two flow slots (bpf/flow.h) of the flow key of words
- * @w0..@w8: a lighter hash than nfc_flow_id(), as a slot needs only a set
- * and is looked up before the digest is needed (on a miss). The addresses
- * and ports are multiplied, the other words folded in; the top bits chosen,
- * the last one 0.
+ * The digest that chooses the sets of flow slots (bpf/flow.h) of the flow
+ * key of words @w0..@w8: a lighter hash than nfc_flow_id(), as a slot is
+ * looked up before the digest is needed (on a miss). The addresses and
+ * ports are multiplied, the other words folded in.
  */
-static inline __u32 nfc_flow_set_words(__u64 w0, __u64 w1, __u64 w2,
-				       __u64 w3, __u64 w4, __u64 w5,
-				       __u64 w6, __u64 w7, __u64 w8)
+static inline __u64 nfc_flow_sets_words(__u64 w0, __u64 w1, __u64 w2,
+					__u64 w3, __u64 w4, __u64 w5,
+					__u64 w6, __u64 w7, __u64 w8)
 {
 	__u64 h = (w0 ^ w1 ^ w2 ^ w3 ^ w5 ^ w7) +
 		  w4 * 0x9e3779b97f4a7c15ULL + w6 * 0xc2b2ae3d27d4eb4fULL +
 		  w8 * 0x165667b19e3779f9ULL;
 
 	h ^= h >> 29;
-	h *= 0xff51afd7ed558ccdULL;
+	return h * 0xff51afd7ed558ccdULL;
+}
+
+/* A flow's first set of two slots, of its digest @h: the top bits, the
+ * last one 0. */
+static inline __u32 nfc_flow_set_a(__u64 h)
+{
 	return (h >> (64 - NFC_FLOW_SLOT_BITS)) & ~1U;
 }
 
-static inline __u32 nfc_flow_set(const struct nfc_key *k)
+/* Its second set, where it goes when the two slots of the first serve
+ * other flows: the next bits, never the first set. */
+static inline __u32 nfc_flow_set_b(__u64 h)
+{
+	__u32 b = (h >> (64 - 2 * NFC_FLOW_SLOT_BITS)) &
+		  (NFC_FLOW_SLOTS - 2);
+
+	return b == nfc_flow_set_a(h) ? b ^ 2 : b;
+}
+
+/* The flow slots a flow of digest @h may have, in the order they are
+ * looked up and filled: the two of its first set, then the two of its
+ * second. */
+#define NFC_FLOW_SLOT_WAYS 4
+static inline void nfc_flow_slot_ways(__u64 h, __u32 *way)
+{
+	way[0] = nfc_flow_set_a(h);
+	way[1] = way[0] | 1;
+	way[2] = nfc_flow_set_b(h);
+	way[3] = way[2] | 1;
+}
+
+static inline __u64 nfc_flow_sets(const struct nfc_key *k)
 {
 	const nfc_key_word *w = (const nfc_key_word *)k;
 
-	return nfc_flow_set_words(w[0], w[1], w[2], w[3], w[4], w[5], w[6],
-				  w[7], w[8]);
+	return nfc_flow_sets_words(w[0], w[1], w[2], w[3], w[4], w[5], w[6],
+				   w[7], w[8]);
 }
 
 /* Whether flow keys @a and @b are the same, word by word. */
@@ -442,7 +470,8 @@ struct nfc_flow {
 
 /*
  * The flow cache's per-CPU front (bpf/flow.h): NFC_FLOW_SLOTS slots per
- * CPU in sets of two, the set of a flow chosen by nfc_flow_set(). A slot
+ * CPU in sets of two, a flow's two sets chosen by its digest
+ * (nfc_flow_sets(), nfc_flow_slot_ways()). A slot
  * holds a flow entry's key and action set, and the packets and bytes of
  * the hits it served that are not yet in any counter: the flow's, its
  * chain's, its endpoints' and its rule's. The datapath adds them there when

@@ -307,13 +307,29 @@ brk slot-epoch-unchecked bpf/flow.h \
 	'datapath_flow_adv' \
 	'a slot goes on serving a flow userspace flushed'
 brk slot-one-way bpf/flow.h \
-	's#\t\tidx \|= 1;\n#\t\tidx &= ~1U;\n#' \
+	's#\tidx \|= 1;\n#\tidx &= ~1U;\n#' \
 	'datapath_flow_adv' \
 	'the second way of a set is never looked up: two flows of one set take turns at their entries'
 brk slot-fill-first-way bpf/flow.h \
-	's|\t\ts = s1;\n\t\tidx = idx1;\n||' \
+	's|\t\tpick = free >= 0 \? free : old;|\t\tpick = 0;|' \
 	'datapath_flow_adv' \
 	'a slot is always filled in the first way of its set, evicting the flow there'
+brk slot-find-one-set bpf/flow.h \
+	's|nfc_flow_set_holds\(nfc_flow_set_b\(h\)|nfc_flow_set_holds(nfc_flow_set_a(h)|' \
+	'datapath_flow_adv|datapath_flow' \
+	'a flow'"'"'s second set of slots is filled but never looked up: its slot there never serves'
+brk slot-ways-one-set bpf/nfc_shared.h \
+	's|\tway\[2\] = nfc_flow_set_b\(h\);|\tway[2] = way[0];|' \
+	'datapath_flow_adv' \
+	'a flow has one set of slots: where both serve others hit a moment ago, it stays on its entry'
+brk slot-set-b-may-be-a bpf/nfc_shared.h \
+	's|\treturn b == nfc_flow_set_a\(h\) \? b \^ 2 : b;|\treturn b;|' \
+	'datapath_flow_adv' \
+	'a flow whose digest makes its two sets one has two slots, not four'
+brk slot-forget-one-set bpf/flow.h \
+	's|\tfor \(i = 0; i < NFC_FLOW_SLOT_WAYS; i\+\+\)\n\t\tnfc_flow_slot_forget_one|\tfor (i = 0; i < 2; i++)\n\t\tnfc_flow_slot_forget_one|' \
+	'datapath_flow' \
+	'a new connection of a 5-tuple whose old slot is in its second set is served by it'
 brk slot-fold-no-chain bpf/flow.h \
 	's|\t\tif \(ours\)\n\t\t\tnfc_count_chain|\t\tif (0)\n\t\t\tnfc_count_chain|' \
 	'datapath_flow_adv' \
@@ -325,13 +341,13 @@ brk slot-fold-no-rule bpf/flow.h \
 brk slot-no-keep bpf/flow.h \
 	's|now - s->last_ns < NFC_FLOW_SLOT_KEEP_NS\)|now < s->last_ns)|' \
 	'datapath_flow_adv' \
-	'a third flow of a set takes a slot another flow hit a moment ago: where more flows than ways take turns, each evicts the next'
+	'a fifth flow of two sets takes a slot another flow hit a moment ago: where more flows than ways take turns, each evicts the next'
 brk slot-forget-skipped bpf/flow.h \
 	's|\tnfc_flow_slot_forget\(&fk\);\n||' \
 	'datapath_flow' \
 	'a new connection of a 5-tuple is served by the slot of the old one'
 brk slot-forget-this-cpu bpf/flow.h \
-	's|&fg->idx, cpu\)\)\n\t\treturn 1; /\* past the last CPU \*/|\&fg->idx, cpu) \|\| cpu)\n\t\treturn 1; /* past the last CPU */|' \
+	's|&fg->way\[0\], cpu\)\)\n\t\treturn 1; /\* past the last CPU \*/|\&fg->way[0], cpu) \|\| cpu)\n\t\treturn 1; /* past the last CPU */|' \
 	'datapath_flow' \
 	'a new connection clears the slots of its 5-tuple on CPU 0 alone'
 brk slot-hits-unread-ep manager/runtime/slots.c \

@@ -406,12 +406,14 @@ __u64 dp_slot_times(const struct nfc_key *fk, bool hit, bool fold)
 	struct nfc_flow_slot v[F.ncpus];
 	struct nfc_flow_slot_ext x[F.ncpus];
 	__u64 last = 0, now = dp_now();
-	__u32 idx = nfc_flow_set(fk), way;
+	__u32 ways[NFC_FLOW_SLOT_WAYS], way, idx;
 	struct nfc_slot_key sk;
 	int cpu;
 
 	nfc_slot_key_of(&sk, fk);
-	for (way = 0; way < 2; way++, idx |= 1) {
+	nfc_flow_slot_ways(nfc_flow_sets(fk), ways);
+	for (way = 0; way < NFC_FLOW_SLOT_WAYS; way++) {
+		idx = ways[way];
 		assert_int_equal(bpf_map_lookup_elem(F.slots, &idx, v), 0);
 		assert_int_equal(bpf_map_lookup_elem(F.slot_ext, &idx, x), 0);
 		for (cpu = 0; cpu < F.ncpus; cpu++) {

@@ -607,6 +607,69 @@ static void test_port_reuse(void **state)
 	assert_int_equal(node_packets(), 12);
 }
 
+/* The same when the old connection's slot is in the second set of its
+ * 5-tuple (two UDP flows hold the two slots of its first): the new
+ * connection clears it there too. */
+static void test_port_reuse_second_set(void **state)
+{
+	struct nfc_key fk, uk[2];
+	struct pkt p, u[2];
+	struct dp_run r;
+	__u64 cached;
+	__u32 set, port = 1;
+	int i;
+
+	acl_chain();
+	tcp(&p, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	fk = r.ctx.key;
+	fk.tcp_flags = 0;
+	fk.zone = DP_CHAIN;
+	set = nfc_flow_set_a(nfc_flow_sets(&fk));
+	for (i = 0; i < 2; i++) {
+		for (; port < 65536; port++) {
+			uk[i] = fk;
+			uk[i].proto = IPPROTO_UDP;
+			uk[i].sport = htons(5000);
+			uk[i].dport = htons(port);
+			if (nfc_flow_set_a(nfc_flow_sets(&uk[i])) == set)
+				break;
+		}
+		assert_true(port < 65536);
+		udp(&u[i], false, port++);
+		dp_run(DP_ROOT, &u[i], &r); /* the chain */
+		r.ctx.key.tcp_flags = 0;
+		r.ctx.key.zone = DP_CHAIN;
+		assert_memory_equal(&r.ctx.key, &uk[i], sizeof(uk[i]));
+		dp_run(DP_ROOT, &u[i], &r); /* its entry: a slot of the set */
+	}
+	tcp(&p, true, SYN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, false, ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, true, ACK | PSH);
+	dp_run(DP_ROOT, &p, &r);
+	cached = r.stats.cached;
+	tcp(&p, false, ACK | PSH);
+	dp_run(DP_ROOT, &p, &r); /* the entry: a slot of the second set */
+	dp_run(DP_ROOT, &p, &r); /* that slot */
+	assert_true(r.express);
+	assert_int_equal(r.stats.cached, cached + 2);
+	for (i = 0; i < 2; i++)
+		assert_int_not_equal(dp_slot_times(&uk[i], false, false), 0);
+	tcp(&p, false, FIN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, true, FIN | ACK);
+	dp_run(DP_ROOT, &p, &r);
+	tcp(&p, false, SYN);
+	dp_run(DP_ROOT, &p, &r);
+	cached = r.stats.cached;
+	tcp(&p, false, ACK | PSH);
+	dp_run(DP_ROOT, &p, &r);
+	assert_false(r.express);
+	assert_int_equal(r.stats.cached, cached);
+}
+
 /* An RST of a connection that timed out opens nothing; a FIN after an RST
  * leaves it closed; a SYN on a closing connection opens a new one. */
 static void test_tcp_dead_and_closing(void **state)
@@ -845,6 +908,7 @@ int main(int argc, char **argv)
 		T(test_timeout_reopens),
 		T(test_ct_stamped_ahead),
 		T(test_port_reuse),
+		T(test_port_reuse_second_set),
 		T(test_port_reuse_other_cpu),
 		T(test_tcp_dead_and_closing),
 		T(test_icmp_errors_not_cached),

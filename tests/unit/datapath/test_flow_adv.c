@@ -932,86 +932,132 @@ static void test_slot_folds(void **state)
 	assert_int_equal(node_packets(0), 1);
 }
 
-/* 22. Two flows whose digests choose the same set of slots both have one
- * (two ways): alternating, neither goes back to its entry, which the maps
- * show (an entry's hit counts there at once, a slot's later). A third is
- * served by its entry while the two are hit (NFC_FLOW_SLOT_KEEP_NS), then
- * takes the slot hit longer ago, folding its hits into its flow; every
- * counter still adds up. */
-static void test_slot_two_ways(void **state)
+/* The first source port from @from on of a flow like @fk whose first set
+ * of slots is @set, into *k. */
+static __u16 flow_in_set(const struct nfc_key *fk, __u32 set, __u16 from,
+			 struct nfc_key *k)
 {
-	struct nfc_chain_stats m0, m1;
-	struct nfc_key fk[3];
-	struct pkt p[3];
-	struct dp_run r;
-	struct nfc_flow f;
-	__u16 port[3] = { 5000 };
-	__u64 id[3];
+	__u32 port;
+
+	for (port = from; port < 65536; port++) {
+		*k = *fk;
+		k->sport = htons(port);
+		if (nfc_flow_set_a(nfc_flow_sets(k)) == set)
+			return port;
+	}
+	fail_msg("no port from %u puts a flow in set %u", from, set);
+	return 0;
+}
+
+/* 22. A flow has two sets of two slots: the first of its digest, and a
+ * second where the two of the first serve other flows. A and B take the
+ * two slots of a first set, D and E those of C's second set (as their
+ * first), and C, whose first set is A's, finds all four hit a moment ago:
+ * it is served by its entry (NFC_FLOW_SLOT_KEEP_NS), then takes the one
+ * hit longest ago, A's, whose hits are folded into A's flow. Alternating,
+ * none goes back to its entry, which the maps show (an entry's hit counts
+ * there at once, a slot's later); every counter adds up. */
+static void test_slot_two_sets(void **state)
+{
 	/* no fold in the test, however slow the machine */
 	struct nfc_config cfg = { .flow_refresh_ms = 600000 };
+	enum { A, B, C, D, E, N };
+	struct nfc_chain_stats m0, m1;
+	__u16 port[N] = { 5000 };
+	struct nfc_key fk[N];
+	struct pkt p[N];
+	struct dp_run r;
+	struct nfc_flow f;
+	__u64 id_a, h;
 	__u32 set;
-	int i, n;
+	int i;
+
+	/* a flow's two sets are two, whatever its digest */
+	for (i = 0, h = 88172645463325252ULL; i < 1 << 20; i++) {
+		h ^= h << 13;
+		h ^= h >> 7;
+		h ^= h << 17;
+		set = nfc_flow_set_b(h);
+		if (set == nfc_flow_set_a(h) || set & 1 || set >= NFC_FLOW_SLOTS)
+			fail_msg("digest %#llx: sets %u and %u",
+				 (unsigned long long)h, nfc_flow_set_a(h), set);
+	}
 
 	dp_config(&cfg);
-	nop_udp_flow(&p[0], &r, &fk[0]);
-	set = nfc_flow_set(&fk[0]);
-	for (n = 1, i = 5001; n < 3 && i < 65536; i++) {
-		struct nfc_key k = fk[0];
-
-		k.sport = htons(i);
-		if (nfc_flow_set(&k) != set)
+	nop_udp_flow(&p[A], &r, &fk[A]); /* A: the chain, its entry: a slot */
+	id_a = nfc_flow_id(&fk[A]);
+	set = nfc_flow_set_a(nfc_flow_sets(&fk[A]));
+	port[B] = flow_in_set(&fk[A], set, 5001, &fk[B]);
+	port[C] = flow_in_set(&fk[A], set, port[B] + 1, &fk[C]);
+	set = nfc_flow_set_b(nfc_flow_sets(&fk[C]));
+	assert_int_not_equal(set, nfc_flow_set_a(nfc_flow_sets(&fk[C])));
+	port[D] = flow_in_set(&fk[A], set, 5001, &fk[D]);
+	port[E] = flow_in_set(&fk[A], set, port[D] + 1, &fk[E]);
+	for (i = B; i < N; i++)
+		udp4(&p[i], IP_A, IP_B, port[i], 53, 64);
+	/* B, D, E: the chain, then their entries' hits fill their slots */
+	for (i = B; i < N; i++) {
+		if (i == C)
 			continue;
-		fk[n] = k;
-		port[n++] = i;
+		dp_run(DP_ROOT, &p[i], &r);
+		dp_run(DP_ROOT, &p[i], &r);
 	}
-	assert_int_equal(n, 3);
-	for (i = 0; i < 3; i++) {
-		if (i)
-			udp4(&p[i], IP_A, IP_B, port[i], 53, 64);
-		id[i] = nfc_flow_id(&fk[i]);
-	}
-	/* B: the chain, then its entry's hit fills the other way */
-	dp_run(DP_ROOT, &p[1], &r);
-	dp_run(DP_ROOT, &p[1], &r);
 	chain_stats_map(&m0);
-	for (i = 0; i < 10; i++)
-		dp_run(DP_ROOT, &p[i % 2], &r);
+	for (i = 0; i < 12; i++) {
+		dp_run(DP_ROOT, &p[(int[]){ A, B, D, E }[i % 4]], &r);
+		assert_true(r.express);
+	}
 	chain_stats_map(&m1);
 	assert_int_equal(m1.cached, m0.cached);
-	assert_int_equal(r.stats.cached, 2 + 10);
-	assert_int_equal(node_packets(0), 2);
+	assert_int_equal(node_packets(0), 4);
 
-	/* C: the chain, then its entry: A and B, hit a moment ago (as far as
-	 * the datapath's clock can tell on a slow machine), keep their slots */
-	dp_run(DP_ROOT, &p[2], &r);
+	/* C: the chain, then its entry: the four slots, hit a moment ago
+	 * (as far as the datapath's clock can tell on a slow machine), stay
+	 * their flows' */
+	dp_run(DP_ROOT, &p[C], &r);
 	for (i = 0; i < 2; i++) {
-		dp_slot_times(&fk[0], true, false);
-		dp_slot_times(&fk[1], true, false);
-		dp_run(DP_ROOT, &p[2], &r);
+		dp_slot_times(&fk[A], true, false);
+		dp_slot_times(&fk[B], true, false);
+		dp_slot_times(&fk[D], true, false);
+		dp_slot_times(&fk[E], true, false);
+		dp_run(DP_ROOT, &p[C], &r);
+		assert_false(r.express);
 	}
 	chain_stats_map(&m0);
 	assert_int_equal(m0.cached, m1.cached + 2);
-	assert_int_equal(bpf_map_lookup_elem(F.flows, &id[0], &f), 0);
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &id_a, &f), 0);
 	assert_int_equal(f.packets, 2);
-	/* later, C takes A's slot (the first way: both were hit in the
-	 * same clock tick, or A earlier) and A's five hits go to A's entry */
+	/* later, C takes the slot hit longest ago, A's, and A's three hits
+	 * go to A's entry */
 	usleep(NFC_FLOW_SLOT_KEEP_NS / 1000 + 10000);
-	dp_run(DP_ROOT, &p[2], &r);
-	assert_int_equal(bpf_map_lookup_elem(F.flows, &id[0], &f), 0);
-	assert_int_equal(f.packets, 2 + 5);
-	dp_run(DP_ROOT, &p[0], &r); /* A: its entry, then B's slot */
-	dp_run(DP_ROOT, &p[1], &r); /* B: its entry */
-	assert_int_equal(bpf_map_lookup_elem(F.flows, &id[1], &f), 0);
-	assert_int_equal(f.packets, 2 + 5 + 1);
-	assert_int_equal(node_packets(0), 3);
-	assert_int_equal(r.stats.packets, 2 + 2 + 10 + 4 + 1 + 1);
-	assert_int_equal(r.stats.cached, 1 + 1 + 10 + 3 + 1 + 1);
-	assert_int_equal(dp_flow_get(&fk[0], &f), 0);
-	assert_int_equal(f.packets, 2 + 5 + 1);
-	assert_int_equal(dp_flow_get(&fk[1], &f), 0);
-	assert_int_equal(f.packets, 2 + 5 + 1);
-	assert_int_equal(dp_flow_get(&fk[2], &f), 0);
-	assert_int_equal(f.packets, 4);
+	dp_slot_times(&fk[B], true, false);
+	dp_slot_times(&fk[D], true, false);
+	dp_slot_times(&fk[E], true, false);
+	dp_run(DP_ROOT, &p[C], &r);
+	assert_int_equal(bpf_map_lookup_elem(F.flows, &id_a, &f), 0);
+	assert_int_equal(f.packets, 2 + 3);
+	dp_run(DP_ROOT, &p[C], &r);
+	assert_true(r.express);
+	assert_int_equal(dp_slot_times(&fk[A], false, false), 0);
+
+	assert_int_equal(node_packets(0), 5);
+	assert_int_equal(r.stats.packets, 2 + 3 * 2 + 12 + 3 + 1 + 1);
+	assert_int_equal(r.stats.cached, r.stats.packets - 5);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(dp_flow_get(&fk[i], &f), 0);
+		assert_int_equal(f.packets, 5);
+	}
+
+	/* A, its slot gone: its entry, then a slot of its second set (its
+	 * first set's two are B's and C's) */
+	assert_int_not_equal(nfc_flow_set_b(nfc_flow_sets(&fk[A])), set);
+	dp_run(DP_ROOT, &p[A], &r);
+	assert_false(r.express);
+	dp_run(DP_ROOT, &p[A], &r);
+	assert_true(r.express);
+	assert_int_equal(dp_flow_get(&fk[A], &f), 0);
+	assert_int_equal(f.packets, 7);
+	assert_int_equal(node_packets(0), 5);
 }
 
 /* 23. Userspace removes a flow's entry (a flush) and bumps the epoch: the
@@ -1236,7 +1282,7 @@ static void test_slot_wide_keys(void **state)
 	flow_key_of(&b, &fkb); /* the chain */
 	nfc_slot_key_of(&ska, &fka);
 	nfc_slot_key_of(&skb, &fkb);
-	assert_int_equal(nfc_flow_set(&fka), nfc_flow_set(&fkb));
+	assert_int_equal(nfc_flow_sets(&fka), nfc_flow_sets(&fkb));
 	assert_memory_equal(&ska, &skb, sizeof(ska));
 	assert_true(ska.wide);
 	assert_int_equal(node_packets(0), 2);
@@ -1330,7 +1376,7 @@ int main(int argc, char **argv)
 		T(test_cache_off_and_on),
 		T(test_digest_collision),
 		T(test_slot_folds),
-		T(test_slot_two_ways),
+		T(test_slot_two_sets),
 		T(test_slot_epoch),
 		T(test_slot_other_chain),
 		T(test_slot_folds_rule),
