@@ -359,13 +359,6 @@ __noinline int nfc_flow_slot_fold(__u32 idx, __u64 now)
 	return alive;
 }
 
-/*
- * The slot that holds the flow key of words @w (word 3 as @w3: the flow
- * key's, tcp_flags 0 and zone the chain) for @version and @epoch, its
- * index in *idxp; or NULL. A flow's slot is one of its four
- * (nfc_flow_slot_ways()): four flows whose digests meet in a set, or
- * whose first sets are full, still fit.
- */
 /* The slot of set @set (its two, in turn) that holds slot key @sk (of
  * flow key words @w) for @version and @epoch, its index in *idxp; or
  * NULL (*idxp then the set's second). */
@@ -390,6 +383,13 @@ nfc_flow_set_holds(__u32 set, const nfc_key_word *sk, const nfc_key_word *w,
 	return s;
 }
 
+/*
+ * The slot that holds the flow key of words @w (word 3 as @w3: the flow
+ * key's, tcp_flags 0 and zone the chain) for @version and @epoch, its
+ * index in *idxp; or NULL. A flow's slot is one of its four
+ * (nfc_flow_slot_ways()): four flows whose digests meet in a set, or
+ * whose first sets are full, still fit.
+ */
 static __always_inline struct nfc_flow_slot *
 nfc_flow_slot_find(const nfc_key_word *w, __u64 w3, __u32 version,
 		   __u32 epoch, __u32 *idxp)
@@ -497,6 +497,8 @@ static __always_inline void nfc_flow_slot_fill(const struct nfc_flow *f,
 		pick = free >= 0 ? free : old;
 	if (pick < 0 || pick >= NFC_FLOW_SLOT_WAYS)
 		return;
+	/* looked up again: a pointer kept in an array indexed at run time
+	 * would lose its type to the verifier */
 	idx = way[pick];
 	s = bpf_map_lookup_elem(&nfc_flow_slots, &idx);
 	if (!s)

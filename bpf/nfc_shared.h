@@ -163,6 +163,8 @@ static inline __u64 nfc_flow_id(const struct nfc_key *k)
 #define NFC_FLOW_SLOT_BITS 13
 #endif
 #define NFC_FLOW_SLOTS (1U << NFC_FLOW_SLOT_BITS)
+/* a flow's two sets come from disjoint bits of one 64-bit digest */
+_Static_assert(2 * NFC_FLOW_SLOT_BITS <= 64, "NFC_FLOW_SLOT_BITS too large");
 /* A slot hit this recently is not taken by another flow. */
 #define NFC_FLOW_SLOT_KEEP_NS (20 * 1000000ULL)
 
