@@ -292,6 +292,42 @@ brk veth-warning chain/runtime/attach.c \
 	's|if \(strcmp\(drv, "veth"\) && strcmp\(drv, "tun"\)\)|if (1)|' \
 	'integration-macrouter-xdp' \
 	'no warning for xdp on a veth'
+brk router-ecmp-modulo nf/router/router.bpf.c \
+	's|\treturn pick;\n\}|\treturn nh[h % 3] ? nh[h % 3] : pick;\n}|' \
+	'datapath_router_tc|integration-router-tc' \
+	'ECMP by the hash modulo the places: uneven, and a path that leaves moves other flows'
+brk router-hash-no-ports nf/router/router.bpf.c \
+	's#return router_mix\(h \^ \(\(__u64\)k->sport << 16 \| k->dport\)\);#return h;#' \
+	'datapath_router_tc|integration-router-tc' \
+	'the flow hash leaves the ports out: one host pair takes one path'
+brk router-no-ttl-dec nf/router/router.bpf.c \
+	's|\tnfc_ttl_dec\(c\);\n||' \
+	'datapath_router_tc|integration-router-tc' \
+	'the router does not decrement the TTL'
+brk router-ttl-expiring-forwarded nf/router/router.bpf.c \
+	's|if \(c->ttl <= 1\) \{|if (0) {|' \
+	'datapath_router_tc' \
+	'a packet with no hop left is not handed to the stack'
+brk router-neigh-ignores-gateway nf/router/router.bpf.c \
+	's|k4.addr = nh->gateway \? nh->gateway : k->daddr.v4;|k4.addr = k->daddr.v4;|' \
+	'datapath_router_tc|integration-router-tc' \
+	'a next hop with a gateway gets the destination'"'"'s MAC'
+brk router-policy-highest-wins nf/router/router.bpf.c \
+	's|key->priority >= m->priority|key->priority <= m->priority|' \
+	'datapath_router_tc' \
+	'policies by the highest priority number first'
+brk router-policy-any-family nf/router/router.bpf.c \
+	's|\t\tif \(v6 && !v4\)\n\t\t\treturn false;\n||' \
+	'datapath_router_tc' \
+	'an IPv6 policy routes IPv4 packets'
+brk router-smac-kept nf/router/router.bpf.c \
+	's|\t\tnfc_set_smac\(c, nh->smac\);|\t\t;|' \
+	'datapath_router_tc' \
+	'the source MAC is not the router'"'"'s'
+brk router-v6-in-v4-table nf/router/router.bpf.c \
+	's|nfc_lpm_lookup6\(routes6_id|nfc_lpm_lookup6(routes_id|' \
+	'integration-router-tc' \
+	'IPv6 destinations looked up in the IPv4 routes'
 brk abi-unchecked manager/runtime/object.c \
 	's|if \(have.version != want.version\)|if (0)|' \
 	'integration-sdk-module' \

@@ -220,15 +220,19 @@ nfc_tcp_1mib() {
 }
 
 # nfc_tcp_stream I J BYTES [PORT]: BYTES of random data over one TCP
-# connection from host I to host J (port 5001), checked by SHA-256 at both
-# ends; nothing is kept on disk.
+# connection from host I to host J's $IPJ (IPv4 or IPv6; port 5001),
+# checked by SHA-256 at both ends; nothing is kept on disk.
 nfc_tcp_stream() {
-	local from=NS$1 to=NS$2 ip=IP$2 port=${4:-5001}
+	local from=NS$1 to=NS$2 ip=IP$2 port=${4:-5001} listen=TCP-LISTEN dst
+	dst=${!ip}
+	if [[ $dst == *:* ]]; then
+		listen=TCP6-LISTEN dst="[$dst]"
+	fi
 	rm -f "$WORK/rx.sum" "$WORK/tx.sum"
-	bg ip netns exec "${!to}" sh -c "socat -u TCP-LISTEN:$port,reuseaddr - | sha256sum > '$WORK/rx.sum.tmp' && mv '$WORK/rx.sum.tmp' '$WORK/rx.sum'"
+	bg ip netns exec "${!to}" sh -c "socat -u $listen:$port,reuseaddr - | sha256sum > '$WORK/rx.sum.tmp' && mv '$WORK/rx.sum.tmp' '$WORK/rx.sum'"
 	sleep 0.3
 	head -c "$3" /dev/urandom | tee >(sha256sum > "$WORK/tx.sum") |
-		ip netns exec "${!from}" socat -u - TCP:"${!ip}":"$port",connect-timeout=5 ||
+		ip netns exec "${!from}" socat -u - TCP:"$dst":"$port",connect-timeout=5 ||
 		fail "TCP connect h$1 -> h$2"
 	wait_file "$WORK/rx.sum"
 	wait_file "$WORK/tx.sum"

@@ -230,10 +230,15 @@ static int tables_reset(void)
 		const struct nfc_module *m = F.mods[i].m;
 
 		for (j = 0; j < m->n_tables; j++) {
-			struct bpf_map *map = bpf_object__find_map_by_name(
-				F.mods[i].obj, m->tables[j].map);
-			enum bpf_map_type type = bpf_map__type(map);
+			struct bpf_map *map;
+			enum bpf_map_type type;
 
+			/* LPM tables are the runtime's; these tests make none */
+			if (!m->tables[j].map)
+				continue;
+			map = bpf_object__find_map_by_name(F.mods[i].obj,
+							   m->tables[j].map);
+			type = bpf_map__type(map);
 			fd = bpf_map__fd(map);
 			if (type == BPF_MAP_TYPE_ARRAY) {
 				__u32 k;

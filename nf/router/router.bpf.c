@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * router: IPv4 and IPv6 longest-prefix routing (bpf/lpm.h tables) to next
+ * hops and ECMP groups of next hops, with policy routing in front.
+ *
+ * A packet's next hop comes from the first policy (by priority) that
+ * matches it, else from the longest route that covers its destination.
+ * Both give the id of a next hop or of a group (one id space; a group is
+ * looked for first). A next hop forwards out of its interface to its
+ * gateway, or to the destination itself when it has none (a connected
+ * route): the neighbour's MAC from the neighbours tables, the source MAC
+ * the router's on that link when the next hop names it, TTL or hop limit
+ * decremented by the executor. A blackhole drops.
+ *
+ * ECMP: a group's next hop for a flow is the one with the highest
+ * rendezvous score, a hash of the flow's 5-tuple and tenant with the next
+ * hop's id (highest random weight). One flow always takes one path, paths
+ * are taken evenly, and taking a next hop out of a group moves only the
+ * flows it carried: every other flow's highest score is still there. The
+ * flow cache then keeps each flow's choice until the chain changes (an
+ * edit of any table is a new version).
+ *
+ * A packet whose TTL (hop limit) would run out here is handed to the
+ * kernel's stack, which answers with ICMP time exceeded where it forwards.
+ *
+ * Outcomes: pass (routed, handed to the stack, or no route and default
+ * pass), deny (no-route: no route and default drop, a blackhole, a next
+ * hop, group or neighbour that is not there).
+ */
+#include <stdbool.h>
+#include "nfc.h"
+#include "lpm.h"
+#include "router.h"
+
+#ifndef ROUTER_NEXTHOPS_MAX
+#define ROUTER_NEXTHOPS_MAX 65536
+#endif
+#ifndef ROUTER_GROUPS_MAX
+#define ROUTER_GROUPS_MAX 4096
+#endif
+#ifndef ROUTER_NEIGHS_MAX
+#define ROUTER_NEIGHS_MAX 262144
+#endif
+#ifndef ROUTER_POLICIES_MAX
+#define ROUTER_POLICIES_MAX 1024
+#endif
+
+const volatile __u32 cfg_default = ROUTER_DEFAULT_DROP;
+const volatile __u32 routes_id = 0;  /* IPv4 routes (LPM) */
+const volatile __u32 routes6_id = 0; /* IPv6 routes (LPM) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ROUTER_NEXTHOPS_MAX);
+	__type(key, struct router_id);
+	__type(value, struct router_nexthop);
+} nexthops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ROUTER_GROUPS_MAX);
+	__type(key, struct router_id);
+	__type(value, struct router_group);
+} groups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ROUTER_NEIGHS_MAX);
+	__type(key, struct router_neigh_key);
+	__type(value, struct router_neigh);
+} neighbors SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ROUTER_NEIGHS_MAX);
+	__type(key, struct router_neigh6_key);
+	__type(value, struct router_neigh);
+} neighbors6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ROUTER_POLICIES_MAX);
+	__type(key, struct router_prio);
+	__type(value, struct router_policy);
+} policies SEC(".maps");
+
+/* A 64-bit mix (the finaliser of SplitMix64). */
+static __always_inline __u64 router_mix(__u64 x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* The flow's hash: tenant, addresses, protocol and ports of the key the
+ * chain has made so far. */
+static __always_inline __u64 router_flow_hash(const struct nfc_key *k)
+{
+	const __u64 *s = (const __u64 *)&k->saddr, *d = (const __u64 *)&k->daddr;
+	__u64 h;
+
+	h = router_mix(s[0] ^ (__u64)k->tenant << 32 ^ k->proto);
+	h = router_mix(h ^ s[1]);
+	h = router_mix(h ^ d[0]);
+	h = router_mix(h ^ d[1]);
+	return router_mix(h ^ ((__u64)k->sport << 16 | k->dport));
+}
+
+/* The member of group @g with the highest score for flow hash @h; 0 when
+ * the group is empty. */
+static __always_inline __u32 router_pick(const struct router_group *g, __u64 h)
+{
+	const __u32 *nh = &g->nh1;
+	__u64 best = 0, score;
+	__u32 pick = 0, i, id;
+
+#pragma unroll
+	for (i = 0; i < ROUTER_GROUP_MAX; i++) {
+		id = nh[i];
+		if (!id)
+			continue;
+		score = router_mix(h ^ (__u64)id * 0x9e3779b97f4a7c15ULL);
+		if (!pick || score > best) {
+			best = score;
+			pick = id;
+		}
+	}
+	return pick;
+}
+
+/* Whether IPv4 address @a is in @c (a /0 holds everything). */
+static __always_inline bool router_in4(const struct router_cidr4 *c, __be32 a)
+{
+	__u32 plen = c->plen;
+
+	if (!plen)
+		return true;
+	if (plen > 32)
+		return false;
+	return !((bpf_ntohl(a ^ c->addr)) >> (32 - plen));
+}
+
+static __always_inline bool router_in6(const struct router_cidr6 *c,
+				       const __be32 *y)
+{
+	const __be32 *x = (const __be32 *)c->addr;
+	__u32 plen = c->plen, i, bits;
+
+	if (plen > 128)
+		return false;
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		if (plen <= i * 32)
+			break;
+		bits = plen - i * 32;
+		if (bits >= 32) {
+			if (x[i] != y[i])
+				return false;
+		} else if (bpf_ntohl(x[i] ^ y[i]) >> (32 - bits)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static __always_inline bool router_port_in(__be16 lo, __be16 hi, __be16 p)
+{
+	__u16 l = bpf_ntohs(lo), h = bpf_ntohs(hi), v = bpf_ntohs(p);
+
+	if (!l)
+		return true;
+	if (!h)
+		h = l;
+	return v >= l && v <= h;
+}
+
+struct router_match {
+	const struct nfc_ctx *c;
+	__u32 priority;
+	__u32 via; /* 0: none matched yet */
+};
+
+static bool router_policy_matches(const struct router_policy *p,
+				  const struct nfc_ctx *c)
+{
+	const struct nfc_key *k = &c->act.key;
+	bool v4 = p->src.plen | p->dst.plen, v6 = p->src6.plen | p->dst6.plen;
+
+	if ((p->ifindex && p->ifindex != c->key.ifindex) ||
+	    (p->tenant && p->tenant != k->tenant) ||
+	    (p->proto && p->proto != k->proto))
+		return false;
+	if (k->l3 == NFC_L3_IPV4) {
+		if (v6 && !v4)
+			return false;
+		if (!router_in4(&p->src, k->saddr.v4) ||
+		    !router_in4(&p->dst, k->daddr.v4))
+			return false;
+	} else {
+		if (v4 && !v6)
+			return false;
+		if (!router_in6(&p->src6, k->saddr.v6) ||
+		    !router_in6(&p->dst6, k->daddr.v6))
+			return false;
+	}
+	return router_port_in(p->sport, p->sport_end, k->sport) &&
+	       router_port_in(p->dport, p->dport_end, k->dport);
+}
+
+/* bpf_for_each_map_elem() over the policies: the matching one of the
+ * lowest priority. */
+struct bpf_map;
+
+static long router_policy_cb(struct bpf_map *map, struct router_prio *key,
+			     struct router_policy *p, struct router_match *m)
+{
+	if (m->via && key->priority >= m->priority)
+		return 0;
+	if (!p->via || !router_policy_matches(p, m->c))
+		return 0;
+	m->priority = key->priority;
+	m->via = p->via;
+	return 0;
+}
+
+static __always_inline int router_no_route(struct nfc_ctx *c)
+{
+	if (cfg_default == ROUTER_DEFAULT_PASS)
+		return NFC_PASS;
+	return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
+}
+
+/* The MAC of next hop @nh's neighbour for the packet in @c, or NULL. */
+static __always_inline const __u8 *
+router_neighbour(const struct router_nexthop *nh, const struct nfc_ctx *c)
+{
+	const struct nfc_key *k = &c->act.key;
+	struct router_neigh6_key k6 = { .ifindex = nh->ifindex };
+	struct router_neigh_key k4 = { .ifindex = nh->ifindex };
+	const __u64 *g6 = (const __u64 *)nh->gateway6;
+	struct router_neigh *n;
+
+	if (k->l3 == NFC_L3_IPV4) {
+		k4.addr = nh->gateway ? nh->gateway : k->daddr.v4;
+		n = bpf_map_lookup_elem(&neighbors, &k4);
+	} else {
+		__builtin_memcpy(k6.addr, (g6[0] | g6[1])
+						  ? (const void *)nh->gateway6
+						  : (const void *)k->daddr.v6,
+				 16);
+		n = bpf_map_lookup_elem(&neighbors6, &k6);
+	}
+	return n ? n->mac : NULL;
+}
+
+NFC_NF(router)(struct nfc_pkt *pkt, struct nfc_ctx *c)
+{
+	struct router_match m = { .c = c };
+	struct router_nexthop *nh;
+	struct router_group *g;
+	struct router_id id;
+	const __u8 *mac;
+	int r = 0;
+
+	if (c->act.key.l3 != NFC_L3_IPV4 && c->act.key.l3 != NFC_L3_IPV6)
+		return router_no_route(c);
+	bpf_for_each_map_elem(&policies, router_policy_cb, &m, 0);
+	if (m.via)
+		id.id = m.via;
+	else if (c->act.key.l3 == NFC_L3_IPV4)
+		r = nfc_lpm_lookup4(routes_id, c->act.key.daddr.v4, &id.id);
+	else
+		r = nfc_lpm_lookup6(routes6_id, c->act.key.daddr.v6, &id.id);
+	if (r)
+		return router_no_route(c);
+	g = bpf_map_lookup_elem(&groups, &id);
+	if (g) {
+		id.id = router_pick(g, router_flow_hash(&c->act.key));
+		if (!id.id)
+			return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
+	}
+	nh = bpf_map_lookup_elem(&nexthops, &id);
+	if (!nh || nh->action != ROUTER_NH_FORWARD)
+		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
+	mac = router_neighbour(nh, c);
+	if (!mac)
+		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
+	if (c->ttl <= 1) {
+		/* the stack sends time exceeded; the flow's next packets
+		 * may have hops to spare */
+		nfc_nocache(c);
+		return NFC_PASS;
+	}
+	nfc_ttl_dec(c);
+	nfc_set_dmac(c, mac);
+	if (nh->smac[0] | nh->smac[1] | nh->smac[2] | nh->smac[3] |
+	    nh->smac[4] | nh->smac[5])
+		nfc_set_smac(c, nh->smac);
+	nfc_redirect(c, nh->ifindex);
+	return NFC_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# A router chain as the gateway of five hosts, each in a subnet of its own
+# (10.T.I.2/24 and fd00:T:I::2/64, the gateway .1 / ::1 at the router's
+# MAC; connected routes, the hosts' MACs in the neighbours tables): ICMP
+# and TCP between subnets, IPv4 and IPv6, with the TTL decremented; a
+# blackhole, an uncovered prefix and a missing neighbour dropped as
+# no-route; ECMP: 1,000 UDP flows to an address that h2..h5 all hold, over
+# a group of their four next hops (gateways): each flow on one path, each
+# path 25% +- 5%; one path taken out of the group: only its flows move.
+# Policy routing: one destination reached by two paths depending on the
+# source (IPv4 and IPv6) and on the destination port.
+# Usage: router.sh HOOK   (tc-ingress | xdp)
+. "$(dirname "$0")/lib.sh"
+hook=${1:-tc-ingress}
+GWMAC=$(printf '02:00:00:%02x:00:fe' "$T")
+ANY=10.$T.100.1
+POL=10.$T.200.1
+POL6=fd00:$T:200::1
+N=5
+
+for ((i = 1; i <= N; i++)); do
+	nfc_host "$i"
+	ns=NS$i
+	ip -n "${!ns}" addr flush dev eth0
+	ip -n "${!ns}" addr add "10.$T.$i.2/24" dev eth0
+	ip -n "${!ns}" -6 addr add "fd00:$T:$i::2/64" dev eth0 nodad
+	ip -n "${!ns}" neigh replace "10.$T.$i.1" lladdr "$GWMAC" dev eth0 nud permanent
+	ip -n "${!ns}" -6 neigh replace "fd00:$T:$i::1" lladdr "$GWMAC" dev eth0 nud permanent
+	ip -n "${!ns}" route add default via "10.$T.$i.1"
+	ip -n "${!ns}" -6 route add default via "fd00:$T:$i::1"
+	# h2..h5 all answer the ECMP address; h4 and h5 the policy one
+	((i > 1)) && ip -n "${!ns}" addr add "$ANY/32" dev lo
+	((i > 3)) && ip -n "${!ns}" addr add "$POL/32" dev lo
+	((i > 3)) && ip -n "${!ns}" -6 addr add "$POL6/128" dev lo nodad
+done
+[ "$hook" = xdp ] && nfc_xdp_endpoints 1 2 3 4 5
+
+{
+	echo "chain: rt-$TAG"
+	echo "attach:"
+	for ((i = 1; i <= N; i++)); do
+		hv=HV$i
+		echo "  - {interface: ${!hv}, hook: $hook}"
+	done
+	cat <<YAML
+entry: rt
+nodes:
+  - name: rt
+    module: router
+    config:
+      nexthops:
+YAML
+	for ((i = 1; i <= N; i++)); do
+		hv=HV$i
+		# connected: to the destination itself
+		echo "        - {id: $i, interface: ${!hv}, smac: \"$GWMAC\"}"
+		# through host i as a gateway
+		echo "        - {id: 1$i, interface: ${!hv}, gateway: 10.$T.$i.2, gateway6: \"fd00:$T:$i::2\", smac: \"$GWMAC\"}"
+	done
+	echo "        - {id: 99, action: blackhole}"
+	echo "      nexthop-groups:"
+	echo "        - {id: 100, nh1: 12, nh2: 13, nh3: 14, nh4: 15}"
+	echo "      neighbors:"
+	for ((i = 1; i <= N; i++)); do
+		hv=HV$i mac=MAC$i
+		echo "        - {interface: ${!hv}, address: 10.$T.$i.2, mac: \"${!mac}\"}"
+	done
+	echo "      neighbors6:"
+	for ((i = 1; i <= N; i++)); do
+		hv=HV$i mac=MAC$i
+		echo "        - {interface: ${!hv}, address: \"fd00:$T:$i::2\", mac: \"${!mac}\"}"
+	done
+	echo "      routes:"
+	for ((i = 1; i <= N; i++)); do
+		echo "        - {prefix: 10.$T.$i.0/24, via: $i}"
+	done
+	echo "        - {prefix: $ANY/32, via: 100}"
+	echo "        - {prefix: $POL/32, via: 14}"
+	echo "        - {prefix: 10.$T.66.0/24, via: 99}"
+	echo "        - {prefix: 10.$T.67.0/24, via: 1}"
+	echo "      routes6:"
+	for ((i = 1; i <= N; i++)); do
+		echo "        - {prefix: \"fd00:$T:$i::/64\", via: $i}"
+	done
+	echo "        - {prefix: \"$POL6/128\", via: 14}"
+	echo "      policies:"
+	echo "        - {priority: 10, src: 10.$T.3.0/24, dst: $POL/32, via: 15}"
+	echo "        - {priority: 11, src6: \"fd00:$T:3::/64\", via: 15}"
+	echo "        - {priority: 20, proto: 17, dport: 9100, dport_end: 9199, via: 15}"
+} > "$WORK/chain.yaml"
+
+"$NFCTL" chain apply "$WORK/chain.yaml" > "$WORK/apply.txt" 2> "$WORK/apply.err" ||
+	fail "apply: $(cat "$WORK/apply.err")"
+pass "applied ($hook)"
+
+# Across subnets, each way through the router: one hop, so a reply comes
+# back with its TTL less one.
+out=$(ip netns exec "$NS1" ping -c 3 -i 0.2 -W 1 "10.$T.2.2") || fail "ping h1 -> h2: $out"
+grep -q "ttl=63" <<< "$out" || fail "the router did not decrement the TTL: $out"
+out=$(ip netns exec "$NS1" ping -6 -c 3 -i 0.2 -W 1 "fd00:$T:2::2") || fail "ping -6 h1 -> h2: $out"
+grep -q "ttl=63" <<< "$out" || fail "the router did not decrement the hop limit: $out"
+pass "ICMP and ICMPv6 h1 -> h2, one hop"
+
+IP2=10.$T.2.2 nfc_tcp_stream 1 2 2097152
+IP2=fd00:$T:2::2 nfc_tcp_stream 1 2 2097152 5002
+pass "TCP 2 MiB h1 -> h2 over IPv4 and IPv6, intact"
+
+drops() {
+	"$NFCTL" -j stats "rt-$TAG" | json - 'j[0]["counters"]["drops"]["no-route"]'
+}
+before=$(drops)
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.66.9" > /dev/null && fail "a blackhole forwarded"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.77.9" > /dev/null && fail "an uncovered prefix forwarded"
+# connected, but no neighbour for the address
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.67.9" > /dev/null && fail "a missing neighbour forwarded"
+after=$(drops)
+[ $((after - before)) -ge 6 ] || fail "no-route drops $before -> $after"
+pass "blackhole, no route, no neighbour: $((after - before)) no-route drops"
+
+# ECMP. A receiver in each of h2..h5 writes the source ports it got.
+# recv.py OUT READY STOP [PORT [6]]
+cat > "$WORK/recv.py" <<'PY'
+import os, select, socket, sys
+port = int(sys.argv[4]) if len(sys.argv) > 4 else 9000
+six = len(sys.argv) > 5
+s = socket.socket(socket.AF_INET6 if six else socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.bind(("::" if six else "0.0.0.0", port))
+open(sys.argv[2], "w").write("1")
+ports = []
+while not os.path.exists(sys.argv[3]):
+    if select.select([s], [], [], 0.1)[0]:
+        ports.append(s.recvfrom(64)[1][1])
+while select.select([s], [], [], 0.2)[0]:
+    ports.append(s.recvfrom(64)[1][1])
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(" ".join(map(str, ports)))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+PY
+# send.py SRC DST N [PORT]: N datagrams, each from a port of its own
+cat > "$WORK/send.py" <<'PY'
+import socket, sys, time
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+port = int(sys.argv[4]) if len(sys.argv) > 4 else 9000
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+for i in range(n):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((src, 20000 + i))
+    s.sendto(b"ecmp", (dst, port))
+    s.close()
+    if i % 50 == 49:
+        time.sleep(0.01)
+PY
+
+# ecmp ROUND: 1,000 flows from h1; $WORK/ROUND.J: the ports h J received
+ecmp() {
+	local r=$1 j ns
+	rm -f "$WORK/stop"
+	for ((j = 2; j <= N; j++)); do
+		ns=NS$j
+		bg ip netns exec "${!ns}" python3 "$WORK/recv.py" "$WORK/$r.$j" "$WORK/$r.$j.ready" "$WORK/stop"
+		wait_file "$WORK/$r.$j.ready"
+	done
+	sleep 0.2
+	ip netns exec "$NS1" python3 "$WORK/send.py" "10.$T.1.2" "$ANY" 1000 || fail "ECMP send"
+	sleep 0.3
+	touch "$WORK/stop"
+	for ((j = 2; j <= N; j++)); do
+		for _ in $(seq 100); do
+			[ -e "$WORK/$r.$j" ] && break
+			sleep 0.05
+		done
+		[ -e "$WORK/$r.$j" ] || fail "receiver h$j wrote nothing"
+	done
+}
+
+ecmp a
+python3 - "$WORK" a 2 3 4 5 <<'PY' || fail "ECMP over four paths"
+import sys, collections
+work, r, hosts = sys.argv[1], sys.argv[2], sys.argv[3:]
+where = collections.defaultdict(list)
+for h in hosts:
+    for p in open(f"{work}/{r}.{h}").read().split():
+        where[int(p)].append(h)
+assert len(where) == 1000, f"{len(where)} of 1000 flows arrived"
+multi = [p for p, hs in where.items() if len(hs) != 1]
+assert not multi, f"flows on more than one path: {multi[:5]}"
+share = collections.Counter(hs[0] for hs in where.values())
+print("flows per path:", dict(sorted(share.items())))
+for h in hosts:
+    assert 200 <= share[h] <= 300, f"h{h} took {share[h]} of 1000 flows"
+PY
+pass "ECMP: 1000 flows, each on one path, each path 25% +- 5%"
+
+# h5's next hop out of the group: its flows move, no other flow does.
+"$NFCTL" nf "rt-$TAG" rt nexthop-groups add id 100 nh1 12 nh2 13 nh3 14 ||
+	fail "nexthop-groups add"
+ecmp b
+python3 - "$WORK" 2 3 4 5 <<'PY' || fail "ECMP after a path left"
+import sys
+work, hosts = sys.argv[1], sys.argv[2:]
+def where(r):
+    w = {}
+    for h in hosts:
+        for p in open(f"{work}/{r}.{h}").read().split():
+            w[int(p)] = h
+    return w
+a, b = where("a"), where("b")
+assert len(b) == 1000, f"{len(b)} of 1000 flows arrived"
+assert not [p for p, h in b.items() if h == "5"], "flows still reach h5"
+moved = [p for p in a if a[p] != "5" and a[p] != b[p]]
+assert not moved, f"{len(moved)} flows of the paths that stayed moved"
+print("h5's", sum(1 for h in a.values() if h == "5"), "flows moved; the rest stayed")
+PY
+pass "a path out of the group moved only its own flows"
+
+# who_gets FROM SRC DST PORT: which of h4 and h5 receive 5 datagrams from
+# host FROM's SRC to DST:PORT (IPv4 or IPv6)
+who_gets() {
+	local from=NS$1 j ns six=
+	[[ $3 == *:* ]] && six=6
+	rm -f "$WORK/stop" "$WORK"/p.*
+	for j in 4 5; do
+		ns=NS$j
+		bg ip netns exec "${!ns}" python3 "$WORK/recv.py" "$WORK/p.$j" "$WORK/p.$j.ready" "$WORK/stop" "$4" $six
+		wait_file "$WORK/p.$j.ready"
+	done
+	ip netns exec "${!from}" python3 "$WORK/send.py" "$2" "$3" 5 "$4" || fail "send from h$1"
+	sleep 0.3
+	touch "$WORK/stop"
+	got=
+	for j in 4 5; do
+		for _ in $(seq 100); do
+			[ -e "$WORK/p.$j" ] && break
+			sleep 0.05
+		done
+		[ -e "$WORK/p.$j" ] || fail "receiver h$j wrote nothing"
+		[ "$(wc -w < "$WORK/p.$j")" = 5 ] && got="$got h$j"
+		[ "$(wc -w < "$WORK/p.$j")" = 0 ] || [ "$(wc -w < "$WORK/p.$j")" = 5 ] ||
+			fail "h$j got $(wc -w < "$WORK/p.$j") of 5"
+	done
+	echo "${got# }"
+}
+
+[ "$(who_gets 1 10.$T.1.2 $POL 9000)" = h4 ] || fail "h1 -> $POL: not by the route to h4"
+[ "$(who_gets 3 10.$T.3.2 $POL 9000)" = h5 ] || fail "h3 -> $POL: not by h3's policy to h5"
+[ "$(who_gets 1 fd00:$T:1::2 $POL6 9000)" = h4 ] || fail "h1 -> $POL6: not by the route to h4"
+[ "$(who_gets 3 fd00:$T:3::2 $POL6 9000)" = h5 ] || fail "h3 -> $POL6: not by h3's policy to h5"
+[ "$(who_gets 1 10.$T.1.2 $POL 9150)" = h5 ] || fail "h1 -> $POL:9150: not by the port policy to h5"
+pass "policy routing: one destination, two paths by source (IPv4, IPv6) and by port"
+
+"$NFCTL" nf "rt-$TAG" rt policies del priority 10 || fail "policies del"
+[ "$(who_gets 3 10.$T.3.2 $POL 9000)" = h4 ] || fail "h3 -> $POL: the deleted policy still routes"
+"$NFCTL" -j nf "rt-$TAG" rt policies list > "$WORK/pol.json"
+[ "$(json "$WORK/pol.json" 'len(j)')" = 2 ] || fail "2 policies expected: $(cat "$WORK/pol.json")"
+pass "a policy deleted at run time: its traffic takes the route again"
+
+missed=$("$NFCTL" -j stats "rt-$TAG" | json - 'j[0]["counters"]["missed_tail_calls"]')
+[ "$missed" = 0 ] || fail "missed tail calls: $missed"
+"$NFCTL" chain delete "rt-$TAG" || fail "delete"
+pass "deleted"
