@@ -123,22 +123,41 @@ double nfb_run_ns(struct bench *b, int prog_fd)
 	return nfb_run_frames_ns(b, prog_fd, nfb_udp_frame);
 }
 
-int nfb_apply_nops(struct bench *b, const char *chain, int n,
-		   enum nfb_hook hook, bool cache, struct nfc_err *err)
+int nfb_chain_file(struct bench *b, const char *chain, char *path,
+		   size_t len, FILE **out, struct nfc_err *err)
 {
-	char path[128], cmd[128];
-	FILE *f;
-	int i;
+	char cmd[128];
 
 	/* one interface per chain: without libxdp's dispatcher an interface
 	 * holds one XDP program */
 	snprintf(cmd, sizeof(cmd), "ip link add %s type veth", chain);
 	if (system(cmd))
 		return nfc_errf(err, -ECHILD, "%s: failed", cmd);
-	snprintf(path, sizeof(path), "%s/%s.yaml", b->workdir, chain);
-	f = fopen(path, "w");
-	if (!f)
+	snprintf(path, len, "%s/%s.yaml", b->workdir, chain);
+	*out = fopen(path, "w");
+	if (!*out)
 		return nfc_errf(err, -errno, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+int nfb_chain_file_apply(struct bench *b, FILE *f, const char *path,
+			 struct nfc_err *err)
+{
+	if (fclose(f))
+		return nfc_errf(err, -errno, "%s: %s", path, strerror(errno));
+	return nfc_chain__apply(b->h, path, NULL, NULL, err);
+}
+
+int nfb_apply_nops(struct bench *b, const char *chain, int n,
+		   enum nfb_hook hook, bool cache, struct nfc_err *err)
+{
+	char path[128];
+	FILE *f;
+	int i;
+
+	i = nfb_chain_file(b, chain, path, sizeof(path), &f, err);
+	if (i)
+		return i;
 	fprintf(f, "chain: %s\n%sattach:\n  - {interface: %s, %s}\n"
 		   "entry: n1\nnodes:\n", chain,
 		cache ? "" : "flow_cache: false\n", chain,
@@ -149,9 +168,7 @@ int nfb_apply_nops(struct bench *b, const char *chain, int n,
 		fprintf(f, "links:\n");
 	for (i = 1; i < n; i++)
 		fprintf(f, "  - {from: n%d, on: pass, to: n%d}\n", i, i + 1);
-	if (fclose(f))
-		return nfc_errf(err, -errno, "%s: %s", path, strerror(errno));
-	return nfc_chain__apply(b->h, path, NULL, NULL, err);
+	return nfb_chain_file_apply(b, f, path, err);
 }
 
 int nfb_chain_root(struct bench *b, const char *chain, enum nfb_hook hook,

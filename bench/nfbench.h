@@ -76,6 +76,13 @@ enum nfb_hook { NFB_AT_XDP, NFB_AT_TC };
  * (nfc_chain__root_prog). */
 int nfb_apply_nops(struct bench *b, const char *chain, int n,
 		   enum nfb_hook hook, bool cache, struct nfc_err *err);
+/* The veth chain @chain attaches to, of the same name, made here, and its
+ * descriptor file opened for writing into *out (its path in @path);
+ * nfb_chain_file_apply() closes and applies it. */
+int nfb_chain_file(struct bench *b, const char *chain, char *path,
+		   size_t len, FILE **out, struct nfc_err *err);
+int nfb_chain_file_apply(struct bench *b, FILE *f, const char *path,
+			 struct nfc_err *err);
 /* A root program of chain @chain for BPF_PROG_TEST_RUN
  * (nfc_chain__root_prog()); at XDP held in the dispatcher (nfb_xdp_hold()),
  * *held the handle, else 0. Returns a program fd or -errno. */

@@ -184,11 +184,22 @@ static __always_inline struct nfc_flow *nfc_flow_lookup(struct nfc_ctx *c)
 	return f && nfc_key_eq(&f->key, &fk) ? f : NULL;
 }
 
+/* Whether a result with action flags @flags may serve the packet in @c: a
+ * result that decrements the TTL does not serve a packet with no hop left,
+ * whose flow's chain decides again (the router hands it to the stack for
+ * its time exceeded; the executor would drop it). */
+static __always_inline bool nfc_flow_act_serves(const struct nfc_ctx *c,
+						__u16 flags)
+{
+	return !(flags & NFC_ACT_TTL_DEC) || c->ttl > 1;
+}
+
 /* Whether entry @f may serve the packet in @c: the fast path. */
 static __always_inline bool nfc_flow_usable(const struct nfc_ctx *c,
 					    const struct nfc_flow *f)
 {
-	return f->version == c->version && !nfc_flow_slow_only(&c->key);
+	return f->version == c->version && !nfc_flow_slow_only(&c->key) &&
+	       nfc_flow_act_serves(c, f->act.flags);
 }
 
 /* nfc_config.flow_refresh_ms in ns (its default when 0). */

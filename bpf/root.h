@@ -463,7 +463,8 @@ static __always_inline int nfc_root_fast(struct nfc_pkt *pkt,
 
 	*fp = NULL;
 	s = nfc_flow_slot_hit(c, &now, &idx);
-	if (s && nfc_root_take_slot(c, s, idx))
+	if (s && (!nfc_flow_act_serves(c, s->act.flags) ||
+		  nfc_root_take_slot(c, s, idx)))
 		s = NULL;
 	if (s) {
 #ifdef NFC_ROOT_EXEC_TAILCALL

@@ -328,6 +328,30 @@ brk router-v6-in-v4-table nf/router/router.bpf.c \
 	's|nfc_lpm_lookup6\(routes6_id|nfc_lpm_lookup6(routes_id|' \
 	'integration-router-tc' \
 	'IPv6 destinations looked up in the IPv4 routes'
+brk ttl-one-from-cache bpf/flow.h \
+	's|return !\(flags & NFC_ACT_TTL_DEC\) \|\| c->ttl > 1;|return true;|' \
+	'datapath_router_tc|datapath_flow_adv_tc' \
+	'a cached result that decrements the TTL serves a packet with no hop left (the executor drops what the router would hand to the stack)'
+brk table-load-no-version manager/runtime/tables.c \
+	's|\tr = nfc_chain_bump\(h, chain, err\);\n\tif \(r\) \{\n\t\tconst struct nfc_chain_info \*c = nfc_state__chain\(h->state, chain\);|\tr = 0;\n\tif (r) {\n\t\tconst struct nfc_chain_info *c = nfc_state__chain(h->state, chain);|' \
+	'integration-router-tc' \
+	'a table load leaves the cached results of the old table in use'
+brk table-load-partial manager/runtime/tables.c \
+	's|r = nfc_lpm__load_file\(ref.lpm, ref.lpm_id, path, err\);|r = nfc_lpm__load_file(ref.lpm, ref.lpm_id, path, err); r = 0;|' \
+	'integration-router-tc' \
+	'a failed load is reported as done'
+brk table-optional-required manager/runtime/tables.c \
+	's|\t\tif \(!v && !f\[i\].required\)\n\t\t\tcontinue; /\* left zero, as in a descriptor \*/\n||' \
+	'integration-router-tc' \
+	'nfctl nf add requires the fields a manifest leaves optional (a descriptor does not)'
+brk table-array-empty-listed manager/runtime/tables.c \
+	's|if \(array && all_zero\(|if (0 \&\& all_zero(|' \
+	'integration-router-tc' \
+	'an array table lists its empty places'
+brk table-array-range manager/runtime/tables.c \
+	's|if \(places && \*\(__u32 \*\)key >= places\) \{|if (0) {|' \
+	'integration-router-tc' \
+	'a key past an array table is the kernel'"'"'s E2BIG, not a message naming the table'"'"'s places'
 brk abi-unchecked manager/runtime/object.c \
 	's|if \(have.version != want.version\)|if (0)|' \
 	'integration-sdk-module' \

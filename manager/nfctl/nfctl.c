@@ -39,7 +39,7 @@ static const char chain_usage[] =
 	"                     delete NAME | swap NAME NODE MODULE@VERSION | capacity }\n";
 static const char nf_usage[] =
 	"       nfctl nf CHAIN NODE TABLE { add FIELD VALUE... | del FIELD VALUE... |\n"
-	"                                   list }\n";
+	"                                   list | load FILE }\n";
 static const char ct_usage[] =
 	"       nfctl ct { list [MATCH]... | show | flush [MATCH]... }\n";
 static const char flow_usage[] =
@@ -465,9 +465,27 @@ static int do_nf_list(int argc, char **argv)
 	return show(o);
 }
 
+static int do_nf_load(int argc, char **argv)
+{
+	struct nfc_err err = {};
+	struct nfc_handle *h;
+	int r;
+
+	if (argc != 1)
+		return usage("nf CHAIN NODE TABLE load FILE (`PREFIX VALUE` lines, - for stdin)");
+	r = open_handle(&h, true, &err);
+	if (!r) {
+		r = nfc_table__load(h, nf_chain, nf_node, nf_table, argv[0],
+				    &err);
+		nfc_close(h);
+	}
+	return r ? fail(&err, r) : EXIT_OK;
+}
+
 static const struct cmd nf_cmds[] = {
 	{ "add", do_nf_add },
 	{ "del", do_nf_del },
+	{ "load", do_nf_load },
 	{ "list", do_nf_list },
 	{}
 };
@@ -485,7 +503,7 @@ static int do_chain(int argc, char **argv)
 static int do_nf(int argc, char **argv)
 {
 	if (argc < 4)
-		return usage("nf CHAIN NODE TABLE { add | del | list } ...");
+		return usage("nf CHAIN NODE TABLE { add | del | list | load } ...");
 	nf_chain = argv[0];
 	nf_node = argv[1];
 	nf_table = argv[2];

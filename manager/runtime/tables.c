@@ -26,13 +26,25 @@ static void table_close(struct table_ref *ref)
 	nfc_lpm__close(ref->lpm);
 }
 
-static bool map_is_array(int fd)
+/* An array's places (its max_entries), 0 for any other map. An array's
+ * place that is all zero is empty: del writes zeros, list leaves it out. */
+static __u32 array_places(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
-	return !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	       info.type == BPF_MAP_TYPE_ARRAY;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.type != BPF_MAP_TYPE_ARRAY)
+		return 0;
+	return info.max_entries;
+}
+
+static bool all_zero(const __u8 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
 }
 
 static int table_open(struct nfc_handle *h, const char *chain,
@@ -121,6 +133,8 @@ static int encode_side(const char *where, const struct nfc_table *t,
 		}
 		if (!v)
 			v = f[i].def;
+		if (!v && !f[i].required)
+			continue; /* left zero, as in a descriptor */
 		if (!v) {
 			if (f[i].unless_field)
 				return nfc_errf(err, -EINVAL,
@@ -198,6 +212,7 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 	char where[2 * NFC_NAME_MAX + 32];
 	struct table_ref ref;
 	__u8 *key = NULL, *val = NULL;
+	__u32 places;
 	int r;
 
 	r = table_open(h, chain, node, table, &ref, err);
@@ -220,12 +235,18 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 				argv, val, err);
 	if (r)
 		goto out;
-	if (ref.lpm) {
+	places = ref.lpm ? 0 : array_places(ref.fd);
+	if (places && *(__u32 *)key >= places) {
+		r = nfc_errf(err, -ERANGE,
+			     "chain '%s': node '%s': table '%s': %s %u is past its %u places (0..%u)",
+			     chain, node, table, ref.t->key[0].name,
+			     *(__u32 *)key, places, places - 1);
+	} else if (ref.lpm) {
 		r = lpm_entry(&ref, key, val, add, err);
 		if (r)
 			nfc_errf(err, r, "chain '%s': node '%s': table '%s': %s",
 				 chain, node, table, add ? "add" : "del");
-	} else if (add || map_is_array(ref.fd) ?
+	} else if (add || places ?
 		    bpf_map_update_elem(ref.fd, key, val, BPF_ANY) :
 		    bpf_map_delete_elem(ref.fd, key)) {
 		r = nfc_errf(err, -errno, "chain '%s': node '%s': table '%s': %s: %s",
@@ -293,6 +314,47 @@ int nfc_table__del(struct nfc_handle *h, const char *chain, const char *node,
 	return table_entry(h, chain, node, table, argc, argv, false, err);
 }
 
+/*
+ * The whole content of an instance's LPM table from a file of `PREFIX
+ * VALUE` lines (nfc_lpm__load_file(): VALUE the value's 32 bits as a
+ * number), at once: a routing table of a million prefixes is one call, not
+ * a million edits. The table is as it was when the file has an error (its
+ * file, line and field named). A new version of the chain then, as after
+ * any edit.
+ */
+int nfc_table__load(struct nfc_handle *h, const char *chain, const char *node,
+		    const char *table, const char *path, struct nfc_err *err)
+{
+	struct table_ref ref;
+	int r;
+
+	r = table_open(h, chain, node, table, &ref, err);
+	if (r)
+		return r;
+	if (!ref.lpm) {
+		r = nfc_errf(err, -EOPNOTSUPP,
+			     "chain '%s': node '%s': table '%s': load is for LPM tables (use add)",
+			     chain, node, table);
+		goto out;
+	}
+	r = nfc_lpm__load_file(ref.lpm, ref.lpm_id, path, err);
+	if (r) {
+		nfc_errf(err, r, "chain '%s': node '%s': table '%s': load",
+			 chain, node, table);
+		goto out;
+	}
+	r = nfc_chain_bump(h, chain, err);
+	if (r) {
+		const struct nfc_chain_info *c = nfc_state__chain(h->state, chain);
+
+		if (c)
+			nfc_flows_forget_zone(h, c->id);
+	}
+out:
+	table_close(&ref);
+	return r;
+}
+
 /* An LPM table's prefixes as entries: keys the cidr encoding, values the
  * 4-byte values. */
 static int lpm_list(struct table_ref *ref, struct nfc_table_entries *e,
@@ -332,6 +394,7 @@ int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
 	__u8 *key = NULL, *next = NULL, *p;
 	void *prev = NULL;
 	size_t cap = 0;
+	bool array;
 	int r;
 
 	*out = NULL;
@@ -350,6 +413,7 @@ int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
 		r = lpm_list(&ref, e, err);
 		goto out;
 	}
+	array = array_places(ref.fd) > 0;
 	while (!bpf_map_get_next_key(ref.fd, prev, next)) {
 		memcpy(key, next, ref.t->key_size);
 		prev = key;
@@ -368,6 +432,9 @@ int nfc_table__list(struct nfc_handle *h, const char *chain, const char *node,
 		if (bpf_map_lookup_elem(ref.fd, key,
 					e->values + e->n * ref.t->value_size))
 			continue; /* removed meanwhile */
+		if (array && all_zero(e->values + e->n * ref.t->value_size,
+				      ref.t->value_size))
+			continue; /* an empty place */
 		memcpy(e->keys + e->n * ref.t->key_size, key, ref.t->key_size);
 		e->n++;
 	}

@@ -215,6 +215,11 @@ int nfc_table__del(struct nfc_handle *h, const char *chain, const char *node,
 		   const char *table, int argc, char **argv,
 		   struct nfc_err *err);
 
+/* An LPM table's whole content from a file of `PREFIX VALUE` lines, at
+ * once (nfc_lpm__load_file()); other tables: -EOPNOTSUPP. */
+int nfc_table__load(struct nfc_handle *h, const char *chain, const char *node,
+		    const char *table, const char *path, struct nfc_err *err);
+
 struct nfc_table_entries {
 	const struct nfc_table *table;
 	int n;

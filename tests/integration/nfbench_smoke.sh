@@ -30,7 +30,7 @@ no_pins_left() { # WHAT
 	fail "$1 left its bpffs directory: $left"
 }
 pins > "$WORK/pins.before"
-"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm \
+"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
 cmp -s "$WORK/r.json" "$WORK/stdout.json" || fail "--json differs from stdout"
 python3 - "$WORK/r.json" <<'PY' || fail "JSON lines"
@@ -87,8 +87,16 @@ for (v, m), r in lpm.items():
         assert r["params"]["x_kernel"] > 0, v
     if v.startswith("nfc-lpm-") and m in ("trie", "records", "store"):
         assert r["unit"] == "KiB", (v, m)
+# the router over growing tables: every frame routed, ratios to 1k
+rt = {r["variant"]: r for r in rows if r["scenario"] == "router"}
+for v in ("xdp-nop-v4", "xdp-nop-v6", "xdp-v4-1000", "xdp-v4-1000000",
+          "xdp-v6-1000", "xdp-v6-1000000"):
+    assert v in rt and rt[v]["metric"] == "ns_per_packet", v
+for v in ("xdp-v4-1000000", "xdp-v6-1000000"):
+    assert rt[v]["params"]["x_1k"] > 0 and "goal_met" in rt[v]["params"], v
+    assert rt[v]["params"]["routes"] == 1000000, v
 PY
-for s in hops cache conntrack lpm; do
+for s in hops cache conntrack lpm router; do
 	grep -q "^## $s\$" "$WORK/r.md" || fail "Markdown report: $s"
 done
 grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"

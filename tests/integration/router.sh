@@ -254,7 +254,40 @@ pass "policy routing: one destination, two paths by source (IPv4, IPv6) and by p
 [ "$(who_gets 3 10.$T.3.2 $POL 9000)" = h4 ] || fail "h3 -> $POL: the deleted policy still routes"
 "$NFCTL" -j nf "rt-$TAG" rt policies list > "$WORK/pol.json"
 [ "$(json "$WORK/pol.json" 'len(j)')" = 2 ] || fail "2 policies expected: $(cat "$WORK/pol.json")"
+"$NFCTL" nf "rt-$TAG" rt policies add priority 32 via 1 2> "$WORK/pol.err" && fail "policy priority 32 accepted"
+grep -q "priority 32 is past its 32 places (0..31)" "$WORK/pol.err" || fail "priority 32: $(cat "$WORK/pol.err")"
+"$NFCTL" nf "rt-$TAG" rt routes add prefix "10.$T.88.0/24" 2> "$WORK/rt.err" && fail "a route without via accepted"
+grep -q "'via' is required" "$WORK/rt.err" || fail "a route without via: $(cat "$WORK/rt.err")"
 pass "a policy deleted at run time: its traffic takes the route again"
+
+# A whole routing table at once: a bad line names the file and line and
+# changes nothing; a good file replaces the table.
+printf '10.%s.2.0/24 2\n10.%s.9.0/24 oops\n' "$T" "$T" > "$WORK/bad.routes"
+"$NFCTL" nf "rt-$TAG" rt routes load "$WORK/bad.routes" 2> "$WORK/load.err" && fail "a bad routes file loaded"
+grep -q "bad.routes:2" "$WORK/load.err" || fail "the error does not name the line: $(cat "$WORK/load.err")"
+"$NFCTL" -j nf "rt-$TAG" rt routes list > "$WORK/routes.json"
+[ "$(json "$WORK/routes.json" 'len(j)')" = 9 ] || fail "a failed load changed the routes: $(cat "$WORK/routes.json")"
+"$NFCTL" nf "rt-$TAG" rt nexthops load "$WORK/bad.routes" 2> "$WORK/load.err" && fail "load into a hash table"
+grep -q "load is for LPM tables" "$WORK/load.err" || fail "load into a hash table: $(cat "$WORK/load.err")"
+{
+	echo "# h1 and h2 only, h2 through h3's gateway next hop"
+	echo "10.$T.1.0/24 1"
+	echo "10.$T.2.0/24 13"
+	echo "$POL/32 15"
+} > "$WORK/good.routes"
+# a flow the cache holds, routed to h4 before the load
+[ "$(who_gets 1 10.$T.1.2 $POL 9000)" = h4 ] || fail "h1 -> $POL: not by the route to h4"
+"$NFCTL" nf "rt-$TAG" rt routes load "$WORK/good.routes" || fail "routes load"
+"$NFCTL" -j nf "rt-$TAG" rt routes list > "$WORK/routes.json"
+[ "$(json "$WORK/routes.json" 'sorted((r["prefix"], int(r["via"])) for r in j)')" = \
+  "[('10.$T.1.0/24', 1), ('10.$T.2.0/24', 13), ('$POL/32', 15)]" ] || fail "routes after load: $(cat "$WORK/routes.json")"
+# the cached flow follows the new table: a load is a new version
+[ "$(who_gets 1 10.$T.1.2 $POL 9000)" = h5 ] || fail "h1 -> $POL: the cached route outlived the load"
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.4.2" > /dev/null && fail "a route the load removed still forwards"
+# 10.T.2.2 now goes to h3 (the gateway's MAC), whose kernel does not
+# forward: it arrives at h3, not h2
+ip netns exec "$NS1" ping -c 1 -W 1 "10.$T.2.2" > /dev/null && fail "h2 reached by the route the load replaced"
+pass "routes load: a bad file changes nothing, a good one replaces the table"
 
 missed=$("$NFCTL" -j stats "rt-$TAG" | json - 'j[0]["counters"]["missed_tail_calls"]')
 [ "$missed" = 0 ] || fail "missed tail calls: $missed"

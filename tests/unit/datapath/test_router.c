@@ -286,6 +286,35 @@ static void test_ttl_expiring_to_stack(void **state)
 	dp_assert_bytes(&r, &in);
 }
 
+/* A routed flow's result is cached; its packet with TTL 1 is not served
+ * from the cache but routed again: to the stack, unchanged. */
+static void test_ttl_expiring_cached_flow(void **state)
+{
+	struct pkt in;
+	struct dp_run r;
+
+	nexthop(1, OUT_IF, NULL, NULL, ROUTER_NH_FORWARD);
+	neighbour(OUT_IF, IP_B, MAC_C);
+	policy(5, NULL, 0, 1);
+	dp_chain1(dp_module(R));
+	frame4(&in, GW_MAC, MAC_A, 64, 5000);
+	dp_run(DP_ROOT, &in, &r);
+	dp_run(DP_ROOT, &in, &r);
+	assert_int_equal(r.retval, F.rc_redirect);
+	assert_int_equal(r.stats.cached, 1);
+	frame4(&in, GW_MAC, MAC_A, 1, 5000);
+	dp_run(DP_ROOT, &in, &r);
+	assert_int_equal(r.retval, F.rc_pass);
+	assert_int_equal(r.stats.cached, 1);
+	assert_int_equal(r.stats.verdict[NFC_V_PASS], 1);
+	assert_int_equal(r.stats.verdict[NFC_V_DROP], 0);
+	dp_assert_bytes(&r, &in);
+	/* and the flow's next packet with hops to spare is forwarded */
+	frame4(&in, GW_MAC, MAC_A, 64, 5000);
+	dp_run(DP_ROOT, &in, &r);
+	assert_int_equal(r.retval, F.rc_redirect);
+}
+
 #define FLOWS 400
 
 /* The out interface of flow @i (its source port) through the group. */
@@ -349,6 +378,7 @@ int main(int argc, char **argv)
 		T(test_policy_match),
 		T(test_no_route),
 		T(test_ttl_expiring_to_stack),
+		T(test_ttl_expiring_cached_flow),
 		T(test_ecmp_rendezvous),
 	};
 
