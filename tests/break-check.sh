@@ -313,7 +313,7 @@ brk router-neigh-ignores-gateway nf/router/router.bpf.c \
 	'datapath_router_tc|integration-router-tc' \
 	'a next hop with a gateway gets the destination'"'"'s MAC'
 brk router-policy-highest-wins nf/router/router.bpf.c \
-	's|key->priority >= m->priority|key->priority <= m->priority|' \
+	's|\t\tk.priority = i;|\t\tk.priority = ROUTER_POLICIES_MAX - 1 - i;|' \
 	'datapath_router_tc' \
 	'policies by the highest priority number first'
 brk router-policy-any-family nf/router/router.bpf.c \
