@@ -329,7 +329,7 @@ brk router-v6-in-v4-table nf/router/router.bpf.c \
 	'integration-router-tc' \
 	'IPv6 destinations looked up in the IPv4 routes'
 brk ttl-one-from-cache bpf/flow.h \
-	's|return !\(flags & NFC_ACT_TTL_DEC\) \|\| c->ttl > 1;|return true;|' \
+	's#return !\(flags & NFC_ACT_TTL_DEC\) \|\| c->ttl > 1;#return true;#' \
 	'datapath_router_tc|datapath_flow_adv_tc' \
 	'a cached result that decrements the TTL serves a packet with no hop left (the executor drops what the router would hand to the stack)'
 brk table-load-no-version manager/runtime/tables.c \
