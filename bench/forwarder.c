@@ -28,6 +28,7 @@ struct fwd_bed {
 static const char *const hook_yaml[] = {
 	[NFB_FWD_CHAIN_XDP] = "hook: xdp, mode: native",
 	[NFB_FWD_CHAIN_TC] = "hook: tc-ingress",
+	[NFB_FWD_ROUTER_XDP] = "hook: xdp, mode: native",
 };
 
 static void print_err(struct nfc_err *err)
@@ -52,24 +53,54 @@ static void yaml_path(struct fwd_bed *w, const struct nfb_fwd *f, char *buf,
 	snprintf(buf, len, "%s/%s.yaml", w->b->workdir, f->name);
 }
 
-static int write_chain(struct fwd_bed *w, const struct nfb_fwd *f)
+/* Chain @f's descriptor opened, its head written: the chain at its hook
+ * on both host sides, entering at node @entry; NULL with errno set. */
+static FILE *chain_head(struct fwd_bed *w, const struct nfb_fwd *f,
+			const char *entry)
 {
 	const char *a = nfb_live__host(w->l, 0), *b = nfb_live__host(w->l, 1);
 	const char *hook = hook_yaml[f->kind];
-	int i, nops = f->nops;
 	char path[128];
 	FILE *file;
 
 	yaml_path(w, f, path, sizeof(path));
 	file = fopen(path, "w");
+	if (file)
+		fprintf(file, "chain: %s\n%sattach:\n"
+			      "  - {interface: %s, %s}\n"
+			      "  - {interface: %s, %s}\n"
+			      "entry: %s\nnodes:\n",
+			f->name, f->no_cache ? "flow_cache: false\n" : "", a,
+			hook, b, hook, entry);
+	return file;
+}
+
+/* A router node: next hop 1 out of b to h2 (its routes: f->routes). */
+static int write_router(struct fwd_bed *w, const struct nfb_fwd *f)
+{
+	const char *b = nfb_live__host(w->l, 1);
+	FILE *file = chain_head(w, f, "rt");
+
 	if (!file)
 		return -errno;
-	fprintf(file, "chain: %s\n%sattach:\n"
-		      "  - {interface: %s, %s}\n"
-		      "  - {interface: %s, %s}\n"
-		      "entry: %s\nnodes:\n",
-		f->name, f->no_cache ? "flow_cache: false\n" : "", a, hook, b,
-		hook, nops ? "n1" : "mr");
+	fprintf(file, "  - name: rt\n    module: router\n"
+		      "    config:\n      nexthops:\n"
+		      "        - {id: 1, interface: %s, gateway: %s}\n"
+		      "      neighbors:\n"
+		      "        - {interface: %s, address: %s, mac: \"%s\"}\n",
+		b, NFB_LIVE_DADDR, b, NFB_LIVE_DADDR,
+		nfb_live__endpoint_mac(w->l, 1));
+	return fclose(file) ? -errno : 0;
+}
+
+static int write_chain(struct fwd_bed *w, const struct nfb_fwd *f)
+{
+	const char *a = nfb_live__host(w->l, 0), *b = nfb_live__host(w->l, 1);
+	int i, nops = f->nops;
+	FILE *file = chain_head(w, f, nops ? "n1" : "mr");
+
+	if (!file)
+		return -errno;
 	for (i = 1; i <= nops; i++)
 		fprintf(file, "  - {name: n%d, module: nop@1.0.0}\n", i);
 	fprintf(file, "  - name: mr\n    module: macrouter@1.0.0\n    config:\n"
@@ -97,11 +128,17 @@ static int setup(struct fwd_bed *w, const struct nfb_fwd *f)
 	switch (f->kind) {
 	case NFB_FWD_CHAIN_XDP:
 	case NFB_FWD_CHAIN_TC:
+	case NFB_FWD_ROUTER_XDP:
 		yaml_path(w, f, cmd, sizeof(cmd));
 		r = nfc_chain__apply(w->b->h, cmd, NULL, NULL, &err);
+		if (!r && f->routes)
+			r = nfc_table__load(w->b->h, f->name, "rt", "routes",
+					    f->routes, &err);
 		if (r)
 			print_err(&err);
 		return r;
+	case NFB_FWD_KERNEL:
+		return run(w, "sysctl -qw net.ipv4.ip_forward=1");
 	case NFB_FWD_BRIDGE:
 		/* h2's address is known in advance: no flooding, no learning */
 		snprintf(cmd, sizeof(cmd),
@@ -169,9 +206,13 @@ static void teardown(struct fwd_bed *w, const struct nfb_fwd *f)
 		break;
 	case NFB_FWD_CHAIN_XDP:
 	case NFB_FWD_CHAIN_TC:
+	case NFB_FWD_ROUTER_XDP:
 		nfc_chain__delete(w->b->h, f->name, NULL);
 		if (f->kind == NFB_FWD_CHAIN_TC)
 			drop_clsact(w);
+		break;
+	case NFB_FWD_KERNEL:
+		run(w, "sysctl -qw net.ipv4.ip_forward=0");
 	}
 }
 
@@ -213,6 +254,7 @@ static __u32 prog_at_a(struct fwd_bed *w, const struct nfb_fwd *f)
 	switch (f->kind) {
 	case NFB_FWD_CHAIN_XDP:
 	case NFB_FWD_CHAIN_TC:
+	case NFB_FWD_ROUTER_XDP:
 		ci = nfc_chain__info(w->b->h, f->name);
 		for (i = 0; ci && i < ci->n_attach; i++)
 			if (ci->attach[i].ifindex == (__u32)ifindex)
@@ -223,6 +265,7 @@ static __u32 prog_at_a(struct fwd_bed *w, const struct nfb_fwd *f)
 		bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, &id);
 		break;
 	case NFB_FWD_BRIDGE:
+	case NFB_FWD_KERNEL:
 		break;
 	}
 	return id;
@@ -326,7 +369,9 @@ int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
 	memset(res, 0, n * sizeof(*res));
 	snprintf(w.bridge, sizeof(w.bridge), "nfb%dbr", getpid());
 	for (v = 0; !r && v < n; v++)
-		if (nfb_fwd_is_chain(&f[v]))
+		if (f[v].kind == NFB_FWD_ROUTER_XDP)
+			r = write_router(&w, &f[v]);
+		else if (nfb_fwd_is_chain(&f[v]))
 			r = write_chain(&w, &f[v]);
 	if (!r)
 		r = load_bare(&w);

@@ -21,6 +21,8 @@ enum nfb_fwd_kind {
 	NFB_FWD_BRIDGE,
 	NFB_FWD_BARE,
 	NFB_FWD_BARE_FLOW,
+	NFB_FWD_ROUTER_XDP,     /* a chain of one router node (a routed bed) */
+	NFB_FWD_KERNEL,         /* the kernel's IP forwarding (a routed bed) */
 };
 
 struct nfb_fwd {
@@ -28,6 +30,9 @@ struct nfb_fwd {
 	enum nfb_fwd_kind kind;
 	int nops;               /* chains: nop nodes ahead of the macrouter */
 	bool no_cache;          /* chains: `flow_cache: false` */
+	/* routers: a file of `PREFIX VALUE` lines, every prefix to next hop
+	 * 1 (out of host side b to h2), loaded into the router's routes */
+	const char *routes;
 };
 
 struct nfb_fwd_result {
@@ -46,7 +51,8 @@ struct nfb_fwd_result {
 
 static inline bool nfb_fwd_is_chain(const struct nfb_fwd *f)
 {
-	return f->kind == NFB_FWD_CHAIN_XDP || f->kind == NFB_FWD_CHAIN_TC;
+	return f->kind == NFB_FWD_CHAIN_XDP || f->kind == NFB_FWD_CHAIN_TC ||
+	       f->kind == NFB_FWD_ROUTER_XDP;
 }
 
 /* Measures the @n forwarders @f, NFB_ROUNDS rounds of @seconds each, into

@@ -21,6 +21,13 @@ const volatile __u32 saddr_base;
 /* ones' complement sum of the template's IP header, its 16-bit words in host
  * order, without saddr and check */
 const volatile __u32 ip_sum;
+/* the template's Ethernet addresses and TTL: written into every frame,
+ * since the page pool hands back pages as a forwarder left them (a router
+ * rewrote the MACs and the TTL) and live frames are filled from the
+ * template only when a page is new */
+const volatile __u8 dst_mac[ETH_ALEN];
+const volatile __u8 src_mac[ETH_ALEN];
+const volatile __u8 ttl = 64;
 
 /* The generator runs on one CPU: plain updates are enough. */
 __u64 sent;        /* frames redirected */
@@ -50,7 +57,7 @@ int nfb_gen(struct xdp_md *ctx)
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (void *)(eth + 1);
 	struct udphdr *udp = (void *)(ip + 1);
-	__u32 flow, saddr;
+	__u32 flow, saddr, i;
 	__u64 now;
 
 	if ((void *)(udp + 1) > end)
@@ -63,6 +70,14 @@ int nfb_gen(struct xdp_md *ctx)
 		next_ns = now - next_ns > 64 * gap_ns ? now + gap_ns
 						      : next_ns + gap_ns;
 	}
+	/* byte by byte: a copy that casts the volatile away lets the
+	 * compiler write the initialiser, zeros */
+#pragma unroll
+	for (i = 0; i < ETH_ALEN; i++) {
+		eth->h_dest[i] = dst_mac[i];
+		eth->h_source[i] = src_mac[i];
+	}
+	ip->ttl = ttl;
 	/* a multiplicative hash: consecutive frames belong to far-apart flows */
 	flow = ((__u32)sent++ * 2654435761u) & (flows - 1);
 	saddr = saddr_base + (flow >> 4);

@@ -21,6 +21,7 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "live.h"
@@ -29,7 +30,7 @@
 
 #define LIVE_PORT 5001             /* UDP destination of the frames */
 #define LIVE_SADDR 0x0a400001      /* 10.64.0.1: flows' sources from here */
-#define LIVE_DADDR 0x0a4d0002      /* 10.77.0.2 */
+#define LIVE_DADDR 0x0a4d0002      /* 10.77.0.2, NFB_LIVE_DADDR */
 #define LIVE_BATCH 64              /* frames per live-frames batch */
 #define LIVE_CALL_S 0.25           /* longest BPF_PROG_TEST_RUN call */
 #define NSEC 1000000000LL
@@ -196,6 +197,8 @@ static void build_frame(struct nfb_live *l, const __u8 *src, const __u8 *dst)
 	memset(l->frame, 0, sizeof(l->frame));
 	memcpy(eth->h_dest, dst, ETH_ALEN);
 	memcpy(eth->h_source, src, ETH_ALEN);
+	memcpy((void *)l->gen->rodata->dst_mac, dst, ETH_ALEN);
+	memcpy((void *)l->gen->rodata->src_mac, src, ETH_ALEN);
 	eth->h_proto = htons(ETH_P_IP);
 	ip->version = 4;
 	ip->ihl = 5;
@@ -210,7 +213,24 @@ static void build_frame(struct nfb_live *l, const __u8 *src, const __u8 *dst)
 	l->gen->rodata->ip_sum = csum_words(ip, sizeof(*ip));
 }
 
-static int topology(struct nfb_live *l)
+/* Interface @name's MAC, in the caller's namespace. */
+static int host_mac(const char *name, __u8 *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		r = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	close(fd);
+	return r;
+}
+
+static int topology(struct nfb_live *l, bool routed)
 {
 	static const __u8 mac[2][ETH_ALEN] = {
 		{ 0x02, 0x00, 0x00, 0x4e, 0x46, 0x01 },
@@ -249,6 +269,15 @@ static int topology(struct nfb_live *l)
 	r = run("ethtool -K %s gro on >/dev/null", l->host[0]);
 	if (r)
 		return r;
+	if (routed) {
+		__u8 gw[ETH_ALEN];
+
+		r = host_mac(l->host[0], gw);
+		if (r)
+			return r;
+		build_frame(l, mac[0], gw);
+		return 0;
+	}
 	build_frame(l, mac[0], mac[1]);
 	return 0;
 }
@@ -319,6 +348,7 @@ int nfb_live__create(struct nfb_live **out, const struct nfb_live_opts *o)
 	if (o) {
 		def.rate = o->rate;
 		def.one_cpu = o->one_cpu;
+		def.routed = o->routed;
 	}
 	if (def.flows < 16 || def.flows & (def.flows - 1) ||
 	    def.frame_len < 60 || def.frame_len > 1500 || def.rate < 0) {
@@ -345,7 +375,7 @@ int nfb_live__create(struct nfb_live **out, const struct nfb_live_opts *o)
 	l->gen = nfb_gen_xdp__open();
 	r = l->gen ? 0 : -errno;
 	if (!r)
-		r = topology(l);
+		r = topology(l, def.routed);
 	if (!r)
 		r = load_gen(l, &def);
 	if (!r)

@@ -37,6 +37,8 @@ struct nfb_live_opts {
 	__u32 frame_len;     /* bytes without FCS, 60..1500; 64 */
 	double rate;         /* frames per second offered; 0: all it can */
 	bool one_cpu;        /* forwarding on the generator's CPU */
+	bool routed;         /* frames to host side a's MAC, a router's, not
+				to h2's (the forwarder rewrites it) */
 };
 
 struct nfb_live_result {
@@ -62,6 +64,10 @@ void nfb_live__destroy(struct nfb_live *l);
 const char *nfb_live__host(const struct nfb_live *l, int side);
 int nfb_live__host_ifindex(const struct nfb_live *l, int side);
 const char *nfb_live__endpoint_mac(const struct nfb_live *l, int side);
+/* The frames' destination and source: 10.77.0.2 (h2's, though h2 holds no
+ * address), from 10.64.0.0/16. */
+#define NFB_LIVE_DADDR "10.77.0.2"
+#define NFB_LIVE_SNET "10.64.0.0/16"
 
 /* Sends for @seconds and counts what arrived; blocks. */
 int nfb_live__measure(struct nfb_live *l, double seconds,

@@ -21,8 +21,19 @@
  * The issue's goal: the first packet at 1M routes <= 2x its cost at 1k
  * (goal_x, goal_met on the 1M variants). All figures are interleaved round
  * by round after an unmeasured pass, medians of NFB_ROUNDS.
+ *
+ * Then live frames (forwarder.h; 4096 UDP flows to 10.77.0.2, addressed to
+ * host side a's MAC as to a router's) with the same IPv4 table of 1k (and,
+ * in full runs, 1M) routes plus 10.77.0.0/24: the router chain at XDP
+ * (the flow cache on, as users run it), variant live-xdp-N, against the
+ * kernel's own IP forwarding in nfbench's namespace with the same routes
+ * (`ip -batch`), live-kernel-N, and a bare XDP redirect (live-bare-xdp-N:
+ * no lookup, no rewrite; the most any XDP forwarder delivers on this bed):
+ * delivered pps, x_kernel, and the issue's goal of 3x the kernel's
+ * (goal_x, goal_met, on live-xdp-N).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +46,15 @@
 #include <bpf/bpf.h>
 #include "nfbench.h"
 #include "lpm_tables.h"
+#include "live.h"
+#include "forwarder.h"
 
 #define RT_GOAL_X 2.0
 #define RT_NEXTHOP 1
 #define RT_MAX_FIGS 12
+#define RT_LIVE_GOAL_X 3.0
+#define RT_LIVE_FLOWS 4096
+#define RT_LIVE_FRAME 64
 
 static const __u32 full_sizes[] = { 1000, 10000, 100000, 1000000 };
 static const __u32 quick_sizes[] = { 1000, 1000000 };
@@ -266,6 +282,134 @@ static void emit(struct bench *b, struct rfig *figs, int n)
 	}
 }
 
+/* The routes of @t for the router (`PREFIX 1`) at @ours and for the
+ * kernel (`ip -batch` lines, via h2 out of host side @dev) at @kernel, both
+ * with 10.77.0.0/24, where the frames go. */
+static int write_live_routes(const struct lpm_table *t, const char *dev,
+			     const char *ours, const char *kernel)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	FILE *o = fopen(ours, "w"), *k = fopen(kernel, "w");
+	__u32 i;
+	int r = 0;
+
+	if (!o || !k)
+		r = -errno;
+	for (i = 0; !r && i < t->n; i++) {
+		nfc_lpm_prefix__str(&t->pfx[i], buf, sizeof(buf));
+		fprintf(o, "%s %d\n", buf, RT_NEXTHOP);
+		fprintf(k, "route replace %s via %s dev %s\n", buf,
+			NFB_LIVE_DADDR, dev);
+	}
+	if (o) {
+		fprintf(o, "10.77.0.0/24 %d\n", RT_NEXTHOP);
+		if (fclose(o) && !r)
+			r = -errno;
+	}
+	if (k && fclose(k) && !r)
+		r = -errno;
+	return r;
+}
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (!system(cmd))
+		return 0;
+	fprintf(stderr, "nfbench: router: '%s' failed\n", cmd);
+	return -ECHILD;
+}
+
+/* The kernel's side of the routed bed, in nfbench's namespace: addresses
+ * on both host sides, h2 as a neighbour, the routes; forwarding itself is
+ * switched on only while the kernel variant runs. */
+static int kernel_routes(struct nfb_live *l, const char *batch)
+{
+	const char *a = nfb_live__host(l, 0), *bb = nfb_live__host(l, 1);
+
+	return sh("sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0") ?:
+	       sh("ip addr add 10.64.255.254/16 dev %s && ip addr add 10.77.0.1/24 dev %s", a, bb) ?:
+	       sh("ip neigh replace %s lladdr %s dev %s nud permanent",
+		  NFB_LIVE_DADDR, nfb_live__endpoint_mac(l, 1), bb) ?:
+	       sh("ip -force -batch %s", batch);
+}
+
+static int live_size(struct bench *b, __u32 n)
+{
+	char ours[128], kernel[128], name[3][32];
+	double per_round = b->quick ? 0.25 : 1.0;
+	struct lpm_table t = {};
+	struct nfb_fwd_result res[3];
+	struct nfb_fwd fwd[3];
+	struct nfb_live *l;
+	json_object *p;
+	int i, r;
+
+	NFC_OPTS(nfb_live_opts, lo, .flows = RT_LIVE_FLOWS,
+		 .frame_len = RT_LIVE_FRAME, .routed = true);
+
+	snprintf(name[0], sizeof(name[0]), "live-xdp-%u", n);
+	snprintf(name[1], sizeof(name[1]), "live-kernel-%u", n);
+	snprintf(name[2], sizeof(name[2]), "live-bare-xdp-%u", n);
+	snprintf(ours, sizeof(ours), "%s/live-%u.routes", b->workdir, n);
+	snprintf(kernel, sizeof(kernel), "%s/live-%u.batch", b->workdir, n);
+	fwd[0] = (struct nfb_fwd){ .name = name[0], .kind = NFB_FWD_ROUTER_XDP,
+				   .routes = ours };
+	fwd[1] = (struct nfb_fwd){ .name = name[1], .kind = NFB_FWD_KERNEL };
+	/* the ceiling: a redirect that reads nothing and rewrites nothing */
+	fwd[2] = (struct nfb_fwd){ .name = name[2], .kind = NFB_FWD_BARE };
+	r = lpm_table_gen(&t, AF_INET, n, 0);
+	if (r)
+		return r;
+	r = nfb_live__create(&l, &lo);
+	if (r) {
+		lpm_table_free(&t);
+		return r;
+	}
+	fprintf(stderr, "nfbench: router: live, %u routes\n", n);
+	r = write_live_routes(&t, nfb_live__host(l, 1), ours, kernel);
+	lpm_table_free(&t);
+	if (!r)
+		r = kernel_routes(l, kernel);
+	if (!r)
+		r = nfb_fwd__measure(b, l, "router", fwd, 3, per_round, res);
+	for (i = 0; !r && i < 3; i++) {
+		double x = res[i].pps / res[1].pps;
+
+		p = nfb_fwd__params(&fwd[i], &res[i], RT_LIVE_FLOWS,
+				    RT_LIVE_FRAME, per_round);
+		json_object_object_add(p, "routes", json_object_new_int64(n + 1));
+		if (i != 1)
+			json_object_object_add(p, "x_kernel", json_object_new_double(x));
+		if (i == 0) {
+			json_object_object_add(p, "goal_x", json_object_new_double(RT_LIVE_GOAL_X));
+			json_object_object_add(p, "goal_met",
+					       json_object_new_boolean(x >= RT_LIVE_GOAL_X));
+			fprintf(stderr, "nfbench: router: live, %u routes: %.2f Mpps, %.2fx the kernel's %.2f (goal >= %.0fx: %s); a bare redirect %.2fx\n",
+				n, res[0].pps / 1e6, x, res[1].pps / 1e6,
+				RT_LIVE_GOAL_X, x >= RT_LIVE_GOAL_X ? "met" : "missed",
+				res[2].pps / res[1].pps);
+		}
+		nfb_emit(b, "router", fwd[i].name, "pps_delivered", res[i].pps,
+			 "pps", p);
+		if (res[i].run_ns)
+			nfb_emit(b, "router", fwd[i].name, "live_ns_per_run",
+				 res[i].run_ns, "ns",
+				 nfb_fwd__params(&fwd[i], &res[i], RT_LIVE_FLOWS,
+						 RT_LIVE_FRAME, per_round));
+	}
+	sh("sysctl -qw net.ipv4.ip_forward=0");
+	nfb_live__destroy(l);
+	unlink(ours);
+	unlink(kernel);
+	return r;
+}
+
 static int scenario_router(struct bench *b)
 {
 	const __u32 *sizes = b->quick ? quick_sizes : full_sizes;
@@ -330,9 +474,13 @@ static int scenario_router(struct bench *b)
 			nfc_chain__delete(b->h, figs[i].name, NULL);
 	}
 	free(figs);
+	if (!r)
+		r = live_size(b, 1000);
+	if (!r && !b->quick)
+		r = live_size(b, 1000000);
 	return r;
 }
 
 NFB_SCENARIO(router, 35,
-	     "router module: ns per packet (flow cache off: every packet routed) at 1k, 10k, 100k, 1M IPv4 and IPv6 routes, beside a 1-nop chain (BPF_PROG_TEST_RUN, XDP); goal: 1M <= 2x 1k",
+	     "router module: ns per packet (flow cache off: every packet routed) at 1k, 10k, 100k, 1M IPv4 and IPv6 routes, beside a 1-nop chain (BPF_PROG_TEST_RUN, XDP; goal: 1M <= 2x 1k); live pps of the router chain vs the kernel's IP forwarding with the same 1k (and 1M) routes (goal: 3x)",
 	     scenario_router)

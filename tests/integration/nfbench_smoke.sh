@@ -95,6 +95,19 @@ for v in ("xdp-nop-v4", "xdp-nop-v6", "xdp-v4-1000", "xdp-v4-1000000",
 for v in ("xdp-v4-1000000", "xdp-v6-1000000"):
     assert rt[v]["params"]["x_1k"] > 0 and "goal_met" in rt[v]["params"], v
     assert rt[v]["params"]["routes"] == 1000000, v
+# live: the router chain, the kernel's forwarding and a bare redirect, on
+# frames addressed to the router; every frame the chain saw it redirected
+live = {r["variant"]: r for r in rows
+        if r["scenario"] == "router" and r["metric"] == "pps_delivered"}
+for v in ("live-xdp-1000", "live-kernel-1000", "live-bare-xdp-1000"):
+    assert v in live and live[v]["value"] > 0, v
+p = live["live-xdp-1000"]["params"]
+assert p["x_kernel"] > 0 and "goal_met" in p, p
+assert p["chain_redirects"] == p["chain_packets"] > 0, p
+# not a speed check: a bed whose frames do not reach the kernel's IP layer
+# (not addressed to the router) shows as a kernel far below any forwarder
+k, bare = live["live-kernel-1000"]["value"], live["live-bare-xdp-1000"]["value"]
+assert k > bare / 10, f"kernel forwarding {k:.0f} pps against a bare redirect's {bare:.0f}: frames not for the router?"
 PY
 for s in hops cache conntrack lpm router; do
 	grep -q "^## $s\$" "$WORK/r.md" || fail "Markdown report: $s"
