@@ -354,7 +354,7 @@ brk table-array-range manager/runtime/tables.c \
 	'a key past an array table is the kernel'"'"'s E2BIG, not a message naming the table'"'"'s places'
 brk gen-frames-as-left bench/gen.bpf.c \
 	's|\t\teth->h_dest\[i\] = dst_mac\[i\];\n\t\teth->h_source\[i\] = src_mac\[i\];|\t\t;|' \
-	'integration-nfbench-smoke' \
+	'integration-nfbench' \
 	'the live generator sends pages as a forwarder left them (the kernel drops what a router readdressed)'
 brk abi-unchecked manager/runtime/object.c \
 	's|if \(have.version != want.version\)|if (0)|' \
