@@ -4,7 +4,8 @@
  * side b, measured side by side: a chain of nop nodes and a macrouter at
  * XDP (native) or at tc-ingress, the kernel's bridge (no XDP), one bare
  * bpf_redirect() and nothing else, or the least a forwarder with per-flow
- * state does (bench/fwd.bpf.c). Each round sets up every forwarder
+ * state does (bench/fwd.bpf.c); on a routed bed (frames addressed to host
+ * side a), a router chain at XDP or the kernel's IP forwarding. Each round sets up every forwarder
  * in turn (the order rotates), measures it and takes it down again, so
  * every one finds the host sides as they were.
  */

@@ -142,22 +142,35 @@ static void pick_dsts(struct rfig *f, const struct lpm_table *t)
 	}
 }
 
-static int write_routes(const struct lpm_table *t, const char *path)
+/* The routes of @t for the router (`PREFIX 1`) at @ours; with @kernel,
+ * the same for the kernel (`ip -batch` lines, via h2 out of host side
+ * @dev) there, and 10.77.0.0/24, where the live frames go, in both. */
+static int write_routes(const struct lpm_table *t, const char *ours,
+			const char *kernel, const char *dev)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
-	struct nfc_lpm_prefix p;
-	FILE *f = fopen(path, "w");
+	FILE *o = fopen(ours, "w"), *k = kernel ? fopen(kernel, "w") : NULL;
 	__u32 i;
+	int r = 0;
 
-	if (!f)
-		return -errno;
-	for (i = 0; i < t->n; i++) {
-		p = t->pfx[i];
-		p.value = RT_NEXTHOP;
-		nfc_lpm_prefix__str(&p, buf, sizeof(buf));
-		fprintf(f, "%s %u\n", buf, RT_NEXTHOP);
+	if (!o || (kernel && !k))
+		r = -errno;
+	for (i = 0; !r && i < t->n; i++) {
+		nfc_lpm_prefix__str(&t->pfx[i], buf, sizeof(buf));
+		fprintf(o, "%s %d\n", buf, RT_NEXTHOP);
+		if (k)
+			fprintf(k, "route replace %s via %s dev %s\n", buf,
+				NFB_LIVE_DADDR, dev);
 	}
-	return fclose(f) ? -errno : 0;
+	if (o) {
+		if (k)
+			fprintf(o, "10.77.0.0/24 %d\n", RT_NEXTHOP);
+		if (fclose(o) && !r)
+			r = -errno;
+	}
+	if (k && fclose(k) && !r)
+		r = -errno;
+	return r;
 }
 
 /* The router chain @name at XDP (skb mode) on a veth of its own name:
@@ -196,7 +209,7 @@ static int setup_table(struct bench *b, struct rfig *f, struct nfc_err *err)
 		return nfc_errf(err, r, "router: generating %u prefixes", f->routes);
 	pick_dsts(f, &t);
 	snprintf(path, sizeof(path), "%s/%s.routes", b->workdir, f->name);
-	r = write_routes(&t, path);
+	r = write_routes(&t, path, NULL, NULL);
 	lpm_table_free(&t);
 	if (r)
 		return nfc_errf(err, r, "%s: %s", path, strerror(-r));
@@ -282,35 +295,6 @@ static void emit(struct bench *b, struct rfig *figs, int n)
 	}
 }
 
-/* The routes of @t for the router (`PREFIX 1`) at @ours and for the
- * kernel (`ip -batch` lines, via h2 out of host side @dev) at @kernel, both
- * with 10.77.0.0/24, where the frames go. */
-static int write_live_routes(const struct lpm_table *t, const char *dev,
-			     const char *ours, const char *kernel)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	FILE *o = fopen(ours, "w"), *k = fopen(kernel, "w");
-	__u32 i;
-	int r = 0;
-
-	if (!o || !k)
-		r = -errno;
-	for (i = 0; !r && i < t->n; i++) {
-		nfc_lpm_prefix__str(&t->pfx[i], buf, sizeof(buf));
-		fprintf(o, "%s %d\n", buf, RT_NEXTHOP);
-		fprintf(k, "route replace %s via %s dev %s\n", buf,
-			NFB_LIVE_DADDR, dev);
-	}
-	if (o) {
-		fprintf(o, "10.77.0.0/24 %d\n", RT_NEXTHOP);
-		if (fclose(o) && !r)
-			r = -errno;
-	}
-	if (k && fclose(k) && !r)
-		r = -errno;
-	return r;
-}
-
 static int sh(const char *fmt, ...)
 {
 	char cmd[512];
@@ -372,7 +356,7 @@ static int live_size(struct bench *b, __u32 n)
 		return r;
 	}
 	fprintf(stderr, "nfbench: router: live, %u routes\n", n);
-	r = write_live_routes(&t, nfb_live__host(l, 1), ours, kernel);
+	r = write_routes(&t, ours, kernel, nfb_live__host(l, 1));
 	lpm_table_free(&t);
 	if (!r)
 		r = kernel_routes(l, kernel);

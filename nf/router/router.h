@@ -16,8 +16,8 @@ enum router_nh_action {
 	ROUTER_NH_BLACKHOLE = 1, /* dropped (no-route) */
 };
 
-/* A next hop or a next-hop group: one id space (the value of routes and
- * policies). */
+/* A next hop or a next-hop group: one id space (the value of routes, a
+ * u32 in the LPM tables, and of policies). */
 struct router_id {
 	__u32 id;
 };
@@ -52,11 +52,6 @@ struct router_neigh {
 
 struct router_group {
 	__u32 nh1, nh2, nh3, nh4, nh5, nh6, nh7, nh8;
-};
-
-/* The value of a route (IPv4 and IPv6 LPM tables). */
-struct router_route {
-	__u32 via; /* a next hop's or a group's id */
 };
 
 /* Policy routing: a rule by priority (lower first). Fields left 0 match
