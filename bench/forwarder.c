@@ -23,13 +23,23 @@ struct fwd_bed {
 	const char *scn;
 	struct nfb_fwd_xdp *bare[2];   /* bare: a -> b, b -> a */
 	char bridge[IF_NAMESIZE];
+	char vxlan[IF_NAMESIZE];
 };
 
 static const char *const hook_yaml[] = {
 	[NFB_FWD_CHAIN_XDP] = "hook: xdp, mode: native",
 	[NFB_FWD_CHAIN_TC] = "hook: tc-ingress",
 	[NFB_FWD_ROUTER_XDP] = "hook: xdp, mode: native",
+	[NFB_FWD_VPC_XDP] = "hook: xdp, mode: native",
 };
+
+/* The VPC of the vpc forwarder and the kernel's VXLAN device: frames from
+ * h1 (10.64.0.0/16) to 10.77.0.2, an endpoint behind the VTEP at h2. */
+#define FWD_VNI 100
+#define FWD_VTEP "192.168.255.1"
+#define FWD_VTEP_PEER "192.168.255.2"
+/* h1's frames come from 10.64.0.1 on, a source for every 16 flows */
+#define FWD_SOURCES 256
 
 static void print_err(struct nfc_err *err)
 {
@@ -93,6 +103,42 @@ static int write_router(struct fwd_bed *w, const struct nfb_fwd *f)
 	return fclose(file) ? -errno : 0;
 }
 
+/* A vpc node: host side a the port of VPC FWD_VNI's endpoints (h1's
+ * sources), 10.77.0.2 an endpoint behind the VTEP at h2, out of b. */
+static int write_vpc(struct fwd_bed *w, const struct nfb_fwd *f)
+{
+	const char *a = nfb_live__host(w->l, 0), *b = nfb_live__host(w->l, 1);
+	const char *h2 = nfb_live__endpoint_mac(w->l, 1);
+	char path[128];
+	FILE *file;
+	int i;
+
+	yaml_path(w, f, path, sizeof(path));
+	file = fopen(path, "w");
+	if (!file)
+		return -errno;
+	fprintf(file, "chain: %s\n%sattach:\n"
+		      "  - {interface: %s, %s, tenant: %d}\n"
+		      "  - {interface: %s, %s}\n"
+		      "entry: vpc\nnodes:\n"
+		      "  - name: vpc\n    module: vpc\n    config:\n"
+		      "      vtep: %s\n      mac: \"02:00:00:00:00:fe\"\n"
+		      "      vpcs:\n        - {vni: %d}\n"
+		      "      vteps:\n"
+		      "        - {address: %s, interface: %s, mac: \"%s\", smac: \"02:00:00:00:00:fe\"}\n"
+		      "      endpoints:\n"
+		      "        - {vni: %d, address: %s, vtep: %s, mac: \"%s\"}\n",
+		f->name, f->no_cache ? "flow_cache: false\n" : "", a,
+		hook_yaml[f->kind], FWD_VNI, b, hook_yaml[f->kind], FWD_VTEP,
+		FWD_VNI, FWD_VTEP_PEER, b, h2, FWD_VNI, NFB_LIVE_DADDR,
+		FWD_VTEP_PEER, h2);
+	for (i = 1; i <= FWD_SOURCES; i++)
+		fprintf(file, "        - {vni: %d, address: 10.64.%d.%d, interface: %s, mac: \"%s\"}\n",
+			FWD_VNI, i >> 8, i & 0xff, a,
+			nfb_live__endpoint_mac(w->l, 0));
+	return fclose(file) ? -errno : 0;
+}
+
 static int write_chain(struct fwd_bed *w, const struct nfb_fwd *f)
 {
 	const char *a = nfb_live__host(w->l, 0), *b = nfb_live__host(w->l, 1);
@@ -129,6 +175,7 @@ static int setup(struct fwd_bed *w, const struct nfb_fwd *f)
 	case NFB_FWD_CHAIN_XDP:
 	case NFB_FWD_CHAIN_TC:
 	case NFB_FWD_ROUTER_XDP:
+	case NFB_FWD_VPC_XDP:
 		yaml_path(w, f, cmd, sizeof(cmd));
 		r = nfc_chain__apply(w->b->h, cmd, NULL, NULL, &err);
 		if (!r && f->routes)
@@ -139,6 +186,24 @@ static int setup(struct fwd_bed *w, const struct nfb_fwd *f)
 		return r;
 	case NFB_FWD_KERNEL:
 		return run(w, "sysctl -qw net.ipv4.ip_forward=1");
+	case NFB_FWD_KERNEL_VXLAN:
+		/* what the vpc chain does, the kernel's way: 10.77.0.2
+		 * routed into a VXLAN device whose one remote is the VTEP at
+		 * h2, behind b */
+		snprintf(cmd, sizeof(cmd),
+			 "ip addr add %s/24 dev %s && "
+			 "ip neigh replace %s lladdr %s dev %s nud permanent && "
+			 "ip link add %s type vxlan id %d local %s remote %s dstport 4789 dev %s && "
+			 "ip link set %s up && "
+			 "ip neigh replace %s lladdr %s dev %s nud permanent && "
+			 "ip route replace %s/32 dev %s && "
+			 "sysctl -qw net.ipv4.ip_forward=1",
+			 FWD_VTEP, b, FWD_VTEP_PEER,
+			 nfb_live__endpoint_mac(w->l, 1), b, w->vxlan, FWD_VNI,
+			 FWD_VTEP, FWD_VTEP_PEER, b, w->vxlan, NFB_LIVE_DADDR,
+			 nfb_live__endpoint_mac(w->l, 1), w->vxlan,
+			 NFB_LIVE_DADDR, w->vxlan);
+		return run(w, cmd);
 	case NFB_FWD_BRIDGE:
 		/* h2's address is known in advance: no flooding, no learning */
 		snprintf(cmd, sizeof(cmd),
@@ -190,7 +255,7 @@ static void drop_clsact(struct fwd_bed *w)
 
 static void teardown(struct fwd_bed *w, const struct nfb_fwd *f)
 {
-	char cmd[64];
+	char cmd[160];
 	int i;
 
 	switch (f->kind) {
@@ -207,12 +272,21 @@ static void teardown(struct fwd_bed *w, const struct nfb_fwd *f)
 	case NFB_FWD_CHAIN_XDP:
 	case NFB_FWD_CHAIN_TC:
 	case NFB_FWD_ROUTER_XDP:
+	case NFB_FWD_VPC_XDP:
 		nfc_chain__delete(w->b->h, f->name, NULL);
 		if (f->kind == NFB_FWD_CHAIN_TC)
 			drop_clsact(w);
 		break;
 	case NFB_FWD_KERNEL:
 		run(w, "sysctl -qw net.ipv4.ip_forward=0");
+		break;
+	case NFB_FWD_KERNEL_VXLAN:
+		snprintf(cmd, sizeof(cmd),
+			 "sysctl -qw net.ipv4.ip_forward=0; ip link del %s; "
+			 "ip addr del %s/24 dev %s", w->vxlan, FWD_VTEP,
+			 nfb_live__host(w->l, 1));
+		run(w, cmd);
+		break;
 	}
 }
 
@@ -255,6 +329,7 @@ static __u32 prog_at_a(struct fwd_bed *w, const struct nfb_fwd *f)
 	case NFB_FWD_CHAIN_XDP:
 	case NFB_FWD_CHAIN_TC:
 	case NFB_FWD_ROUTER_XDP:
+	case NFB_FWD_VPC_XDP:
 		ci = nfc_chain__info(w->b->h, f->name);
 		for (i = 0; ci && i < ci->n_attach; i++)
 			if (ci->attach[i].ifindex == (__u32)ifindex)
@@ -266,6 +341,7 @@ static __u32 prog_at_a(struct fwd_bed *w, const struct nfb_fwd *f)
 		break;
 	case NFB_FWD_BRIDGE:
 	case NFB_FWD_KERNEL:
+	case NFB_FWD_KERNEL_VXLAN:
 		break;
 	}
 	return id;
@@ -368,9 +444,12 @@ int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
 
 	memset(res, 0, n * sizeof(*res));
 	snprintf(w.bridge, sizeof(w.bridge), "nfb%dbr", getpid());
+	snprintf(w.vxlan, sizeof(w.vxlan), "nfb%dvx", getpid());
 	for (v = 0; !r && v < n; v++)
 		if (f[v].kind == NFB_FWD_ROUTER_XDP)
 			r = write_router(&w, &f[v]);
+		else if (f[v].kind == NFB_FWD_VPC_XDP)
+			r = write_vpc(&w, &f[v]);
 		else if (nfb_fwd_is_chain(&f[v]))
 			r = write_chain(&w, &f[v]);
 	if (!r)

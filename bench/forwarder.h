@@ -5,7 +5,9 @@
  * XDP (native) or at tc-ingress, the kernel's bridge (no XDP), one bare
  * bpf_redirect() and nothing else, or the least a forwarder with per-flow
  * state does (bench/fwd.bpf.c); on a routed bed (frames addressed to host
- * side a), a router chain at XDP or the kernel's IP forwarding. Each round sets up every forwarder
+ * side a), a router chain at XDP or the kernel's IP forwarding, a vpc
+ * chain at XDP that encapsulates them in VXLAN or the kernel's routing
+ * into a VXLAN device. Each round sets up every forwarder
  * in turn (the order rotates), measures it and takes it down again, so
  * every one finds the host sides as they were.
  */
@@ -24,6 +26,11 @@ enum nfb_fwd_kind {
 	NFB_FWD_BARE_FLOW,
 	NFB_FWD_ROUTER_XDP,     /* a chain of one router node (a routed bed) */
 	NFB_FWD_KERNEL,         /* the kernel's IP forwarding (a routed bed) */
+	NFB_FWD_VPC_XDP,        /* a chain of one vpc node: host side a an
+				   endpoint's port, the frames encapsulated
+				   to a VTEP behind b (a routed bed) */
+	NFB_FWD_KERNEL_VXLAN,   /* the kernel routing them into a VXLAN
+				   device to that VTEP (a routed bed) */
 };
 
 struct nfb_fwd {
@@ -53,7 +60,7 @@ struct nfb_fwd_result {
 static inline bool nfb_fwd_is_chain(const struct nfb_fwd *f)
 {
 	return f->kind == NFB_FWD_CHAIN_XDP || f->kind == NFB_FWD_CHAIN_TC ||
-	       f->kind == NFB_FWD_ROUTER_XDP;
+	       f->kind == NFB_FWD_ROUTER_XDP || f->kind == NFB_FWD_VPC_XDP;
 }
 
 /* Measures the @n forwarders @f, NFB_ROUNDS rounds of @seconds each, into

@@ -65,7 +65,23 @@ void nfb_tcp_ack_frame(__u8 *buf, size_t len, __u32 flow);
  * UDP frames (nfb_run_ns) or of frames made by @fn. */
 double nfb_run_ns(struct bench *b, int prog_fd);
 double nfb_run_frames_ns(struct bench *b, int prog_fd, nfb_frame_fn fn);
+/* The same with frames of @len bytes, at most NFB_FRAME_MAX. */
+#define NFB_FRAME_MAX 256
+double nfb_run_frames_len_ns(struct bench *b, int prog_fd, nfb_frame_fn fn,
+			     size_t len);
+/* The same one run per call: for programs that move the frame's start,
+ * which BPF_PROG_TEST_RUN's repeats at XDP do not undo (nfbench.c). */
+double nfb_run_frames_once_ns(struct bench *b, int prog_fd, nfb_frame_fn fn,
+			      size_t len);
 double nfb_median(double *v, int n);
+/* Figure @i's ns per packet, < 0 when it failed. */
+typedef double (*nfb_fig_fn)(struct bench *b, int i, void *arg);
+/* @n figures measured round by round: one unmeasured pass (it fills the
+ * caches), then NFB_ROUNDS rounds in which each figure runs once, so that
+ * the machine's drift is spread over all; their medians into @med[n].
+ * 0, or -EIO when a run failed. */
+int nfb_interleaved(struct bench *b, int n, nfb_fig_fn run, void *arg,
+		    double *med);
 
 enum nfb_hook { NFB_AT_XDP, NFB_AT_TC };
 
@@ -100,6 +116,9 @@ void nfb_print_err(const struct nfc_err *err);
  * for nfb_xdp_release() or -errno. The figures are the same either way.
  */
 int nfb_xdp_hold(int prog_fd);
+/* The end of a chain nfb_chain_root() measured: its root (@fd, @held; 0:
+ * none) released, the chain @name (empty: none) deleted. */
+void nfb_chain_done(struct bench *b, const char *name, int fd, int held);
 void nfb_xdp_release(int handle);
 
 /* Reports over every figure emitted so far (report.c). */

@@ -65,7 +65,6 @@ struct rfig {
 	__u32 routes;            /* 0: the nop chain */
 	int fd, held;
 	__u8 dst[NFB_FLOWS][16]; /* the frames' destinations */
-	double t[NFB_ROUNDS];
 	double med;
 };
 
@@ -89,7 +88,7 @@ static void rt_frame(__u8 *buf, size_t len, __u32 flow)
 		eth->h_proto = htons(ETH_P_IP);
 		ip->version = 4;
 		ip->ihl = 5;
-		ip->ttl = 64;
+		ip->ttl = 255; /* the repeats decrement it (nfbench.c) */
 		ip->protocol = IPPROTO_UDP;
 		ip->tot_len = htons(len - sizeof(*eth));
 		ip->saddr = htonl(0xc0000201); /* 192.0.2.1 */
@@ -100,7 +99,7 @@ static void rt_frame(__u8 *buf, size_t len, __u32 flow)
 
 		eth->h_proto = htons(ETH_P_IPV6);
 		ip6->version = 6;
-		ip6->hop_limit = 64;
+		ip6->hop_limit = 255;
 		ip6->nexthdr = IPPROTO_UDP;
 		ip6->payload_len = htons(len - sizeof(*eth) - sizeof(*ip6));
 		inet_pton(AF_INET6, "2001:db8::1", &ip6->saddr);
@@ -253,6 +252,11 @@ static double run_fig(struct bench *b, const struct rfig *f)
 	return nfb_run_frames_ns(b, f->fd, rt_frame);
 }
 
+static double run_nth(struct bench *b, int i, void *figs)
+{
+	return run_fig(b, &((struct rfig *)figs)[i]);
+}
+
 static void emit(struct bench *b, struct rfig *figs, int n)
 {
 	const struct rfig *base, *one_k;
@@ -397,7 +401,8 @@ static int live_size(struct bench *b, __u32 n)
 static int scenario_router(struct bench *b)
 {
 	const __u32 *sizes = b->quick ? quick_sizes : full_sizes;
-	int nsizes = b->quick ? 2 : 4, n = 0, fam, i, k, r = 0;
+	int nsizes = b->quick ? 2 : 4, n = 0, fam, i, r = 0;
+	double med[RT_MAX_FIGS];
 	struct rfig *figs = calloc(RT_MAX_FIGS, sizeof(*figs));
 	struct nfc_err err = {};
 
@@ -434,29 +439,15 @@ static int scenario_router(struct bench *b)
 		nfb_print_err(&err);
 	for (i = 0; i < n && !r; i++)
 		r = check_verdicts(&figs[i]);
-	/* one unmeasured pass, then the rounds */
-	for (i = 0; i < n && !r; i++)
-		if (run_fig(b, &figs[i]) < 0)
-			r = -EIO;
-	for (k = 0; k < NFB_ROUNDS && !r; k++)
-		for (i = 0; i < n && !r; i++) {
-			figs[i].t[k] = run_fig(b, &figs[i]);
-			if (figs[i].t[k] < 0)
-				r = -EIO;
-		}
+	if (!r)
+		r = nfb_interleaved(b, n, run_nth, figs, med);
 	if (!r) {
 		for (i = 0; i < n; i++)
-			figs[i].med = nfb_median(figs[i].t, NFB_ROUNDS);
+			figs[i].med = med[i];
 		emit(b, figs, n);
 	}
-	for (i = 0; i < n; i++) {
-		if (figs[i].fd > 0)
-			close(figs[i].fd);
-		if (figs[i].held > 0)
-			nfb_xdp_release(figs[i].held);
-		if (figs[i].name[0])
-			nfc_chain__delete(b->h, figs[i].name, NULL);
-	}
+	for (i = 0; i < n; i++)
+		nfb_chain_done(b, figs[i].name, figs[i].fd, figs[i].held);
 	free(figs);
 	if (!r)
 		r = live_size(b, 1000);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * sink: counts and drops the generator's frames where the live traffic
- * ends (UDP to port @port); passes everything else.
+ * ends (UDP to port @port, bare or as the inner frame of VXLAN to port
+ * 4789: a forwarder that encapsulates); passes everything else.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -33,9 +34,22 @@ int nfb_sink(struct xdp_md *ctx)
 	__u32 key = 0;
 	__u64 *n;
 
-	/* the generator's frames have no IP options */
+	/* the generator's frames have no IP options, nor have the outer
+	 * headers VXLAN puts on them */
 	if ((void *)(udp + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) ||
-	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP || udp->dest != port)
+	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+		return XDP_PASS;
+	if (udp->dest == bpf_htons(4789)) {
+		/* VXLAN (8 bytes), then the frame */
+		eth = (void *)(udp + 1) + 8;
+		ip = (void *)(eth + 1);
+		udp = (void *)(ip + 1);
+		if ((void *)(udp + 1) > end ||
+		    eth->h_proto != bpf_htons(ETH_P_IP) || ip->ihl != 5 ||
+		    ip->protocol != IPPROTO_UDP)
+			return XDP_PASS;
+	}
+	if (udp->dest != port)
 		return XDP_PASS;
 	n = bpf_map_lookup_elem(&received, &key);
 	if (n)

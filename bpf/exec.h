@@ -28,7 +28,17 @@
 #include "ct.h"
 #include "flow.h"
 
-#define NFC_ACT_REWRITES (NFC_ACT_KEY | NFC_ACT_TTL_DEC)
+#define NFC_ACT_REWRITES                                                      \
+	(NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_DECAP | NFC_ACT_ENCAP)
+
+/* What VXLAN puts before a frame: outer Ethernet, IPv4, UDP and VXLAN. */
+#define NFC_VXLAN_OVERHEAD (14 + 20 + 8 + NFC_VXLAN_HLEN)
+/* An underlay's MTU is at least IPv6's minimum: a frame that fits it once
+ * encapsulated goes without the MTU check (a helper call, 20-100 ns) */
+#define NFC_VXLAN_MTU_MIN 1280
+/* BPF_F_ADJ_ROOM_DECAP_L3_IPV6 of Linux 6.3's uapi, which Debian 12's
+ * headers (6.1) lack; older kernels refuse the flag (-EINVAL) */
+#define NFC_ADJ_ROOM_DECAP_L3_IPV6 (1ULL << 8)
 
 /* The checksum that covers the L4 header. */
 enum nfc_l4csum {
@@ -235,16 +245,17 @@ static __always_inline int nfc_exec_port(struct nfc_pkt *pkt,
 	return 0;
 }
 
-/* Apply the rewrites of the action set; a drop reason, or 0. */
-static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
-					    const struct nfc_ctx *c)
+/* Apply the rewrites of the frame (@shift bytes of outer headers already
+ * taken off); a drop reason, or 0. */
+static __always_inline int nfc_exec_frame(struct nfc_pkt *pkt,
+					  const struct nfc_ctx *c, __u32 shift)
 {
-	bool vxlan = c->key.flags & NFC_KEY_F_VXLAN;
+	bool vxlan = (c->key.flags & NFC_KEY_F_VXLAN) && !shift;
 	__u16 flags = c->act.flags;
 	struct nfc_wr w = {
 		.eth = vxlan ? c->inner_off : 0,
-		.l3 = c->l3_off,
-		.l4 = c->l4_off,
+		.l3 = c->l3_off - shift,
+		.l4 = c->l4_off - shift,
 		.mac_sum = vxlan,
 	};
 	int r;
@@ -324,6 +335,238 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 			bpf_csum_update(pkt, fix);
 	}
 #endif
+	return 0;
+}
+
+/*
+ * Take the outer headers of a VXLAN packet off: what is left is its inner
+ * frame. XDP moves the start of the frame. TC writes the inner Ethernet
+ * header over the outer one (the skb's MAC header, outside skb->csum) and
+ * takes what followed it up to the inner frame's L3 out with
+ * bpf_skb_adjust_room(), which keeps skb->csum and GSO right (the segment
+ * size fixed). A global function, as is the encap: verified once, not on
+ * every path of the executor into it (with both inline, the TC executor
+ * took the verifier past its million instructions). 0, or -1 when it
+ * could not.
+ */
+__noinline int nfc_exec_decap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
+{
+	__u32 inner;
+
+	if (!c || !(c->key.flags & NFC_KEY_F_VXLAN))
+		return -1;
+	inner = c->inner_off;
+	if (inner < NFC_VXLAN_OVERHEAD)
+		return -1;
+#if defined(NFC_HOOK_XDP)
+	if (bpf_xdp_adjust_head(pkt, inner))
+		return -1;
+#else
+	{
+		__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
+		__u16 *to, *from;
+		int i;
+
+		/* an outer tag in the data would stay */
+		if (c->outer_l3_off != ETH_HLEN)
+			return -1;
+		to = nfc_pkt_ptr(pkt, 0, ETH_HLEN);
+		from = nfc_pkt_ptr(pkt, inner, ETH_HLEN);
+		if (!to || !from)
+			return -1;
+#pragma unroll
+		for (i = 0; i < ETH_HLEN / 2; i++)
+			to[i] = from[i];
+		/* the skb's protocol follows the inner frame's (6.3+; before,
+		 * it stays the outer one's until a veth peer or the stack
+		 * reads the Ethernet header again) */
+		if (c->key.l3 == NFC_L3_IPV6 &&
+		    !bpf_skb_adjust_room(pkt, -(__s32)inner, BPF_ADJ_ROOM_MAC,
+					 flags | NFC_ADJ_ROOM_DECAP_L3_IPV6))
+			return 0;
+		if (bpf_skb_adjust_room(pkt, -(__s32)inner, BPF_ADJ_ROOM_MAC,
+					flags))
+			return -1;
+	}
+#endif
+	return 0;
+}
+
+/* What nfc_exec_encap() returns: a global function's result is a number
+ * the verifier knows nothing of, so the caller turns it into a reason
+ * (an index into counters) by comparisons. */
+enum nfc_encap_rc {
+	NFC_ENCAP_OK = 0,
+	NFC_ENCAP_FAILED,
+	NFC_ENCAP_TOO_BIG,
+	NFC_ENCAP_NO_DEVICE,
+};
+
+/* The outer headers of an encap, as they go on the wire. */
+struct nfc_vxlan_hdrs {
+	__u8 dmac[6];
+	__u8 smac[6];
+	__be16 proto;
+	/* IPv4 */
+	__u8 ver_ihl;
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__u16 check;
+	__be32 saddr;
+	__be32 daddr;
+	/* UDP */
+	__be16 sport;
+	__be16 dport;
+	__be16 len;
+	__u16 csum;
+	/* VXLAN */
+	__u8 vx_flags;
+	__u8 vx_rsvd[3];
+	__be32 vni; /* << 8 */
+} __attribute__((__packed__));
+_Static_assert(sizeof(struct nfc_vxlan_hdrs) == NFC_VXLAN_OVERHEAD,
+	       "struct nfc_vxlan_hdrs");
+
+/* Write the outer headers of tunnel @t for a frame of @len bytes at @h,
+ * in the packet. */
+static __always_inline void nfc_vxlan_hdrs_put(struct nfc_vxlan_hdrs *h,
+					       const struct nfc_tunnel *t,
+					       __u32 len)
+{
+	const nfc_u16a *ip = (const nfc_u16a *)&h->ver_ihl;
+	nfc_wsum sum = 0;
+	int i;
+
+	nfc_mac_copy(h->dmac, t->dmac);
+	nfc_mac_copy(h->smac, t->smac);
+	h->proto = bpf_htons(ETH_P_IP);
+	h->ver_ihl = 0x45;
+	h->tos = 0;
+	h->tot_len = bpf_htons(len + NFC_VXLAN_OVERHEAD - ETH_HLEN);
+	/* DF: the first hop's MTU is checked, and a VTEP does not
+	 * reassemble; an atomic datagram needs no unique id (RFC 6864) */
+	h->id = 0;
+	h->frag_off = bpf_htons(0x4000);
+	h->ttl = 64;
+	h->protocol = IPPROTO_UDP;
+	h->check = 0;
+	h->saddr = t->saddr;
+	h->daddr = t->daddr;
+	h->sport = t->sport;
+	h->dport = t->port;
+	h->len = bpf_htons(len + 8 + NFC_VXLAN_HLEN);
+	/* none (RFC 7348, 5: an IPv4 VTEP SHOULD send 0, MUST accept it) */
+	h->csum = 0;
+	h->vx_flags = NFC_VXLAN_F_VNI;
+	h->vx_rsvd[0] = 0;
+	h->vx_rsvd[1] = 0;
+	h->vx_rsvd[2] = 0;
+	h->vni = bpf_htonl(t->vni << 8);
+#pragma unroll
+	for (i = 0; i < 10; i++)
+		sum = nfc_csum_add(sum, ip[i]);
+	h->check = ~nfc_csum_fold(sum);
+}
+
+/*
+ * Put the tunnel's outer headers on the frame. Too long for the way out
+ * once they are on (bpf_check_mtu(); for a GSO skb, its segments) is a
+ * drop of its own. XDP moves the start of the frame. TC makes room after
+ * the Ethernet header with bpf_skb_adjust_room() as an encap (the skb then
+ * knows its inner headers: GSO segments and checksums the inner frame
+ * where it must, and the segment size shrinks by the overhead), copies the
+ * Ethernet header in as the inner one and writes the outer ones; skb->csum
+ * gains what was written after the outer Ethernet header (a no-op unless
+ * CHECKSUM_COMPLETE).
+ */
+__noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
+{
+	__u32 len = nfc_len(pkt), mtu = 0;
+	struct nfc_vxlan_hdrs *h;
+	long r;
+
+	if (!c)
+		return NFC_ENCAP_FAILED;
+	/* out_ifindex 0 (not a redirect): the device the packet is on; < 0:
+	 * no such device. A GSO skb's segments are what is checked. */
+	if (len + NFC_VXLAN_OVERHEAD > NFC_VXLAN_MTU_MIN + ETH_HLEN) {
+		r = bpf_check_mtu(pkt, c->act.out_ifindex, &mtu,
+				  NFC_VXLAN_OVERHEAD, 0);
+		if (r)
+			return r < 0 ? NFC_ENCAP_NO_DEVICE : NFC_ENCAP_TOO_BIG;
+	}
+#if defined(NFC_HOOK_XDP)
+	if (bpf_xdp_adjust_head(pkt, -(int)NFC_VXLAN_OVERHEAD))
+		return NFC_ENCAP_FAILED;
+	h = nfc_pkt_ptr(pkt, 0, NFC_VXLAN_OVERHEAD);
+	if (!h)
+		return NFC_ENCAP_FAILED;
+	nfc_vxlan_hdrs_put(h, &c->act.tun, len);
+#else
+	{
+		nfc_u16a *w;
+		nfc_wsum sum = 0;
+		int i;
+
+		if (bpf_skb_adjust_room(pkt, NFC_VXLAN_OVERHEAD,
+					BPF_ADJ_ROOM_MAC,
+					BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
+						BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
+						BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
+						BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN)))
+			return NFC_ENCAP_FAILED;
+		w = nfc_pkt_ptr(pkt, 0, NFC_VXLAN_OVERHEAD + ETH_HLEN);
+		if (!w)
+			return NFC_ENCAP_FAILED;
+		/* the Ethernet header, still first, becomes the inner one */
+#pragma unroll
+		for (i = 0; i < ETH_HLEN / 2; i++)
+			w[NFC_VXLAN_OVERHEAD / 2 + i] = w[i];
+		h = (struct nfc_vxlan_hdrs *)w;
+		nfc_vxlan_hdrs_put(h, &c->act.tun, len);
+#pragma unroll
+		for (i = ETH_HLEN / 2; i < (NFC_VXLAN_OVERHEAD + ETH_HLEN) / 2;
+		     i++)
+			sum = nfc_csum_add(sum, w[i]);
+		bpf_csum_update(pkt, sum);
+	}
+#endif
+	return 0;
+}
+
+/* Apply the action set's packet writes, in order: decap, the rewrites of
+ * the frame, encap. A drop reason, or 0. */
+static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
+					    const struct nfc_ctx *c)
+{
+	__u16 flags = c->act.flags;
+	__u32 shift = 0;
+	int r;
+
+	if (flags & NFC_ACT_DECAP) {
+		if (nfc_exec_decap(pkt, c))
+			return NFC_DROP_REWRITE;
+		shift = c->inner_off;
+	}
+	if (flags & (NFC_ACT_KEY | NFC_ACT_TTL_DEC)) {
+		r = nfc_exec_frame(pkt, c, shift);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_ENCAP) {
+		r = nfc_exec_encap(pkt, c);
+		if (r == NFC_ENCAP_OK)
+			return 0;
+		if (r == NFC_ENCAP_TOO_BIG)
+			return NFC_DROP_MTU;
+		if (r == NFC_ENCAP_NO_DEVICE)
+			return NFC_DROP_REDIRECT;
+		return NFC_DROP_REWRITE;
+	}
 	return 0;
 }
 

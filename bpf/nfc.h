@@ -374,4 +374,55 @@ static __always_inline void nfc_ttl_dec(struct nfc_ctx *c)
 	c->act.flags |= NFC_ACT_TTL_DEC;
 }
 
+/* The packet leaves as the inner frame of its VXLAN packet (the key's
+ * frame): the executor takes the outer headers off. Only for a packet that
+ * came in tunnelled (NFC_KEY_F_VXLAN); rewrites then apply to what is
+ * left. */
+static __always_inline void nfc_decap(struct nfc_ctx *c)
+{
+	c->act.flags |= NFC_ACT_DECAP;
+}
+
+/* A 64-bit mix (the finaliser of SplitMix64). */
+static __always_inline __u64 nfc_mix64(__u64 x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* A flow's hash: tenant, addresses, protocol and ports of key @k (ECMP
+ * choices, tunnel source ports). */
+static __always_inline __u64 nfc_flow_hash(const struct nfc_key *k)
+{
+	const __u64 *s = (const __u64 *)&k->saddr, *d = (const __u64 *)&k->daddr;
+	__u64 h;
+
+	h = nfc_mix64(s[0] ^ (__u64)k->tenant << 32 ^ k->proto);
+	h = nfc_mix64(h ^ s[1]);
+	h = nfc_mix64(h ^ d[0]);
+	h = nfc_mix64(h ^ d[1]);
+	return nfc_mix64(h ^ ((__u64)k->sport << 16 | k->dport));
+}
+
+/* UDP source ports of tunnels: from the flow's hash, in 49152-65535
+ * (RFC 7348, 5), so that the underlay spreads the flows of two VTEPs */
+#define NFC_VXLAN_SPORT_MIN 49152
+
+/* The packet leaves inside VXLAN to @t's VTEP: the executor puts outer
+ * Ethernet, IPv4, UDP and VXLAN headers on it (after any decap and the
+ * rewrites of the frame itself). The UDP source port is the flow's, from
+ * its hash (once: the flow cache keeps it). */
+static __always_inline void nfc_encap(struct nfc_ctx *c,
+				      const struct nfc_tunnel *t)
+{
+	c->act.tun = *t;
+	c->act.tun.sport = bpf_htons(NFC_VXLAN_SPORT_MIN +
+				     (__u16)(nfc_flow_hash(&c->act.key) %
+					     (65536 - NFC_VXLAN_SPORT_MIN)));
+	c->act.flags |= NFC_ACT_ENCAP;
+}
+
 #endif /* NFC_H */

@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 8
+#define NFC_ABI_VERSION 9
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -94,7 +94,8 @@ union nfc_addr {
  */
 struct nfc_key {
 	__u32 ifindex; /* ingress interface */
-	__u32 tenant;  /* VXLAN VNI, 0 when none */
+	__u32 tenant;  /* the VPC: a VXLAN packet's VNI, else the tenant of
+			  the interface it came in on (0: none) */
 	__u8 dmac[6];
 	__u8 smac[6];
 	__be16 ethertype; /* of the L3 header, after any VLAN tags */
@@ -244,6 +245,11 @@ static inline int nfc_key_eq(const struct nfc_key *a, const struct nfc_key *b)
 #define NFC_ACT_SPORT (1 << 4)
 #define NFC_ACT_DPORT (1 << 5)
 #define NFC_ACT_TTL_DEC (1 << 6)
+/* VXLAN: take the outer headers off (the packet leaves as the inner frame
+ * its key describes), put the action set's tunnel's on (struct nfc_tunnel);
+ * rewrites apply to the inner frame, after a decap and before an encap */
+#define NFC_ACT_DECAP (1 << 7)
+#define NFC_ACT_ENCAP (1 << 8)
 /* the flags that say action.key differs from the parsed key */
 #define NFC_ACT_KEY                                                           \
 	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
@@ -273,7 +279,12 @@ enum nfc_verdict {
 	X(REWRITE, "rewrite-failed")        /* the executor could not write it */ \
 	X(NO_CONTEXT, "no-context")         /* the per-CPU context was missing */ \
 	X(BAD_HOP, "bad-hop")               /* hop table entry missing or outcome undeclared */ \
-	X(REDIRECT, "redirect-failed")
+	X(REDIRECT, "redirect-failed")                                         \
+	X(VNI_UNKNOWN, "vni-unknown")       /* of a VPC (VNI) not configured here */ \
+	X(VTEP_MISMATCH, "vtep-mismatch")   /* VXLAN to an address not this host's VTEP of its VPC */ \
+	X(SPOOFED, "spoofed")               /* from an address not the sender's in its VPC */ \
+	X(VXLAN_MALFORMED, "vxlan-malformed") /* to the VXLAN port, not VXLAN (flags) */ \
+	X(MTU, "mtu-exceeded")              /* too long for its way out once encapsulated */
 
 #define NFC_DROP_ENUM(name, str) NFC_DROP_##name,
 enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };
@@ -296,12 +307,31 @@ struct nfc_act_head {
 	NFC_ACTION_HEAD;
 };
 
+/* The outer headers NFC_ACT_ENCAP puts on: Ethernet, IPv4, UDP (from a
+ * port of the inner flow's hash, RFC 7348), VXLAN. */
+struct nfc_tunnel {
+	__be32 saddr;    /* the local VTEP */
+	__be32 daddr;    /* the remote VTEP */
+	__u32 vni;       /* host order, 24 bits */
+	__u8 smac[6];    /* of the way out */
+	__u8 dmac[6];    /* the remote VTEP's, or its gateway's */
+	__be16 port;     /* UDP destination port (4789) */
+	__be16 sport;    /* UDP source port: of the inner flow's hash, in
+			    49152-65535 (nfc_encap()) */
+};
+
+/* The flags under which an action set has more than its head: a hit reads
+ * the rest (key, tunnel) only then. */
+#define NFC_ACT_EXT (NFC_ACT_KEY | NFC_ACT_ENCAP)
+
 /* What the chain decided for a packet. */
 struct nfc_action {
 	NFC_ACTION_HEAD;
-	/* last: a flow cache hit reads it only when a rewrite changed it
-	 * (NFC_ACT_KEY), so it stays out of the entry's hot cache lines */
-	struct nfc_key key; /* the final key: rewrites as marked in flags */
+	/* last: a flow cache hit reads them only when a rewrite changed the
+	 * key (NFC_ACT_KEY) or an encap needs the tunnel, so they stay out of
+	 * the entry's hot cache lines */
+	struct nfc_key key;    /* the final key: rewrites as marked in flags */
+	struct nfc_tunnel tun; /* NFC_ACT_ENCAP */
 };
 _Static_assert(sizeof(struct nfc_act_head) ==
 		       __builtin_offsetof(struct nfc_action, key),
@@ -524,6 +554,7 @@ struct nfc_flow_slot {
 struct nfc_flow_slot_ext {
 	nfc_key_word addrs[4]; /* words 4-7 of a wide key */
 	struct nfc_key act_key; /* the action set's key, when NFC_ACT_KEY */
+	struct nfc_tunnel act_tun; /* its tunnel, when NFC_ACT_ENCAP */
 };
 
 /* Words 4-7 of a flow key (its addresses): whether they are wide. */
@@ -615,12 +646,13 @@ struct nfc_ctx {
 	__u16 l3_off;          /* offset of the (inner) L3 header, 0 if none */
 	__u16 l4_off;          /* offset of the L4 header, 0 if none */
 	__u16 inner_off;       /* offset of the inner Ethernet header (VXLAN) */
+	__u16 outer_l3_off;    /* VXLAN: offset of the outer IP header */
 	__u8 ttl;              /* IPv4 TTL or IPv6 hop limit as parsed */
 	__u8 ct_state;         /* enum nfc_ct_state after this packet */
 	__u8 ct_dir;           /* enum nfc_ct_dir of this packet */
 	__u8 ct_flags;         /* NFC_CTI_* */
 	__u8 nocache;          /* the chain runs without flow cache */
-	__u8 pad[3];
+	__u8 pad;
 	__u64 ct_handle;       /* the connection's, 0 when untracked */
 	struct nfc_ct_key ct;  /* the connection's key (ct_state != NONE) */
 	__u32 pad2;

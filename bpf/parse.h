@@ -445,6 +445,7 @@ static __always_inline void nfc_parse_begin(struct nfc_pkt *pkt,
 	c->l3_off = 0;
 	c->l4_off = 0;
 	c->inner_off = 0;
+	c->outer_l3_off = 0;
 	c->ttl = 0;
 #if defined(NFC_HOOK_TC)
 	/* a tag the device already took off is the outermost */
@@ -469,6 +470,7 @@ static __always_inline void nfc_parse_enter_inner(struct nfc_ctx *c,
 	k->ifindex = ifindex;
 	k->tenant = ly->vni;
 	k->flags = NFC_KEY_F_VXLAN;
+	c->outer_l3_off = c->l3_off;
 	c->l3_off = 0;
 	c->l4_off = 0;
 	c->ttl = 0;

@@ -19,6 +19,10 @@
 
 const volatile __u32 chain_id = 0;
 const volatile __u16 vxlan_port = 4789; /* 0: VXLAN is not looked into */
+/* The tenant (VPC) of the interface this root is attached to, 0: none. Its
+ * frames' keys carry it, and VXLAN in them is not looked into: an endpoint
+ * of a VPC cannot pass for another VPC by sending VXLAN. */
+const volatile __u32 port_tenant = 0;
 /* the parser for every frame, the inline one for none (tests compare them) */
 const volatile bool nfc_root_parse_force = false;
 /* The length of the kernel's tick in ns (TICK_NSEC, from its HZ), set by
@@ -79,7 +83,9 @@ static __always_inline int nfc_root_parse_once(struct nfc_pkt *pkt,
 	int rc;
 
 	nfc_parse_begin(pkt, c);
-	rc = nfc_root_frame(pkt, c, 0, bpf_htons(vxlan_port), &ly);
+	c->key.tenant = port_tenant;
+	rc = nfc_root_frame(pkt, c, 0, port_tenant ? 0 : bpf_htons(vxlan_port),
+			    &ly);
 	if (rc != NFC_PARSE_OK || !ly.inner)
 		return rc;
 	nfc_parse_enter_inner(c, &ly);
@@ -117,8 +123,8 @@ static __always_inline int nfc_root_fast_l4(struct nfc_fast_hdrs *h,
 			return 0;
 		h->tcp_flags = l4[13];
 	} else if (proto == IPPROTO_UDP) {
-		if (l4len < 8 || (vxlan_port && *(__be16 *)(l4 + 2) ==
-							bpf_htons(vxlan_port)))
+		if (l4len < 8 || (vxlan_port && !port_tenant &&
+				  *(__be16 *)(l4 + 2) == bpf_htons(vxlan_port)))
 			return 0;
 		h->tcp_flags = 0;
 	} else {
@@ -190,7 +196,7 @@ static __always_inline void nfc_root_fast_key(struct nfc_pkt *pkt,
 					      nfc_key_word *w, __u8 tcp_flags,
 					      __u16 zone)
 {
-	w[0] = nfc_ifindex(pkt); /* tenant 0 */
+	w[0] = nfc_ifindex(pkt) | (__u64)port_tenant << 32; /* tenant */
 	w[1] = *(nfc_key_word *)h->data; /* dmac, smac[0..1] */
 	/* smac[2..5], ethertype; vlan[0] 0 */
 	w[2] = *(nfc_key_word *)(h->data + 8) & 0xffffffffffffULL;
@@ -424,10 +430,12 @@ static __always_inline void nfc_root_take(struct nfc_ctx *c,
 		c->act.key = a->key;
 	else
 		c->act.key = c->key;
+	if (a->flags & NFC_ACT_ENCAP)
+		c->act.tun = a->tun;
 }
 
-/* The same for a hit of slot @s (index @idx): a rewritten key is in its
- * parallel part. 0, or -1 when that part is missing. */
+/* The same for a hit of slot @s (index @idx): a rewritten key and a
+ * tunnel are in its parallel part. 0, or -1 when that part is missing. */
 static __always_inline int nfc_root_take_slot(struct nfc_ctx *c,
 					      const struct nfc_flow_slot *s,
 					      __u32 idx)
@@ -435,14 +443,19 @@ static __always_inline int nfc_root_take_slot(struct nfc_ctx *c,
 	const struct nfc_flow_slot_ext *e;
 
 	__builtin_memcpy(&c->act, &s->act, sizeof(struct nfc_act_head));
-	if (!(s->act.flags & NFC_ACT_KEY)) {
+	if (!(s->act.flags & NFC_ACT_EXT)) {
 		c->act.key = c->key;
 		return 0;
 	}
 	e = bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx);
 	if (!e)
 		return -1;
-	c->act.key = e->act_key;
+	if (s->act.flags & NFC_ACT_KEY)
+		c->act.key = e->act_key;
+	else
+		c->act.key = c->key;
+	if (s->act.flags & NFC_ACT_ENCAP)
+		c->act.tun = e->act_tun;
 	return 0;
 }
 

@@ -296,8 +296,8 @@ brk router-ecmp-modulo nf/router/router.bpf.c \
 	's|\treturn pick;\n\}|\treturn nh[h % 3] ? nh[h % 3] : pick;\n}|' \
 	'datapath_router_tc|integration-router-tc' \
 	'ECMP by the hash modulo the places: uneven, and a path that leaves moves other flows'
-brk router-hash-no-ports nf/router/router.bpf.c \
-	's#return router_mix\(h \^ \(\(__u64\)k->sport << 16 \| k->dport\)\);#return h;#' \
+brk router-hash-no-ports bpf/nfc.h \
+	's#return nfc_mix64\(h \^ \(\(__u64\)k->sport << 16 \| k->dport\)\);#return h;#' \
 	'datapath_router_tc|integration-router-tc' \
 	'the flow hash leaves the ports out: one host pair takes one path'
 brk router-no-ttl-dec nf/router/router.bpf.c \
@@ -328,6 +328,70 @@ brk router-v6-in-v4-table nf/router/router.bpf.c \
 	's|nfc_lpm_lookup6\(routes6_id|nfc_lpm_lookup6(routes_id|' \
 	'integration-router-tc' \
 	'IPv6 destinations looked up in the IPv4 routes'
+brk port-vxlan-looked-into bpf/root.h \
+	's|port_tenant \? 0 : bpf_htons\(vxlan_port\)|bpf_htons(vxlan_port)|' \
+	'datapath_vpc_tc' \
+	'an endpoint of a VPC passes for another VPC by sending VXLAN'
+brk port-tenant-dropped bpf/root.h \
+	's|\tc->key.tenant = port_tenant;\n||' \
+	'datapath_vpc_tc' \
+	'frames the parser reads are of no VPC on a VPC'"'"'s port'
+brk fast-key-no-tenant bpf/root.h \
+	's#nfc_ifindex\(pkt\) \| \(__u64\)port_tenant << 32#nfc_ifindex(pkt)#' \
+	'datapath_vpc_tc' \
+	'the common frame'"'"'s key (and its flow'"'"'s) leaves the port'"'"'s VPC out'
+brk encap-no-ip-csum bpf/exec.h \
+	's|h->check = ~nfc_csum_fold\(sum\);|h->check = 0;|' \
+	'datapath_vpc_tc' \
+	'the outer IPv4 header of an encap goes without its checksum'
+brk encap-sport-fixed bpf/nfc.h \
+	's|\(__u16\)\(nfc_flow_hash\(&c->act.key\) %\n\t+\(65536 - NFC_VXLAN_SPORT_MIN\)\)|0|' \
+	'datapath_vpc_tc' \
+	'every tunnel flow from one UDP port: the underlay cannot spread them'
+brk encap-tc-no-inner-eth bpf/exec.h \
+	's|w\[NFC_VXLAN_OVERHEAD / 2 \+ i\] = w\[i\];|;|' \
+	'datapath_vpc_tc' \
+	'TC makes room for the outer headers but leaves the inner Ethernet header zero'
+brk decap-skipped bpf/exec.h \
+	's|\tif \(flags & NFC_ACT_DECAP\) \{|\tif (0) {|' \
+	'datapath_vpc_tc' \
+	'a decapsulated packet leaves with its outer headers'
+brk slot-no-tunnel bpf/flow.h \
+	's|\t\te->act_tun = f->act.tun;|\t\t;|' \
+	'datapath_vpc_tc' \
+	'a flow slot serves an encap with a tunnel it never stored'
+brk entry-no-tunnel bpf/root.h \
+	's|\t\tc->act.tun = a->tun;|\t\t;|' \
+	'datapath_vpc_tc' \
+	'a flow entry serves an encap without its tunnel'
+brk vpc-no-spoof-check nf/vpc/vpc.bpf.c \
+	's#\t\tif \(!src \|\| src->ifindex \|\| src->vtep != from\)\n\t\t\treturn nfc_deny\(c, NFC_DROP_SPOOFED, 0\);\n##' \
+	'datapath_vpc_tc|integration-vpc-tc' \
+	'VXLAN with any inner source is taken, from any VTEP'
+brk vpc-any-vtep nf/vpc/vpc.bpf.c \
+	's#\*\(__be32 \*\)\(ip \+ 16\) != vtep#0#' \
+	'datapath_vpc_tc|integration-vpc-tc' \
+	'VXLAN of one VPC is taken at another VPC'"'"'s VTEP'
+brk vpc-retunnel nf/vpc/vpc.bpf.c \
+	's#\t\tif \(!ep \|\| !ep->ifindex\)#\t\tif (!ep)#' \
+	'datapath_vpc_tc' \
+	'VXLAN for a remote endpoint is not refused as no-route'
+brk vpc-no-malformed nf/vpc/vpc.bpf.c \
+	's|\t\t\treturn nfc_deny\(c, NFC_DROP_VXLAN_MALFORMED, 0\);|\t\t\treturn NFC_PASS;|' \
+	'datapath_vpc_tc|integration-vpc-tc' \
+	'UDP to the VXLAN port that is not VXLAN goes to the underlay host'"'"'s stack'
+brk encap-no-mtu-check bpf/exec.h \
+	's|\t\tif \(r\)\n\t\t\treturn r < 0 \? NFC_ENCAP_NO_DEVICE : NFC_ENCAP_TOO_BIG;|\t\t(void)r;|' \
+	'integration-vpc-tc' \
+	'a frame too long once encapsulated is sent, and lost without a count'
+brk attach-tenant-ignored chain/runtime/attach.c \
+	's|r = nfc_obj_set_rodata\(o->obj, "port_tenant", &tenant,|r = nfc_obj_set_rodata(o->obj, "chain_id", \&id,|' \
+	'integration-vpc-tc' \
+	'an attachment'"'"'s tenant never reaches its root'
+brk conflicts-across-netns chain/runtime/txn.c \
+	's#if \(\(!o->attach\[j\].netns \|\| !here \|\|\n\t\t\t\t     o->attach\[j\].netns == here\) &&#if (#' \
+	'integration-vpc-tc' \
+	'an interface of another network namespace with the same ifindex counts as taken'
 brk ttl-one-from-cache bpf/flow.h \
 	's#return !\(flags & NFC_ACT_TTL_DEC\) \|\| c->ttl > 1;#return true;#' \
 	'datapath_router_tc|datapath_flow_adv_tc' \

@@ -45,9 +45,10 @@ static enum xdp_attach_mode xdp_mode(enum nfc_xdp_mode m)
 	}
 }
 
-/* Open (not load) the root program of chain @id for one hook kind. */
+/* Open (not load) the root program of chain @id for one hook kind, for an
+ * interface whose frames are VPC @tenant's (0: none). */
 int nfc_root_open(struct nfc_handle *h, const char *chain, __u32 id,
-		  __u16 vxlan_port, int kind, struct nfc_obj *o,
+		  __u16 vxlan_port, __u32 tenant, int kind, struct nfc_obj *o,
 		  struct nfc_err *err)
 {
 	char path[PATH_MAX], what[96], msg[256];
@@ -65,6 +66,9 @@ int nfc_root_open(struct nfc_handle *h, const char *chain, __u32 id,
 	if (!r)
 		r = nfc_obj_set_rodata(o->obj, "vxlan_port", &vxlan_port,
 				       sizeof(vxlan_port), msg, sizeof(msg));
+	if (!r)
+		r = nfc_obj_set_rodata(o->obj, "port_tenant", &tenant,
+				       sizeof(tenant), msg, sizeof(msg));
 	if (!r)
 		r = nfc_root_clock_set(o->obj, msg, sizeof(msg));
 	if (r) {
@@ -139,7 +143,7 @@ static int root_attach(struct nfc_handle *h, const char *chain, __u32 id,
 	char what[128];
 	int r;
 
-	r = nfc_root_open(h, chain, id, vxlan_port, kind, &o, err);
+	r = nfc_root_open(h, chain, id, vxlan_port, a->tenant, kind, &o, err);
 	if (r)
 		return r;
 	if (a->hook == NFC_HOOK_XDP)
@@ -160,8 +164,16 @@ static int root_attach(struct nfc_handle *h, const char *chain, __u32 id,
 int nfc_root_detach(const struct nfc_attach_info *a, struct nfc_err *err)
 {
 	char name[IF_NAMESIZE];
+	__u64 here = nfc_netns_id();
 	int r;
 
+	/* its ifindex is another interface's here, or none */
+	if (a->netns && here && a->netns != here)
+		return nfc_errf(err, -EXDEV,
+				"%s at %s was attached in another network namespace (net:[%llu]; this is net:[%llu]): run nfctl there",
+				a->ifname, nfc_hook_str(a->hook),
+				(unsigned long long)a->netns,
+				(unsigned long long)here);
 	if (!if_indextoname(a->ifindex, name))
 		return 0;
 	if (a->hook == NFC_HOOK_XDP) {
@@ -230,12 +242,19 @@ static bool root_present(const struct nfc_attach_info *a)
 	return found;
 }
 
+/* Whether @o was attached in this network namespace (or says nothing). */
+static bool attach_here(const struct nfc_attach_info *o)
+{
+	return !o->netns || o->netns == nfc_netns_id();
+}
+
 static bool same_attach(const struct nfc_attach_info *o,
 			const struct nfc_attach *a)
 {
 	return !strcmp(o->ifname, a->ifname) && o->ifindex == a->ifindex &&
 	       o->hook == a->hook && o->mode == a->mode &&
-	       o->priority == a->priority;
+	       o->priority == a->priority && o->tenant == a->tenant &&
+	       attach_here(o);
 }
 
 static const struct nfc_attach_info *old_attach_of(const struct txn *t,
@@ -311,7 +330,7 @@ static int replace_atomic(struct txn *t, struct root *rt,
 	snprintf(what, sizeof(what), "chain '%s': replace the xdp root on %s",
 		 txn_chain(t), o->ifname);
 	r = nfc_root_open(t->h, txn_chain(t), t->id, t->d->vxlan_port,
-			  NFC_OBJ_XDP, &obj, t->err);
+			  rt->a->tenant, NFC_OBJ_XDP, &obj, t->err);
 	if (!r)
 		r = nfc_obj_load(&obj, what, t->err);
 	if (r) {
@@ -333,6 +352,8 @@ static int replace_atomic(struct txn *t, struct root *rt,
 	rt->info = *o;
 	rt->info.mode = rt->a->mode;
 	rt->info.priority = rt->a->priority;
+	rt->info.tenant = rt->a->tenant;
+	rt->info.netns = nfc_netns_id();
 	rt->info.prog_id = nfc_prog_id(new_fd);
 	rt->attached = true;
 	rt->replaced_fd = old_fd;
@@ -365,6 +386,8 @@ static int attach_one(struct txn *t, struct root *rt)
 	rt->info.hook = rt->a->hook;
 	rt->info.mode = rt->a->mode;
 	rt->info.priority = rt->a->priority;
+	rt->info.tenant = rt->a->tenant;
+	rt->info.netns = nfc_netns_id();
 	r = root_attach(t->h, txn_chain(t), t->id, t->d->vxlan_port, &rt->info,
 			t->err);
 	rt->attached = !r;

@@ -383,8 +383,10 @@ static int check_kinds(struct txn *t)
 static int check_conflicts(struct txn *t)
 {
 	const struct nfc_state *s = nfc_state(t->h);
+	__u64 here = nfc_netns_id();
 	int i, c, j;
 
+	/* an ifindex names an interface of one network namespace */
 	for (i = 0; i < t->d->n_attach; i++) {
 		const struct nfc_attach *a = &t->d->attach[i];
 
@@ -394,7 +396,9 @@ static int check_conflicts(struct txn *t)
 			if (!strcmp(o->name, txn_chain(t)))
 				continue;
 			for (j = 0; j < o->n_attach; j++)
-				if (o->attach[j].ifindex == a->ifindex &&
+				if ((!o->attach[j].netns || !here ||
+				     o->attach[j].netns == here) &&
+				    o->attach[j].ifindex == a->ifindex &&
 				    o->attach[j].hook == a->hook &&
 				    o->attach[j].priority == a->priority)
 					return nfc_errf(t->err, -EBUSY,
@@ -514,7 +518,8 @@ int nfc_chain__root_prog(struct nfc_handle *h, const char *chain,
 
 	if (!c)
 		return nfc_errf(err, -ENOENT, "chain '%s' does not exist", chain);
-	r = nfc_root_open(h, chain, c->id, c->vxlan_port, kind, &o, err);
+	r = nfc_root_open(h, chain, c->id, c->vxlan_port,
+			  c->n_attach ? c->attach[0].tenant : 0, kind, &o, err);
 	if (r)
 		return r;
 	snprintf(what, sizeof(what), "chain '%s': root program (%s)", chain,

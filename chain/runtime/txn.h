@@ -85,7 +85,7 @@ void nfc_txn_attach_rollback(struct txn *t);
 void nfc_txn_warn_hooks(struct txn *t);
 int nfc_root_detach(const struct nfc_attach_info *a, struct nfc_err *err);
 int nfc_root_open(struct nfc_handle *h, const char *chain, __u32 id,
-		  __u16 vxlan_port, int kind, struct nfc_obj *o,
+		  __u16 vxlan_port, __u32 tenant, int kind, struct nfc_obj *o,
 		  struct nfc_err *err);
 
 /* txn.c */

@@ -77,10 +77,11 @@ static void parse_attach_one(struct dparse *p, yaml_node_t *n, int idx)
 		{ "hook", true },
 		{ "mode", false },
 		{ "priority", false },
+		{ "tenant", false },
 	};
 	struct nfc_attach *a = &p->d->attach[idx];
 	char path[NFC_YPATH_LEN], kp[NFC_YPATH_LEN];
-	yaml_node_t *v[4];
+	yaml_node_t *v[5];
 	bool hook_ok = false;
 	enum nfc_objkind k;
 	const char *s;
@@ -91,7 +92,7 @@ static void parse_attach_one(struct dparse *p, yaml_node_t *n, int idx)
 	a->col = n->start_mark.column + 1;
 	a->priority = NFC_PRIO_DEFAULT;
 	nfc_ypathi(path, "attach", idx);
-	if (nfc_ymap(p->y, n, path, keys, 4, v))
+	if (nfc_ymap(p->y, n, path, keys, 5, v))
 		return;
 
 	nfc_ypath(kp, path, "interface");
@@ -142,6 +143,9 @@ static void parse_attach_one(struct dparse *p, yaml_node_t *n, int idx)
 						 NFC_PRIO_TC_MAX,
 		       &u))
 		a->priority = u;
+	nfc_ypath(kp, path, "tenant");
+	if (v[4] && !nfc_yuint(p->y, v[4], kp, 1, NFC_TENANT_MAX, &u))
+		a->tenant = u;
 
 	if (!hook_ok || !a->ifname[0])
 		return;

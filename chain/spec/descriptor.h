@@ -29,6 +29,8 @@ int nfc_mode_parse(const char *s, enum nfc_xdp_mode *m);
 #define NFC_PRIO_XDP_MAX 999
 #define NFC_PRIO_TC_MAX 65535
 #define NFC_VXLAN_PORT_DEFAULT 4789
+/* a tenant is a VPC, its id the VNI it has on the wire (24 bits) */
+#define NFC_TENANT_MAX 0xffffff
 
 struct nfc_attach {
 	char ifname[IF_NAMESIZE];
@@ -36,6 +38,7 @@ struct nfc_attach {
 	enum nfc_hook hook;
 	enum nfc_xdp_mode mode;   /* xdp only */
 	__u32 priority;           /* xdp: libxdp run priority; tc: filter prio */
+	__u32 tenant;             /* the VPC of the interface's frames, 0: none */
 	int line, col;
 };
 

@@ -238,6 +238,8 @@ static json_object *attach_json(const struct nfc_attach_info *a, int n)
 		if (a[i].hook == NFC_HOOK_XDP)
 			add(o, "mode", jstr(nfc_mode_str(a[i].mode)));
 		add(o, "priority", ju(a[i].priority));
+		if (a[i].tenant)
+			add(o, "tenant", ju(a[i].tenant));
 		add(o, "prog_id", ju(a[i].prog_id));
 		json_object_array_add(arr, o);
 	}

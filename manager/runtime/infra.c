@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/membarrier.h>
 #include <unistd.h>
@@ -37,6 +38,13 @@ void nfc_grace_period(void)
 	nfc_pr(NFC_WARN, "membarrier(GLOBAL): %s: waiting 50 ms instead of an RCU grace period\n",
 	       strerror(errno));
 	usleep(50 * 1000);
+}
+
+__u64 nfc_netns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
 int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err)

@@ -128,6 +128,9 @@ int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err);
 /* Wait until no program can still see what was replaced before this call
  * (an RCU grace period, about 12 ms). */
 void nfc_grace_period(void);
+/* The network namespace this process is in: its inode (net:[N]), 0 when
+ * /proc cannot say. */
+__u64 nfc_netns_id(void);
 /* Sum the per-CPU values of entry @key of a per-CPU map of __u64s. */
 int nfc_percpu_sum(int fd, __u32 key, void *sum, size_t size);
 /* Zero entry @key of a per-CPU map (a new chain's or instance's counters). */

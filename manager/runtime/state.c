@@ -138,6 +138,10 @@ static void read_attach(struct rd *r, json_object *o, const char *at,
 	get_s(r, o, at, "hook", hook, sizeof(hook));
 	get_s(r, o, at, "mode", mode, sizeof(mode));
 	a->priority = get_u(r, o, at, "priority", UINT32_MAX);
+	if (json_object_object_get_ex(o, "tenant", NULL))
+		a->tenant = get_u(r, o, at, "tenant", UINT32_MAX);
+	if (json_object_object_get_ex(o, "netns", NULL))
+		a->netns = get_u(r, o, at, "netns", UINT64_MAX);
 	a->prog_id = get_u(r, o, at, "prog_id", UINT32_MAX);
 	a->handle = get_u(r, o, at, "handle", UINT32_MAX);
 	if (!r->ret && (nfc_hook_parse(hook, &a->hook) ||
@@ -362,6 +366,10 @@ static json_object *chain_json(const struct nfc_chain_info *c)
 		put_s(x, "hook", nfc_hook_str(a->hook));
 		put_s(x, "mode", nfc_mode_str(a->mode));
 		put_u(x, "priority", a->priority);
+		if (a->tenant)
+			put_u(x, "tenant", a->tenant);
+		if (a->netns)
+			put_u(x, "netns", a->netns);
 		put_u(x, "prog_id", a->prog_id);
 		put_u(x, "handle", a->handle);
 		json_object_array_add(arr, x);

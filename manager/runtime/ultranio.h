@@ -72,6 +72,10 @@ struct nfc_attach_info {
 	enum nfc_hook hook;
 	enum nfc_xdp_mode mode;  /* xdp */
 	__u32 priority;
+	__u32 tenant;            /* the VPC of its frames (VNI), 0: none */
+	__u64 netns;             /* the inode of its network namespace (an
+				    ifindex means something only there); 0:
+				    not recorded */
 	__u32 prog_id;           /* the chain's root program there */
 	__u32 handle;            /* tc: the filter's handle */
 };
@@ -155,7 +159,8 @@ int nfc_chain__swap(struct nfc_handle *h, const char *chain, const char *node,
 int nfc_chain__delete(struct nfc_handle *h, const char *chain,
 		      struct nfc_err *err);
 /* A root program of CHAIN, loaded but not attached, for BPF_PROG_TEST_RUN
- * (nfbench, tests). Returns a program fd or -errno. */
+ * (nfbench, tests): the one of its first attachment (its tenant). Returns
+ * a program fd or -errno. */
 int nfc_chain__root_prog(struct nfc_handle *h, const char *chain,
 			 enum nfc_objkind kind, struct nfc_err *err);
 

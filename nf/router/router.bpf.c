@@ -87,30 +87,6 @@ struct {
 	__type(value, struct router_policy);
 } policies SEC(".maps");
 
-/* A 64-bit mix (the finaliser of SplitMix64). */
-static __always_inline __u64 router_mix(__u64 x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* The flow's hash: tenant, addresses, protocol and ports of the key the
- * chain has made so far. */
-static __always_inline __u64 router_flow_hash(const struct nfc_key *k)
-{
-	const __u64 *s = (const __u64 *)&k->saddr, *d = (const __u64 *)&k->daddr;
-	__u64 h;
-
-	h = router_mix(s[0] ^ (__u64)k->tenant << 32 ^ k->proto);
-	h = router_mix(h ^ s[1]);
-	h = router_mix(h ^ d[0]);
-	h = router_mix(h ^ d[1]);
-	return router_mix(h ^ ((__u64)k->sport << 16 | k->dport));
-}
-
 /* The member of group @g with the highest score for flow hash @h; 0 when
  * the group is empty. */
 static __always_inline __u32 router_pick(const struct router_group *g, __u64 h)
@@ -124,7 +100,7 @@ static __always_inline __u32 router_pick(const struct router_group *g, __u64 h)
 		id = nh[i];
 		if (!id)
 			continue;
-		score = router_mix(h ^ (__u64)id * 0x9e3779b97f4a7c15ULL);
+		score = nfc_mix64(h ^ (__u64)id * 0x9e3779b97f4a7c15ULL);
 		if (!pick || score > best) {
 			best = score;
 			pick = id;
@@ -283,7 +259,7 @@ NFC_NF(router)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	}
 	g = bpf_map_lookup_elem(&groups, &id);
 	if (g) {
-		id.id = router_pick(g, router_flow_hash(&c->act.key));
+		id.id = router_pick(g, nfc_flow_hash(&c->act.key));
 		if (!id.id)
 			return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
 	}

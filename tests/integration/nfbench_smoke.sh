@@ -30,7 +30,7 @@ no_pins_left() { # WHAT
 	fail "$1 left its bpffs directory: $left"
 }
 pins > "$WORK/pins.before"
-"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router \
+"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router vxlan \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
 cmp -s "$WORK/r.json" "$WORK/stdout.json" || fail "--json differs from stdout"
 python3 - "$WORK/r.json" <<'PY' || fail "JSON lines"
@@ -108,8 +108,21 @@ assert p["chain_redirects"] == p["chain_packets"] > 0, p
 # (not addressed to the router) shows as a kernel far below any forwarder
 k, bare = live["live-kernel-1000"]["value"], live["live-bare-xdp-1000"]["value"]
 assert k > bare / 10, f"kernel forwarding {k:.0f} pps against a bare redirect's {bare:.0f}: frames not for the router?"
+# VXLAN: encap and decap beside a nop chain, cache on and off (every frame
+# checked redirected and resized before), and live beside the kernel's
+# VXLAN device, whose frames h2 counts inside VXLAN
+vx = {(r["variant"], r["metric"]): r for r in rows if r["scenario"] == "vxlan"}
+for v in ("xdp-encap", "xdp-decap", "xdp-encap-first", "xdp-decap-first"):
+    assert "vxlan_ns" in vx[(v, "ns_per_packet")]["params"], v
+for v in ("live-vpc-xdp", "live-kernel-vxlan", "live-bare-xdp"):
+    assert vx[(v, "pps_delivered")]["value"] > 0, v
+p = vx[("live-vpc-xdp", "pps_delivered")]["params"]
+assert p["chain_redirects"] == p["chain_packets"] > 0 and "goal_met" in p, p
+k = vx[("live-kernel-vxlan", "pps_delivered")]["value"]
+bare = vx[("live-bare-xdp", "pps_delivered")]["value"]
+assert k > bare / 20, f"the kernel's VXLAN device {k:.0f} pps against a bare redirect's {bare:.0f}: not encapsulating?"
 PY
-for s in hops cache conntrack lpm router; do
+for s in hops cache conntrack lpm router vxlan; do
 	grep -q "^## $s\$" "$WORK/r.md" || fail "Markdown report: $s"
 done
 grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"

@@ -27,6 +27,7 @@ static const char *const objects[DP_NPROGS] = {
 	[DP_ROOT] = "root",
 	[DP_ROOT_NOVX] = "root",
 	[DP_ROOT_PARSER] = "root",
+	[DP_ROOT_PORT] = "root",
 	[DP_EXEC] = "exec",
 };
 
@@ -131,6 +132,7 @@ static int load(enum dp_prog i)
 		return dp_fail(path, -errno);
 	if (i != DP_EXEC) {
 		__u32 chain = i == DP_ROOT_NOVX ? DP_CHAIN_NOVX : DP_CHAIN;
+		__u32 tenant = DP_PORT_TENANT;
 		bool force = true;
 		__u16 port = 0;
 
@@ -141,6 +143,9 @@ static int load(enum dp_prog i)
 		if (!err && i == DP_ROOT_PARSER)
 			err = set_rodata(F.obj[i], "nfc_root_parse_force",
 					 &force, sizeof(force));
+		if (!err && i == DP_ROOT_PORT)
+			err = set_rodata(F.obj[i], "port_tenant", &tenant,
+					 sizeof(tenant));
 		if (!err) {
 			char msg[128];
 
@@ -172,6 +177,11 @@ static int catalog_load(void)
 
 int dp_module(const char *name)
 {
+	return dp_module_config(name, NULL, 0);
+}
+
+int dp_module_config(const char *name, const struct dp_rodata *rd, int n)
+{
 	char want[48], *at;
 	LIBBPF_OPTS(bpf_object_open_opts, o, .pin_root_path = F.pin_root);
 	const struct nfc_module *m;
@@ -195,6 +205,9 @@ int dp_module(const char *name)
 	dm->obj = bpf_object__open_file(m->object[F.xdp ? NFC_OBJ_XDP : NFC_OBJ_TC],
 					&o);
 	assert_non_null(dm->obj);
+	for (i = 0; i < n; i++)
+		if (set_rodata(dm->obj, rd[i].var, rd[i].val, rd[i].size))
+			fail_msg("module '%s': rodata '%s'", name, rd[i].var);
 	if (bpf_object__load(dm->obj))
 		fail_msg("module '%s' (%s): load failed", name, F.hook);
 	dm->prog = bpf_program__fd(bpf_object__next_program(dm->obj, NULL));

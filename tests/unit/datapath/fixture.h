@@ -26,6 +26,7 @@
 
 #define DP_CHAIN 3	  /* the chain of the main root */
 #define DP_CHAIN_NOVX 4	  /* a root with VXLAN parsing off */
+#define DP_PORT_TENANT 100 /* DP_ROOT_PORT's interface's tenant (VPC) */
 #define DP_BLOCK 1
 #define DP_BASE (DP_BLOCK * NFC_BLOCK_SIZE)
 #define DP_VERSION 7
@@ -37,6 +38,7 @@ enum dp_prog {
 	DP_ROOT,
 	DP_ROOT_NOVX,
 	DP_ROOT_PARSER, /* DP_ROOT with the parser for every frame */
+	DP_ROOT_PORT,	/* DP_ROOT on an interface of tenant DP_PORT_TENANT */
 	DP_EXEC,
 	DP_NPROGS,
 };
@@ -97,6 +99,14 @@ int dp_reset(void **state);
 /* A module's program for this hook, "NAME" (newest) or "NAME@VERSION";
  * loaded on first use, its tables emptied by dp_reset(). */
 int dp_module(const char *name);
+/* The same with rodata (its config) set before the load: the first load
+ * of @name is the one of the whole run. */
+struct dp_rodata {
+	const char *var;
+	const void *val;
+	size_t size;
+};
+int dp_module_config(const char *name, const struct dp_rodata *rd, int n);
 /* The map behind a module's table, by the manifest's names. */
 int dp_table(const char *module, const char *table);
 

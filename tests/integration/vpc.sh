@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+# Two VPCs over VXLAN on two hosts. Each host is a network namespace (hA,
+# hB) running a vpc chain; a veth pair between them is the underlay. Each
+# host has one endpoint of VPC 100 and one of VPC 200, and the endpoints of
+# both VPCs use the same addresses (10.77.0.1 on hA, 10.77.0.2 on hB;
+# fd77::1, fd77::2). Host B gives VPC 200 a VTEP address of its own.
+#
+# What must hold: ICMP, ICMPv6 and TCP (2 MiB, checksummed) between the
+# endpoints of one VPC across hosts; a capture on every endpoint sees the
+# traffic of its own VPC and none of the other's; hostile VXLAN on the
+# underlay (a VNI not configured, the VNI flag clear, a VPC's VNI to
+# another VPC's VTEP, a source no endpoint has, from a VTEP that is not
+# the endpoint's, an inner frame cut short, a runt) is dropped under its
+# reason and reaches no endpoint; VXLAN an endpoint sends stays its VPC's
+# payload.
+# Usage: vpc.sh HOOK   (tc-ingress | xdp)
+. "$(dirname "$0")/lib.sh"
+hook=${1:-tc-ingress}
+FRAMES=$(dirname "$0")/vxlan_frames.py
+# the chains run in the hosts' namespaces, where `nfctl chain delete`
+# needs to be run; the namespaces going is cleanup enough
+NFC_FAST_CLEANUP=1
+GW=02:00:00:$(printf %02x "$T"):00:fe
+VTEP_A=192.168.$T.1
+VTEP_B=192.168.$T.2
+VTEP_B200=192.168.$T.12
+
+in_ns() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+for h in A B; do
+	ns=nfc-$TAG-$h
+	ip netns add "$ns"
+	NFC_NETNS+=("$ns")
+	ip -n "$ns" link set lo up
+	eval "H$h=$ns"
+done
+ip link add uA netns "$HA" address "02:00:00:$(printf %02x "$T"):0a:01" type veth \
+	peer name uB netns "$HB" address "02:00:00:$(printf %02x "$T"):0b:01"
+UMAC_A=02:00:00:$(printf %02x "$T"):0a:01
+UMAC_B=02:00:00:$(printf %02x "$T"):0b:01
+ip -n "$HA" link set uA up
+ip -n "$HB" link set uB up
+
+# endpoint X<j>: namespace NS<X><j>, eth0 joined to v<j> in host X
+n=0
+for h in A B; do
+	for j in 1 2; do
+		n=$((n + 1))
+		ns=nfc-$TAG-$h$j hns=H$h
+		m=02:00:00:$(printf %02x "$T"):$(printf %02x $n):0$j
+		ip netns add "$ns"
+		NFC_NETNS+=("$ns")
+		ip -n "${!hns}" link add "v$j" type veth peer name eth0 netns "$ns"
+		ip -n "$ns" link set eth0 address "$m" mtu 1450
+		ip -n "${!hns}" link set "v$j" mtu 1450 up
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link set eth0 up
+		a=$([ $h = A ] && echo 1 || echo 2) b=$([ $h = A ] && echo 2 || echo 1)
+		ip -n "$ns" addr add "10.77.0.$a/24" dev eth0
+		ip -n "$ns" -6 addr add "fd77::$a/64" dev eth0 nodad
+		# the VPC gateway answers for the VPC's addresses
+		ip -n "$ns" neigh replace "10.77.0.$b" lladdr "$GW" dev eth0 nud permanent
+		ip -n "$ns" -6 neigh replace "fd77::$b" lladdr "$GW" dev eth0 nud permanent
+		if [ "$hook" = xdp ]; then
+			ip netns exec "$ns" ethtool -K eth0 tx off gro on > /dev/null
+			ip netns exec "${!hns}" ethtool -K "v$j" gro on > /dev/null
+		fi
+		eval "NS$h$j=$ns MAC$h$j=$m IP$h$j=10.77.0.$a"
+	done
+done
+if [ "$hook" = xdp ]; then
+	ip netns exec "$HA" ethtool -K uA gro on > /dev/null
+	ip netns exec "$HB" ethtool -K uB gro on > /dev/null
+fi
+
+# chain X: endpoints here by interface, the others behind the other VTEP
+chain() {
+	local h=$1 o me vtep ovtep ovtep200 umac oumac
+	if [ "$h" = A ]; then
+		o=B me=1 vtep=$VTEP_A ovtep=$VTEP_B ovtep200=$VTEP_B200 umac=$UMAC_A oumac=$UMAC_B
+	else
+		o=A me=2 vtep=$VTEP_B ovtep=$VTEP_A ovtep200=$VTEP_A umac=$UMAC_B oumac=$UMAC_A
+	fi
+	local om1=MAC${o}1 om2=MAC${o}2 m1=MAC${h}1 m2=MAC${h}2 other=$((3 - me))
+	cat <<YAML
+chain: vpc${h,,}-$TAG
+attach:
+  - {interface: v1, hook: $hook, tenant: 100}
+  - {interface: v2, hook: $hook, tenant: 200}
+  - {interface: u$h, hook: $hook}
+entry: vpc
+nodes:
+  - name: vpc
+    module: vpc
+    config:
+      vtep: $vtep
+      mac: "$GW"
+      vpcs:
+        - {vni: 100}
+        - {vni: 200$([ "$h" = B ] && echo ", vtep: $VTEP_B200")}
+      endpoints:
+        - {vni: 100, address: 10.77.0.$me, interface: v1, mac: "${!m1}"}
+        - {vni: 200, address: 10.77.0.$me, interface: v2, mac: "${!m2}"}
+        - {vni: 100, address: 10.77.0.$other, vtep: $ovtep, mac: "${!om1}"}
+        - {vni: 200, address: 10.77.0.$other, vtep: $ovtep200, mac: "${!om2}"}
+      endpoints6:
+        - {vni: 100, address: "fd77::$me", interface: v1, mac: "${!m1}"}
+        - {vni: 200, address: "fd77::$me", interface: v2, mac: "${!m2}"}
+        - {vni: 100, address: "fd77::$other", vtep: $ovtep, mac: "${!om1}"}
+        - {vni: 200, address: "fd77::$other", vtep: $ovtep200, mac: "${!om2}"}
+      vteps:
+        - {address: $ovtep, interface: u$h, mac: "$oumac", smac: "$umac"}
+YAML
+	if [ "$h" = A ]; then
+		echo "        - {address: $ovtep200, interface: u$h, mac: \"$oumac\", smac: \"$umac\"}"
+	fi
+}
+for h in A B; do
+	hns=H$h
+	chain $h > "$WORK/vpc$h.yaml"
+	in_ns "${!hns}" "$NFCTL" chain apply "$WORK/vpc$h.yaml" > "$WORK/apply$h.txt" 2>&1 ||
+		fail "apply on host $h: $(cat "$WORK/apply$h.txt")"
+done
+pass "applied ($hook): two hosts, VPCs 100 and 200 on each"
+
+# Captures on every endpoint for what follows.
+cap_start() {
+	local e ns
+	rm -f "$WORK"/cap-* "$WORK/stop"
+	for e in A1 A2 B1 B2; do
+		ns=NS$e
+		bg ip netns exec "${!ns}" python3 "$FRAMES" capture eth0 \
+			"$WORK/cap-$e" "$WORK/cap-$e.ready" "$WORK/stop"
+		wait_file "$WORK/cap-$e.ready"
+	done
+}
+cap_stop() {
+	local e
+	touch "$WORK/stop"
+	for e in A1 A2 B1 B2; do
+		wait_file "$WORK/cap-$e"
+	done
+}
+# cap_count E HEX: frames endpoint E sent or got with HEX in them
+cap_count() {
+	grep -c "$2" "$WORK/cap-$1" || true
+}
+
+cap_start
+# VPC 100 pings with one payload pattern, VPC 200 with another
+out=$(ip netns exec "$NSA1" ping -c 3 -i 0.2 -W 2 -p a1a1a1a1 10.77.0.2) ||
+	fail "VPC 100: ping A1 -> 10.77.0.2: $out"
+out=$(ip netns exec "$NSA2" ping -c 3 -i 0.2 -W 2 -p b2b2b2b2 10.77.0.2) ||
+	fail "VPC 200: ping A2 -> 10.77.0.2: $out"
+out=$(ip netns exec "$NSB1" ping -6 -c 3 -i 0.2 -W 2 -p a1a1a1a1 fd77::1) ||
+	fail "VPC 100: ping -6 B1 -> fd77::1: $out"
+out=$(ip netns exec "$NSB2" ping -6 -c 3 -i 0.2 -W 2 -p b2b2b2b2 fd77::1) ||
+	fail "VPC 200: ping -6 B2 -> fd77::1: $out"
+pass "ICMP and ICMPv6 within VPC 100 and within VPC 200, across hosts"
+
+IPB1=10.77.0.2 nfc_tcp_stream A1 B1 2097152 5001
+IPB2=10.77.0.2 nfc_tcp_stream A2 B2 2097152 5002
+IPA1=fd77::1 nfc_tcp_stream B1 A1 2097152 5003
+pass "TCP 2 MiB in each VPC across hosts (IPv6 from B), intact"
+
+# drops HOST REASON: what host HOST's chain dropped for REASON
+drops() {
+	local hns=H$1
+	in_ns "${!hns}" "$NFCTL" -j stats "vpc${1,,}-$TAG" |
+		json - "j[0]['counters']['drops'].get('$2', 0)"
+}
+
+# Too long for the underlay once encapsulated: a drop of its own, counted
+# (the endpoints' MTU leaves room for the 50 bytes of VXLAN; here one's
+# does not).
+ip -n "$NSA1" link set eth0 mtu 1500
+ip -n "$HA" link set v1 mtu 1500
+before=$(drops A mtu-exceeded)
+ip netns exec "$NSA1" ping -c 2 -i 0.2 -W 1 -M do -s 1472 10.77.0.2 > /dev/null &&
+	fail "a frame longer than the underlay's MTU once encapsulated got through"
+after=$(drops A mtu-exceeded)
+[ $((after - before)) -ge 2 ] || fail "mtu-exceeded drops $before -> $after"
+ip -n "$NSA1" link set eth0 mtu 1450
+ip -n "$HA" link set v1 mtu 1450
+pass "too long once encapsulated: dropped, mtu-exceeded"
+
+# Hostile VXLAN, sent from host A's side of the underlay into host B.
+hostile() { # CASE DST VNI INNER_SRC OUTER_SRC
+	ip netns exec "$HA" python3 "$FRAMES" send uA "$1" "$UMAC_A" "$UMAC_B" \
+		"${5:-$VTEP_A}" "$2" "$3" "$4" 10.77.0.2 'HOSTILE!'
+}
+expect_drop() { # REASON WHAT CASE DST VNI INNER_SRC [OUTER_SRC]
+	local reason=$1 what=$2 before after
+	shift 2
+	before=$(drops B "$reason")
+	for _ in 1 2 3; do
+		hostile "$@"
+	done
+	sleep 0.2
+	after=$(drops B "$reason")
+	[ $((after - before)) -ge 3 ] ||
+		fail "$what: $reason drops $before -> $after"
+	pass "$what: dropped, $reason"
+}
+expect_drop vni-unknown "a VNI no VPC has" good "$VTEP_B" 300 10.77.0.1
+expect_drop vxlan-malformed "the VNI flag clear" noflag "$VTEP_B" 100 10.77.0.1
+expect_drop vtep-mismatch "VPC 200's VNI to VPC 100's VTEP" good "$VTEP_B" 200 10.77.0.1
+expect_drop vtep-mismatch "VPC 100's VNI to VPC 200's VTEP" good "$VTEP_B200" 100 10.77.0.1
+expect_drop spoofed "an inner source no endpoint has" good "$VTEP_B" 100 10.77.0.9
+expect_drop spoofed "an endpoint's source from another VTEP" good "$VTEP_B" 100 10.77.0.1 192.168.$T.9
+expect_drop malformed "an inner frame cut short" truncated "$VTEP_B" 100 10.77.0.1
+expect_drop malformed "a runt" runt "$VTEP_B" 100 10.77.0.1
+
+# VXLAN from an endpoint of VPC 100, its inner frame aimed at VPC 200:
+# VPC 100's UDP, which its peer gets as it was sent.
+ip netns exec "$NSA1" python3 "$FRAMES" send eth0 good "$MACA1" "$GW" \
+	10.77.0.1 10.77.0.2 200 10.77.0.1 10.77.0.2 'OWNVPC!!'
+sleep 0.3
+cap_stop
+
+A1=a1a1a1a1 B2=b2b2b2b2
+HOSTILE=$(printf 'HOSTILE!' | od -An -tx1 | tr -d ' \n')
+OWN=$(printf 'OWNVPC!!' | od -An -tx1 | tr -d ' \n')
+for e in A1 B1; do
+	[ "$(cap_count $e $A1)" -ge 12 ] || fail "endpoint $e saw $(cap_count $e $A1) frames of its VPC's pings"
+	[ "$(cap_count $e $B2)" = 0 ] || fail "endpoint $e (VPC 100) saw VPC 200's pings"
+done
+for e in A2 B2; do
+	[ "$(cap_count $e $B2)" -ge 12 ] || fail "endpoint $e saw $(cap_count $e $B2) frames of its VPC's pings"
+	[ "$(cap_count $e $A1)" = 0 ] || fail "endpoint $e (VPC 200) saw VPC 100's pings"
+done
+for e in A1 A2 B1 B2; do
+	[ "$(cap_count $e "$HOSTILE")" = 0 ] || fail "endpoint $e got hostile VXLAN"
+done
+[ "$(cap_count B1 "$OWN")" -ge 1 ] || fail "VPC 100's own UDP (VXLAN inside) did not reach B1"
+[ "$(cap_count B2 "$OWN")" = 0 ] || fail "VXLAN sent from VPC 100 reached VPC 200"
+pass "captures: each endpoint saw its VPC's traffic and none of the other's; hostile frames reached none"
+
+for h in A B; do
+	hns=H$h
+	in_ns "${!hns}" "$NFCTL" chain delete "vpc${h,,}-$TAG" > /dev/null ||
+		fail "delete on host $h"
+done
+pass "deleted"
