@@ -173,7 +173,9 @@ static int apply_vpc(struct bench *b, const struct vfig *f,
 		      "        - {vni: %d, address: 10.64.0.1, %s, mac: \"02:00:00:00:00:01\"}\n"
 		      "        - {vni: %d, address: 10.77.0.2, %s, mac: \"02:00:00:00:00:02\"}\n",
 		f->name, f->cache ? "" : "flow_cache: false\n", f->name,
-		encap ? ", tenant: 100" : "", VX_VNI, f->name, VX_VNI,
+		encap ? ", tenant: 100" : "", VX_VNI,
+		/* decap: the VTEP's VXLAN comes in where its entry says */
+		encap ? f->name : "lo", VX_VNI,
 		encap ? here : there, VX_VNI, encap ? there : here);
 	return nfb_chain_file_apply(b, file, path, err);
 }

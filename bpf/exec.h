@@ -338,29 +338,54 @@ static __always_inline int nfc_exec_frame(struct nfc_pkt *pkt,
 	return 0;
 }
 
+/* What nfc_exec_decap() and nfc_exec_encap() return: a global function's
+ * result is a number the verifier knows nothing of, so the caller turns it
+ * into a reason (an index into counters) by comparisons. */
+enum nfc_tun_rc {
+	NFC_TUN_OK = 0,
+	NFC_TUN_FAILED,
+	NFC_TUN_TOO_BIG,     /* encap: longer than the way out takes */
+	NFC_TUN_NO_DEVICE,   /* encap: no such way out */
+	NFC_TUN_FROM_OTHER,  /* decap: from another VTEP than the flow's */
+	NFC_TUN_TO_OTHER,    /* decap: to another address than the flow's */
+};
+
 /*
  * Take the outer headers of a VXLAN packet off: what is left is its inner
- * frame. XDP moves the start of the frame. TC writes the inner Ethernet
- * header over the outer one (the skb's MAC header, outside skb->csum) and
- * takes what followed it up to the inner frame's L3 out with
- * bpf_skb_adjust_room(), which keeps skb->csum and GSO right (the segment
- * size fixed). A global function, as is the encap: verified once, not on
- * every path of the executor into it (with both inline, the TC executor
- * took the verifier past its million instructions). 0, or -1 when it
- * could not.
+ * frame. Its outer IPv4 addresses must be the action set's (the flow key
+ * is the inner frame's alone: a packet of the flow from another VTEP, or
+ * to another VPC's VTEP, is not the one the chain decapsulated). XDP moves
+ * the start of the frame. TC takes a tag the device took off (the outer
+ * frame's), writes the inner Ethernet header over the outer one (the
+ * skb's MAC header, outside skb->csum) and takes what followed it up to
+ * the inner frame's L3 out with bpf_skb_adjust_room(), which keeps
+ * skb->csum and GSO right (the segment size fixed). A global function, as
+ * is the encap: verified once, not on every path of the executor into it
+ * (with both inline, the TC executor took the verifier past its million
+ * instructions).
  */
 __noinline int nfc_exec_decap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 {
-	__u32 inner;
+	__u32 inner, outer;
+	__be32 *addrs;
 
 	if (!c || !(c->key.flags & NFC_KEY_F_VXLAN))
-		return -1;
+		return NFC_TUN_FAILED;
 	inner = c->inner_off;
-	if (inner < NFC_VXLAN_OVERHEAD)
-		return -1;
+	outer = c->outer_l3_off;
+	if (inner < NFC_VXLAN_OVERHEAD || outer > inner)
+		return NFC_TUN_FAILED;
+	/* the outer IPv4 header's source and destination */
+	addrs = nfc_pkt_ptr(pkt, outer + 12, 8);
+	if (!addrs)
+		return NFC_TUN_FAILED;
+	if (addrs[0] != c->act.tun.saddr)
+		return NFC_TUN_FROM_OTHER;
+	if (addrs[1] != c->act.tun.daddr)
+		return NFC_TUN_TO_OTHER;
 #if defined(NFC_HOOK_XDP)
 	if (bpf_xdp_adjust_head(pkt, inner))
-		return -1;
+		return NFC_TUN_FAILED;
 #else
 	{
 		__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
@@ -368,12 +393,14 @@ __noinline int nfc_exec_decap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 		int i;
 
 		/* an outer tag in the data would stay */
-		if (c->outer_l3_off != ETH_HLEN)
-			return -1;
+		if (outer != ETH_HLEN)
+			return NFC_TUN_FAILED;
+		if (pkt->vlan_present && bpf_skb_vlan_pop(pkt))
+			return NFC_TUN_FAILED;
 		to = nfc_pkt_ptr(pkt, 0, ETH_HLEN);
 		from = nfc_pkt_ptr(pkt, inner, ETH_HLEN);
 		if (!to || !from)
-			return -1;
+			return NFC_TUN_FAILED;
 #pragma unroll
 		for (i = 0; i < ETH_HLEN / 2; i++)
 			to[i] = from[i];
@@ -383,24 +410,14 @@ __noinline int nfc_exec_decap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 		if (c->key.l3 == NFC_L3_IPV6 &&
 		    !bpf_skb_adjust_room(pkt, -(__s32)inner, BPF_ADJ_ROOM_MAC,
 					 flags | NFC_ADJ_ROOM_DECAP_L3_IPV6))
-			return 0;
+			return NFC_TUN_OK;
 		if (bpf_skb_adjust_room(pkt, -(__s32)inner, BPF_ADJ_ROOM_MAC,
 					flags))
-			return -1;
+			return NFC_TUN_FAILED;
 	}
 #endif
-	return 0;
+	return NFC_TUN_OK;
 }
-
-/* What nfc_exec_encap() returns: a global function's result is a number
- * the verifier knows nothing of, so the caller turns it into a reason
- * (an index into counters) by comparisons. */
-enum nfc_encap_rc {
-	NFC_ENCAP_OK = 0,
-	NFC_ENCAP_FAILED,
-	NFC_ENCAP_TOO_BIG,
-	NFC_ENCAP_NO_DEVICE,
-};
 
 /* The outer headers of an encap, as they go on the wire. */
 struct nfc_vxlan_hdrs {
@@ -483,28 +500,43 @@ static __always_inline void nfc_vxlan_hdrs_put(struct nfc_vxlan_hdrs *h,
  * gains what was written after the outer Ethernet header (a no-op unless
  * CHECKSUM_COMPLETE).
  */
-__noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
+/* Whether a frame of @len bytes fits the MTU of @ifindex once
+ * encapsulated: NFC_TUN_OK, or why not. @ifindex 0 (not a redirect): the
+ * device the packet is on. A GSO skb's segments are what is checked. */
+static __always_inline int nfc_encap_fits(struct nfc_pkt *pkt, __u32 ifindex,
+					  __u32 len)
 {
-	__u32 len = nfc_len(pkt), mtu = 0;
-	struct nfc_vxlan_hdrs *h;
+	__u32 mtu = 0;
 	long r;
 
+	if (len + NFC_VXLAN_OVERHEAD <= NFC_VXLAN_MTU_MIN + ETH_HLEN)
+		return NFC_TUN_OK;
+	r = bpf_check_mtu(pkt, ifindex, &mtu, NFC_VXLAN_OVERHEAD, 0);
+	if (!r)
+		return NFC_TUN_OK;
+	return r < 0 ? NFC_TUN_NO_DEVICE : NFC_TUN_TOO_BIG;
+}
+
+__noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
+{
+	__u32 len = nfc_len(pkt);
+	struct nfc_vxlan_hdrs *h;
+	int r;
+
 	if (!c)
-		return NFC_ENCAP_FAILED;
-	/* out_ifindex 0 (not a redirect): the device the packet is on; < 0:
-	 * no such device. A GSO skb's segments are what is checked. */
-	if (len + NFC_VXLAN_OVERHEAD > NFC_VXLAN_MTU_MIN + ETH_HLEN) {
-		r = bpf_check_mtu(pkt, c->act.out_ifindex, &mtu,
-				  NFC_VXLAN_OVERHEAD, 0);
-		if (r)
-			return r < 0 ? NFC_ENCAP_NO_DEVICE : NFC_ENCAP_TOO_BIG;
-	}
+		return NFC_TUN_FAILED;
+	/* the outer IPv4 total length (BIG TCP's GSO skbs are longer) */
+	if (len > 0xffff - (NFC_VXLAN_OVERHEAD - ETH_HLEN))
+		return NFC_TUN_TOO_BIG;
+	r = nfc_encap_fits(pkt, c->act.out_ifindex, len);
+	if (r != NFC_TUN_OK)
+		return r;
 #if defined(NFC_HOOK_XDP)
 	if (bpf_xdp_adjust_head(pkt, -(int)NFC_VXLAN_OVERHEAD))
-		return NFC_ENCAP_FAILED;
+		return NFC_TUN_FAILED;
 	h = nfc_pkt_ptr(pkt, 0, NFC_VXLAN_OVERHEAD);
 	if (!h)
-		return NFC_ENCAP_FAILED;
+		return NFC_TUN_FAILED;
 	nfc_vxlan_hdrs_put(h, &c->act.tun, len);
 #else
 	{
@@ -518,10 +550,10 @@ __noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 						BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
 						BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
 						BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN)))
-			return NFC_ENCAP_FAILED;
+			return NFC_TUN_FAILED;
 		w = nfc_pkt_ptr(pkt, 0, NFC_VXLAN_OVERHEAD + ETH_HLEN);
 		if (!w)
-			return NFC_ENCAP_FAILED;
+			return NFC_TUN_FAILED;
 		/* the Ethernet header, still first, becomes the inner one */
 #pragma unroll
 		for (i = 0; i < ETH_HLEN / 2; i++)
@@ -548,7 +580,15 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 	int r;
 
 	if (flags & NFC_ACT_DECAP) {
-		if (nfc_exec_decap(pkt, c))
+		/* one tunnel in an action set */
+		if (flags & NFC_ACT_ENCAP)
+			return NFC_DROP_REWRITE;
+		r = nfc_exec_decap(pkt, c);
+		if (r == NFC_TUN_FROM_OTHER)
+			return NFC_DROP_SPOOFED;
+		if (r == NFC_TUN_TO_OTHER)
+			return NFC_DROP_VTEP_MISMATCH;
+		if (r != NFC_TUN_OK)
 			return NFC_DROP_REWRITE;
 		shift = c->inner_off;
 	}
@@ -559,11 +599,11 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 	}
 	if (flags & NFC_ACT_ENCAP) {
 		r = nfc_exec_encap(pkt, c);
-		if (r == NFC_ENCAP_OK)
+		if (r == NFC_TUN_OK)
 			return 0;
-		if (r == NFC_ENCAP_TOO_BIG)
+		if (r == NFC_TUN_TOO_BIG)
 			return NFC_DROP_MTU;
-		if (r == NFC_ENCAP_NO_DEVICE)
+		if (r == NFC_TUN_NO_DEVICE)
 			return NFC_DROP_REDIRECT;
 		return NFC_DROP_REWRITE;
 	}

@@ -530,7 +530,7 @@ static __always_inline void nfc_flow_slot_fill(const struct nfc_flow *f,
 		__builtin_memcpy(e->addrs, &f->key.saddr, sizeof(e->addrs));
 	if (f->act.flags & NFC_ACT_KEY)
 		e->act_key = f->act.key;
-	if (f->act.flags & NFC_ACT_ENCAP)
+	if (f->act.flags & NFC_ACT_TUN)
 		e->act_tun = f->act.tun;
 	__builtin_memcpy(&s->act, &f->act, sizeof(s->act));
 	s->packets = 0;

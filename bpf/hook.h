@@ -67,10 +67,18 @@ static __always_inline __u32 nfc_len(struct __sk_buff *p)
 }
 
 /* The device the program runs on: the receiving one at tc-ingress, the
- * sending one at tc-egress. */
+ * sending one at tc-egress. One load from the context at a constant
+ * offset, in asm: the compiler may otherwise keep &p->ifindex in a
+ * register across a helper call, and the verifier refuses a load through
+ * a context pointer moved from its start. */
 static __always_inline __u32 nfc_ifindex(struct __sk_buff *p)
 {
-	return p->ifindex;
+	__u32 v;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)"
+		     : "=r"(v)
+		     : "r"(p), "i"(__builtin_offsetof(struct __sk_buff, ifindex)));
+	return v;
 }
 
 #else

@@ -376,10 +376,15 @@ static __always_inline void nfc_ttl_dec(struct nfc_ctx *c)
 
 /* The packet leaves as the inner frame of its VXLAN packet (the key's
  * frame): the executor takes the outer headers off. Only for a packet that
- * came in tunnelled (NFC_KEY_F_VXLAN); rewrites then apply to what is
- * left. */
-static __always_inline void nfc_decap(struct nfc_ctx *c)
+ * came in tunnelled (NFC_KEY_F_VXLAN) from VTEP @from (IPv4) to @to; the
+ * flow cache decapsulates its flow's next packets only when they have the
+ * same outer addresses (spoofed, vtep-mismatch otherwise). Rewrites then
+ * apply to what is left. */
+static __always_inline void nfc_decap(struct nfc_ctx *c, __be32 from,
+				      __be32 to)
 {
+	c->act.tun.saddr = from;
+	c->act.tun.daddr = to;
 	c->act.flags |= NFC_ACT_DECAP;
 }
 

@@ -284,7 +284,8 @@ enum nfc_verdict {
 	X(VTEP_MISMATCH, "vtep-mismatch")   /* VXLAN to an address not this host's VTEP of its VPC */ \
 	X(SPOOFED, "spoofed")               /* from an address not the sender's in its VPC */ \
 	X(VXLAN_MALFORMED, "vxlan-malformed") /* to the VXLAN port, not VXLAN (flags) */ \
-	X(MTU, "mtu-exceeded")              /* too long for its way out once encapsulated */
+	X(MTU, "mtu-exceeded")              /* too long for its way out once encapsulated */ \
+	X(VLAN, "vlan-tagged")              /* tagged, where a VPC takes untagged frames */
 
 #define NFC_DROP_ENUM(name, str) NFC_DROP_##name,
 enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };
@@ -308,7 +309,10 @@ struct nfc_act_head {
 };
 
 /* The outer headers NFC_ACT_ENCAP puts on: Ethernet, IPv4, UDP (from a
- * port of the inner flow's hash, RFC 7348), VXLAN. */
+ * port of the inner flow's hash, RFC 7348), VXLAN. For NFC_ACT_DECAP, the
+ * outer addresses the VXLAN must have (saddr, daddr): a cached result
+ * decapsulates only what the chain would have (the flow key is the inner
+ * frame's). */
 struct nfc_tunnel {
 	__be32 saddr;    /* the local VTEP */
 	__be32 daddr;    /* the remote VTEP */
@@ -322,7 +326,8 @@ struct nfc_tunnel {
 
 /* The flags under which an action set has more than its head: a hit reads
  * the rest (key, tunnel) only then. */
-#define NFC_ACT_EXT (NFC_ACT_KEY | NFC_ACT_ENCAP)
+#define NFC_ACT_TUN (NFC_ACT_ENCAP | NFC_ACT_DECAP)
+#define NFC_ACT_EXT (NFC_ACT_KEY | NFC_ACT_TUN)
 
 /* What the chain decided for a packet. */
 struct nfc_action {
@@ -331,7 +336,7 @@ struct nfc_action {
 	 * key (NFC_ACT_KEY) or an encap needs the tunnel, so they stay out of
 	 * the entry's hot cache lines */
 	struct nfc_key key;    /* the final key: rewrites as marked in flags */
-	struct nfc_tunnel tun; /* NFC_ACT_ENCAP */
+	struct nfc_tunnel tun; /* NFC_ACT_ENCAP, NFC_ACT_DECAP */
 };
 _Static_assert(sizeof(struct nfc_act_head) ==
 		       __builtin_offsetof(struct nfc_action, key),
@@ -554,7 +559,7 @@ struct nfc_flow_slot {
 struct nfc_flow_slot_ext {
 	nfc_key_word addrs[4]; /* words 4-7 of a wide key */
 	struct nfc_key act_key; /* the action set's key, when NFC_ACT_KEY */
-	struct nfc_tunnel act_tun; /* its tunnel, when NFC_ACT_ENCAP */
+	struct nfc_tunnel act_tun; /* its tunnel, when NFC_ACT_TUN */
 };
 
 /* Words 4-7 of a flow key (its addresses): whether they are wide. */

@@ -252,11 +252,93 @@ static __always_inline __u64 nfc_root_now(void)
 	return j - nfc_tick_base;
 }
 
+/* The rewrites the express lane makes itself: MACs and TTL (a router's
+ * flows) and, at XDP, an encap (a VPC's). TC's encap (bpf_skb_adjust_room
+ * can fail, on a UDP GSO skb, after the lane wrote the frame) and every
+ * other rewrite take the regular way. */
+#if defined(NFC_HOOK_XDP)
+#define NFC_ACT_LANE                                                          \
+	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_TTL_DEC | NFC_ACT_ENCAP)
+#else
+#define NFC_ACT_LANE (NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_TTL_DEC)
+#endif
+
+/*
+ * The express lane's rewrites (@flags of NFC_ACT_LANE) of slot @idx's
+ * action set on the common frame read into @h, as the executor makes them
+ * (nfc_exec_rewrite()): 1 when done; 0 when the packet takes the regular
+ * way, which then finds it as it came (everything that can fail is tried
+ * first: the TTL, the MTU, the room for the outer headers); -1 for a frame
+ * that cannot be (its headers were read already).
+ */
+static __always_inline int nfc_root_lane_rewrite(struct nfc_pkt *pkt,
+						 const struct nfc_fast_hdrs *h,
+						 __u32 idx, __u16 flags,
+						 __u32 out)
+{
+	const struct nfc_flow_slot_ext *e;
+	/* the frame's length before an encap (XDP's) */
+	__u32 off = 0, len __attribute__((unused)) = nfc_len(pkt);
+	bool v4 = h->fam == NFC_L3_IPV4;
+	__u16 old, *word;
+	__u8 *p;
+
+	e = bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx);
+	if (!e || ((flags & NFC_ACT_TTL_DEC) && h->ttl <= 1))
+		return 0;
+#if defined(NFC_HOOK_XDP)
+	if (flags & NFC_ACT_ENCAP) {
+		if (nfc_encap_fits(pkt, out, len) != NFC_TUN_OK ||
+		    bpf_xdp_adjust_head(pkt, -(int)NFC_VXLAN_OVERHEAD))
+			return 0;
+		off = NFC_VXLAN_OVERHEAD;
+	}
+#endif
+	/* the Ethernet header and the IP header's first 20 bytes */
+	p = nfc_pkt_ptr(pkt, off, ETH_HLEN + 20);
+	if (!p)
+		return -1;
+	if (flags & NFC_ACT_DMAC)
+		nfc_mac_copy(p, e->act_key.dmac);
+	if (flags & NFC_ACT_SMAC)
+		nfc_mac_copy(p + 6, e->act_key.smac);
+	if (flags & NFC_ACT_TTL_DEC) {
+		/* IPv4: [ttl, protocol] at 8, the checksum at 10 (the
+		 * header's sum, and so skb->csum, stays); IPv6: [next
+		 * header, hop limit] at 6 */
+		word = (__u16 *)(p + ETH_HLEN + (v4 ? 8 : 6));
+		old = *word;
+		p[ETH_HLEN + (v4 ? 8 : 7)] -= 1;
+		if (v4) {
+			__u16 *check = (__u16 *)(p + ETH_HLEN + 10);
+
+			*check = nfc_csum_apply(*check,
+						nfc_csum_diff16(old, *word));
+		}
+#if defined(NFC_HOOK_TC)
+		else {
+			bpf_csum_update(pkt, nfc_csum_diff16(old, *word));
+		}
+#endif
+	}
+#if defined(NFC_HOOK_XDP)
+	if (flags & NFC_ACT_ENCAP) {
+		struct nfc_vxlan_hdrs *vx = nfc_pkt_ptr(pkt, 0, sizeof(*vx));
+
+		if (!vx)
+			return -1;
+		nfc_vxlan_hdrs_put(vx, &e->act_tun, len);
+	}
+#endif
+	return 1;
+}
+
 /*
  * Step 0, the express lane: the packet's flow served by a flow slot of this
  * CPU before anything else, when the slot's action set rewrites nothing
- * (a forward, a transmit back or a pass) and the frame is the common one
- * (nfc_root_fast_hdrs()). The slot key is made from the headers in
+ * but what the lane rewrites itself (NFC_ACT_LANE: a forward, a transmit
+ * back or a pass, a router's MACs and TTL, a VPC's encap) and the frame is
+ * the common one (nfc_root_fast_hdrs()). The slot key is made from the headers in
  * registers, the slot counts the packet, and the per-CPU context is not
  * touched (1 ns: the tests see the lane by a context left as it was). It
  * serves what the regular way's slot hit (nfc_flow_slot_hit(),
@@ -273,6 +355,8 @@ nfc_root_express_hit(struct nfc_pkt *pkt, const struct nfc_fast_hdrs *h,
 	struct nfc_flow_slot *s;
 	__u32 zero = 0, idx, *epoch;
 	__u64 now;
+	__u16 flags;
+	int r;
 
 	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
 	if (!epoch)
@@ -284,10 +368,21 @@ nfc_root_express_hit(struct nfc_pkt *pkt, const struct nfc_fast_hdrs *h,
 	if (!s)
 		return 0;
 	now = nfc_root_now();
-	if (now >= s->fold_ns || (s->act.flags & NFC_ACT_REWRITES) ||
+	flags = s->act.flags & NFC_ACT_REWRITES;
+	if (now >= s->fold_ns || (flags & ~NFC_ACT_LANE) ||
 	    s->act.verdict >= NFC_V_DROP ||
 	    (s->act.verdict == NFC_V_REDIRECT && !s->act.out_ifindex))
 		return 0;
+	if (flags) {
+		r = nfc_root_lane_rewrite(pkt, h, idx, flags,
+					  s->act.out_ifindex);
+		if (r < 0) {
+			*rc = NFC_RC_DROP;
+			return 1;
+		}
+		if (!r)
+			return 0;
+	}
 	*rc = nfc_exec_out(pkt, s->act.verdict, s->act.out_ifindex);
 	s->packets++;
 	s->bytes += nfc_len(pkt);
@@ -430,7 +525,7 @@ static __always_inline void nfc_root_take(struct nfc_ctx *c,
 		c->act.key = a->key;
 	else
 		c->act.key = c->key;
-	if (a->flags & NFC_ACT_ENCAP)
+	if (a->flags & NFC_ACT_TUN)
 		c->act.tun = a->tun;
 }
 
@@ -454,7 +549,7 @@ static __always_inline int nfc_root_take_slot(struct nfc_ctx *c,
 		c->act.key = e->act_key;
 	else
 		c->act.key = c->key;
-	if (s->act.flags & NFC_ACT_ENCAP)
+	if (s->act.flags & NFC_ACT_TUN)
 		c->act.tun = e->act_tun;
 	return 0;
 }

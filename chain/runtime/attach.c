@@ -167,13 +167,20 @@ int nfc_root_detach(const struct nfc_attach_info *a, struct nfc_err *err)
 	__u64 here = nfc_netns_id();
 	int r;
 
-	/* its ifindex is another interface's here, or none */
-	if (a->netns && here && a->netns != here)
+	/* its ifindex is another interface's here, or none: unless its
+	 * program is gone (its namespace with it), nothing to do here */
+	if (a->netns && here && a->netns != here) {
+		int fd = bpf_prog_get_fd_by_id(a->prog_id);
+
+		if (fd < 0)
+			return 0;
+		close(fd);
 		return nfc_errf(err, -EXDEV,
 				"%s at %s was attached in another network namespace (net:[%llu]; this is net:[%llu]): run nfctl there",
 				a->ifname, nfc_hook_str(a->hook),
 				(unsigned long long)a->netns,
 				(unsigned long long)here);
+	}
 	if (!if_indextoname(a->ifindex, name))
 		return 0;
 	if (a->hook == NFC_HOOK_XDP) {

@@ -386,6 +386,15 @@ static int check_conflicts(struct txn *t)
 	__u64 here = nfc_netns_id();
 	int i, c, j;
 
+	/* a chain changes where it runs: its attachments' ifindexes name
+	 * interfaces there alone */
+	for (j = 0; t->old && here && j < t->old->n_attach; j++)
+		if (t->old->attach[j].netns && t->old->attach[j].netns != here)
+			return nfc_errf(t->err, -EXDEV,
+					"chain '%s' runs in another network namespace (net:[%llu]; this is net:[%llu]): apply it there, or delete it there first",
+					txn_chain(t),
+					(unsigned long long)t->old->attach[j].netns,
+					(unsigned long long)here);
 	/* an ifindex names an interface of one network namespace */
 	for (i = 0; i < t->d->n_attach; i++) {
 		const struct nfc_attach *a = &t->d->attach[i];

@@ -18,13 +18,17 @@
  *   packet that came in tunnelled is never tunnelled again.
  *
  * What it checks, each a drop of its own reason: the VNI must be a VPC
- * here (vni-unknown); VXLAN must be addressed to this host's VTEP of that
- * VPC (vtep-mismatch); the source must be an endpoint of the VPC where the
- * packet came from, its port here or the VTEP that sent it (spoofed); UDP
+ * here (vni-unknown; VNI 0 is none); VXLAN must be addressed to this
+ * host's VTEP of that VPC (vtep-mismatch); the source must be an endpoint
+ * of the VPC where the packet came from, its port here or the VTEP that
+ * sent it, and that VTEP's VXLAN must come in on the interface its `vteps`
+ * entry names (spoofed); a VPC's frames are untagged (vlan-tagged); UDP
  * to the VXLAN port on an interface of no VPC that is not VXLAN is
  * vxlan-malformed. A destination with no endpoint is no-route. Other
  * traffic of no VPC (the underlay host's own) is left as it is: outcome
- * pass, verdict unchanged.
+ * pass, verdict unchanged. The decap carries the outer addresses it
+ * checked: the flow cache decapsulates a flow's next packets only from the
+ * same VTEP to the same address (the executor checks them).
  *
  * Non-IP frames of a VPC (ARP) are no-route: endpoints need their
  * neighbours (the gateway MAC) configured until an ARP and ND responder
@@ -136,10 +140,14 @@ NFC_NF(vpc)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	const struct vpc_info *v;
 	const struct vpc_vtep *vt;
 	struct vpc_key vk = { .vni = k->tenant };
+	bool tunnelled = c->key.flags & NFC_KEY_F_VXLAN;
 	struct nfc_tunnel t = {};
 	__be32 vtep, from;
 
 	if (!vk.vni) {
+		/* VNI 0 is no VPC's */
+		if (tunnelled)
+			return nfc_deny(c, NFC_DROP_VNI_UNKNOWN, 0);
 		if (k->proto == IPPROTO_UDP && (k->flags & NFC_KEY_F_L4) &&
 		    k->dport == cfg_port)
 			return nfc_deny(c, NFC_DROP_VXLAN_MALFORMED, 0);
@@ -148,20 +156,38 @@ NFC_NF(vpc)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	v = bpf_map_lookup_elem(&vpcs, &vk);
 	if (!v)
 		return nfc_deny(c, NFC_DROP_VNI_UNKNOWN, 0);
+	/* a VPC's frames are untagged (TC: a tag the device took off is in
+	 * the key too); a tag would go on with the frame */
+	if (k->flags & (NFC_KEY_F_VLAN0 | NFC_KEY_F_VLAN1))
+		return nfc_deny(c, NFC_DROP_VLAN, 0);
+	/* IP alone: an ARP request has no endpoint (no responder yet) */
+	if (k->l3 != NFC_L3_IPV4 && k->l3 != NFC_L3_IPV6)
+		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
 	vtep = v->vtep ? v->vtep : cfg_vtep;
+	if (!vtep)
+		return nfc_deny(c, NFC_DROP_VTEP_MISMATCH, 0);
 	src = vpc_endpoint(k, vk.vni, &k->saddr);
 
-	if (c->key.flags & NFC_KEY_F_VXLAN) {
+	if (tunnelled) {
 		from = vpc_outer_source(pkt, c, vtep);
 		if (!from)
 			return nfc_deny(c, NFC_DROP_VTEP_MISMATCH, 0);
+		/* from the VTEP the source is behind, on the interface that
+		 * VTEP is reached by */
 		if (!src || src->ifindex || src->vtep != from)
+			return nfc_deny(c, NFC_DROP_SPOOFED, 0);
+		{
+			struct vpc_vtep_key tk = { .addr = from };
+
+			vt = bpf_map_lookup_elem(&vteps, &tk);
+		}
+		if (!vt || vt->ifindex != k->ifindex)
 			return nfc_deny(c, NFC_DROP_SPOOFED, 0);
 		ep = vpc_endpoint(k, vk.vni, &k->daddr);
 		/* here, or nowhere: never into a tunnel again */
 		if (!ep || !ep->ifindex)
 			return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
-		nfc_decap(c);
+		nfc_decap(c, from, vtep);
 		vpc_macs(c, ep);
 		nfc_redirect(c, ep->ifindex);
 		return NFC_PASS;
@@ -177,8 +203,6 @@ NFC_NF(vpc)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 		nfc_redirect(c, ep->ifindex);
 		return NFC_PASS;
 	}
-	if (!vtep)
-		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
 	{
 		struct vpc_vtep_key tk = { .addr = ep->vtep };
 

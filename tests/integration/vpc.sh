@@ -213,6 +213,14 @@ expect_drop vtep-mismatch "VPC 200's VNI to VPC 100's VTEP" good "$VTEP_B" 200 1
 expect_drop vtep-mismatch "VPC 100's VNI to VPC 200's VTEP" good "$VTEP_B200" 100 10.77.0.1
 expect_drop spoofed "an inner source no endpoint has" good "$VTEP_B" 100 10.77.0.9
 expect_drop spoofed "an endpoint's source from another VTEP" good "$VTEP_B" 100 10.77.0.1 192.168.$T.9
+expect_drop vni-unknown "VNI 0" good "$VTEP_B" 0 10.77.0.1
+# a flow the cache holds (decapsulated from host A's VTEP), then the same
+# inner flow from another VTEP: the cached decap checks the outer addresses
+ip netns exec "$HA" python3 "$FRAMES" send uA good "$UMAC_A" "$UMAC_B" \
+	"$VTEP_A" "$VTEP_B" 100 10.77.0.1 10.77.0.2 'LEGITOK!'
+ip netns exec "$HA" python3 "$FRAMES" send uA good "$UMAC_A" "$UMAC_B" \
+	"$VTEP_A" "$VTEP_B" 100 10.77.0.1 10.77.0.2 'LEGITOK!'
+expect_drop spoofed "a cached flow's inner frame from another VTEP" good "$VTEP_B" 100 10.77.0.1 192.168.$T.9
 expect_drop malformed "an inner frame cut short" truncated "$VTEP_B" 100 10.77.0.1
 expect_drop malformed "a runt" runt "$VTEP_B" 100 10.77.0.1
 
@@ -226,6 +234,7 @@ cap_stop
 A1=a1a1a1a1 B2=b2b2b2b2
 HOSTILE=$(printf 'HOSTILE!' | od -An -tx1 | tr -d ' \n')
 OWN=$(printf 'OWNVPC!!' | od -An -tx1 | tr -d ' \n')
+LEGIT=$(printf 'LEGITOK!' | od -An -tx1 | tr -d ' \n')
 for e in A1 B1; do
 	[ "$(cap_count $e $A1)" -ge 12 ] || fail "endpoint $e saw $(cap_count $e $A1) frames of its VPC's pings"
 	[ "$(cap_count $e $B2)" = 0 ] || fail "endpoint $e (VPC 100) saw VPC 200's pings"
@@ -238,8 +247,19 @@ for e in A1 A2 B1 B2; do
 	[ "$(cap_count $e "$HOSTILE")" = 0 ] || fail "endpoint $e got hostile VXLAN"
 done
 [ "$(cap_count B1 "$OWN")" -ge 1 ] || fail "VPC 100's own UDP (VXLAN inside) did not reach B1"
+[ "$(cap_count B1 "$LEGIT")" -ge 2 ] || fail "VXLAN from host A's VTEP did not reach B1"
 [ "$(cap_count B2 "$OWN")" = 0 ] || fail "VXLAN sent from VPC 100 reached VPC 200"
 pass "captures: each endpoint saw its VPC's traffic and none of the other's; hostile frames reached none"
+
+# A chain is changed where it runs: from another network namespace (here
+# the test's own, where its ifindexes name other interfaces or none) a
+# delete is refused and changes nothing.
+if out=$("$NFCTL" chain delete "vpca-$TAG" 2>&1); then
+	fail "a chain of another network namespace deleted from this one"
+fi
+grep -q "another network namespace" <<< "$out" || fail "delete elsewhere: $out"
+out=$(ip netns exec "$NSA1" ping -c 1 -W 2 10.77.0.2) || fail "host A's chain lost by a refused delete: $out"
+pass "changed only in its own network namespace"
 
 for h in A B; do
 	hns=H$h

@@ -1192,20 +1192,21 @@ static void flow_key_of(struct pkt *p, struct nfc_key *fk)
 }
 
 /* 26. The express lane (nfc_root_express) serves a flow whose result
- * rewrites nothing from its slot's first hit on, and only then: not a
- * flow's first packets, not the hit a fold is due on, not a TCP FIN, not a
- * result with rewrites. */
+ * rewrites nothing but MACs and the TTL (and at XDP encapsulates:
+ * datapath_vpc) from its slot's first hit on, and only then: not a flow's
+ * first packets, not the hit a fold is due on, not a TCP FIN, not a packet
+ * with no hop left, not a result with other rewrites. */
 static void test_express_lane(void **state)
 {
 	struct nfc_config cfg = { .flow_refresh_ms = 600000 };
-	struct rewrite_plan plan = { .set = NFC_ACT_TTL_DEC };
+	struct rewrite_plan plan = {};
 	unsigned int hz = nfc_kernel_hz();
 	/* a tick (10 ms where HZ is not known: the lane then reads the
 	 * datapath's own clock) */
 	__u64 cached, t0, t1, last, tick = 1000000000ULL / (hz ? hz : 100);
 	struct nfc_key fk;
 	struct dp_run r;
-	struct pkt p;
+	struct pkt p, want;
 	int i;
 
 	dp_config(&cfg);
@@ -1251,10 +1252,37 @@ static void test_express_lane(void **state)
 	dp_run(DP_ROOT, &p, &r);
 	assert_false(r.express);
 
-	/* a result that rewrites: cached, never the lane's */
+	/* a router's rewrites (MACs, TTL) are the lane's too, made as the
+	 * executor makes them: every hit's bytes are the first packet's */
+	memcpy(plan.dmac, MAC_C, 6);
+	memcpy(plan.smac, MAC_D, 6);
+	plan.set = NFC_ACT_TTL_DEC | NFC_ACT_DMAC | NFC_ACT_SMAC;
 	dp_plan(&plan);
 	dp_chain1(dp_module("rewrite"));
 	udp4(&p, IP_A, IP_B, 5001, 53, 64);
+	pkt_init(&want);
+	pkt_eth(&want, MAC_C, MAC_D, 0x0800);
+	pkt_ipv4(&want, IPPROTO_UDP, IP_A, IP_B, 63, 0, 0);
+	pkt_udp(&want, 5001, 53, false);
+	pkt_data(&want, 20);
+	pkt_finish(&want);
+	cached = r.stats.cached;
+	for (i = 0; i < 4; i++) {
+		dp_run(DP_ROOT, &p, &r);
+		dp_assert_bytes(&r, &want);
+	}
+	assert_int_equal(r.stats.cached, cached + 3);
+	assert_true(r.express);
+	/* with no hop left, the regular way (the chain decides again) */
+	udp4(&p, IP_A, IP_B, 5001, 53, 1);
+	dp_run(DP_ROOT, &p, &r);
+	assert_false(r.express);
+
+	/* an address rewrite: cached, never the lane's */
+	plan.set = NFC_ACT_DADDR;
+	pkt_addr("203.0.113.9", plan.daddr);
+	dp_plan(&plan);
+	udp4(&p, IP_A, IP_B, 5002, 53, 64);
 	cached = r.stats.cached;
 	for (i = 0; i < 4; i++)
 		dp_run(DP_ROOT, &p, &r);

@@ -142,8 +142,9 @@ static void tunnelled(struct pkt *p, const char *osrc, const char *odst,
 }
 
 /* Through the chain, then twice from the flow cache (its entry, then its
- * slot): the same verdict and bytes each time. */
-static void run3(enum dp_prog root, const struct pkt *in, struct dp_run *r)
+ * slot): the same verdict and bytes each time. Whether the slot's hit was
+ * the express lane's: the result. */
+static bool run3(enum dp_prog root, const struct pkt *in, struct dp_run *r)
 {
 	struct dp_run again;
 	int i;
@@ -156,6 +157,7 @@ static void run3(enum dp_prog root, const struct pkt *in, struct dp_run *r)
 		assert_int_equal(again.out_len, r->out_len);
 		assert_memory_equal(again.out, r->out, r->out_len);
 	}
+	return again.express;
 }
 
 /* To an endpoint here: to its MAC from the gateway's, nothing else. */
@@ -169,7 +171,8 @@ static void test_local(void **state)
 	pkt_init(&want);
 	inner(&want, EP_MAC, GW, EP_HERE, EP_LOCAL, 1000);
 	pkt_finish(&want);
-	run3(DP_ROOT_PORT, &in, &r);
+	/* MACs alone: the express lane's at either hook */
+	assert_true(run3(DP_ROOT_PORT, &in, &r));
 	dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
 	assert_int_equal(r.ctx.act.out_ifindex, LOCAL_IF);
 	assert_int_equal(r.ctx.key.tenant, VNI);
@@ -197,7 +200,8 @@ static void encap_case(const char *src, const char *dst)
 
 	setup();
 	plain(&in, src, dst, 1000);
-	run3(DP_ROOT_PORT, &in, &r);
+	/* the express lane encapsulates at XDP; TC's takes the regular way */
+	assert_int_equal(run3(DP_ROOT_PORT, &in, &r), F.xdp);
 	dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
 	assert_int_equal(r.ctx.act.out_ifindex, F.lo);
 	port = outer_sport(&r);
@@ -353,6 +357,81 @@ static void test_drops(void **state)
 	setup();
 	tunnelled(&in, VTEP_THERE, VTEP_HERE, 0x00, VNI, EP_REMOTE, EP_LOCAL);
 	expect_drop(DP_ROOT, &in, NFC_DROP_VXLAN_MALFORMED);
+	/* VNI 0: no VPC's */
+	dp_reset(state);
+	setup();
+	tunnelled(&in, VTEP_THERE, VTEP_HERE, 0x08, 0, EP_REMOTE, EP_LOCAL);
+	expect_drop(DP_ROOT, &in, NFC_DROP_VNI_UNKNOWN);
+	/* the VTEP's VXLAN on another interface than its entry names */
+	dp_reset(state);
+	setup();
+	remote_vtep(VTEP_THERE, LOCAL_IF);
+	tunnelled(&in, VTEP_THERE, VTEP_HERE, 0x08, VNI, EP_REMOTE, EP_LOCAL);
+	expect_drop(DP_ROOT, &in, NFC_DROP_SPOOFED);
+	/* tagged: from the port, and inside VXLAN */
+	dp_reset(state);
+	setup();
+	pkt_init(&in);
+	pkt_eth(&in, GW, MAC_A, 0x8100);
+	pkt_vlan(&in, 42, 0x0800);
+	pkt_ipv4(&in, IPPROTO_UDP, EP_HERE, EP_LOCAL, 64, 0, 0);
+	pkt_udp(&in, 1000, 7777, false);
+	pkt_data(&in, 40);
+	pkt_finish(&in);
+	expect_drop(DP_ROOT_PORT, &in, NFC_DROP_VLAN);
+	dp_reset(state);
+	setup();
+	pkt_init(&in);
+	pkt_eth(&in, UNDER_SMAC, UNDER_DMAC, 0x0800);
+	pkt_ipv4(&in, IPPROTO_UDP, VTEP_THERE, VTEP_HERE, 64, 0, 0);
+	pkt_udp(&in, 50000, 4789, true);
+	pkt_vxlan(&in, 0x08, VNI);
+	pkt_eth(&in, GW, MAC_B, 0x8100);
+	pkt_vlan(&in, 42, 0x0800);
+	pkt_ipv4(&in, IPPROTO_UDP, EP_REMOTE, EP_LOCAL, 64, 0, 0);
+	pkt_udp(&in, 4000, 7777, false);
+	pkt_data(&in, 40);
+	pkt_finish(&in);
+	expect_drop(DP_ROOT, &in, NFC_DROP_VLAN);
+	/* ARP in a VPC: no endpoint answers (no responder yet) */
+	dp_reset(state);
+	setup();
+	pkt_init(&in);
+	pkt_eth(&in, GW, MAC_A, 0x0806);
+	pkt_arp(&in, 1, EP_HERE, EP_LOCAL);
+	pkt_finish(&in);
+	expect_drop(DP_ROOT_PORT, &in, NFC_DROP_NO_ROUTE);
+}
+
+/* The flow key of VXLAN is its inner frame's: a flow decapsulated from
+ * its VTEP, then the same inner flow from another VTEP or to another
+ * address. The flow cache serves them (the key is the flow's), and the
+ * executor refuses them: the decap carries the outer addresses the chain
+ * checked. */
+static void test_decap_cached_outer(void **state)
+{
+	struct pkt in;
+	struct dp_run r;
+
+	setup();
+	tunnelled(&in, VTEP_THERE, VTEP_HERE, 0x08, VNI, EP_REMOTE, EP_LOCAL);
+	run3(DP_ROOT, &in, &r);
+	dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
+	tunnelled(&in, "192.168.0.7", VTEP_HERE, 0x08, VNI, EP_REMOTE, EP_LOCAL);
+	dp_run(DP_ROOT, &in, &r);
+	assert_int_equal(r.retval, F.rc_drop);
+	assert_int_equal(r.stats.cached, 3);
+	assert_int_equal(r.stats.drop[NFC_DROP_SPOOFED], 1);
+	tunnelled(&in, VTEP_THERE, "192.168.0.11", 0x08, VNI, EP_REMOTE, EP_LOCAL);
+	dp_run(DP_ROOT, &in, &r);
+	assert_int_equal(r.retval, F.rc_drop);
+	assert_int_equal(r.stats.cached, 4);
+	assert_int_equal(r.stats.drop[NFC_DROP_VTEP_MISMATCH], 1);
+	/* and the flow from its VTEP is still delivered */
+	tunnelled(&in, VTEP_THERE, VTEP_HERE, 0x08, VNI, EP_REMOTE, EP_LOCAL);
+	dp_run(DP_ROOT, &in, &r);
+	assert_int_equal(r.retval, F.rc_redirect);
+	assert_int_equal(r.stats.cached, 5);
 }
 
 /* On a port of a VPC, VXLAN is not looked into: an endpoint's VXLAN is its
@@ -403,6 +482,7 @@ int main(int argc, char **argv)
 		T(test_decap),
 		T(test_decap_v6),
 		T(test_drops),
+		T(test_decap_cached_outer),
 		T(test_port_and_underlay),
 	};
 
