@@ -404,6 +404,18 @@ brk lane-encap-no-outer bpf/root.h \
 	's|\t\tnfc_vxlan_hdrs_put\(vx, &e->act_tun, len\);|\t\t(void)vx;|' \
 	'datapath_vpc_xdp' \
 	'the express lane makes room for the outer headers and leaves it zero'
+brk decap-no-outer-check bpf/exec.h \
+	's|\tif \(addrs\[0\] != c->act.tun.saddr\)\n\t\treturn NFC_TUN_FROM_OTHER;\n||' \
+	'datapath_vpc_tc|integration-vpc-tc' \
+	'a cached decap takes the flow'"'"'s inner frame from any VTEP'
+brk vpc-vtep-any-interface nf/vpc/vpc.bpf.c \
+	's#if \(!vt \|\| vt->ifindex != k->ifindex\)#if (!vt)#' \
+	'datapath_vpc_tc' \
+	'a VTEP'"'"'s VXLAN is taken on any interface (an endpoint port with no tenant can send it)'
+brk vpc-vlan-allowed nf/vpc/vpc.bpf.c \
+	's|\t\treturn nfc_deny\(c, NFC_DROP_VLAN, 0\);|\t\t;|' \
+	'datapath_vpc_tc' \
+	'a tagged frame goes on into its VPC with its tag'
 brk ttl-one-from-cache bpf/flow.h \
 	's#return !\(flags & NFC_ACT_TTL_DEC\) \|\| c->ttl > 1;#return true;#' \
 	'datapath_router_tc|datapath_flow_adv_tc' \
