@@ -345,7 +345,7 @@ brk encap-no-ip-csum bpf/exec.h \
 	'datapath_vpc_tc' \
 	'the outer IPv4 header of an encap goes without its checksum'
 brk encap-sport-fixed bpf/nfc.h \
-	's|\(__u16\)\(nfc_flow_hash\(&c->act.key\) %\n\t+\(65536 - NFC_VXLAN_SPORT_MIN\)\)|0|' \
+	's|\(__u16\)\(nfc_flow_hash\(&c->act.key\) %\n\s+\(65536 - NFC_VXLAN_SPORT_MIN\)\)|0|' \
 	'datapath_vpc_tc' \
 	'every tunnel flow from one UDP port: the underlay cannot spread them'
 brk encap-tc-no-inner-eth bpf/exec.h \
@@ -368,8 +368,8 @@ brk vpc-no-spoof-check nf/vpc/vpc.bpf.c \
 	's#\t\tif \(!src \|\| src->ifindex \|\| src->vtep != from\)\n\t\t\treturn nfc_deny\(c, NFC_DROP_SPOOFED, 0\);\n##' \
 	'datapath_vpc_tc|integration-vpc-tc' \
 	'VXLAN with any inner source is taken, from any VTEP'
-brk vpc-any-vtep nf/vpc/vpc.bpf.c \
-	's#\*\(__be32 \*\)\(ip \+ 16\) != vtep#0#' \
+brk vpc-any-vtep bpf/exec.h \
+	's#\tif \(addrs\[1\] != c->act.tun.daddr\)\n\t\treturn NFC_TUN_TO_OTHER;\n##' \
 	'datapath_vpc_tc|integration-vpc-tc' \
 	'VXLAN of one VPC is taken at another VPC'"'"'s VTEP'
 brk vpc-retunnel nf/vpc/vpc.bpf.c \
@@ -393,7 +393,7 @@ brk conflicts-across-netns chain/runtime/txn.c \
 	'integration-vpc-tc' \
 	'an interface of another network namespace with the same ifindex counts as taken'
 brk lane-ttl-no-csum bpf/root.h \
-	's|\t\t\t\*check = nfc_csum_apply\(\*check,\n\t\t\t\t\t\t    nfc_csum_diff16\(old, \*word\)\);|\t\t\t(void)check;|' \
+	's|\t\t\t\*check = nfc_csum_apply\(\*check,\n\s+nfc_csum_diff16\(old, \*word\)\);|\t\t\t(void)check; (void)old;|' \
 	'datapath_flow_adv_xdp|datapath_flow_adv_tc' \
 	'the express lane decrements the TTL and leaves the IPv4 checksum as it was'
 brk lane-ttl-one bpf/root.h \

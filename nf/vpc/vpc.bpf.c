@@ -114,7 +114,7 @@ static __always_inline __be32 vpc_outer_source(struct nfc_pkt *pkt,
 		return 0;
 	ip = nfc_pkt_ptr(pkt, off, 20);
 	if (!ip || ip[0] >> 4 != 4 || *(__be32 *)(ip + 16) != vtep)
-		return 0;
+		return 0; /* the executor checks it again for cached packets */
 	return *(__be32 *)(ip + 12);
 }
 
