@@ -15,10 +15,13 @@
 
 typedef __u32 nfc_wsum;
 
+/* The carry is added without a branch: a compare would fork the verifier's
+ * walk at every add, and the executor's rewrites make hundreds of them. */
 static __always_inline nfc_wsum nfc_csum_add(nfc_wsum a, nfc_wsum b)
 {
-	a += b;
-	return a + (a < b);
+	__u64 s = (__u64)a + b;
+
+	return (nfc_wsum)s + (nfc_wsum)(s >> 32);
 }
 
 /* ~x is -x in ones' complement */

@@ -247,8 +247,9 @@ static __always_inline int nfc_exec_port(struct nfc_pkt *pkt,
 
 /* Apply the rewrites of the frame (@shift bytes of outer headers already
  * taken off); a drop reason, or 0. */
-static __always_inline int nfc_exec_frame(struct nfc_pkt *pkt,
-					  const struct nfc_ctx *c, __u32 shift)
+static __always_inline int nfc_exec_frame_do(struct nfc_pkt *pkt,
+					     const struct nfc_ctx *c,
+					     __u32 shift)
 {
 	bool vxlan = (c->key.flags & NFC_KEY_F_VXLAN) && !shift;
 	__u16 flags = c->act.flags;
@@ -336,6 +337,32 @@ static __always_inline int nfc_exec_frame(struct nfc_pkt *pkt,
 	}
 #endif
 	return 0;
+}
+
+/* What nfc_exec_frame() returns: a global function's result is a number
+ * the verifier knows nothing of (a reason compared and returned as it was
+ * would reach the counters unbounded), so its caller makes it a reason. */
+enum nfc_frame_rc {
+	NFC_FRAME_OK = 0,
+	NFC_FRAME_FAILED,
+	NFC_FRAME_TTL, /* TTL or hop limit expired */
+};
+
+/* nfc_exec_frame_do() as a global function, like the tunnel's below: its
+ * many checksum updates verified once, not on every path of the root and
+ * the executor into it (inline, they were most of the root's
+ * verification: 170 ms of every chain's attach). */
+__noinline int nfc_exec_frame(struct nfc_pkt *pkt, const struct nfc_ctx *c,
+			      __u32 shift)
+{
+	int r;
+
+	if (!c)
+		return NFC_FRAME_FAILED;
+	r = nfc_exec_frame_do(pkt, c, shift);
+	if (r == NFC_DROP_TTL_EXCEEDED)
+		return NFC_FRAME_TTL;
+	return r ? NFC_FRAME_FAILED : NFC_FRAME_OK;
 }
 
 /* What nfc_exec_decap() and nfc_exec_encap() return: a global function's
@@ -454,16 +481,15 @@ static __always_inline void nfc_vxlan_hdrs_put(struct nfc_vxlan_hdrs *h,
 					       const struct nfc_tunnel *t,
 					       __u32 len)
 {
-	const nfc_u16a *ip = (const nfc_u16a *)&h->ver_ihl;
-	nfc_wsum sum = 0;
-	int i;
+	__u16 tot_len = bpf_htons(len + NFC_VXLAN_OVERHEAD - ETH_HLEN);
+	__u64 sum;
 
 	nfc_mac_copy(h->dmac, t->dmac);
 	nfc_mac_copy(h->smac, t->smac);
 	h->proto = bpf_htons(ETH_P_IP);
 	h->ver_ihl = 0x45;
 	h->tos = 0;
-	h->tot_len = bpf_htons(len + NFC_VXLAN_OVERHEAD - ETH_HLEN);
+	h->tot_len = tot_len;
 	/* DF: the first hop's MTU is checked, and a VTEP does not
 	 * reassemble; an atomic datagram needs no unique id (RFC 6864) */
 	h->id = 0;
@@ -483,10 +509,11 @@ static __always_inline void nfc_vxlan_hdrs_put(struct nfc_vxlan_hdrs *h,
 	h->vx_rsvd[1] = 0;
 	h->vx_rsvd[2] = 0;
 	h->vni = bpf_htonl(t->vni << 8);
-#pragma unroll
-	for (i = 0; i < 10; i++)
-		sum = nfc_csum_add(sum, ip[i]);
-	h->check = ~nfc_csum_fold(sum);
+	/* the header's sum from what was written, not read back: version,
+	 * tos, DF, ttl and protocol are constants */
+	sum = (__u64)bpf_htons(0x4500) + tot_len + bpf_htons(0x4000) +
+	      bpf_htons(64 << 8 | IPPROTO_UDP) + t->saddr + t->daddr;
+	h->check = ~nfc_csum_fold(nfc_csum_add((nfc_wsum)sum, sum >> 32));
 }
 
 /*
@@ -594,8 +621,10 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 	}
 	if (flags & (NFC_ACT_KEY | NFC_ACT_TTL_DEC)) {
 		r = nfc_exec_frame(pkt, c, shift);
-		if (r)
-			return r;
+		if (r == NFC_FRAME_TTL)
+			return NFC_DROP_TTL_EXCEEDED;
+		if (r != NFC_FRAME_OK)
+			return NFC_DROP_REWRITE;
 	}
 	if (flags & NFC_ACT_ENCAP) {
 		r = nfc_exec_encap(pkt, c);

@@ -148,14 +148,17 @@ static __always_inline void nfc_count_chain(__u32 chain, __u8 verdict,
 					    __u64 cached)
 {
 	struct nfc_chain_stats *s = nfc_chain_stats_get(chain);
+	__u32 v = verdict;
 
 	if (!s)
 		return;
 	s->packets += packets;
 	s->bytes += bytes;
-	/* the mask: older verifiers (6.1) lose the bounds of an index the
-	 * compiler merged from the callers' constants */
-	s->verdict[verdict & (NFC_V_MAX - 1)] += packets;
+	/* the mask, kept from the compiler (which may know @verdict better
+	 * than the verifier and drop it): verifiers lose the bounds of an
+	 * index merged from the callers' constants */
+	barrier_var(v);
+	s->verdict[v & (NFC_V_MAX - 1)] += packets;
 	s->cached += cached;
 }
 
