@@ -31,8 +31,9 @@ for t in parse exec chain flow flow_adv router vpc; do
 	bin=$BUILD/tests/unit/datapath/test_dp_$t
 	[[ -x $bin ]] || fail "$bin not built"
 	for hook in xdp tc; do
+		start=$SECONDS
 		if "$bin" "$hook" > /tmp/dp.log 2>&1; then
-			say "$t ($hook): $(grep -c '^\[       OK \]' /tmp/dp.log) passed"
+			say "$t ($hook): $(grep -c '^\[       OK \]' /tmp/dp.log) passed ($((SECONDS - start)) s)"
 		else
 			show_failure /tmp/dp.log 'FAILED|ERROR|LINE|verifier|rejected'
 			failed+=("$t-$hook")
@@ -41,8 +42,9 @@ for t in parse exec chain flow flow_adv router vpc; do
 done
 bin=$BUILD/tests/unit/lpm/test_lpm
 [[ -x $bin ]] || fail "$bin not built"
+start=$SECONDS
 if "$bin" --quick > /tmp/lpm.log 2>&1; then
-	say "lpm: $(grep -c '^\[       OK \]' /tmp/lpm.log) passed"
+	say "lpm: $(grep -c '^\[       OK \]' /tmp/lpm.log) passed ($((SECONDS - start)) s)"
 else
 	show_failure /tmp/lpm.log 'seed|FAILED|ERROR|LINE|differ|verifier|rejected'
 	failed+=(lpm)
