@@ -149,12 +149,25 @@ static int write_chain(struct fwd_bed *w, const struct nfb_fwd *f)
 		return -errno;
 	for (i = 1; i <= nops; i++)
 		fprintf(file, "  - {name: n%d, module: nop@1.0.0}\n", i);
+	if (f->sw) {
+		/* h2's address as if learned (h2 sends nothing): an FDB
+		 * entry; h1's is learned from the frames */
+		fprintf(file, "  - name: mr\n    module: switch@1.0.0\n    config:\n"
+			      "      ports:\n"
+			      "        - {interface: %s, domain: 1}\n"
+			      "        - {interface: %s, domain: 1}\n"
+			      "      fdb:\n"
+			      "        - {domain: 1, mac: \"%s\", interface: %s}\n",
+			a, b, nfb_live__endpoint_mac(w->l, 1), b);
+		goto links;
+	}
 	fprintf(file, "  - name: mr\n    module: macrouter@1.0.0\n    config:\n"
 		      "      default: drop\n      routes:\n"
 		      "        - {mac: \"%s\", interface: %s}\n"
 		      "        - {mac: \"%s\", interface: %s}\n",
 		nfb_live__endpoint_mac(w->l, 0), a,
 		nfb_live__endpoint_mac(w->l, 1), b);
+links:
 	if (nops)
 		fprintf(file, "links:\n");
 	for (i = 1; i < nops; i++)
@@ -509,4 +522,21 @@ json_object *nfb_fwd__params(const struct nfb_fwd *f,
 				       json_object_new_int64(r->chain_cached));
 	}
 	return p;
+}
+
+int nfb_fwd__live(struct bench *b, const char *scn, const struct nfb_fwd *f,
+		  int n, __u32 flows, __u32 frame_len, double seconds,
+		  struct nfb_fwd_result *res)
+{
+	struct nfb_live *l;
+	int r;
+
+	NFC_OPTS(nfb_live_opts, lo, .flows = flows, .frame_len = frame_len);
+
+	r = nfb_live__create(&l, &lo);
+	if (r)
+		return r;
+	r = nfb_fwd__measure(b, l, scn, f, n, seconds, res);
+	nfb_live__destroy(l);
+	return r;
 }

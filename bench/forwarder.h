@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
 /*
  * What carries the live bed's frames (live.h) from host side a to host
- * side b, measured side by side: a chain of nop nodes and a macrouter at
- * XDP (native) or at tc-ingress, the kernel's bridge (no XDP), one bare
+ * side b, measured side by side: a chain of nop nodes and a macrouter (or
+ * a switch) at XDP (native) or at tc-ingress, the kernel's bridge (no XDP), one bare
  * bpf_redirect() and nothing else, or the least a forwarder with per-flow
  * state does (bench/fwd.bpf.c); on a routed bed (frames addressed to host
  * side a), a router chain at XDP or the kernel's IP forwarding, a vpc
@@ -37,6 +37,9 @@ struct nfb_fwd {
 	const char *name;       /* the variant's; a chain's name too */
 	enum nfb_fwd_kind kind;
 	int nops;               /* chains: nop nodes ahead of the macrouter */
+	bool sw;                /* chains: a switch node (both host sides
+				   ports of one bridge domain, h2's address
+				   learned on b) instead of the macrouter */
 	bool no_cache;          /* chains: `flow_cache: false` */
 	/* routers: a file of `PREFIX VALUE` lines, every prefix to next hop
 	 * 1 (out of host side b to h2), loaded into the router's routes */
@@ -69,6 +72,11 @@ static inline bool nfb_fwd_is_chain(const struct nfb_fwd *f)
 int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
 		     const struct nfb_fwd *f, int n, double seconds,
 		     struct nfb_fwd_result *res);
+/* nfb_fwd__measure() on a bed of its own (live frames of @frame_len bytes
+ * over @flows flows from h1 to h2), made and taken down around it. */
+int nfb_fwd__live(struct bench *b, const char *scn, const struct nfb_fwd *f,
+		  int n, __u32 flows, __u32 frame_len, double seconds,
+		  struct nfb_fwd_result *res);
 /* What every figure of forwarder @f carries: frame size, flows, rounds,
  * frames sent and received, CPUs, and a chain's counters. */
 json_object *nfb_fwd__params(const struct nfb_fwd *f,

@@ -88,18 +88,12 @@ static int scenario_macrouter(struct bench *b)
 	 * variants in five rounds leave the other scenarios their share of
 	 * the minute */
 	double per_round = b->quick ? 0.25 : 1.0;
-	struct nfb_live *l;
 	int r;
 
-	NFC_OPTS(nfb_live_opts, lo, .flows = MR_FLOWS, .frame_len = MR_FRAME_LEN);
-
-	r = nfb_live__create(&l, &lo);
-	if (r)
-		return r;
-	r = nfb_fwd__measure(b, l, "macrouter", variants, NV, per_round, res);
+	r = nfb_fwd__live(b, "macrouter", variants, NV, MR_FLOWS,
+			  MR_FRAME_LEN, per_round, res);
 	if (!r)
 		emit(b, res, per_round);
-	nfb_live__destroy(l);
 	return r;
 }
 

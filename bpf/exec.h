@@ -658,6 +658,40 @@ static __always_inline int nfc_exec_out(struct nfc_pkt *pkt, __u8 verdict,
 	}
 }
 
+/*
+ * Flood the packet to the ports of domain @domain of chain @chain but the
+ * one it came in on: at XDP, a broadcast redirect into the domain's device
+ * map; at TC, a clone out of each port (the original is then dropped).
+ * -1 when the domain has no ports.
+ */
+static __always_inline int nfc_exec_flood(struct nfc_pkt *pkt, __u32 chain,
+					  __u32 domain)
+{
+	__u32 g = nfc_flood_group(chain, domain);
+#if defined(NFC_HOOK_XDP)
+	void *ports = bpf_map_lookup_elem(&nfc_flood_xdp, &g);
+
+	if (!ports)
+		return -1;
+	return bpf_redirect_map(ports, 0,
+				BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
+#else
+	struct nfc_flood_list *l = bpf_map_lookup_elem(&nfc_flood_tc, &g);
+	__u32 in = nfc_ifindex(pkt), i, n;
+
+	if (!l)
+		return -1;
+	n = l->n;
+	for (i = 0; i < NFC_FLOOD_PORTS && i < n; i++) {
+		__u32 out = l->ifindex[i];
+
+		if (out && out != in)
+			bpf_clone_redirect(pkt, out, 0);
+	}
+	return TC_ACT_SHOT;
+#endif
+}
+
 /* How nfc_exec_run() was reached. */
 enum nfc_exec_mode {
 	NFC_EXEC_BY_CHAIN = 0, /* the end of a chain: decide, report, cache */
@@ -790,6 +824,13 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 
 	if (verdict == NFC_V_REDIRECT && !c->act.out_ifindex)
 		return nfc_drop(pkt, c, NFC_DROP_REDIRECT);
+	if (verdict == NFC_V_FLOOD) {
+		int rc = nfc_exec_flood(pkt, c->chain, c->act.out_ifindex);
+
+		if (rc < 0)
+			return nfc_drop(pkt, c, NFC_DROP_NO_PORTS);
+		return nfc_count(pkt, c, mode, verdict, 0, rc);
+	}
 	return nfc_count(pkt, c, mode, verdict,
 			 nfc_out_ifindex(verdict, c->act.out_ifindex,
 					 c->key.ifindex),

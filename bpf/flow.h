@@ -116,6 +116,9 @@ static __always_inline bool nfc_flow_cacheable(const struct nfc_ctx *c)
 		return false;
 	if (nfc_flow_slow_only(k))
 		return false;
+	/* where a flood goes changes as its switch learns */
+	if (c->act.verdict == NFC_V_FLOOD)
+		return false;
 	if (c->act.verdict == NFC_V_DROP)
 		return c->act.reason == NFC_DROP_POLICY ||
 		       c->act.reason == NFC_DROP_NO_ROUTE;

@@ -153,6 +153,32 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_flow_epoch SEC(".maps");
 
+/* Flood domains (NFC_V_FLOOD), by group (nfc_flood_group()): at XDP, a
+ * device map of the domain's ports for a broadcast redirect; at TC, their
+ * list. Kept by the runtime from the switch nodes' port tables. */
+struct nfc_flood_ports {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, NFC_FLOOD_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, NFC_FLOOD_GROUPS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct nfc_flood_ports);
+} nfc_flood_xdp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NFC_FLOOD_GROUPS);
+	__type(key, __u32);
+	__type(value, struct nfc_flood_list);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_flood_tc SEC(".maps");
+
 /* Per rule (node instance, rule id): packets and bytes it decided. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);

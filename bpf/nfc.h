@@ -299,6 +299,15 @@ static __always_inline void nfc_tx(struct nfc_ctx *c)
 	c->act.verdict = NFC_V_TX;
 }
 
+/* Send out of every port of flood domain @domain of this chain but the
+ * ingress (NFC_FLOOD_DOMAINS). A flood is never cached: the executor
+ * runs the chain again for the flow's next packet. */
+static __always_inline void nfc_flood(struct nfc_ctx *c, __u32 domain)
+{
+	c->act.out_ifindex = domain;
+	c->act.verdict = NFC_V_FLOOD;
+}
+
 /*
  * Decisions. A rule that decides records its id (non-zero, unique in the
  * instance; the manifest's `policies` table names it): the executor

@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 9
+#define NFC_ABI_VERSION 10
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -265,7 +265,32 @@ enum nfc_verdict {
 	NFC_V_REDIRECT = 1, /* send out of action.out_ifindex */
 	NFC_V_TX = 2,       /* send back out of the ingress interface */
 	NFC_V_DROP = 3,
-	NFC_V_MAX, /* a power of two: the executor masks with it */
+	NFC_V_FLOOD = 4,    /* send out of every port of flood domain
+			       action.out_ifindex but the ingress */
+	NFC_V_MAX = 8, /* a power of two: the executor masks with it */
+};
+#define NFC_V_NAMED (NFC_V_FLOOD + 1) /* the verdicts that exist */
+
+/*
+ * Flood domains (NFC_V_FLOOD): a chain's ports grouped by a number its
+ * switch nodes give them (a bridge domain, 0 to NFC_FLOOD_DOMAINS - 1).
+ * The runtime keeps each domain's ports in nfc_flood_xdp (a device map
+ * per domain, for XDP's broadcast redirect) and nfc_flood_tc (a list,
+ * cloned to one by one at TC), under the domain's group: chain and domain
+ * together, so two chains never flood into each other's ports.
+ */
+#define NFC_FLOOD_DOMAINS 4096
+#define NFC_FLOOD_PORTS 64  /* ports of one domain */
+#define NFC_FLOOD_GROUPS 16384 /* domains in use on a host */
+
+static inline __u32 nfc_flood_group(__u32 chain, __u32 domain)
+{
+	return chain * NFC_FLOOD_DOMAINS + (domain & (NFC_FLOOD_DOMAINS - 1));
+}
+
+struct nfc_flood_list {
+	__u32 n;                        /* ports in ifindex[] */
+	__u32 ifindex[NFC_FLOOD_PORTS];
 };
 
 /* Drop reasons: one list, printed by name by nfctl and the event reader. */
@@ -285,7 +310,9 @@ enum nfc_verdict {
 	X(SPOOFED, "spoofed")               /* from an address not the sender's in its VPC */ \
 	X(VXLAN_MALFORMED, "vxlan-malformed") /* to the VXLAN port, not VXLAN (flags) */ \
 	X(MTU, "mtu-exceeded")              /* too long for its way out once encapsulated */ \
-	X(VLAN, "vlan-tagged")              /* tagged, where a VPC takes untagged frames */
+	X(VLAN, "vlan-tagged")              /* tagged, where a VPC takes untagged frames */ \
+	X(NO_PORTS, "no-flood-ports")       /* flooded to a domain without ports */ \
+	X(SAME_PORT, "same-port")           /* switched to the port it came in on */
 
 #define NFC_DROP_ENUM(name, str) NFC_DROP_##name,
 enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };

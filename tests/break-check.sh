@@ -762,6 +762,67 @@ brk live-run-time-unread bench/forwarder.c \
 	'integration-nfbench' \
 	'live_ns_per_run is never read: the figure is missing from the report'
 
+brk count-chain-mask-dropped bpf/nfc.h \
+	's|\tbarrier_var\(v\);\n||' \
+	'datapath_exec_xdp|datapath_exec_tc' \
+	'the compiler drops the verdict index mask: the executor fails to load'
+brk exec-frame-null-ctx bpf/exec.h \
+	's|\tif \(!c\)\n\t\treturn NFC_FRAME_FAILED;\n\tr = nfc_exec_frame_do|\tr = nfc_exec_frame_do|' \
+	'datapath_exec_xdp|datapath_exec_tc' \
+	'the global frame rewrite trusts a context the verifier cannot: no load'
+brk vxlan-outer-csum bpf/exec.h \
+	's|bpf_htons\(64 << 8 \| IPPROTO_UDP\)|bpf_htons(63 << 8 \| IPPROTO_UDP)|' \
+	'datapath_vpc' \
+	'the outer IPv4 checksum of an encapsulation is wrong'
+brk flood-cached bpf/flow.h \
+	's|if \(c->act.verdict == NFC_V_FLOOD\)\n\t\treturn false;||' \
+	'datapath_switch' \
+	'a flood is cached: the flow keeps flooding after its address is learned'
+brk flood-includes-ingress bpf/exec.h \
+	's|BPF_F_BROADCAST \| BPF_F_EXCLUDE_INGRESS|BPF_F_BROADCAST|; s|if \(out && out != in\)|if (out)|' \
+	'integration-switch' \
+	'a flood goes back out of the port it came in on'
+brk flood-no-group bpf/exec.h \
+	's|if \(rc < 0\)\n\t\t\treturn nfc_drop\(pkt, c, NFC_DROP_NO_PORTS\);||' \
+	'datapath_switch' \
+	'a flood to a domain without ports is not a named drop'
+brk switch-no-learning nf/switch/switch.bpf.c \
+	's|\t\tlearn\(&k, pk.ifindex, now\);\n||' \
+	'datapath_switch|integration-switch' \
+	'source addresses are not learned'
+brk switch-static-moves nf/switch/switch.bpf.c \
+	's|if \(e->kind == SWITCH_FDB_STATIC\)\n\t\treturn;||' \
+	'datapath_switch|integration-switch' \
+	'learning moves a static FDB entry'
+brk switch-move-keeps-cache nf/switch/switch.bpf.c \
+	's|\t\tflows_stale\(\);\n||' \
+	'datapath_switch' \
+	'an address that moved leaves the flows cached toward its old port'
+brk switch-never-expires nf/switch/switch.bpf.c \
+	's|\(e->kind != SWITCH_FDB_STATIC && e->expires_ns <= now\)|0|' \
+	'datapath_switch' \
+	'the datapath forwards to a learned address past its expiry'
+brk switch-same-port nf/switch/switch.bpf.c \
+	's|if \(e->ifindex == pk.ifindex\)|if (0)|' \
+	'datapath_switch' \
+	'a frame is switched back out of the port it came from'
+brk flood-domains-not-synced manager/runtime/tables.c \
+	's|\tr = nfc_flood_sync\(h, c, err\);\n\tif \(r\) \{|\tif (r) {|' \
+	'integration-switch' \
+	'ports edited at run time do not change the flood domains'
+brk flood-domains-kept manager/runtime/flood.c \
+	's|if \(key / NFC_FLOOD_DOMAINS != chain\)\n\t\t\tcontinue;|continue;|' \
+	'integration-switch' \
+	'a deleted chain (or domain) keeps its flood domain'
+brk fdb-not-aged manager/runtime/gc.c \
+	's|if \(at && at < now && !bpf_map_delete_elem\(fd, key\)\)|if (0)|' \
+	'integration-switch' \
+	'nfmgrd never removes learned FDB entries'
+brk fdb-static-aged manager/runtime/gc.c \
+	's|if \(at && at < now|if (at < now|' \
+	'integration-switch' \
+	'nfmgrd ages static FDB entries'
+
 if $list; then
 	for i in "${!names[@]}"; do
 		printf '%-24s %-28s %s\n' "${names[$i]}" "${tests[$i]}" "${whys[$i]}"

@@ -316,6 +316,13 @@ int nfc_txn_run(struct txn *t)
 	if (!r)
 		r = state_entry(t, &entry);
 	if (!r) {
+		/* the flood domains of the new version's ports (ahead of
+		 * the switch: the old version floods to them briefly) */
+		r = nfc_flood_sync(t->h, &entry, t->err);
+		if (r)
+			nfc_chain_info__clear(&entry);
+	}
+	if (!r) {
 		/* the new state is written before the switch, so that after
 		 * it only a rename is left to fail */
 		nfc_state_path(t->h, path, sizeof(path));
@@ -348,8 +355,13 @@ int nfc_txn_run(struct txn *t)
 	res->total_ms = nfc_now_ms() - t->t0;
 	return r;
 fail:
-	if (!t->dry_run)
+	if (!t->dry_run) {
 		rollback(t);
+		if (t->old)
+			nfc_flood_sync(t->h, t->old, NULL);
+		else if (t->id)
+			nfc_flood_forget(t->h, t->id);
+	}
 	return r;
 }
 
@@ -508,6 +520,7 @@ int nfc_chain__delete(struct nfc_handle *h, const char *chain,
 	for (i = 0; !r && i < c->n_nodes; i++)
 		r = nfc_rule_stats_forget(h, c->nodes[i].counter);
 	nfc_txn_lpm_forget(h, c);
+	nfc_flood_forget(h, c->id);
 	if (r)
 		nfc_pr(NFC_WARN, "chain '%s': its flow cache entries and rule counters: %s\n",
 		       chain, strerror(-r));

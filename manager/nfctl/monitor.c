@@ -130,8 +130,9 @@ static int parse_filter(struct filter *f, const char *name, const char *v)
 		break;
 	case F_VERDICT:
 		if (strcmp(v, "allow") && strcmp(v, "deny") && strcmp(v, "pass") &&
-		    strcmp(v, "redirect") && strcmp(v, "tx") && strcmp(v, "drop"))
-			return usage("verdict: '%s' is not allow, deny, pass, redirect, tx or drop",
+		    strcmp(v, "redirect") && strcmp(v, "tx") && strcmp(v, "drop") &&
+		    strcmp(v, "flood"))
+			return usage("verdict: '%s' is not allow, deny, pass, redirect, tx, drop or flood",
 				     v);
 		f->verdict = v;
 		break;

@@ -266,7 +266,7 @@ static json_object *chain_counters_json(const struct nfc_chain_stats *s)
 	add(o, "packets", ju(s->packets));
 	add(o, "bytes", ju(s->bytes));
 	v = json_object_new_object();
-	for (i = 0; i < NFC_V_MAX; i++)
+	for (i = 0; i < NFC_V_NAMED; i++)
 		add(v, nfc_verdict_str(i), ju(s->verdict[i]));
 	add(o, "verdicts", v);
 	v = json_object_new_object();

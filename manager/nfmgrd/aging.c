@@ -25,7 +25,8 @@ static double mono_ms(void)
 
 static void pass(struct nfmgrd *d)
 {
-	NFC_OPTS(nfc_open_opts, oo, .lock = false, .no_catalog = true);
+	/* the catalog: which tables of which modules expire */
+	NFC_OPTS(nfc_open_opts, oo, .lock = false);
 	NFC_OPTS(nfc_gc_opts, go, .flow_idle_s = d->flow_idle_s);
 	struct nfc_gc_result res;
 	struct nfc_err err = {};
@@ -43,12 +44,14 @@ static void pass(struct nfmgrd *d)
 			   err.n ? err.msg[0] : strerror(-r));
 		return;
 	}
-	nfmgrd_log(res.ct_expired || res.flows_expired || res.ep_removed ?
+	nfmgrd_log(res.ct_expired || res.flows_expired || res.ep_removed ||
+				   res.entries_expired ?
 			   NFC_INFO :
 			   NFC_DEBUG,
-		   "aged %d of %d connections, %d of %d flows, the counters of %d gone interfaces (%.1f ms)\n",
+		   "aged %d of %d connections, %d of %d flows, %d of %d table entries, the counters of %d gone interfaces (%.1f ms)\n",
 		   res.ct_expired, res.ct_seen, res.flows_expired,
-		   res.flows_seen, res.ep_removed, mono_ms() - t0);
+		   res.flows_seen, res.entries_expired, res.entries_seen,
+		   res.ep_removed, mono_ms() - t0);
 }
 
 static void *aging_main(void *arg)

@@ -219,7 +219,9 @@ static json_object *event_json(struct nfmgrd *d, const struct nfc_event *e)
 	add_int(o, "tenant", k->tenant);
 	add_int(o, "ifindex", k->ifindex);
 	add_ifname(o, "ifname", k->ifindex);
-	if (e->out_ifindex) {
+	if (e->verdict == NFC_V_FLOOD) {
+		add_int(o, "flood_domain", e->out_ifindex);
+	} else if (e->out_ifindex) {
 		add_int(o, "out_ifindex", e->out_ifindex);
 		add_ifname(o, "out_ifname", e->out_ifindex);
 	} else if (e->verdict == NFC_V_TX) {

@@ -100,7 +100,7 @@ static void chains(struct scrape *s)
 	family(s, "ultranio_chain_verdicts_total", "counter",
 	       "Packets by the chain's verdict.");
 	for (i = 0; i < s->n_views; i++)
-		for (j = 0; j < NFC_V_MAX; j++)
+		for (j = 0; j < NFC_V_NAMED; j++)
 			sample(s, "ultranio_chain_verdicts_total",
 			       s->views[i]->counters.verdict[j], "chain",
 			       s->views[i]->info->name, "verdict",

@@ -367,6 +367,9 @@ int nfc_action__str(const struct nfc_key *orig, const struct nfc_action *a,
 		else
 			sput(&s, "drop");
 		break;
+	case NFC_V_FLOOD:
+		sput(&s, "flood domain %u", a->out_ifindex);
+		break;
 	case NFC_V_PASS:
 	case NFC_V_TX:
 		sput(&s, "%s", nfc_verdict_str(a->verdict));

@@ -315,6 +315,97 @@ static int gc_stats_add(int fd, const struct nfc_gc_result *res, __u64 now)
 	return bpf_map_update_elem(fd, &zero, &s, BPF_EXIST) ? -errno : 0;
 }
 
+/* Entries of the map at @path past the time in their value's @f (a u64 of
+ * a manifest's `expires:`), removed. */
+static int table_expire(const char *path, const struct nfc_table *t,
+			const struct nfc_field *f, __u64 now, int *seen,
+			int *expired)
+{
+	__u8 *key = calloc(1, t->key_size), *next = calloc(1, t->key_size);
+	__u8 *val = calloc(1, t->value_size);
+	int fd = bpf_obj_get(path), r = 0;
+	bool have;
+
+	if (fd < 0 || !key || !next || !val) {
+		r = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	have = !bpf_map_get_next_key(fd, NULL, next);
+	while (have) {
+		__u64 at;
+
+		memcpy(key, next, t->key_size);
+		have = !bpf_map_get_next_key(fd, key, next);
+		if (bpf_map_lookup_elem(fd, key, val))
+			continue;
+		(*seen)++;
+		memcpy(&at, val + f->offset, sizeof(at));
+		if (at && at < now && !bpf_map_delete_elem(fd, key))
+			(*expired)++;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(key);
+	free(next);
+	free(val);
+	return r;
+}
+
+/*
+ * The entries of node instances' tables that expire (a manifest's
+ * `expires:`, such as a switch's learned addresses) past their time: every
+ * chain's nodes whose module the catalog has. Cached flows may have been
+ * decided by them: when any went, the flow cache's epoch moves on.
+ */
+static int tables_expire(struct nfc_handle *h, struct nfc_gc_result *res,
+			 struct nfc_err *err)
+{
+	const struct nfc_state *s = nfc_state(h);
+	char path[PATH_MAX];
+	__u64 now = nfc_now_ns();
+	int c, i, j, r = 0, before = res->entries_expired;
+
+	for (c = 0; h->cat && c < s->n_chains; c++) {
+		const struct nfc_chain_info *ch = &s->chains[c];
+
+		for (i = 0; i < ch->n_nodes; i++) {
+			const struct nfc_node_info *n = &ch->nodes[i];
+			const struct nfc_module *m =
+				nfc_catalog__find(h->cat, n->module, n->version);
+
+			for (j = 0; m && j < m->n_tables; j++) {
+				const struct nfc_table *t = &m->tables[j];
+
+				if (!t->expires)
+					continue;
+				nfc_node_dir(h, path, sizeof(path), ch->name,
+					     n->name, n->gen);
+				strncat(path, "/maps/",
+					sizeof(path) - strlen(path) - 1);
+				strncat(path, t->map,
+					sizeof(path) - strlen(path) - 1);
+				r = table_expire(path, t,
+						 nfc_fields_find(t->value,
+								 t->n_value,
+								 t->expires),
+						 now, &res->entries_seen,
+						 &res->entries_expired);
+				if (r == -ENOENT)
+					r = 0; /* the chain changed meanwhile */
+				if (r)
+					return nfc_errf(err, r,
+							"chain '%s': node '%s': table '%s': aging: %s",
+							ch->name, n->name,
+							t->name, strerror(-r));
+			}
+		}
+	}
+	if (res->entries_expired > before)
+		r = nfc_flow_epoch_bump(h, err);
+	return r;
+}
+
 int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 		struct nfc_gc_result *res, struct nfc_err *err)
 {
@@ -373,6 +464,11 @@ int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 
 	what = names[3];
 	r = ep_forget(fd[3], &res->ep_removed);
+	if (r)
+		goto out;
+
+	what = NULL;
+	r = tables_expire(h, res, err);
 	if (r)
 		goto out;
 

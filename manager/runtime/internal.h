@@ -120,6 +120,13 @@ int nfc_obj_check_module(struct bpf_object *obj, const struct nfc_module *m,
 bool nfc_map_compatible(int fd, struct bpf_map *m, char *why, size_t len);
 __u32 nfc_prog_id(int fd);
 
+/* flood.c: the flood domains of chain @c (NFC_V_FLOOD) made those its
+ * nodes' flood tables (a manifest's `flood:`) name now; a deleted chain's
+ * forgotten. */
+int nfc_flood_sync(struct nfc_handle *h, const struct nfc_chain_info *c,
+		   struct nfc_err *err);
+int nfc_flood_forget(struct nfc_handle *h, __u32 chain);
+
 /* infra.c: the global maps and executors, created on first use. */
 int nfc_infra_ensure(struct nfc_handle *h, enum nfc_objkind kind,
 		     struct nfc_err *err);

@@ -205,6 +205,49 @@ static int lpm_entry(struct table_ref *ref, const __u8 *key, const __u8 *val,
 		   : nfc_lpm__del(ref->lpm, ref->lpm_id, &p, err);
 }
 
+/*
+ * Write (@put) or delete the entry of @key in a map table. The entries of a
+ * flood table (`flood:`) make the chain's flood domains, rebuilt after
+ * each edit; an edit they cannot take (a domain out of range, too many
+ * ports) is undone.
+ */
+static int map_entry(struct nfc_handle *h, const struct table_ref *ref,
+		     const char *chain, const __u8 *key, const __u8 *val,
+		     bool put, struct nfc_err *err)
+{
+	const struct nfc_chain_info *c = nfc_state__chain(h->state, chain);
+	__u8 *old = NULL;
+	bool had = false;
+	int r = 0;
+
+	if (ref->t->flood_domain && c) {
+		old = calloc(1, ref->t->value_size);
+		if (!old)
+			return -ENOMEM;
+		had = !bpf_map_lookup_elem(ref->fd, key, old);
+	}
+	if (put ? bpf_map_update_elem(ref->fd, key, val, BPF_ANY) :
+		  bpf_map_delete_elem(ref->fd, key)) {
+		r = -errno;
+		nfc_errf(err, r, "%s", r == -ENOENT ? "no such entry" :
+						      strerror(-r));
+		goto out;
+	}
+	if (!old)
+		goto out;
+	r = nfc_flood_sync(h, c, err);
+	if (r) {
+		if (had)
+			bpf_map_update_elem(ref->fd, key, old, BPF_ANY);
+		else
+			bpf_map_delete_elem(ref->fd, key);
+		nfc_flood_sync(h, c, NULL);
+	}
+out:
+	free(old);
+	return r;
+}
+
 static int table_entry(struct nfc_handle *h, const char *chain,
 		       const char *node, const char *table, int argc,
 		       char **argv, bool add, struct nfc_err *err)
@@ -246,12 +289,11 @@ static int table_entry(struct nfc_handle *h, const char *chain,
 		if (r)
 			nfc_errf(err, r, "chain '%s': node '%s': table '%s': %s",
 				 chain, node, table, add ? "add" : "del");
-	} else if (add || places ?
-		    bpf_map_update_elem(ref.fd, key, val, BPF_ANY) :
-		    bpf_map_delete_elem(ref.fd, key)) {
-		r = nfc_errf(err, -errno, "chain '%s': node '%s': table '%s': %s: %s",
-			     chain, node, table, add ? "add" : "del",
-			     errno == ENOENT ? "no such entry" : strerror(errno));
+	} else {
+		r = map_entry(h, &ref, chain, key, val, add || places, err);
+		if (r)
+			nfc_errf(err, r, "chain '%s': node '%s': table '%s': %s",
+				 chain, node, table, add ? "add" : "del");
 	}
 	/* what the chain decided for cached flows may differ now: a new
 	 * version makes them misses; failing that, they go */

@@ -317,6 +317,9 @@ struct nfc_gc_opts {
 struct nfc_gc_result {
 	int ct_seen, ct_expired, flows_seen, flows_expired;
 	int ep_removed;
+	/* entries of node instances' expiring tables (a switch's learned
+	 * addresses), when the handle has the catalog */
+	int entries_seen, entries_expired;
 };
 int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 		struct nfc_gc_result *res, struct nfc_err *err);

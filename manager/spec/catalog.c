@@ -22,6 +22,7 @@ static const char *const verdict_names[] = {
 	[NFC_V_REDIRECT] = "redirect",
 	[NFC_V_TX] = "tx",
 	[NFC_V_DROP] = "drop",
+	[NFC_V_FLOOD] = "flood",
 };
 
 const char *nfc_drop_reason_str(unsigned int reason)
@@ -31,7 +32,9 @@ const char *nfc_drop_reason_str(unsigned int reason)
 
 const char *nfc_verdict_str(unsigned int verdict)
 {
-	return verdict < NFC_V_MAX ? verdict_names[verdict] : "unknown";
+	return verdict < NFC_V_MAX && verdict_names[verdict] ?
+		       verdict_names[verdict] :
+		       "unknown";
 }
 
 static const char *const hook_names[NFC_HOOK_MAX] = {

@@ -469,6 +469,8 @@ enum {
 	TK_LPM,
 	TK_ID,
 	TK_CAPACITY,
+	TK_FLOOD,
+	TK_EXPIRES,
 	TK_N,
 };
 
@@ -483,6 +485,8 @@ static const struct nfc_ykey table_keys[TK_N] = {
 	[TK_LPM] = { "lpm", false },
 	[TK_ID] = { "id", false },
 	[TK_CAPACITY] = { "capacity", false },
+	[TK_FLOOD] = { "flood", false },
+	[TK_EXPIRES] = { "expires", false },
 };
 
 /* The C identifier at @v (a copy), or NULL with the error recorded. */
@@ -563,6 +567,51 @@ static void lpm_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 			 t->value_size);
 }
 
+enum { FL_DOMAIN, FL_PORT, FL_N };
+
+static const struct nfc_ykey flood_keys[FL_N] = {
+	[FL_DOMAIN] = { "domain", true },
+	[FL_PORT] = { "port", true },
+};
+
+/* `flood: {domain: FIELD, port: FIELD}`: an unsigned field numbering the
+ * flood domain (below NFC_FLOOD_DOMAINS) and an interface field. */
+static void flood_table(struct nfc_ydoc *y, const char *path, yaml_node_t *n,
+			struct nfc_table *t)
+{
+	char fp[NFC_YPATH_LEN], kp[NFC_YPATH_LEN];
+	const struct nfc_field *f;
+	yaml_node_t *v[FL_N];
+	const char *s;
+
+	nfc_ypath(fp, path, "flood");
+	if (!n || nfc_ymap(y, n, fp, flood_keys, FL_N, v))
+		return;
+	if (t->lpm_family)
+		nfc_yerr(y, n, fp, "an LPM table cannot name flood domains");
+	nfc_ypath(kp, fp, "domain");
+	if (v[FL_DOMAIN] && !nfc_ystr(y, v[FL_DOMAIN], kp, &s)) {
+		f = table_field(t, s);
+		if (!f || (f->type != NFC_FT_U8 && f->type != NFC_FT_U16 &&
+			   f->type != NFC_FT_U32))
+			nfc_yerr(y, v[FL_DOMAIN], kp,
+				 "'%.64s' is not a u8, u16 or u32 field of the table",
+				 s);
+		else
+			t->flood_domain = strdup(s);
+	}
+	nfc_ypath(kp, fp, "port");
+	if (v[FL_PORT] && !nfc_ystr(y, v[FL_PORT], kp, &s)) {
+		f = table_field(t, s);
+		if (!f || f->type != NFC_FT_IFACE)
+			nfc_yerr(y, v[FL_PORT], kp,
+				 "'%.64s' is not an interface field of the table",
+				 s);
+		else
+			t->flood_port = strdup(s);
+	}
+}
+
 static int parse_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 		       struct nfc_table *t)
 {
@@ -602,6 +651,19 @@ static int parse_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 			       v[TK_VALUE_SIZE], sp);
 	table_refs(y, kp, vp, t, ksrc, vsrc);
 	lpm_table(y, n, path, v, t);
+	flood_table(y, path, v[TK_FLOOD], t);
+	nfc_ypath(sp, path, "expires");
+	if (v[TK_EXPIRES] && !nfc_ystr(y, v[TK_EXPIRES], sp, &s)) {
+		const struct nfc_field *f =
+			nfc_fields_find(t->value, t->n_value, s);
+
+		if (!f || f->type != NFC_FT_U64 || t->lpm_family)
+			nfc_yerr(y, v[TK_EXPIRES], sp,
+				 "'%.64s' is not a u64 value field of the table",
+				 s);
+		else
+			t->expires = strdup(s);
+	}
 out:
 	free(ksrc);
 	free(vsrc);
@@ -617,6 +679,9 @@ void nfc_manifest_free_tables(struct nfc_table *t, int n)
 		free(t[i].description);
 		free(t[i].map);
 		free(t[i].lpm_id);
+		free(t[i].flood_domain);
+		free(t[i].flood_port);
+		free(t[i].expires);
 		nfc_manifest_free_fields(t[i].key, t[i].n_key);
 		nfc_manifest_free_fields(t[i].value, t[i].n_value);
 	}

@@ -12,6 +12,13 @@ set -euo pipefail
 NFCTL=$NFC_BUILD/manager/nfctl
 TRAFFIC=$NFC_BUILD/tests/tools/nfc-traffic
 
+# Python is Debian's (manager/setup.sh installs python3 and the modules the
+# tests import), not whatever comes first in PATH: a version manager's shim
+# there (pyenv) costs 0.4 s a call, Debian's 0.05, and the tests parse JSON
+# with it hundreds of times.
+python3() { /usr/bin/python3 "$@"; }
+export -f python3
+
 # A short unique tag: names must fit IFNAMSIZ and not meet another test's.
 T=$(( ($$ % 200) + 20 ))
 TAG=$(printf 'n%05d' $(( $$ % 100000 )))

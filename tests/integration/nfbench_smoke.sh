@@ -30,7 +30,7 @@ no_pins_left() { # WHAT
 	fail "$1 left its bpffs directory: $left"
 }
 pins > "$WORK/pins.before"
-"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router vxlan \
+"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router vxlan switch \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
 cmp -s "$WORK/r.json" "$WORK/stdout.json" || fail "--json differs from stdout"
 python3 - "$WORK/r.json" <<'PY' || fail "JSON lines"
@@ -121,8 +121,17 @@ assert p["chain_redirects"] == p["chain_packets"] > 0 and "goal_met" in p, p
 k = vx[("live-kernel-vxlan", "pps_delivered")]["value"]
 bare = vx[("live-bare-xdp", "pps_delivered")]["value"]
 assert k > bare / 20, f"the kernel's VXLAN device {k:.0f} pps against a bare redirect's {bare:.0f}: not encapsulating?"
+# the switch beside the Linux bridge: every frame it saw switched to h2
+sw = {r["variant"]: r for r in rows
+      if r["scenario"] == "switch" and r["metric"] == "pps_delivered"}
+for v in ("switch-xdp", "switch-tc", "linux-bridge", "bare-xdp"):
+    assert v in sw and sw[v]["value"] > 0, v
+for v in ("switch-xdp", "switch-tc"):
+    p = sw[v]["params"]
+    assert p["chain_redirects"] == p["chain_packets"] > 0, (v, p)
+    assert p["x_bridge"] > 0 and "goal_met" in p, (v, p)
 PY
-for s in hops cache conntrack lpm router vxlan; do
+for s in hops cache conntrack lpm router vxlan switch; do
 	grep -q "^## $s\$" "$WORK/r.md" || fail "Markdown report: $s"
 done
 grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"

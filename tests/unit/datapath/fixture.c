@@ -331,7 +331,9 @@ static int dp_setup(void)
 	F.ev_limit = map_fd(DP_EXEC, "nfc_ev_limit");
 	F.ev_stats = map_fd(DP_EXEC, "nfc_ev_stats");
 	F.config = map_fd(DP_EXEC, "nfc_config");
-	if (F.progs < 0 || F.scratch < 0 || F.hops < 0 || F.chains < 0 ||
+	F.flood_xdp = map_fd(DP_EXEC, "nfc_flood_xdp");
+	F.flood_tc = map_fd(DP_EXEC, "nfc_flood_tc");
+	if (F.flood_xdp < 0 || F.flood_tc < 0 || F.progs < 0 || F.scratch < 0 || F.hops < 0 || F.chains < 0 ||
 	    F.chain_stats < 0 || F.node_stats < 0 || F.events < 0 ||
 	    F.ct < 0 || F.ct_stats < 0 || F.flows < 0 || F.ep_stats < 0 ||
 	    F.rule_stats < 0 || F.ev_limit < 0 || F.ev_stats < 0 ||
@@ -494,6 +496,8 @@ int dp_reset(void **state)
 	err |= map_empty(F.flows);
 	err |= map_empty(F.ep_stats);
 	err |= map_empty(F.rule_stats);
+	err |= map_empty(F.flood_xdp);
+	err |= map_empty(F.flood_tc);
 	err |= slots_empty(F.slots, sizeof(struct nfc_flow_slot));
 	err |= slots_empty(F.slot_ext, sizeof(struct nfc_flow_slot_ext));
 	err |= zero_percpu(F.ct_stats, 0, sizeof(struct nfc_ct_dp_stats));

@@ -66,6 +66,7 @@ struct dp_fixture {
 	int progs, scratch, hops, chains, chain_stats, node_stats, events;
 	int ct, ct_stats, flows, ep_stats, rule_stats, ev_limit, ev_stats, config;
 	int slots, slot_ext, epoch, gen;
+	int flood_xdp, flood_tc; /* emptied by dp_reset() */
 	struct nfc_catalog *cat;  /* the build's and the tests' modules */
 	struct dp_module mods[DP_MAX_MODULES];
 	int n_mods;

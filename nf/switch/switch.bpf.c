@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * switch: a learning bridge per bridge domain. Each port (ports table)
+ * belongs to one domain; the FDB (fdb table) maps a domain's MAC addresses
+ * to ports. A frame's source address is learned on the port it came in on
+ * (static entries, the control plane's, are never moved); a frame to a
+ * known address goes out of its port, one to an unknown address, a
+ * broadcast or a multicast one to every port of the domain but the
+ * ingress (the executor's flood, NFC_V_FLOOD). Learned entries expire
+ * `ageing` seconds after their address was last heard from: the datapath
+ * treats them as unknown from then on, and nfmgrd's aging removes them.
+ *
+ * Outcomes: pass (forwarded or flooded; a frame from an interface that is
+ * not a port with default pass), deny (to the port it came from; not a
+ * port with default drop).
+ *
+ * With the flow cache, only a flow's first frame reaches the switch: the
+ * frames after it refresh nothing, so an address heard only in cached
+ * flows expires `ageing` after its first frame and is learned again from
+ * the next frame that runs the chain. An address that moves to another
+ * port invalidates every cached flow (the flow cache's epoch), as does
+ * nfmgrd removing an expired one.
+ */
+#include "nfc.h"
+#include "switch.h"
+
+#ifndef SWITCH_FDB_MAX
+#define SWITCH_FDB_MAX 65536
+#endif
+
+const volatile __u32 cfg_default = SWITCH_DEFAULT_PASS;
+const volatile __u32 cfg_ageing = 300; /* seconds */
+
+/* interface -> bridge domain */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NFC_FLOOD_PORTS * 64);
+	__type(key, struct switch_port_key);
+	__type(value, struct switch_port);
+} ports SEC(".maps");
+
+/* (domain, MAC) -> port; learned entries expire */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SWITCH_FDB_MAX);
+	__type(key, struct switch_fdb_key);
+	__type(value, struct switch_fdb);
+} fdb SEC(".maps");
+
+/* A learned entry's expiry is written at most this often per address:
+ * not a cache-line bounce on every frame. */
+#define SWITCH_REFRESH_NS 1000000000ULL
+
+static __always_inline int mac_group(const __u8 *mac)
+{
+	return mac[0] & 1; /* broadcast and multicast */
+}
+
+static __always_inline int mac_zero(const __u8 *mac)
+{
+	return !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+/* The cached flows were decided by where addresses were: no more. */
+static __always_inline void flows_stale(void)
+{
+	__u32 zero = 0, *epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
+
+	if (epoch)
+		__sync_fetch_and_add(epoch, 1);
+}
+
+/* Learn that @k's address is behind port @in. */
+static __always_inline void learn(struct switch_fdb_key *k, __u32 in,
+				  __u64 now)
+{
+	__u64 expires = now + cfg_ageing * 1000000000ULL;
+	struct switch_fdb *e = bpf_map_lookup_elem(&fdb, k);
+	struct switch_fdb fresh = {
+		.ifindex = in,
+		.kind = SWITCH_FDB_LEARNED,
+		.expires_ns = expires,
+	};
+
+	if (!e) {
+		bpf_map_update_elem(&fdb, k, &fresh, BPF_NOEXIST);
+		return;
+	}
+	if (e->kind == SWITCH_FDB_STATIC)
+		return;
+	if (e->ifindex != in) {
+		/* moved (or expired and heard again elsewhere) */
+		bpf_map_update_elem(&fdb, k, &fresh, BPF_EXIST);
+		flows_stale();
+		return;
+	}
+	if (expires - e->expires_ns >= SWITCH_REFRESH_NS)
+		e->expires_ns = expires;
+}
+
+NFC_NF(switch)(struct nfc_pkt *pkt, struct nfc_ctx *c)
+{
+	struct switch_port_key pk = { .ifindex = c->key.ifindex };
+	struct switch_fdb_key k = {};
+	struct switch_port *p;
+	struct switch_fdb *e;
+	__u64 now;
+
+	p = bpf_map_lookup_elem(&ports, &pk);
+	if (!p) {
+		if (cfg_default == SWITCH_DEFAULT_PASS)
+			return NFC_PASS;
+		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
+	}
+	k.domain = p->domain;
+	now = nfc_now();
+	if (!mac_group(c->act.key.smac) && !mac_zero(c->act.key.smac)) {
+		__builtin_memcpy(k.mac, c->act.key.smac, 6);
+		learn(&k, pk.ifindex, now);
+	}
+	if (mac_group(c->act.key.dmac)) {
+		nfc_flood(c, k.domain);
+		return NFC_PASS;
+	}
+	__builtin_memcpy(k.mac, c->act.key.dmac, 6);
+	e = bpf_map_lookup_elem(&fdb, &k);
+	if (!e || (e->kind != SWITCH_FDB_STATIC && e->expires_ns <= now)) {
+		nfc_flood(c, k.domain); /* unknown unicast */
+		return NFC_PASS;
+	}
+	if (e->ifindex == pk.ifindex)
+		return nfc_deny(c, NFC_DROP_SAME_PORT, 0);
+	nfc_redirect(c, e->ifindex);
+	return NFC_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * The switch module under BPF_PROG_TEST_RUN: learning (and what it never
+ * does: move a static entry, learn a group address), forwarding to a known
+ * port, flooding unknown, broadcast and multicast frames through the
+ * executor's flood (never cached), expiry as the datapath sees it, moves
+ * that invalidate cached flows, frames back to their own port. The test
+ * runs come in on lo (F.lo), a port of domain DOMAIN here; flooding to
+ * real ports is integration-switch's.
+ */
+#include <netinet/in.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "fixture.h"
+#include "switch.h"
+
+#define S "switch@1.0.0"
+#define DOMAIN 5
+#define OUT_IF 7
+#define OTHER_IF 9
+
+static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t MCAST[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+
+static void frame(struct pkt *p, const uint8_t *dst, const uint8_t *src)
+{
+	pkt_init(p);
+	pkt_eth(p, dst, src, 0x0800);
+	pkt_ipv4(p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 0);
+	pkt_udp(p, 4000, 53, false);
+	pkt_data(p, 10);
+	pkt_finish(p);
+}
+
+static void port(__u32 ifindex, __u32 domain)
+{
+	struct switch_port_key k = { ifindex };
+	struct switch_port v = { domain };
+
+	assert_int_equal(bpf_map_update_elem(dp_table(S, "ports"), &k, &v, 0), 0);
+}
+
+static struct switch_fdb_key fdb_key(const uint8_t *mac)
+{
+	struct switch_fdb_key k = { .domain = DOMAIN };
+
+	memcpy(k.mac, mac, 6);
+	return k;
+}
+
+static void fdb_put(const uint8_t *mac, __u32 ifindex, __u32 kind,
+		    __u64 expires)
+{
+	struct switch_fdb_key k = fdb_key(mac);
+	struct switch_fdb v = { ifindex, kind, expires };
+
+	assert_int_equal(bpf_map_update_elem(dp_table(S, "fdb"), &k, &v, 0), 0);
+}
+
+/* 0 and @e filled, or -1 when @mac has no entry. */
+static int fdb_get(const uint8_t *mac, struct switch_fdb *e)
+{
+	struct switch_fdb_key k = fdb_key(mac);
+
+	return bpf_map_lookup_elem(dp_table(S, "fdb"), &k, e) ? -1 : 0;
+}
+
+/* Domain DOMAIN of chain DP_CHAIN floods to lo alone: the ingress, so
+ * nothing leaves (at TC nothing is cloned). */
+static void flood_group(void)
+{
+	struct nfc_flood_list l = { .n = 1, .ifindex = { F.lo } };
+	__u32 g = nfc_flood_group(DP_CHAIN, DOMAIN), ifx = F.lo;
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "test_flood", 4, 4,
+			    NFC_FLOOD_PORTS, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(fd, &ifx, &ifx, 0), 0);
+	assert_int_equal(bpf_map_update_elem(F.flood_xdp, &g, &fd, 0), 0);
+	close(fd);
+	assert_int_equal(bpf_map_update_elem(F.flood_tc, &g, &l, 0), 0);
+}
+
+static void run(const struct pkt *p, struct dp_run *r)
+{
+	dp_chain1(dp_module(S));
+	dp_run(DP_ROOT, p, r);
+}
+
+/* A flood: XDP redirects (a broadcast), TC drops the original after
+ * cloning; counted as a flood either way, and not cached. */
+static void assert_flood(const struct dp_run *r)
+{
+	dp_assert_verdict(r, NFC_V_FLOOD, F.xdp ? XDP_REDIRECT : TC_ACT_SHOT);
+	assert_int_equal(r->ctx.act.out_ifindex, DOMAIN);
+	assert_int_equal(r->stats.flows, 0);
+}
+
+static __u32 epoch(void)
+{
+	__u32 zero = 0, e = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(F.epoch, &zero, &e), 0);
+	return e;
+}
+
+/* The source is learned on the ingress port, to expire `ageing` (300 s)
+ * from now; the unknown destination floods. */
+static void test_learn_and_flood_unknown(void **state)
+{
+	struct switch_fdb e;
+	struct pkt p;
+	struct dp_run r;
+	__u64 t0 = dp_now();
+
+	port(F.lo, DOMAIN);
+	flood_group();
+	frame(&p, MAC_B, MAC_A);
+	run(&p, &r);
+	assert_flood(&r);
+	assert_int_equal(fdb_get(MAC_A, &e), 0);
+	assert_int_equal(e.ifindex, F.lo);
+	assert_int_equal(e.kind, SWITCH_FDB_LEARNED);
+	assert_true(e.expires_ns >= t0 + 299000000000ULL);
+	assert_true(e.expires_ns <= dp_now() + 301000000000ULL);
+	assert_int_equal(fdb_get(MAC_B, &e), -1);
+}
+
+/* Broadcast and multicast destinations flood even with an entry for the
+ * address; group source addresses are not learned. */
+static void test_group_addresses(void **state)
+{
+	struct switch_fdb e;
+	struct pkt p;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	flood_group();
+	fdb_put(BCAST, OUT_IF, SWITCH_FDB_STATIC, 0);
+	frame(&p, BCAST, MAC_A);
+	run(&p, &r);
+	assert_flood(&r);
+	dp_reset(NULL);
+	port(F.lo, DOMAIN);
+	flood_group();
+	frame(&p, MAC_B, MCAST);
+	run(&p, &r);
+	assert_flood(&r);
+	assert_int_equal(fdb_get(MCAST, &e), -1);
+	frame(&p, MCAST, MAC_A);
+	dp_reset(NULL);
+	port(F.lo, DOMAIN);
+	flood_group();
+	run(&p, &r);
+	assert_flood(&r);
+}
+
+/* A known destination: out of its port, and the result is cached. */
+static void test_known_unicast(void **state)
+{
+	struct pkt p;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	fdb_put(MAC_B, OUT_IF, SWITCH_FDB_LEARNED, dp_now() + 60000000000ULL);
+	frame(&p, MAC_B, MAC_A);
+	run(&p, &r);
+	dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
+	assert_int_equal(r.ctx.act.out_ifindex, OUT_IF);
+	assert_int_equal(r.stats.flows, 1);
+	/* the next frame of the flow is the cache's */
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_redirect);
+	assert_int_equal(r.stats.cached, 1);
+}
+
+/* A learned entry past its expiry is unknown: the frame floods. */
+static void test_expired_floods(void **state)
+{
+	struct pkt p;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	flood_group();
+	fdb_put(MAC_B, OUT_IF, SWITCH_FDB_LEARNED, dp_now() - 1);
+	frame(&p, MAC_B, MAC_A);
+	run(&p, &r);
+	assert_flood(&r);
+}
+
+/* Static entries win: a frame from their address elsewhere moves nothing,
+ * and they do not expire. */
+static void test_static_wins(void **state)
+{
+	struct switch_fdb e;
+	struct pkt p;
+	struct dp_run r;
+	__u32 e0 = epoch();
+
+	port(F.lo, DOMAIN);
+	fdb_put(MAC_A, OUT_IF, SWITCH_FDB_STATIC, 0);
+	fdb_put(MAC_B, OTHER_IF, SWITCH_FDB_STATIC, 0);
+	frame(&p, MAC_B, MAC_A);
+	run(&p, &r);
+	dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
+	assert_int_equal(r.ctx.act.out_ifindex, OTHER_IF);
+	assert_int_equal(fdb_get(MAC_A, &e), 0);
+	assert_int_equal(e.ifindex, OUT_IF);
+	assert_int_equal(e.kind, SWITCH_FDB_STATIC);
+	assert_int_equal(e.expires_ns, 0);
+	assert_int_equal(epoch(), e0);
+}
+
+/* A learned address heard on another port moves there, and the flows
+ * cached before (decided by where it was) are misses from then on. */
+static void test_move_invalidates_flows(void **state)
+{
+	struct switch_fdb e;
+	struct pkt p;
+	struct dp_run r;
+	__u32 e0 = epoch();
+
+	port(F.lo, DOMAIN);
+	fdb_put(MAC_A, OUT_IF, SWITCH_FDB_LEARNED, dp_now() + 60000000000ULL);
+	fdb_put(MAC_B, OTHER_IF, SWITCH_FDB_STATIC, 0);
+	frame(&p, MAC_B, MAC_A);
+	run(&p, &r);
+	dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
+	assert_int_equal(fdb_get(MAC_A, &e), 0);
+	assert_int_equal(e.ifindex, F.lo);
+	assert_int_equal(epoch(), e0 + 1);
+	/* the same address again: no move, no new epoch */
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(epoch(), e0 + 1);
+}
+
+/* To the port it came from: dropped, named. */
+static void test_same_port(void **state)
+{
+	struct pkt p;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	fdb_put(MAC_B, F.lo, SWITCH_FDB_STATIC, 0);
+	frame(&p, MAC_B, MAC_A);
+	run(&p, &r);
+	dp_assert_drop(&r, NFC_DROP_SAME_PORT);
+}
+
+/* A domain the runtime made no flood group for: a named drop. */
+static void test_flood_without_ports(void **state)
+{
+	struct pkt p;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	frame(&p, BCAST, MAC_A);
+	run(&p, &r);
+	dp_assert_drop(&r, NFC_DROP_NO_PORTS);
+}
+
+/* A frame from an interface that is not a port: to the stack, nothing
+ * learned (default pass). */
+static void test_not_a_port(void **state)
+{
+	struct switch_fdb e;
+	struct pkt p;
+	struct dp_run r;
+
+	port(OUT_IF, DOMAIN);
+	frame(&p, MAC_B, MAC_A);
+	run(&p, &r);
+	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
+	assert_int_equal(fdb_get(MAC_A, &e), -1);
+}
+
+int main(int argc, char **argv)
+{
+#define T(f) cmocka_unit_test_setup(f, dp_reset)
+	const struct CMUnitTest tests[] = {
+		T(test_learn_and_flood_unknown),
+		T(test_group_addresses),
+		T(test_known_unicast),
+		T(test_expired_floods),
+		T(test_static_wins),
+		T(test_move_invalidates_flows),
+		T(test_same_port),
+		T(test_flood_without_ports),
+		T(test_not_a_port),
+	};
+
+	return dp_main(argc, argv, "datapath/switch", tests,
+		       sizeof(tests) / sizeof(tests[0]));
+}
