@@ -29,7 +29,8 @@
 #include "flow.h"
 
 #define NFC_ACT_REWRITES                                                      \
-	(NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_DECAP | NFC_ACT_ENCAP)
+	(NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_DECAP | NFC_ACT_ENCAP |       \
+	 NFC_ACT_ARP_REPLY)
 
 /* What VXLAN puts before a frame: outer Ethernet, IPv4, UDP and VXLAN. */
 #define NFC_VXLAN_OVERHEAD (14 + 20 + 8 + NFC_VXLAN_HLEN)
@@ -167,6 +168,32 @@ static __always_inline int nfc_exec_mac(struct nfc_pkt *pkt, __u32 off,
 	return 0;
 }
 
+/* An ARP request turned into its reply, from the operation on (RFC 826:
+ * operation, sender MAC and address, target MAC and address): the sender
+ * is action.key.smac at the address the request asked for, the target
+ * the asker. The bytes are in skb->csum's region (the MACs are not). */
+static __always_inline int nfc_exec_arp(struct nfc_pkt *pkt,
+					const struct nfc_ctx *c,
+					struct nfc_wr *w)
+{
+	__u16 sender[6], target[5];
+	nfc_wsum d1, d2;
+
+	if (c->key.l3 != NFC_L3_ARP || c->key.proto != 1 /* request */)
+		return NFC_DROP_REWRITE;
+	sender[0] = bpf_htons(2);
+	__builtin_memcpy(&sender[1], c->act.key.smac, 6);
+	__builtin_memcpy(&sender[4], &c->key.daddr.v4, 4);
+	__builtin_memcpy(&target[0], c->key.smac, 6);
+	__builtin_memcpy(&target[3], &c->key.saddr.v4, 4);
+	/* two writes: one of eleven words lost its bounds in the compiler */
+	if (nfc_put(pkt, w->l3 + 6, sender, 6, &d1) ||
+	    nfc_put(pkt, w->l3 + 18, target, 5, &d2))
+		return NFC_DROP_REWRITE;
+	w->region = nfc_csum_add(w->region, nfc_csum_add(d1, d2));
+	return 0;
+}
+
 static __always_inline int nfc_exec_addr(struct nfc_pkt *pkt,
 					 const struct nfc_ctx *c,
 					 struct nfc_wr *w, bool src)
@@ -295,6 +322,11 @@ static __always_inline int nfc_exec_frame_do(struct nfc_pkt *pkt,
 	}
 	if (flags & NFC_ACT_SMAC) {
 		r = nfc_exec_mac(pkt, w.eth + 6, c->act.key.smac, &w);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_ARP_REPLY) {
+		r = nfc_exec_arp(pkt, c, &w);
 		if (r)
 			return r;
 	}
@@ -619,7 +651,7 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 			return NFC_DROP_REWRITE;
 		shift = c->inner_off;
 	}
-	if (flags & (NFC_ACT_KEY | NFC_ACT_TTL_DEC)) {
+	if (flags & (NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_ARP_REPLY)) {
 		r = nfc_exec_frame(pkt, c, shift);
 		if (r == NFC_FRAME_TTL)
 			return NFC_DROP_TTL_EXCEEDED;

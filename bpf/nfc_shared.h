@@ -250,6 +250,10 @@ static inline int nfc_key_eq(const struct nfc_key *a, const struct nfc_key *b)
  * rewrites apply to the inner frame, after a decap and before an encap */
 #define NFC_ACT_DECAP (1 << 7)
 #define NFC_ACT_ENCAP (1 << 8)
+/* ARP: the request becomes its reply (operation 2, sender action.key.smac
+ * at the address asked for, target the asker); with NFC_ACT_DMAC and
+ * NFC_ACT_SMAC for the Ethernet header and verdict tx (nfc_arp_reply()) */
+#define NFC_ACT_ARP_REPLY (1 << 9)
 /* the flags that say action.key differs from the parsed key */
 #define NFC_ACT_KEY                                                           \
 	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \

@@ -771,7 +771,7 @@ brk exec-frame-null-ctx bpf/exec.h \
 	'datapath_exec_xdp|datapath_exec_tc' \
 	'the global frame rewrite trusts a context the verifier cannot: no load'
 brk vxlan-outer-csum bpf/exec.h \
-	's|bpf_htons\(64 << 8 \| IPPROTO_UDP\)|bpf_htons(63 << 8 \| IPPROTO_UDP)|' \
+	's#bpf_htons\(64 << 8 \| IPPROTO_UDP\)#bpf_htons(63 << 8 | IPPROTO_UDP)#' \
 	'datapath_vpc' \
 	'the outer IPv4 checksum of an encapsulation is wrong'
 brk flood-cached bpf/flow.h \
@@ -779,7 +779,7 @@ brk flood-cached bpf/flow.h \
 	'datapath_switch' \
 	'a flood is cached: the flow keeps flooding after its address is learned'
 brk flood-includes-ingress bpf/exec.h \
-	's|BPF_F_BROADCAST \| BPF_F_EXCLUDE_INGRESS|BPF_F_BROADCAST|; s|if \(out && out != in\)|if (out)|' \
+	's#BPF_F_BROADCAST \| BPF_F_EXCLUDE_INGRESS#BPF_F_BROADCAST#; s#if \(out && out != in\)#if (out || out == in)#' \
 	'integration-switch' \
 	'a flood goes back out of the port it came in on'
 brk flood-no-group bpf/exec.h \
@@ -822,6 +822,19 @@ brk fdb-static-aged manager/runtime/gc.c \
 	's|if \(at && at < now|if (at < now|' \
 	'integration-switch' \
 	'nfmgrd ages static FDB entries'
+
+brk arp-reply-payload bpf/exec.h \
+	's|\tif \(flags & NFC_ACT_ARP_REPLY\) \{\n\t\tr = nfc_exec_arp\(pkt, c, &w\);|\tif (0) {\n\t\tr = nfc_exec_arp(pkt, c, &w);|' \
+	'datapath_switch|integration-switch' \
+	'an ARP reply goes out as the request it was, with new MACs'
+brk switch-arp-floods nf/switch/switch.bpf.c \
+	's|if \(c->key.l3 == NFC_L3_ARP && c->key.proto == 1\)|if (0)|' \
+	'datapath_switch|integration-switch' \
+	'ARP requests for addresses the switch knows are flooded, not answered'
+brk drop-count-unmasked bpf/nfc.h \
+	's|\tbarrier_var\(reason\);\n||' \
+	'datapath_exec_xdp|datapath_exec_tc' \
+	'the compiler drops the drop reason check: programs fail to load'
 
 if $list; then
 	for i in "${!names[@]}"; do

@@ -6,7 +6,9 @@
  * (static entries, the control plane's, are never moved); a frame to a
  * known address goes out of its port, one to an unknown address, a
  * broadcast or a multicast one to every port of the domain but the
- * ingress (the executor's flood, NFC_V_FLOOD). Learned entries expire
+ * ingress (the executor's flood, NFC_V_FLOOD); an ARP request for an
+ * address of the arp table is answered by the switch itself (the
+ * executor's ARP reply, sent back out of the ingress). Learned entries expire
  * `ageing` seconds after their address was last heard from: the datapath
  * treats them as unknown from then on, and nfmgrd's aging removes them.
  *
@@ -46,6 +48,14 @@ struct {
 	__type(key, struct switch_fdb_key);
 	__type(value, struct switch_fdb);
 } fdb SEC(".maps");
+
+/* (domain, IPv4 address) -> the MAC an ARP request for it is answered with */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SWITCH_FDB_MAX);
+	__type(key, struct switch_arp_key);
+	__type(value, struct switch_arp);
+} arp SEC(".maps");
 
 /* A learned entry's expiry is written at most this often per address:
  * not a cache-line bounce on every frame. */
@@ -117,6 +127,18 @@ NFC_NF(switch)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	if (!mac_group(c->act.key.smac) && !mac_zero(c->act.key.smac)) {
 		__builtin_memcpy(k.mac, c->act.key.smac, 6);
 		learn(&k, pk.ifindex, now);
+	}
+	/* an ARP request for an address the control plane knows: answered
+	 * here, out of the port it came in on */
+	if (c->key.l3 == NFC_L3_ARP && c->key.proto == 1) {
+		struct switch_arp_key ak = { .domain = k.domain,
+					     .addr = c->key.daddr.v4 };
+		struct switch_arp *a = bpf_map_lookup_elem(&arp, &ak);
+
+		if (a) {
+			nfc_arp_reply(c, a->mac);
+			return NFC_PASS;
+		}
 	}
 	if (mac_group(c->act.key.dmac)) {
 		nfc_flood(c, k.domain);

@@ -41,4 +41,16 @@ struct switch_fdb {
 			   from); static: 0 */
 };
 
+/* arp: addresses of a bridge domain the switch answers ARP requests for
+ * itself (the control plane knows where they are), instead of flooding. */
+struct switch_arp_key {
+	__u32 domain;
+	__be32 addr;
+};
+
+struct switch_arp {
+	__u8 mac[6];
+	__u8 pad[2];
+};
+
 #endif /* NF_SWITCH_H */

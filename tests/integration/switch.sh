@@ -6,8 +6,9 @@
 # of their domain but the ingress, none of the other domain's; learned
 # addresses take one port; a static FDB entry wins over learning; nfmgrd
 # ages learned entries out (ageing 5 s), after which frames to the
-# address flood again; ICMP and a TCP transfer cross it; delete leaves no
-# flood domain behind.
+# address flood again; ARP requests for an address of its arp table are
+# answered by the switch; ICMP and a TCP transfer cross it; delete leaves
+# no flood domain behind.
 # Usage: switch.sh HOOK   (xdp | tc-ingress)
 . "$(dirname "$0")/lib.sh"
 hook=${1:-tc-ingress}
@@ -120,6 +121,17 @@ flood 3 "$MAC1" 20
 flood 1 "$MAC3" 50
 [ "$got2/$got3" = "0/50" ] || fail "after delete: h2/h3 received $got2/$got3 of 50"
 pass "a static entry wins over learning; deleted, the address is learned where it is"
+
+# ARP answered by the switch: an address only the arp table knows gets
+# h1 a reply with the table's MAC (nobody else has it).
+GHOST=10.$T.0.77
+"$NFCTL" nf "sw-$TAG" sw arp add domain 1 address "$GHOST" mac "$NOBODY" || fail "arp add"
+tx0=$(stat '["verdicts"]["tx"]')
+ip netns exec "$NS1" ping -c 1 -W 1 "$GHOST" > /dev/null 2>&1 || true
+ip -n "$NS1" neigh show "$GHOST" | grep -q "lladdr $NOBODY" ||
+	fail "h1 has no answer for $GHOST: $(ip -n "$NS1" neigh show "$GHOST")"
+[ "$(stat '["verdicts"]["tx"]')" -gt "$tx0" ] || fail "the ARP reply was not counted as tx"
+pass "ARP request for $GHOST answered by the switch with $NOBODY"
 
 # A port moved to another domain floods there at once.
 "$NFCTL" nf "sw-$TAG" sw ports add interface "$HV3" domain 2 || fail "ports add"

@@ -4,10 +4,12 @@
  * does: move a static entry, learn a group address), forwarding to a known
  * port, flooding unknown, broadcast and multicast frames through the
  * executor's flood (never cached), expiry as the datapath sees it, moves
- * that invalidate cached flows, frames back to their own port. The test
+ * that invalidate cached flows, frames back to their own port, ARP
+ * requests the switch answers itself. The test
  * runs come in on lo (F.lo), a port of domain DOMAIN here; flooding to
  * real ports is integration-switch's.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -279,6 +281,61 @@ static void test_not_a_port(void **state)
 	assert_int_equal(fdb_get(MAC_A, &e), -1);
 }
 
+static void arp_answer(const char *addr, const uint8_t *mac)
+{
+	struct switch_arp_key k = { .domain = DOMAIN };
+	struct switch_arp v = {};
+
+	assert_int_equal(inet_pton(AF_INET, addr, &k.addr), 1);
+	memcpy(v.mac, mac, 6);
+	assert_int_equal(bpf_map_update_elem(dp_table(S, "arp"), &k, &v, 0), 0);
+}
+
+/* MAC_B asks who has 192.0.2.2 (an ARP request, broadcast). */
+static void arp_request(struct pkt *p, const char *target)
+{
+	pkt_init(p);
+	pkt_eth(p, BCAST, MAC_B, 0x0806);
+	pkt_arp(p, 1, "192.0.2.1", target);
+	pkt_finish(p);
+}
+
+/* A request for an address of the arp table is answered by the switch,
+ * byte for byte, back out of the ingress; others flood. */
+static void test_arp_answered(void **state)
+{
+	struct pkt p, want;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	flood_group();
+	arp_answer("192.0.2.2", MAC_C);
+	arp_request(&p, "192.0.2.2");
+	pkt_init(&want);
+	pkt_eth(&want, MAC_B, MAC_C, 0x0806);
+	pkt_arp(&want, 2, "192.0.2.2", "192.0.2.1");
+	pkt_finish(&want);
+	memcpy(want.b + 14 + 8, MAC_C, 6);  /* sender: the answer */
+	memcpy(want.b + 14 + 18, MAC_B, 6); /* target: the asker */
+	run(&p, &r);
+	dp_assert_verdict(&r, NFC_V_TX, F.rc_tx);
+	dp_assert_bytes(&r, &want);
+	/* another domain's entry, or another address: flooded */
+	dp_reset(NULL);
+	port(F.lo, DOMAIN + 1);
+	arp_answer("192.0.2.2", MAC_C);
+	arp_request(&p, "192.0.2.2");
+	run(&p, &r);
+	dp_assert_drop(&r, NFC_DROP_NO_PORTS);
+	dp_reset(NULL);
+	port(F.lo, DOMAIN);
+	flood_group();
+	arp_answer("192.0.2.2", MAC_C);
+	arp_request(&p, "192.0.2.3");
+	run(&p, &r);
+	assert_flood(&r);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup(f, dp_reset)
@@ -292,6 +349,7 @@ int main(int argc, char **argv)
 		T(test_same_port),
 		T(test_flood_without_ports),
 		T(test_not_a_port),
+		T(test_arp_answered),
 	};
 
 	return dp_main(argc, argv, "datapath/switch", tests,
