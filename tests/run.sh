@@ -14,7 +14,10 @@ cd "$build"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-ctest --output-on-failure --timeout 600 "$@" 2>&1 | tee "$log" || status=$?
+# Two at a time: unit tests share nothing but the CPUs. Integration and vm
+# tests run alone (RUN_SERIAL): they share the host's network setup, and
+# a guest under emulation takes both CPUs.
+ctest --output-on-failure --timeout 600 -j 2 "$@" 2>&1 | tee "$log" || status=$?
 
 # A tier whose every test skipped proves nothing: fail the run. (Nothing is
 # printed after CTest's summary unless something is wrong.)
