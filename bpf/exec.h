@@ -30,7 +30,7 @@
 
 #define NFC_ACT_REWRITES                                                      \
 	(NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_DECAP | NFC_ACT_ENCAP |       \
-	 NFC_ACT_ARP_REPLY)
+	 NFC_ACT_ARP_REPLY | NFC_ACT_ND_REPLY)
 
 /* What VXLAN puts before a frame: outer Ethernet, IPv4, UDP and VXLAN. */
 #define NFC_VXLAN_OVERHEAD (14 + 20 + 8 + NFC_VXLAN_HLEN)
@@ -194,6 +194,37 @@ static __always_inline int nfc_exec_arp(struct nfc_pkt *pkt,
 	return 0;
 }
 
+/* An IPv6 neighbour solicitation turned into its advertisement (RFC 4861,
+ * 4.4), from the ICMPv6 header on: type 136, flags solicited and override,
+ * the target as it was, the option after it (the solicitation's source
+ * link-layer address, which the module checked is there) the target's
+ * link-layer address, action.key.smac. The addresses were rewritten
+ * before, the checksum's pseudo-header with them. */
+static __always_inline int nfc_exec_nd(struct nfc_pkt *pkt,
+				       const struct nfc_ctx *c,
+				       struct nfc_wr *w)
+{
+	__u8 head[4] = { 136, 0 }, flags[4] = { 0x60 }, opt[8] = { 2, 1 };
+	__u16 hw[1], fw[2], ow[4];
+	nfc_wsum d1, d2, d3, diff;
+
+	if (w->kind != NFC_L4C_ICMP6 || *(__u8 *)&c->key.dport != 135)
+		return NFC_DROP_REWRITE;
+	__builtin_memcpy(opt + 2, c->act.key.smac, 6);
+	__builtin_memcpy(hw, head, 2);
+	__builtin_memcpy(fw, flags, 4);
+	__builtin_memcpy(ow, opt, 8);
+	if (nfc_put(pkt, w->l4, hw, 1, &d1) ||
+	    nfc_put(pkt, w->l4 + 4, fw, 2, &d2) ||
+	    nfc_put(pkt, w->l4 + 24, ow, 4, &d3))
+		return NFC_DROP_REWRITE;
+	diff = nfc_csum_add(d1, nfc_csum_add(d2, d3));
+	w->region = nfc_csum_add(w->region, diff);
+	if (nfc_csum_fix(pkt, w, w->l4csum, diff, NFC_CSUM_L4))
+		return NFC_DROP_REWRITE;
+	return 0;
+}
+
 static __always_inline int nfc_exec_addr(struct nfc_pkt *pkt,
 					 const struct nfc_ctx *c,
 					 struct nfc_wr *w, bool src)
@@ -327,6 +358,11 @@ static __always_inline int nfc_exec_frame_do(struct nfc_pkt *pkt,
 	}
 	if (flags & NFC_ACT_ARP_REPLY) {
 		r = nfc_exec_arp(pkt, c, &w);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_ND_REPLY) {
+		r = nfc_exec_nd(pkt, c, &w);
 		if (r)
 			return r;
 	}
@@ -651,7 +687,8 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 			return NFC_DROP_REWRITE;
 		shift = c->inner_off;
 	}
-	if (flags & (NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_ARP_REPLY)) {
+	if (flags & (NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_ARP_REPLY |
+		     NFC_ACT_ND_REPLY)) {
 		r = nfc_exec_frame(pkt, c, shift);
 		if (r == NFC_FRAME_TTL)
 			return NFC_DROP_TTL_EXCEEDED;
@@ -680,11 +717,11 @@ static __always_inline int nfc_exec_out(struct nfc_pkt *pkt, __u8 verdict,
 	case NFC_V_REDIRECT:
 		return bpf_redirect(out, 0);
 	case NFC_V_TX:
-#if defined(NFC_HOOK_XDP)
-		return NFC_RC_TX;
-#else
+		/* at XDP too a redirect, not XDP_TX: a veth (6.18) held
+		 * frames sent back by XDP_TX until its peer received
+		 * something else, and lost most of them (ARP and ND replies
+		 * that came seconds late or never) */
 		return bpf_redirect(nfc_ifindex(pkt), 0);
-#endif
 	default:
 		return NFC_RC_PASS;
 	}

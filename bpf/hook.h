@@ -19,7 +19,6 @@
 #define NFC_SCRATCH nfc_scratch_xdp
 #define NFC_RC_PASS XDP_PASS
 #define NFC_RC_DROP XDP_DROP
-#define NFC_RC_TX XDP_TX
 
 static __always_inline void *nfc_data(struct xdp_md *p)
 {
@@ -36,9 +35,18 @@ static __always_inline __u32 nfc_len(struct xdp_md *p)
 	return p->data_end - p->data;
 }
 
+/* One load from the context at a constant offset, in asm, as at TC below:
+ * the compiler may keep &p->ingress_ifindex in a register, and the
+ * verifier refuses a load through a moved context pointer. */
 static __always_inline __u32 nfc_ifindex(struct xdp_md *p)
 {
-	return p->ingress_ifindex;
+	__u32 v;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)"
+		     : "=r"(v)
+		     : "r"(p),
+		       "i"(__builtin_offsetof(struct xdp_md, ingress_ifindex)));
+	return v;
 }
 
 #elif defined(NFC_HOOK_TC)
@@ -49,7 +57,6 @@ static __always_inline __u32 nfc_ifindex(struct xdp_md *p)
 #define NFC_SCRATCH nfc_scratch_tc
 #define NFC_RC_PASS TC_ACT_OK
 #define NFC_RC_DROP TC_ACT_SHOT
-#define NFC_RC_TX TC_ACT_REDIRECT
 
 static __always_inline void *nfc_data(struct __sk_buff *p)
 {

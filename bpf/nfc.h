@@ -393,6 +393,23 @@ static __always_inline void nfc_set_daddr(struct nfc_ctx *c,
 	c->act.flags |= NFC_ACT_DADDR;
 }
 
+/* Answer the IPv6 neighbour solicitation in flight for @target with @mac:
+ * the frame becomes the advertisement and goes back out of the port it
+ * came in on. The caller checked that it is a solicitation from an
+ * address (not ::) with its source link-layer address option; the answer
+ * depends on the target in its payload, so it is not cached. */
+static __always_inline void nfc_nd_reply(struct nfc_ctx *c,
+					 const union nfc_addr *target,
+					 const __u8 *mac)
+{
+	nfc_set_dmac(c, c->key.smac);
+	nfc_set_smac(c, mac);
+	nfc_set_daddr(c, &c->key.saddr);
+	nfc_set_saddr(c, target);
+	c->act.flags |= NFC_ACT_ND_REPLY | NFC_ACT_NOCACHE;
+	c->act.verdict = NFC_V_TX;
+}
+
 static __always_inline void nfc_set_sport(struct nfc_ctx *c, __be16 port)
 {
 	c->act.key.sport = port;

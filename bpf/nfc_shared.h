@@ -254,6 +254,11 @@ static inline int nfc_key_eq(const struct nfc_key *a, const struct nfc_key *b)
  * at the address asked for, target the asker); with NFC_ACT_DMAC and
  * NFC_ACT_SMAC for the Ethernet header and verdict tx (nfc_arp_reply()) */
 #define NFC_ACT_ARP_REPLY (1 << 9)
+/* IPv6: the neighbour solicitation becomes its advertisement (type 136,
+ * solicited and override, the target's link-layer address action.key.smac
+ * in the option the source's was in); with NFC_ACT_SADDR (the target),
+ * NFC_ACT_DADDR (the asker), the MACs and verdict tx (nfc_nd_reply()) */
+#define NFC_ACT_ND_REPLY (1 << 10)
 /* the flags that say action.key differs from the parsed key */
 #define NFC_ACT_KEY                                                           \
 	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \

@@ -836,6 +836,28 @@ brk drop-count-unmasked bpf/nfc.h \
 	'datapath_exec_xdp|datapath_exec_tc' \
 	'the compiler drops the drop reason check: programs fail to load'
 
+brk nd-reply-payload bpf/exec.h \
+	's|\tif \(flags & NFC_ACT_ND_REPLY\) \{\n\t\tr = nfc_exec_nd\(pkt, c, &w\);|\tif (0) {\n\t\tr = nfc_exec_nd(pkt, c, &w);|' \
+	'datapath_switch|integration-switch' \
+	'a neighbour advertisement goes out as the solicitation it was'
+brk nd-reply-csum bpf/exec.h \
+	's|if \(nfc_csum_fix\(pkt, w, w->l4csum, diff, NFC_CSUM_L4\)\)\n\t\treturn NFC_DROP_REWRITE;\n\treturn 0;\n\}\n\nstatic __always_inline int nfc_exec_addr|return 0;\n}\n\nstatic __always_inline int nfc_exec_addr|' \
+	'datapath_switch|integration-switch' \
+	'the advertisement keeps the solicitation'"'"'s ICMPv6 checksum'
+brk switch-nd-dad nf/switch/switch.bpf.c \
+	's#!\(s->v6\[0\] \| s->v6\[1\] \| s->v6\[2\] \| s->v6\[3\]\)\)#!s)#' \
+	'datapath_switch' \
+	'the switch answers duplicate address detection for another host'
+
+brk vpc-no-proxy-arp nf/vpc/vpc.bpf.c \
+	's|if \(!tunnelled && vpc_answer\(pkt, c, vk.vni\)\)|if (0 \&\& vpc_answer(pkt, c, vk.vni))|' \
+	'datapath_vpc|integration-vpc' \
+	'endpoints'"'"' ARP and ND go unanswered: they cannot reach their peers'
+brk vpc-answers-strangers nf/vpc/vpc.bpf.c \
+	's#if \(!src \|\| src->ifindex != k->ifindex\)\n\t\treturn 0;\n\tfor#if (!src && src)\n\t\treturn 0;\n\tfor#' \
+	'datapath_vpc' \
+	'ARP from an address of no endpoint on the port is answered'
+
 if $list; then
 	for i in "${!names[@]}"; do
 		printf '%-24s %-28s %s\n' "${names[$i]}" "${tests[$i]}" "${whys[$i]}"

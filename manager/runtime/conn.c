@@ -356,6 +356,8 @@ int nfc_action__str(const struct nfc_key *orig, const struct nfc_action *a,
 		sput(&s, "dec-ttl");
 	if (a->flags & NFC_ACT_ARP_REPLY)
 		sput(&s, "arp-reply");
+	if (a->flags & NFC_ACT_ND_REPLY)
+		sput(&s, "nd-reply");
 	switch (a->verdict) {
 	case NFC_V_REDIRECT:
 		if (a->out_ifindex && if_indextoname(a->out_ifindex, ifname))

@@ -7,8 +7,9 @@
  * known address goes out of its port, one to an unknown address, a
  * broadcast or a multicast one to every port of the domain but the
  * ingress (the executor's flood, NFC_V_FLOOD); an ARP request for an
- * address of the arp table is answered by the switch itself (the
- * executor's ARP reply, sent back out of the ingress). Learned entries expire
+ * address of the arp table, a neighbour solicitation for one of the nd
+ * table, is answered by the switch itself (the executor's ARP and ND
+ * replies, sent back out of the ingress). Learned entries expire
  * `ageing` seconds after their address was last heard from: the datapath
  * treats them as unknown from then on, and nfmgrd's aging removes them.
  *
@@ -24,6 +25,7 @@
  * nfmgrd removing an expired one.
  */
 #include "nfc.h"
+#include "parse.h" /* nfc_pkt_ptr(): the solicitation's target */
 #include "switch.h"
 
 #ifndef SWITCH_FDB_MAX
@@ -56,6 +58,15 @@ struct {
 	__type(key, struct switch_arp_key);
 	__type(value, struct switch_arp);
 } arp SEC(".maps");
+
+/* (domain, IPv6 address) -> the MAC a neighbour solicitation for it is
+ * answered with */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SWITCH_FDB_MAX);
+	__type(key, struct switch_nd_key);
+	__type(value, struct switch_arp);
+} nd SEC(".maps");
 
 /* A learned entry's expiry is written at most this often per address:
  * not a cache-line bounce on every frame. */
@@ -108,6 +119,39 @@ static __always_inline void learn(struct switch_fdb_key *k, __u32 in,
 		e->expires_ns = expires;
 }
 
+/*
+ * A neighbour solicitation (ICMPv6 135) for an address of the nd table:
+ * answered (1). Only from an address (a duplicate address detection's,
+ * from ::, is for the owner to answer) and with the source link-layer
+ * address option right after the target, which the advertisement reuses
+ * for the target's (the executor writes in place).
+ */
+static __always_inline int nd_answer(struct nfc_pkt *pkt, struct nfc_ctx *c,
+				     __u32 domain)
+{
+	const union nfc_addr *s = &c->key.saddr;
+	struct switch_nd_key k = { .domain = domain };
+	struct switch_arp *a;
+	union nfc_addr target;
+	__u8 *p;
+
+	if (c->key.l3 != NFC_L3_IPV6 || c->key.proto != IPPROTO_ICMPV6 ||
+	    *(__u8 *)&c->key.dport != 135 || !c->l4_off ||
+	    !(s->v6[0] | s->v6[1] | s->v6[2] | s->v6[3]))
+		return 0;
+	/* type, code, checksum, reserved; target; option type, length */
+	p = nfc_pkt_ptr(pkt, c->l4_off, 8 + 16 + 2);
+	if (!p || p[24] != 1 || p[25] != 1)
+		return 0;
+	__builtin_memcpy(k.addr, p + 8, 16);
+	a = bpf_map_lookup_elem(&nd, &k);
+	if (!a)
+		return 0;
+	__builtin_memcpy(&target, k.addr, 16);
+	nfc_nd_reply(c, &target, a->mac);
+	return 1;
+}
+
 NFC_NF(switch)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 {
 	struct switch_port_key pk = { .ifindex = c->key.ifindex };
@@ -140,6 +184,8 @@ NFC_NF(switch)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 			return NFC_PASS;
 		}
 	}
+	if (nd_answer(pkt, c, k.domain))
+		return NFC_PASS;
 	if (mac_group(c->act.key.dmac)) {
 		nfc_flood(c, k.domain);
 		return NFC_PASS;

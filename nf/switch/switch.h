@@ -53,4 +53,10 @@ struct switch_arp {
 	__u8 pad[2];
 };
 
+/* nd: the same for IPv6 neighbour solicitations. */
+struct switch_nd_key {
+	__u32 domain;
+	__u8 addr[16];
+};
+
 #endif /* NF_SWITCH_H */

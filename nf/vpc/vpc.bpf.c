@@ -30,9 +30,9 @@
  * checked: the flow cache decapsulates a flow's next packets only from the
  * same VTEP to the same address (the executor checks them).
  *
- * Non-IP frames of a VPC (ARP) are no-route: endpoints need their
- * neighbours (the gateway MAC) configured until an ARP and ND responder
- * comes.
+ * An endpoint's ARP requests and neighbour solicitations about other
+ * addresses are answered with the gateway's MAC (the executor's ARP and ND
+ * replies); other non-IP frames of a VPC are no-route.
  *
  * Outcomes: pass (forwarded, or not a VPC's), deny (the drops above).
  */
@@ -83,11 +83,12 @@ struct {
 	__type(value, struct vpc_vtep);
 } vteps SEC(".maps");
 
-/* The endpoint of address @a (family of @k) in VPC @vni, or NULL. */
+/* The endpoint of address @a (family of @k; ARP's is IPv4) in VPC @vni,
+ * or NULL. */
 static __always_inline const struct vpc_ep *
 vpc_endpoint(const struct nfc_key *k, __u32 vni, const union nfc_addr *a)
 {
-	if (k->l3 == NFC_L3_IPV4) {
+	if (k->l3 == NFC_L3_IPV4 || k->l3 == NFC_L3_ARP) {
 		struct vpc_ep_key ek = { .vni = vni, .addr = a->v4 };
 
 		return bpf_map_lookup_elem(&endpoints, &ek);
@@ -133,6 +134,53 @@ static __always_inline void vpc_macs(struct nfc_ctx *c,
 	nfc_set_smac(c, gw);
 }
 
+/*
+ * An endpoint's ARP request or IPv6 neighbour solicitation, answered with
+ * the gateway's MAC (1): every other address of its VPC is behind the
+ * gateway (proxy ARP, as Calico's host side of a veth answers). Only an
+ * endpoint's, from its own port, about another address; solicitations
+ * from :: (duplicate address detection) and without the source's
+ * link-layer address option are left alone.
+ */
+static __always_inline int vpc_answer(struct nfc_pkt *pkt, struct nfc_ctx *c,
+				      __u32 vni)
+{
+	const struct nfc_key *k = &c->act.key;
+	const struct vpc_ep *src;
+	union nfc_addr target = {};
+	__u8 gw[6], *p;
+	int i;
+
+	if (k->l3 == NFC_L3_ARP && k->proto == 1) {
+		target.v4 = k->daddr.v4;
+		if (target.v4 == k->saddr.v4)
+			return 0;
+	} else if (k->l3 == NFC_L3_IPV6 && k->proto == IPPROTO_ICMPV6 &&
+		   *(__u8 *)&k->dport == 135 && c->l4_off) {
+		p = nfc_pkt_ptr(pkt, c->l4_off, 8 + 16 + 2);
+		if (!p || p[24] != 1 || p[25] != 1)
+			return 0;
+		__builtin_memcpy(&target, p + 8, 16);
+		if (!((target.v6[0] ^ k->saddr.v6[0]) |
+		      (target.v6[1] ^ k->saddr.v6[1]) |
+		      (target.v6[2] ^ k->saddr.v6[2]) |
+		      (target.v6[3] ^ k->saddr.v6[3])))
+			return 0;
+	} else {
+		return 0;
+	}
+	src = vpc_endpoint(k, vni, &k->saddr);
+	if (!src || src->ifindex != k->ifindex)
+		return 0;
+	for (i = 0; i < 6; i++)
+		gw[i] = cfg_mac[i]; /* volatile, as in vpc_macs() */
+	if (k->l3 == NFC_L3_ARP)
+		nfc_arp_reply(c, gw);
+	else
+		nfc_nd_reply(c, &target, gw);
+	return 1;
+}
+
 NFC_NF(vpc)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 {
 	const struct nfc_key *k = &c->act.key;
@@ -160,7 +208,9 @@ NFC_NF(vpc)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	 * the key too); a tag would go on with the frame */
 	if (k->flags & (NFC_KEY_F_VLAN0 | NFC_KEY_F_VLAN1))
 		return nfc_deny(c, NFC_DROP_VLAN, 0);
-	/* IP alone: an ARP request has no endpoint (no responder yet) */
+	if (!tunnelled && vpc_answer(pkt, c, vk.vni))
+		return NFC_PASS;
+	/* IP alone past this */
 	if (k->l3 != NFC_L3_IPV4 && k->l3 != NFC_L3_IPV6)
 		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
 	vtep = v->vtep ? v->vtep : cfg_vtep;

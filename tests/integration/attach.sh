@@ -15,7 +15,9 @@
 #  - a tc attachment at a new priority leaves exactly one filter, and no
 #    ping is lost while it moves;
 #  - a chain cannot move between xdp and tc in one apply (packets would be
-#    dropped or run twice while it moves): refused, nothing changes.
+#    dropped or run twice while it moves): refused, nothing changes;
+#  - a chain whose network namespace is gone is deleted from anywhere (and
+#    not, while the namespace lives, from another).
 . "$(dirname "$0")/lib.sh"
 
 nfc_topology 3
@@ -153,3 +155,32 @@ grep -q "chain '$C' runs at tc: a descriptor cannot move it to xdp" "$WORK/err" 
 ip link show "$HV1" | grep -q "prog/xdp" && fail "an XDP root was attached"
 ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "$IP2" >/dev/null || fail "ping after the refused move"
 pass "moving between tc and xdp refused: $(cat "$WORK/err")"
+
+# A chain whose network namespace is gone, its interfaces and attachments
+# with it, is deleted from anywhere: nothing is left to detach.
+GNS=nfc-$TAG-gone
+ip netns add "$GNS"
+NFC_NETNS+=("$GNS")
+ip -n "$GNS" link add ga type veth peer name gb
+ip -n "$GNS" link set ga up
+ip -n "$GNS" link set gb up
+printf 'chain: gone-%s\nattach:\n  - {interface: ga, hook: tc-ingress}\n  - {interface: gb, hook: tc-ingress}\nentry: n\nnodes:\n  - {name: n, module: nop}\n' \
+	"$TAG" > "$WORK/gone.yaml"
+nsenter --net="/run/netns/$GNS" "$NFCTL" chain apply "$WORK/gone.yaml" > /dev/null 2>&1 ||
+	fail "apply in $GNS: $(nsenter --net="/run/netns/$GNS" "$NFCTL" chain apply "$WORK/gone.yaml" 2>&1)"
+"$NFCTL" chain delete "gone-$TAG" 2> "$WORK/err" && fail "deleted from another namespace while its own lives"
+grep -q "run nfctl there" "$WORK/err" || fail "error: $(cat "$WORK/err")"
+ip netns del "$GNS"
+deleted=
+for _ in $(seq 50); do
+	# the namespace's teardown (and the programs' release) is asynchronous
+	if "$NFCTL" chain delete "gone-$TAG" 2> "$WORK/err"; then
+		deleted=1
+		break
+	fi
+	sleep 0.1
+done
+[ -n "$deleted" ] || fail "a chain whose namespace is gone is not deletable: $(cat "$WORK/err")"
+[ ! -e "$ULTRANIO_BPFFS/chains/gone-$TAG" ] || fail "its pins are left"
+"$NFCTL" -j chain list | grep -q "gone-$TAG" && fail "still listed"
+pass "a chain whose namespace is gone is deleted from the host, pins and all"

@@ -6,8 +6,8 @@
 # of their domain but the ingress, none of the other domain's; learned
 # addresses take one port; a static FDB entry wins over learning; nfmgrd
 # ages learned entries out (ageing 5 s), after which frames to the
-# address flood again; ARP requests for an address of its arp table are
-# answered by the switch; ICMP and a TCP transfer cross it; delete leaves
+# address flood again; ARP requests and neighbour solicitations for
+# addresses of its arp and nd tables are answered by the switch; ICMP and a TCP transfer cross it; delete leaves
 # no flood domain behind.
 # Usage: switch.sh HOOK   (xdp | tc-ingress)
 . "$(dirname "$0")/lib.sh"
@@ -132,6 +132,13 @@ ip -n "$NS1" neigh show "$GHOST" | grep -q "lladdr $NOBODY" ||
 	fail "h1 has no answer for $GHOST: $(ip -n "$NS1" neigh show "$GHOST")"
 [ "$(stat '["verdicts"]["tx"]')" -gt "$tx0" ] || fail "the ARP reply was not counted as tx"
 pass "ARP request for $GHOST answered by the switch with $NOBODY"
+GHOST6=fd00:$T::77
+ip -n "$NS1" addr add "fd00:$T::1/64" dev eth0 nodad
+"$NFCTL" nf "sw-$TAG" sw nd add domain 1 address "$GHOST6" mac "$NOBODY" || fail "nd add"
+ip netns exec "$NS1" ping -6 -c 1 -W 1 "$GHOST6" > /dev/null 2>&1 || true
+ip -n "$NS1" neigh show "$GHOST6" | grep -q "lladdr $NOBODY" ||
+	fail "h1 has no answer for $GHOST6: $(ip -n "$NS1" neigh show "$GHOST6")"
+pass "neighbour solicitation for $GHOST6 answered by the switch with $NOBODY"
 
 # A port moved to another domain floods there at once.
 "$NFCTL" nf "sw-$TAG" sw ports add interface "$HV3" domain 2 || fail "ports add"

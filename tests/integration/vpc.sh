@@ -7,7 +7,8 @@
 # fd77::1, fd77::2). Host B gives VPC 200 a VTEP address of its own.
 #
 # What must hold: ICMP, ICMPv6 and TCP (2 MiB, checksummed) between the
-# endpoints of one VPC across hosts; a capture on every endpoint sees the
+# endpoints of one VPC across hosts, their neighbours resolved by ARP and
+# ND that the vpc node answers with the gateway's MAC; a capture on every endpoint sees the
 # traffic of its own VPC and none of the other's; hostile VXLAN on the
 # underlay (a VNI not configured, the VNI flag clear, a VPC's VNI to
 # another VPC's VTEP, a source no endpoint has, from a VTEP that is not
@@ -63,9 +64,8 @@ for h in A B; do
 		a=$([ $h = A ] && echo 1 || echo 2) b=$([ $h = A ] && echo 2 || echo 1)
 		ip -n "$ns" addr add "10.77.0.$a/24" dev eth0
 		ip -n "$ns" -6 addr add "fd77::$a/64" dev eth0 nodad
-		# the VPC gateway answers for the VPC's addresses
-		ip -n "$ns" neigh replace "10.77.0.$b" lladdr "$GW" dev eth0 nud permanent
-		ip -n "$ns" -6 neigh replace "fd77::$b" lladdr "$GW" dev eth0 nud permanent
+		# no neighbours configured: the vpc node answers the
+		# endpoints' ARP and ND for the VPC's addresses with $GW
 		if [ "$hook" = xdp ]; then
 			ip netns exec "$ns" ethtool -K eth0 tx off gro on > /dev/null
 			ip netns exec "${!hns}" ethtool -K "v$j" gro on > /dev/null
@@ -162,6 +162,15 @@ out=$(ip netns exec "$NSB1" ping -6 -c 3 -i 0.2 -W 2 -p a1a1a1a1 fd77::1) ||
 out=$(ip netns exec "$NSB2" ping -6 -c 3 -i 0.2 -W 2 -p b2b2b2b2 fd77::1) ||
 	fail "VPC 200: ping -6 B2 -> fd77::1: $out"
 pass "ICMP and ICMPv6 within VPC 100 and within VPC 200, across hosts"
+for ns in "$NSA1" "$NSA2"; do
+	ip -n "$ns" neigh show 10.77.0.2 | grep -q "lladdr $GW" ||
+		fail "$ns: 10.77.0.2 not resolved to the gateway: $(ip -n "$ns" neigh show 10.77.0.2)"
+done
+for ns in "$NSB1" "$NSB2"; do
+	ip -n "$ns" -6 neigh show fd77::1 | grep -q "lladdr $GW" ||
+		fail "$ns: fd77::1 not resolved to the gateway: $(ip -n "$ns" -6 neigh show fd77::1)"
+done
+pass "the endpoints resolved their peers by ARP and ND, answered by the vpc node with the gateway's MAC"
 
 IPB1=10.77.0.2 nfc_tcp_stream A1 B1 2097152 5001
 IPB2=10.77.0.2 nfc_tcp_stream A2 B2 2097152 5002

@@ -759,7 +759,7 @@ int dp_main(int argc, char **argv, const char *group,
 	if (F.xdp) {
 		F.rc_pass = XDP_PASS;
 		F.rc_drop = XDP_DROP;
-		F.rc_tx = XDP_TX;
+		F.rc_tx = XDP_REDIRECT; /* back out of the ingress */
 		F.rc_redirect = XDP_REDIRECT;
 	} else {
 		F.rc_pass = TC_ACT_OK;

@@ -5,7 +5,7 @@
  * port, flooding unknown, broadcast and multicast frames through the
  * executor's flood (never cached), expiry as the datapath sees it, moves
  * that invalidate cached flows, frames back to their own port, ARP
- * requests the switch answers itself. The test
+ * requests and neighbour solicitations the switch answers itself. The test
  * runs come in on lo (F.lo), a port of domain DOMAIN here; flooding to
  * real ports is integration-switch's.
  */
@@ -336,6 +336,78 @@ static void test_arp_answered(void **state)
 	assert_flood(&r);
 }
 
+static void nd_answer(const char *addr, const uint8_t *mac)
+{
+	struct switch_nd_key k = { .domain = DOMAIN };
+	struct switch_arp v = {};
+
+	assert_int_equal(inet_pton(AF_INET6, addr, k.addr), 1);
+	memcpy(v.mac, mac, 6);
+	assert_int_equal(bpf_map_update_elem(dp_table(S, "nd"), &k, &v, 0), 0);
+}
+
+/* An ICMPv6 neighbour solicitation (@type 135) or advertisement (136)
+ * from @src to @dst about @target, its option (@opt: 1 source, 2 target
+ * link-layer address) @ll. */
+static void nd_frame(struct pkt *p, const uint8_t *edst, const uint8_t *esrc,
+		     const char *src, const char *dst, uint8_t type,
+		     uint16_t flags, const char *target, uint8_t opt,
+		     const uint8_t *ll)
+{
+	uint32_t at;
+
+	pkt_init(p);
+	pkt_eth(p, edst, esrc, 0x86dd);
+	pkt_ipv6(p, IPPROTO_ICMPV6, src, dst, 255);
+	pkt_icmp6(p, type, 0, flags, 0);
+	pkt_data(p, 24);
+	at = p->len - 24;
+	assert_int_equal(inet_pton(AF_INET6, target, p->b + at), 1);
+	p->b[at + 16] = opt;
+	p->b[at + 17] = 1;
+	memcpy(p->b + at + 18, ll, 6);
+	pkt_finish(p);
+}
+
+/* A solicitation for an address of the nd table is answered by the
+ * switch with the advertisement, byte for byte (checksum included), back
+ * out of the ingress and never cached; duplicate address detection's
+ * (from ::) and others flood. */
+static void test_nd_answered(void **state)
+{
+	static const uint8_t SNM[6] = { 0x33, 0x33, 0xff, 0x00, 0x00, 0x02 };
+	struct pkt p, want;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	flood_group();
+	nd_answer("2001:db8:1::2", MAC_C);
+	nd_frame(&p, SNM, MAC_B, "2001:db8:1::1", "ff02::1:ff00:2", 135, 0,
+		 "2001:db8:1::2", 1, MAC_B);
+	nd_frame(&want, MAC_B, MAC_C, "2001:db8:1::2", "2001:db8:1::1", 136,
+		 0x6000, "2001:db8:1::2", 2, MAC_C);
+	run(&p, &r);
+	dp_assert_verdict(&r, NFC_V_TX, F.rc_tx);
+	dp_assert_bytes(&r, &want);
+	assert_int_equal(r.stats.flows, 0);
+	nd_frame(&p, SNM, MAC_B, "::", "ff02::1:ff00:2", 135, 0,
+		 "2001:db8:1::2", 1, MAC_B);
+	dp_reset(NULL);
+	port(F.lo, DOMAIN);
+	flood_group();
+	nd_answer("2001:db8:1::2", MAC_C);
+	run(&p, &r);
+	assert_flood(&r);
+	nd_frame(&p, SNM, MAC_B, "2001:db8:1::1", "ff02::1:ff00:3", 135, 0,
+		 "2001:db8:1::3", 1, MAC_B);
+	dp_reset(NULL);
+	port(F.lo, DOMAIN);
+	flood_group();
+	nd_answer("2001:db8:1::2", MAC_C);
+	run(&p, &r);
+	assert_flood(&r);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup(f, dp_reset)
@@ -350,6 +422,7 @@ int main(int argc, char **argv)
 		T(test_flood_without_ports),
 		T(test_not_a_port),
 		T(test_arp_answered),
+		T(test_nd_answered),
 	};
 
 	return dp_main(argc, argv, "datapath/switch", tests,

@@ -415,14 +415,68 @@ static void test_drops(void **state)
 	pkt_data(&in, 40);
 	pkt_finish(&in);
 	expect_drop(DP_ROOT, &in, NFC_DROP_VLAN);
-	/* ARP in a VPC: no endpoint answers (no responder yet) */
+	/* ARP in a VPC from an address of no endpoint there: answered by
+	 * nobody, no-route (an endpoint's is answered: test_arp_nd_answered) */
 	dp_reset(state);
 	setup();
 	pkt_init(&in);
 	pkt_eth(&in, GW, MAC_A, 0x0806);
-	pkt_arp(&in, 1, EP_HERE, EP_LOCAL);
+	pkt_arp(&in, 1, EP_LOCAL, EP_HERE);
 	pkt_finish(&in);
 	expect_drop(DP_ROOT_PORT, &in, NFC_DROP_NO_ROUTE);
+}
+
+/* An endpoint's ARP request and neighbour solicitation for another
+ * address are answered with the gateway's MAC, byte for byte, back out of
+ * its port (proxy ARP and ND). */
+static void test_arp_nd_answered(void **state)
+{
+	static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct pkt in, want;
+	struct dp_run r;
+	uint32_t at;
+
+	setup();
+	pkt_init(&in);
+	pkt_eth(&in, BCAST, MAC_A, 0x0806);
+	pkt_arp(&in, 1, EP_HERE, EP_LOCAL);
+	pkt_finish(&in);
+	pkt_init(&want);
+	pkt_eth(&want, MAC_A, GW, 0x0806);
+	pkt_arp(&want, 2, EP_LOCAL, EP_HERE);
+	pkt_finish(&want);
+	memcpy(want.b + 14 + 8, GW, 6);
+	memcpy(want.b + 14 + 18, MAC_A, 6);
+	dp_run(DP_ROOT_PORT, &in, &r);
+	dp_assert_verdict(&r, NFC_V_TX, F.rc_tx);
+	dp_assert_bytes(&r, &want);
+
+	dp_reset(state);
+	setup();
+	pkt_init(&in);
+	pkt_eth(&in, BCAST, MAC_A, 0x86dd);
+	pkt_ipv6(&in, IPPROTO_ICMPV6, "fd01::1", "ff02::1:ff00:2", 255);
+	pkt_icmp6(&in, 135, 0, 0, 0);
+	pkt_data(&in, 24);
+	at = in.len - 24;
+	assert_int_equal(inet_pton(AF_INET6, EP6_LOCAL, in.b + at), 1);
+	in.b[at + 16] = 1;
+	in.b[at + 17] = 1;
+	memcpy(in.b + at + 18, MAC_A, 6);
+	pkt_finish(&in);
+	pkt_init(&want);
+	pkt_eth(&want, MAC_A, GW, 0x86dd);
+	pkt_ipv6(&want, IPPROTO_ICMPV6, EP6_LOCAL, "fd01::1", 255);
+	pkt_icmp6(&want, 136, 0, 0x6000, 0);
+	pkt_data(&want, 24);
+	assert_int_equal(inet_pton(AF_INET6, EP6_LOCAL, want.b + at), 1);
+	want.b[at + 16] = 2;
+	want.b[at + 17] = 1;
+	memcpy(want.b + at + 18, GW, 6);
+	pkt_finish(&want);
+	dp_run(DP_ROOT_PORT, &in, &r);
+	dp_assert_verdict(&r, NFC_V_TX, F.rc_tx);
+	dp_assert_bytes(&r, &want);
 }
 
 /* The flow key of VXLAN is its inner frame's: a flow decapsulated from
@@ -506,6 +560,7 @@ int main(int argc, char **argv)
 		T(test_decap),
 		T(test_decap_v6),
 		T(test_drops),
+		T(test_arp_nd_answered),
 		T(test_decap_cached_outer),
 		T(test_port_and_underlay),
 	};
