@@ -137,11 +137,9 @@ static int policy_lookup(struct nfc_handle *h, const struct nfc_chain_info *c,
 	f = t ? nfc_fields_find(t->value, t->n_value, m->policy_name) : NULL;
 	if (!f || t->n_key != 1 || t->key[0].offset + 4 > t->key_size)
 		return 0;
-	if (nfc_node_dir(h, path, sizeof(path), c->name, n->name, n->gen) ||
-	    strlen(path) + strlen(t->map) + 7 > sizeof(path))
+	if (nfc_node_map_path(h, path, sizeof(path), c->name, n->name, n->gen,
+			      t->map))
 		return -ENAMETOOLONG;
-	strcat(path, "/maps/");
-	strcat(path, t->map);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;

@@ -85,9 +85,8 @@ static int table_groups(struct nfc_handle *h, const struct nfc_chain_info *c,
 	int fd, r = 0;
 	bool first = true;
 
-	nfc_node_dir(h, path, sizeof(path), c->name, n->name, n->gen);
-	strncat(path, "/maps/", sizeof(path) - strlen(path) - 1);
-	strncat(path, t->map, sizeof(path) - strlen(path) - 1);
+	nfc_node_map_path(h, path, sizeof(path), c->name, n->name, n->gen,
+			  t->map);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return nfc_errf(err, -errno,

@@ -379,12 +379,9 @@ static int tables_expire(struct nfc_handle *h, struct nfc_gc_result *res,
 
 				if (!t->expires)
 					continue;
-				nfc_node_dir(h, path, sizeof(path), ch->name,
-					     n->name, n->gen);
-				strncat(path, "/maps/",
-					sizeof(path) - strlen(path) - 1);
-				strncat(path, t->map,
-					sizeof(path) - strlen(path) - 1);
+				nfc_node_map_path(h, path, sizeof(path),
+						  ch->name, n->name, n->gen,
+						  t->map);
 				r = table_expire(path, t,
 						 nfc_fields_find(t->value,
 								 t->n_value,

@@ -89,6 +89,14 @@ int nfc_node_dir(struct nfc_handle *h, char *buf, size_t len,
 			node, gen);
 }
 
+int nfc_node_map_path(struct nfc_handle *h, char *buf, size_t len,
+		      const char *chain, const char *node, __u32 gen,
+		      const char *map)
+{
+	return nfc_path(buf, len, "%s/chains/%s/%s/g%u/maps/%s", h->bpffs,
+			chain, node, gen, map);
+}
+
 int nfc_mkdirs(const char *path)
 {
 	char tmp[PATH_MAX];

@@ -75,6 +75,10 @@ int nfc_rmtree(const char *path);
 /* The pins of generation @gen of node @node of @chain. */
 int nfc_node_dir(struct nfc_handle *h, char *buf, size_t len,
 		 const char *chain, const char *node, __u32 gen);
+/* The pin of its map @map (a table's). */
+int nfc_node_map_path(struct nfc_handle *h, char *buf, size_t len,
+		      const char *chain, const char *node, __u32 gen,
+		      const char *map);
 
 /* object.c: every BPF object of ours is opened and loaded through these. */
 struct nfc_obj {

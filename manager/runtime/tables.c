@@ -91,9 +91,8 @@ static int table_open(struct nfc_handle *h, const char *chain,
 						  n->lpm_slot);
 		return nfc_lpm_open_runtime(h, &ref->lpm, err);
 	}
-	nfc_node_dir(h, path, sizeof(path), chain, node, n->gen);
-	strncat(path, "/maps/", sizeof(path) - strlen(path) - 1);
-	strncat(path, ref->t->map, sizeof(path) - strlen(path) - 1);
+	nfc_node_map_path(h, path, sizeof(path), chain, node, n->gen,
+			  ref->t->map);
 	ref->fd = bpf_obj_get(path);
 	if (ref->fd < 0)
 		return nfc_errf(err, -errno,

@@ -88,6 +88,20 @@ static void flood_group(void)
 	assert_int_equal(bpf_map_update_elem(F.flood_tc, &g, &l, 0), 0);
 }
 
+/* Port lo in domain DOMAIN, which floods (to lo alone). */
+static void domain_up(void)
+{
+	port(F.lo, DOMAIN);
+	flood_group();
+}
+
+/* A case within a case: everything reset, the domain up again. */
+static void again(void)
+{
+	dp_reset(NULL);
+	domain_up();
+}
+
 static void run(const struct pkt *p, struct dp_run *r)
 {
 	dp_chain1(dp_module(S));
@@ -120,8 +134,7 @@ static void test_learn_and_flood_unknown(void **state)
 	struct dp_run r;
 	__u64 t0 = dp_now();
 
-	port(F.lo, DOMAIN);
-	flood_group();
+	domain_up();
 	frame(&p, MAC_B, MAC_A);
 	run(&p, &r);
 	assert_flood(&r);
@@ -141,23 +154,18 @@ static void test_group_addresses(void **state)
 	struct pkt p;
 	struct dp_run r;
 
-	port(F.lo, DOMAIN);
-	flood_group();
+	domain_up();
 	fdb_put(BCAST, OUT_IF, SWITCH_FDB_STATIC, 0);
 	frame(&p, BCAST, MAC_A);
 	run(&p, &r);
 	assert_flood(&r);
-	dp_reset(NULL);
-	port(F.lo, DOMAIN);
-	flood_group();
+	again();
 	frame(&p, MAC_B, MCAST);
 	run(&p, &r);
 	assert_flood(&r);
 	assert_int_equal(fdb_get(MCAST, &e), -1);
 	frame(&p, MCAST, MAC_A);
-	dp_reset(NULL);
-	port(F.lo, DOMAIN);
-	flood_group();
+	again();
 	run(&p, &r);
 	assert_flood(&r);
 }
@@ -187,8 +195,7 @@ static void test_expired_floods(void **state)
 	struct pkt p;
 	struct dp_run r;
 
-	port(F.lo, DOMAIN);
-	flood_group();
+	domain_up();
 	fdb_put(MAC_B, OUT_IF, SWITCH_FDB_LEARNED, dp_now() - 1);
 	frame(&p, MAC_B, MAC_A);
 	run(&p, &r);
@@ -281,14 +288,20 @@ static void test_not_a_port(void **state)
 	assert_int_equal(fdb_get(MAC_A, &e), -1);
 }
 
-static void arp_answer(const char *addr, const uint8_t *mac)
+/* The switch answers for @addr (IPv4: table arp, IPv6: nd) with @mac. */
+static void answer(const char *addr, const uint8_t *mac)
 {
-	struct switch_arp_key k = { .domain = DOMAIN };
+	struct switch_arp_key k4 = { .domain = DOMAIN };
+	struct switch_nd_key k6 = { .domain = DOMAIN };
 	struct switch_arp v = {};
+	bool v6 = strchr(addr, ':');
 
-	assert_int_equal(inet_pton(AF_INET, addr, &k.addr), 1);
 	memcpy(v.mac, mac, 6);
-	assert_int_equal(bpf_map_update_elem(dp_table(S, "arp"), &k, &v, 0), 0);
+	assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, addr,
+				   v6 ? (void *)k6.addr : (void *)&k4.addr), 1);
+	assert_int_equal(bpf_map_update_elem(dp_table(S, v6 ? "nd" : "arp"),
+					     v6 ? (void *)&k6 : (void *)&k4,
+					     &v, 0), 0);
 }
 
 /* MAC_B asks who has 192.0.2.2 (an ARP request, broadcast). */
@@ -307,9 +320,8 @@ static void test_arp_answered(void **state)
 	struct pkt p, want;
 	struct dp_run r;
 
-	port(F.lo, DOMAIN);
-	flood_group();
-	arp_answer("192.0.2.2", MAC_C);
+	domain_up();
+	answer("192.0.2.2", MAC_C);
 	arp_request(&p, "192.0.2.2");
 	pkt_init(&want);
 	pkt_eth(&want, MAC_B, MAC_C, 0x0806);
@@ -323,27 +335,15 @@ static void test_arp_answered(void **state)
 	/* another domain's entry, or another address: flooded */
 	dp_reset(NULL);
 	port(F.lo, DOMAIN + 1);
-	arp_answer("192.0.2.2", MAC_C);
+	answer("192.0.2.2", MAC_C);
 	arp_request(&p, "192.0.2.2");
 	run(&p, &r);
 	dp_assert_drop(&r, NFC_DROP_NO_PORTS);
-	dp_reset(NULL);
-	port(F.lo, DOMAIN);
-	flood_group();
-	arp_answer("192.0.2.2", MAC_C);
+	again();
+	answer("192.0.2.2", MAC_C);
 	arp_request(&p, "192.0.2.3");
 	run(&p, &r);
 	assert_flood(&r);
-}
-
-static void nd_answer(const char *addr, const uint8_t *mac)
-{
-	struct switch_nd_key k = { .domain = DOMAIN };
-	struct switch_arp v = {};
-
-	assert_int_equal(inet_pton(AF_INET6, addr, k.addr), 1);
-	memcpy(v.mac, mac, 6);
-	assert_int_equal(bpf_map_update_elem(dp_table(S, "nd"), &k, &v, 0), 0);
 }
 
 /* An ICMPv6 neighbour solicitation (@type 135) or advertisement (136)
@@ -379,9 +379,8 @@ static void test_nd_answered(void **state)
 	struct pkt p, want;
 	struct dp_run r;
 
-	port(F.lo, DOMAIN);
-	flood_group();
-	nd_answer("2001:db8:1::2", MAC_C);
+	domain_up();
+	answer("2001:db8:1::2", MAC_C);
 	nd_frame(&p, SNM, MAC_B, "2001:db8:1::1", "ff02::1:ff00:2", 135, 0,
 		 "2001:db8:1::2", 1, MAC_B);
 	nd_frame(&want, MAC_B, MAC_C, "2001:db8:1::2", "2001:db8:1::1", 136,
@@ -392,18 +391,14 @@ static void test_nd_answered(void **state)
 	assert_int_equal(r.stats.flows, 0);
 	nd_frame(&p, SNM, MAC_B, "::", "ff02::1:ff00:2", 135, 0,
 		 "2001:db8:1::2", 1, MAC_B);
-	dp_reset(NULL);
-	port(F.lo, DOMAIN);
-	flood_group();
-	nd_answer("2001:db8:1::2", MAC_C);
+	again();
+	answer("2001:db8:1::2", MAC_C);
 	run(&p, &r);
 	assert_flood(&r);
 	nd_frame(&p, SNM, MAC_B, "2001:db8:1::1", "ff02::1:ff00:3", 135, 0,
 		 "2001:db8:1::3", 1, MAC_B);
-	dp_reset(NULL);
-	port(F.lo, DOMAIN);
-	flood_group();
-	nd_answer("2001:db8:1::2", MAC_C);
+	again();
+	answer("2001:db8:1::2", MAC_C);
 	run(&p, &r);
 	assert_flood(&r);
 }
