@@ -591,7 +591,9 @@ static __always_inline void nfc_vxlan_hdrs_put(struct nfc_vxlan_hdrs *h,
  * the Ethernet header with bpf_skb_adjust_room() as an encap (the skb then
  * knows its inner headers: GSO segments and checksums the inner frame
  * where it must, and the segment size shrinks by the overhead), copies the
- * Ethernet header in as the inner one and writes the outer ones; skb->csum
+ * Ethernet header in as the inner one and writes the outer ones (a frame
+ * that is not IP gets its room before the Ethernet header with
+ * bpf_skb_change_head(), the one helper that takes any frame); skb->csum
  * gains what was written after the outer Ethernet header (a no-op unless
  * CHECKSUM_COMPLETE).
  */
@@ -639,20 +641,33 @@ __noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 		nfc_wsum sum = 0;
 		int i;
 
-		if (bpf_skb_adjust_room(pkt, NFC_VXLAN_OVERHEAD,
-					BPF_ADJ_ROOM_MAC,
-					BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
+		bool ip = c->key.l3 == NFC_L3_IPV4 || c->key.l3 == NFC_L3_IPV6;
+
+		/* bpf_skb_adjust_room() takes IP skbs alone; other frames
+		 * (never GSO) get room before the Ethernet header, which is
+		 * then where the inner one goes; their skb->protocol stays
+		 * theirs until a veth peer or the stack reads the outer
+		 * header */
+		if (!ip) {
+			if (bpf_skb_change_head(pkt, NFC_VXLAN_OVERHEAD, 0))
+				return NFC_TUN_FAILED;
+		} else if (bpf_skb_adjust_room(pkt, NFC_VXLAN_OVERHEAD,
+					       BPF_ADJ_ROOM_MAC,
+					       BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
 						BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
 						BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
-						BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN)))
+						BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN))) {
 			return NFC_TUN_FAILED;
+		}
 		w = nfc_pkt_ptr(pkt, 0, NFC_VXLAN_OVERHEAD + ETH_HLEN);
 		if (!w)
 			return NFC_TUN_FAILED;
 		/* the Ethernet header, still first, becomes the inner one */
+		if (ip) {
 #pragma unroll
-		for (i = 0; i < ETH_HLEN / 2; i++)
-			w[NFC_VXLAN_OVERHEAD / 2 + i] = w[i];
+			for (i = 0; i < ETH_HLEN / 2; i++)
+				w[NFC_VXLAN_OVERHEAD / 2 + i] = w[i];
+		}
 		h = (struct nfc_vxlan_hdrs *)w;
 		nfc_vxlan_hdrs_put(h, &c->act.tun, len);
 #pragma unroll
@@ -731,34 +746,43 @@ static __always_inline int nfc_exec_out(struct nfc_pkt *pkt, __u8 verdict,
  * Flood the packet to the ports of domain @domain of chain @chain but the
  * one it came in on: at XDP, a broadcast redirect into the domain's device
  * map; at TC, a clone out of each port (the original is then dropped).
- * -1 when the domain has no ports.
+ * Each port counts it out (its endpoint counters): at TC each clone sent,
+ * at XDP each port of the group's list, which holds the device map's
+ * ports (the broadcast says nothing of each). -1 when the domain has no
+ * ports.
  */
 static __always_inline int nfc_exec_flood(struct nfc_pkt *pkt, __u32 chain,
 					  __u32 domain)
 {
-	__u32 g = nfc_flood_group(chain, domain);
+	__u32 g = nfc_flood_group(chain, domain), in = nfc_ifindex(pkt);
+	struct nfc_flood_list *l = bpf_map_lookup_elem(&nfc_flood_tc, &g);
+	__u32 len = nfc_len(pkt), i, n;
 #if defined(NFC_HOOK_XDP)
 	void *ports = bpf_map_lookup_elem(&nfc_flood_xdp, &g);
+	int rc;
 
-	if (!ports)
+	if (!ports || !l)
 		return -1;
-	return bpf_redirect_map(ports, 0,
-				BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
+	rc = bpf_redirect_map(ports, 0, BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
 #else
-	struct nfc_flood_list *l = bpf_map_lookup_elem(&nfc_flood_tc, &g);
-	__u32 in = nfc_ifindex(pkt), i, n;
+	int rc = TC_ACT_SHOT;
 
 	if (!l)
 		return -1;
+#endif
 	n = l->n;
 	for (i = 0; i < NFC_FLOOD_PORTS && i < n; i++) {
 		__u32 out = l->ifindex[i];
 
-		if (out && out != in)
-			bpf_clone_redirect(pkt, out, 0);
-	}
-	return TC_ACT_SHOT;
+		if (!out || out == in)
+			continue;
+#if !defined(NFC_HOOK_XDP)
+		if (bpf_clone_redirect(pkt, out, 0))
+			continue;
 #endif
+		nfc_count_ep(0, out, 1, len);
+	}
+	return rc;
 }
 
 /* How nfc_exec_run() was reached. */
@@ -868,8 +892,8 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 
 			c->act.policy_node = h ? h->counter : 0;
 		}
-		if ((c->act.policy || (verdict == NFC_V_DROP &&
-				       reason == NFC_DROP_POLICY)) &&
+		if (((c->act.policy && !(c->act.flags & NFC_ACT_QUIET)) ||
+		     (verdict == NFC_V_DROP && reason == NFC_DROP_POLICY)) &&
 		    !(c->ct_flags & NFC_CTI_RELATED))
 			nfc_exec_decide(c);
 		if (verdict < NFC_V_MAX)

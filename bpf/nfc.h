@@ -334,7 +334,7 @@ static __always_inline int nfc_allow(struct nfc_ctx *c, __u32 policy)
 {
 	c->act.policy = policy;
 	c->act.policy_hop = c->hop;
-	c->act.flags &= ~NFC_ACT_DENIED;
+	c->act.flags &= ~(NFC_ACT_DENIED | NFC_ACT_QUIET);
 	return NFC_PASS;
 }
 
@@ -345,8 +345,21 @@ static __always_inline int nfc_deny(struct nfc_ctx *c, __u32 reason,
 	c->act.reason = reason;
 	c->act.policy = policy;
 	c->act.policy_hop = c->hop;
+	c->act.flags &= ~NFC_ACT_QUIET;
 	c->act.flags |= NFC_ACT_DENIED;
 	return NFC_DENY;
+}
+
+/* Counted for entry @id of this node (a route, non-zero, unique in the
+ * instance): the packet and its flow's later ones, cached ones included,
+ * under `nfctl stats rule`, with no decision reported. A later node's
+ * nfc_allow() or nfc_deny() takes the place. */
+static __always_inline void nfc_count_as(struct nfc_ctx *c, __u32 id)
+{
+	c->act.policy = id;
+	c->act.policy_hop = c->hop;
+	c->act.flags &= ~NFC_ACT_DENIED;
+	c->act.flags |= NFC_ACT_QUIET;
 }
 
 /* This flow's result must not be cached: it depends on more than the flow
@@ -481,6 +494,25 @@ static __always_inline void nfc_encap(struct nfc_ctx *c,
 				     (__u16)(nfc_flow_hash(&c->act.key) %
 					     (65536 - NFC_VXLAN_SPORT_MIN)));
 	c->act.flags |= NFC_ACT_ENCAP;
+}
+
+/* nfc_encap() from this host's VTEP @local to VTEP @remote with VNI @vni
+ * and UDP port @port, out of underlay interface @ifindex from MAC @smac to
+ * @dmac (the remote VTEP's, or its gateway's): the way out of a module's
+ * table of remote VTEPs. */
+static __always_inline void nfc_encap_to(struct nfc_ctx *c, __be32 local,
+					 __be32 remote, __u32 vni,
+					 __be16 port, __u32 ifindex,
+					 const __u8 *dmac, const __u8 *smac)
+{
+	struct nfc_tunnel t = {
+		.saddr = local, .daddr = remote, .vni = vni, .port = port,
+	};
+
+	__builtin_memcpy(t.smac, smac, 6);
+	__builtin_memcpy(t.dmac, dmac, 6);
+	nfc_encap(c, &t);
+	nfc_redirect(c, ifindex);
 }
 
 #endif /* NFC_H */

@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 10
+#define NFC_ABI_VERSION 11
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -263,6 +263,9 @@ static inline int nfc_key_eq(const struct nfc_key *a, const struct nfc_key *b)
 #define NFC_ACT_KEY                                                           \
 	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
 	 NFC_ACT_SPORT | NFC_ACT_DPORT)
+/* not rewrites: the rule in policy counts the flow's packets but decided
+ * nothing to report (a route's counters, nfc_count_as()) */
+#define NFC_ACT_QUIET (1 << 13)
 /* not rewrites: the rule in policy denied (nfc_deny), else it allowed */
 #define NFC_ACT_DENIED (1 << 14)
 /* an NF says this flow's result must not be cached (it depends on more

@@ -477,4 +477,23 @@ static __always_inline void nfc_parse_enter_inner(struct nfc_ctx *c,
 	c->inner_off = ly->inner;
 }
 
+/* For an NF: the outer IPv4 source of the VXLAN packet in flight when it is
+ * addressed to @vtep, else 0 (an IPv6 underlay is not one served yet). The
+ * executor checks the addresses again for the flow's cached packets
+ * (nfc_decap()). */
+static __always_inline __be32 nfc_vxlan_source(struct nfc_pkt *pkt,
+					       const struct nfc_ctx *c,
+					       __be32 vtep)
+{
+	__u32 off = c->outer_l3_off;
+	__u8 *ip;
+
+	if (off > 64)
+		return 0;
+	ip = nfc_pkt_ptr(pkt, off, 20);
+	if (!ip || ip[0] >> 4 != 4 || *(__be32 *)(ip + 16) != vtep)
+		return 0;
+	return *(__be32 *)(ip + 12);
+}
+
 #endif /* NFC_PARSE_H */

@@ -325,9 +325,65 @@ brk router-smac-kept nf/router/router.bpf.c \
 	'datapath_router_tc' \
 	'the source MAC is not the router'"'"'s'
 brk router-v6-in-v4-table nf/router/router.bpf.c \
-	's|nfc_lpm_lookup6\(routes6_id|nfc_lpm_lookup6(routes_id|' \
+	's|return router_lookup\(&c->act.key, routes_id, routes6_id\);|return router_lookup(&c->act.key, routes_id, routes_id);|' \
 	'integration-router-tc' \
 	'IPv6 destinations looked up in the IPv4 routes'
+brk mr-tenant-ignored nf/macrouter/macrouter.bpf.c \
+	's|\tk.tenant = c->act.key.tenant;\n||' \
+	'integration-macrouter-tc' \
+	'one table for every tenant: a tenant'"'"'s routes are not looked up by it'
+brk mr-no-decap nf/macrouter/macrouter.bpf.c \
+	's|\t\tnfc_decap\(c, from, cfg_vtep\);\n||' \
+	'integration-macrouter-tc' \
+	'a VXLAN frame routed to an interface keeps its outer headers'
+brk mr-vtep-unchecked nf/macrouter/macrouter.bpf.c \
+	's#if \(!vt \|\| vt->ifindex != c->key.ifindex\)\n\t\t\treturn nfc_deny\(c, NFC_DROP_SPOOFED, 0\);#if (0)\n\t\t\treturn nfc_deny(c, NFC_DROP_SPOOFED, 0);#' \
+	'integration-macrouter-tc' \
+	'VXLAN from any VTEP is taken as the tenant'"'"'s'
+brk exec-quiet-reported bpf/exec.h \
+	's|\(c->act.policy && !\(c->act.flags & NFC_ACT_QUIET\)\)|c->act.policy|' \
+	'datapath_flow_tc' \
+	'a route'"'"'s counting reported as a decision on every flow'
+brk tc-encap-ip-only bpf/exec.h \
+	's|\t\tif \(!ip\) \{\n\t\t\tif \(bpf_skb_change_head|\t\tif (0) {\n\t\t\tif (bpf_skb_change_head|' \
+	'integration-macrouter-tc' \
+	'TC encapsulates IP alone: bpf_skb_adjust_room() refuses other frames'
+brk key-default-ignored chain/spec/config.c \
+	's|c.keys\[i\].required = i < t->n_key && t->key\[i\].required;|c.keys[i].required = i < t->n_key;|' \
+	'integration-macrouter-tc' \
+	'a descriptor must name a key field that has a default (tenant)'
+brk router-kernel-neigh-ignored nf/router/router.bpf.c \
+	's#\|\|\n\t    nh->neigh == ROUTER_NEIGH_KERNEL\)#)#' \
+	'integration-router-tc' \
+	'a next hop whose neighbour is the kernel'"'"'s looks in the table'
+brk router-link-scope-routed nf/router/router.bpf.c \
+	's|\tif \(router_link_scope\(&c->act.key\)\)\n\t\treturn NFC_PASS;\n||' \
+	'datapath_router_tc|integration-router-tc' \
+	'ARP and link-scope IPv6 dropped as not routable: the kernel never resolves its neighbours'
+brk unless-first-value-only chain/spec/config.c \
+	's|for \(i = 0; i < f->n_unless; i\+\+\)|for (i = 0; i < 1; i++)|' \
+	'descriptor_parse' \
+	'`unless` with a list of values honours its first alone'
+brk flood-uncounted bpf/exec.h \
+	's|\t\tnfc_count_ep\(0, out, 1, len\);|\t\t(void)len;|' \
+	'integration-switch-tc' \
+	'a flood counts out of no port: per-port counters miss every flooded frame'
+brk unless-default-ignored manager/runtime/tables.c \
+	's|\t\t\tif \(!u && o\)\n\t\t\t\tu = o->def;\n||' \
+	'integration-macrouter-tc' \
+	'nfctl ignores what the `unless` field defaults to: a forward route needs a vtep'
+brk router-vrf-ignored nf/router/router.bpf.c \
+	's|\tif \(vrf\)\n|\tif (0)\n|' \
+	'integration-router-tc' \
+	'a VPC with its own tables is routed by the node'"'"'s: VPCs reach each other'
+brk router-vrf-v6-by-v4 nf/router/router.bpf.c \
+	's|vrf->table, vrf->table6\)|vrf->table, vrf->table)|' \
+	'integration-router-tc' \
+	'a VPC'"'"'s IPv6 destinations looked up in its IPv4 table'
+brk router-policy-miss-stops nf/router/router.bpf.c \
+	's|\t\t\tif \(via\)\n\t\t\t\treturn via;|\t\t\treturn via;|' \
+	'integration-router-tc' \
+	'a policy whose table misses ends the search: no route, where ip-rule goes on'
 brk port-vxlan-looked-into bpf/root.h \
 	's|port_tenant \? 0 : bpf_htons\(vxlan_port\)|bpf_htons(vxlan_port)|' \
 	'datapath_vpc_tc' \

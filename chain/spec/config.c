@@ -49,7 +49,7 @@ static bool entry_needs(const struct nfc_table *t, const struct nfc_field *f,
 {
 	const struct nfc_field *o;
 	__u8 want[64];
-	int u;
+	int u, i;
 
 	if (!f->required)
 		return false;
@@ -63,10 +63,14 @@ static bool entry_needs(const struct nfc_table *t, const struct nfc_field *f,
 	if (!set[u])
 		return true;
 	o = u < t->n_key ? &t->key[u] : &t->value[u - t->n_key];
-	if (o->size > sizeof(want) ||
-	    nfc_field_encode(o, f->unless_value, want, NULL, 0))
+	if (o->size > sizeof(want))
 		return true;
-	return memcmp(want, (u < t->n_key ? kb : vb) + o->offset, o->size);
+	for (i = 0; i < f->n_unless; i++)
+		if (!nfc_field_encode(o, f->unless_values[i], want, NULL, 0) &&
+		    !memcmp(want, (u < t->n_key ? kb : vb) + o->offset,
+			    o->size))
+			return false;
+	return true;
 }
 
 struct entry_ctx {
@@ -130,7 +134,7 @@ static bool fill_entry(struct dparse *p, struct entry_ctx *c, yaml_node_t *it,
 		if (f->unless_field)
 			nfc_yerr(p->y, it, fp,
 				 "missing required key (required unless %s is %s)",
-				 f->unless_field, f->unless_value);
+				 f->unless_field, f->unless_text);
 		else
 			nfc_yerr(p->y, it, fp, "missing required key");
 		ok = false;
@@ -171,7 +175,7 @@ static int fill_table(struct dparse *p, struct nfc_node *n,
 	for (i = 0; i < c.nf; i++) {
 		c.keys[i].name = i < t->n_key ? t->key[i].name :
 						t->value[i - t->n_key].name;
-		c.keys[i].required = i < t->n_key;
+		c.keys[i].required = i < t->n_key && t->key[i].required;
 	}
 	for (e = 0; e < cnt; e++) {
 		yaml_node_t *it = nfc_ynode(p->y, items[e]);

@@ -126,8 +126,17 @@ static int encode_side(const char *where, const struct nfc_table *t,
 
 		if (!v && f[i].unless_field) {
 			const char *u = arg_of(argc, argv, f[i].unless_field);
+			const struct nfc_field *o;
 
-			if (u && !strcmp(u, f[i].unless_value))
+			/* not given: what it defaults to */
+			o = nfc_fields_find(t->value, t->n_value,
+					    f[i].unless_field);
+			if (!o)
+				o = nfc_fields_find(t->key, t->n_key,
+						    f[i].unless_field);
+			if (!u && o)
+				u = o->def;
+			if (u && nfc_field_unless_is(&f[i], u))
 				continue;
 		}
 		if (!v)
@@ -139,7 +148,7 @@ static int encode_side(const char *where, const struct nfc_table *t,
 				return nfc_errf(err, -EINVAL,
 						"%s: table '%s': '%s' is required unless %s is %s",
 						where, t->name, f[i].name,
-						f[i].unless_field, f[i].unless_value);
+						f[i].unless_field, f[i].unless_text);
 			return nfc_errf(err, -EINVAL,
 					"%s: table '%s': '%s' is required", where,
 					t->name, f[i].name);

@@ -525,3 +525,13 @@ int nfc_field_format(const struct nfc_field *f, const void *in, char *buf,
 		return -EINVAL;
 	}
 }
+
+bool nfc_field_unless_is(const struct nfc_field *f, const char *text)
+{
+	int i;
+
+	for (i = 0; i < f->n_unless; i++)
+		if (!strcmp(f->unless_values[i], text))
+			return true;
+	return false;
+}

@@ -47,10 +47,12 @@ struct nfc_field {
 	int n_values;
 	char *def;             /* default as text; NULL: none */
 	bool required;         /* must be given (table key fields always are) */
-	/* required unless another field of the same entry has this value,
-	 * e.g. interface is required unless action is drop */
+	/* required unless another field of the same entry has one of these
+	 * values, e.g. interface is required unless action is drop */
 	char *unless_field;
-	char *unless_value;
+	char **unless_values;
+	int n_unless;
+	char *unless_text;     /* the values for messages: "drop or kernel" */
 	char *rodata;          /* config scalars: const volatile variable set
 				  before load */
 	char *table;           /* NFC_FT_LIST: name of the table it fills */
@@ -88,6 +90,8 @@ int nfc_parse_u64(const char *s, __u64 *v);
  * Returns 0 or -EINVAL with a message in errbuf that says what was
  * expected ("expected a MAC address like 02:00:00:00:00:01").
  */
+/* Whether @text is one of the values of @f's `unless` condition. */
+bool nfc_field_unless_is(const struct nfc_field *f, const char *text);
 int nfc_field_encode(const struct nfc_field *f, const char *text, void *out,
 		     char *errbuf, size_t errlen);
 /* Format f->size bytes at in as text (interfaces by name where they exist;

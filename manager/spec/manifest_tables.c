@@ -28,7 +28,8 @@ static const unsigned int fkeys_allowed[] = {
 		      B(FK_DEFAULT) | B(FK_REQUIRED) | B(FK_RODATA) |
 		      B(FK_TABLE) | B(FK_DESCRIPTION),
 	[FW_KEY] = B(FK_NAME) | B(FK_TYPE) | B(FK_VALUES) | B(FK_SIZE) |
-		   B(FK_OFFSET) | B(FK_DESCRIPTION) | B(FK_MEMBER),
+		   B(FK_OFFSET) | B(FK_DEFAULT) | B(FK_DESCRIPTION) |
+		   B(FK_MEMBER),
 	[FW_VALUE] = B(FK_NAME) | B(FK_TYPE) | B(FK_VALUES) | B(FK_SIZE) |
 		     B(FK_OFFSET) | B(FK_DEFAULT) | B(FK_REQUIRED) |
 		     B(FK_UNLESS) | B(FK_DESCRIPTION) | B(FK_MEMBER),
@@ -196,11 +197,12 @@ static void field_unless(struct nfc_ydoc *y, struct fsrc *src,
 			 const char *path, struct nfc_field *f)
 {
 	char kp[NFC_YPATH_LEN], vp[NFC_YPATH_LEN];
-	yaml_node_t *v = src->v[FK_UNLESS];
+	yaml_node_t *v = src->v[FK_UNLESS], *k, *vn;
+	yaml_node_item_t *items = NULL;
 	yaml_node_pair_t *pairs;
-	yaml_node_t *k;
 	const char *fs, *vs;
-	int n;
+	int n, ni, i;
+	size_t len = 0;
 
 	nfc_ypath(kp, path, "unless");
 	if (!v || nfc_ypairs(y, v, kp, &pairs, &n))
@@ -215,15 +217,41 @@ static void field_unless(struct nfc_ydoc *y, struct fsrc *src,
 	if (nfc_ystr(y, k, kp, &fs))
 		return;
 	nfc_ypath(vp, kp, fs);
-	if (nfc_ystr(y, nfc_ynode(y, pairs[0].value), vp, &vs))
+	/* one value, or a list of them */
+	vn = nfc_ynode(y, pairs[0].value);
+	if (vn && vn->type == YAML_SEQUENCE_NODE) {
+		if (nfc_yseq(y, vn, vp, &items, &ni))
+			return;
+		if (!ni) {
+			nfc_yerr(y, vn, vp, "expected one value or more");
+			return;
+		}
+	} else {
+		ni = 1;
+	}
+	f->unless_values = calloc(ni, sizeof(*f->unless_values));
+	if (!f->unless_values)
 		return;
+	for (i = 0; i < ni; i++) {
+		yaml_node_t *e = items ? nfc_ynode(y, items[i]) : vn;
+
+		if (nfc_ystr(y, e, vp, &vs))
+			return;
+		f->unless_values[f->n_unless++] = strdup(vs);
+		len += strlen(vs) + 4;
+	}
+	f->unless_text = calloc(1, len + 1);
+	for (i = 0; f->unless_text && i < f->n_unless; i++) {
+		if (i)
+			strcat(f->unless_text, " or ");
+		strcat(f->unless_text, f->unless_values[i]);
+	}
 	if (f->def)
 		nfc_yerr(y, v, kp,
 			 "the field has a default, so it is never missing");
 	else if (src->v[FK_REQUIRED] && !f->required)
 		nfc_yerr(y, v, kp, "contradicts required: false");
 	f->unless_field = strdup(fs);
-	f->unless_value = strdup(vs);
 	f->required = true;
 }
 
@@ -280,8 +308,10 @@ static void parse_field(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 	nfc_ypath(kp, path, "required");
 	if (src->v[FK_REQUIRED] && !nfc_ybool(y, src->v[FK_REQUIRED], kp, &b))
 		f->required = b;
+	/* a key field is named in every entry unless it has a default (a
+	 * tenant 0, say) */
 	if (where == FW_KEY)
-		f->required = true;
+		f->required = !src->v[FK_DEFAULT];
 	field_default(y, src, path, f);
 	if (f->def && f->required)
 		nfc_yerr(y, src->v[FK_REQUIRED], kp,
@@ -324,7 +354,10 @@ void nfc_manifest_free_fields(struct nfc_field *f, int n)
 		free(f[i].values);
 		free(f[i].def);
 		free(f[i].unless_field);
-		free(f[i].unless_value);
+		for (j = 0; j < f[i].n_unless; j++)
+			free(f[i].unless_values[j]);
+		free(f[i].unless_values);
+		free(f[i].unless_text);
 		free(f[i].rodata);
 		free(f[i].table);
 		free(f[i].member);
@@ -450,11 +483,13 @@ static void table_refs(struct nfc_ydoc *y, const char *kpath,
 				 f->unless_field);
 			continue;
 		}
-		if (o->type != NFC_FT_IFACE && o->type != NFC_FT_LIST &&
-		    o->size <= sizeof(buf) &&
-		    nfc_field_encode(o, f->unless_value, buf, eb, sizeof(eb)))
-			nfc_yerr(y, src->v[FK_UNLESS], kp, "%s: %s",
-				 f->unless_field, eb);
+		for (j = 0; j < f->n_unless; j++)
+			if (o->type != NFC_FT_IFACE &&
+			    o->type != NFC_FT_LIST && o->size <= sizeof(buf) &&
+			    nfc_field_encode(o, f->unless_values[j], buf, eb,
+					     sizeof(eb)))
+				nfc_yerr(y, src->v[FK_UNLESS], kp, "%s: %s",
+					 f->unless_field, eb);
 	}
 }
 

@@ -4,13 +4,27 @@
  * hops and ECMP groups of next hops, with policy routing in front.
  *
  * A packet's next hop comes from the first policy (by priority) that
- * matches it, else from the longest route that covers its destination.
- * Both give the id of a next hop or of a group (one id space; a group is
- * looked for first). A next hop forwards out of its interface to its
- * gateway, or to the destination itself when it has none (a connected
- * route): the neighbour's MAC from the neighbours tables, the source MAC
- * the router's on that link when the next hop names it, TTL or hop limit
- * decremented by the executor. A blackhole drops.
+ * matches it, else from the longest route that covers its destination in
+ * its VPC's routing table. Policies and routes give the id of a next hop
+ * or of a group (one id space; a group is looked for first); a policy may
+ * instead name a table to look the destination up in (a miss goes on to
+ * the next policy, as ip-rule's lookup does).
+ *
+ * Routing tables (VRFs): a VPC (the key's tenant) listed in vrfs is routed
+ * by its own tables, the host's LPM tables that `nfctl lpm` makes and
+ * fills, so that VPCs may use the same addresses; the rest by the node's
+ * routes and routes6. One VPC's table may serve several routers, and a
+ * thousand VPCs cost a thousand small tables, not a node's worth each.
+ *
+ * A next hop forwards out of its interface to its gateway, or to the
+ * destination itself when it has none (a connected route): the
+ * neighbour's MAC from the neighbours tables, or from the kernel's
+ * (bpf_fib_lookup() on that interface), the source MAC the router's on
+ * that link when the next hop names it, TTL or hop limit decremented by
+ * the executor. A kernel next hop leaves the way out to the kernel's
+ * routes and neighbours altogether. A neighbour the kernel has not
+ * resolved yet sends the packet to its stack, which resolves it where it
+ * forwards (uncached: the flow asks again). A blackhole drops.
  *
  * ECMP: a group's next hop for a flow is the one with the highest
  * rendezvous score, a hash of the flow's 5-tuple and tenant with the next
@@ -44,6 +58,9 @@
 #ifndef ROUTER_POLICIES_MAX
 #define ROUTER_POLICIES_MAX 32
 #endif
+#ifndef ROUTER_VRFS_MAX
+#define ROUTER_VRFS_MAX 16384
+#endif
 
 const volatile __u32 cfg_default = ROUTER_DEFAULT_DROP;
 const volatile __u32 routes_id = 0;  /* IPv4 routes (LPM) */
@@ -76,6 +93,13 @@ struct {
 	__type(key, struct router_neigh6_key);
 	__type(value, struct router_neigh);
 } neighbors6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ROUTER_VRFS_MAX);
+	__type(key, struct router_vrf_key);
+	__type(value, struct router_vrf);
+} vrfs SEC(".maps");
 
 /* by priority: an array scanned in order, an empty place (via 0) costs a
  * load (a hash map's bpf_for_each_map_elem() walks every bucket: 5 ns
@@ -186,13 +210,33 @@ static __noinline bool router_policy_matches(const struct router_policy *p,
 	       router_port_in(p->dport, p->dport_end, k->dport);
 }
 
+/* The value (a next hop's or group's id) of the longest prefix of LPM
+ * table @t4 (IPv4) or @t6 (IPv6) covering the destination of @k; 0: none
+ * does, or the table is not there. Out of line: policies and the route
+ * lookup share one copy of the walk. */
+static __noinline __u32 router_lookup(const struct nfc_key *k, __u32 t4,
+				      __u32 t6)
+{
+	__u32 v = 0;
+	int r;
+
+	if (!k)
+		return 0;
+	if (k->l3 == NFC_L3_IPV4)
+		r = t4 ? nfc_lpm_lookup4(t4, k->daddr.v4, &v) : -ENOENT;
+	else
+		r = t6 ? nfc_lpm_lookup6(t6, k->daddr.v6, &v) : -ENOENT;
+	return r ? 0 : v;
+}
+
 /* The next hop or group of the first policy by priority that matches the
- * packet in @c; 0: none does. */
+ * packet in @c (by its own, or its table's for the destination); 0: none
+ * does. */
 static __always_inline __u32 router_policy_via(const struct nfc_ctx *c)
 {
 	struct router_policy *p;
 	struct router_prio k;
-	__u32 i;
+	__u32 i, via;
 
 #pragma clang loop unroll(disable)
 	for (i = 0; i < ROUTER_POLICIES_MAX; i++) {
@@ -200,10 +244,32 @@ static __always_inline __u32 router_policy_via(const struct nfc_ctx *c)
 		p = bpf_map_lookup_elem(&policies, &k);
 		if (!p)
 			break;
-		if (p->via && router_policy_matches(p, c))
+		if (p->action == ROUTER_POLICY_LOOKUP) {
+			if (!(p->table | p->table6) ||
+			    !router_policy_matches(p, c))
+				continue;
+			via = router_lookup(&c->act.key, p->table, p->table6);
+			if (via)
+				return via;
+		} else if (p->via && router_policy_matches(p, c)) {
 			return p->via;
+		}
 	}
 	return 0;
+}
+
+/* The next hop or group of the route for the packet in @c: its VPC's
+ * tables when it has them, else the node's own; 0: no route. */
+static __always_inline __u32 router_route_via(const struct nfc_ctx *c)
+{
+	struct router_vrf_key vk = { .tenant = c->act.key.tenant };
+	struct router_vrf *vrf = NULL;
+
+	if (vk.tenant)
+		vrf = bpf_map_lookup_elem(&vrfs, &vk);
+	if (vrf)
+		return router_lookup(&c->act.key, vrf->table, vrf->table6);
+	return router_lookup(&c->act.key, routes_id, routes6_id);
 }
 
 static __always_inline int router_no_route(struct nfc_ctx *c)
@@ -236,27 +302,106 @@ router_neighbour(const struct router_nexthop *nh, const struct nfc_ctx *c)
 	return n ? n->mac : NULL;
 }
 
+/* A route's way out: the interface, the neighbour's MAC and the router's
+ * (all zero: unchanged). */
+struct router_out {
+	__u32 ifindex;
+	__u8 dmac[6];
+	__u8 smac[6];
+};
+
+enum { ROUTER_AF_INET = 2, ROUTER_AF_INET6 = 10 };
+
+/*
+ * Next hop @nh by the kernel (bpf_fib_lookup()): its routes and neighbours
+ * decide the way out (ROUTER_NH_KERNEL), or its neighbours alone give the
+ * MAC of @nh's gateway (or the destination) on @nh's interface. The
+ * kernel's conditions are its own: forwarding on for the interface the
+ * lookup is from. 0 with @o filled; 1: the kernel has no MAC for the
+ * neighbour yet, the packet goes to its stack, which resolves it where it
+ * forwards; -1: no route.
+ */
+static __always_inline int router_kernel(struct nfc_pkt *pkt,
+					 const struct nfc_ctx *c,
+					 const struct router_nexthop *nh,
+					 struct router_out *o)
+{
+	const struct nfc_key *k = &c->act.key;
+	const __u64 *g6 = (const __u64 *)nh->gateway6;
+	struct bpf_fib_lookup p = {};
+	__u32 flags = 0;
+	long r;
+
+	p.l4_protocol = k->proto;
+	p.sport = k->sport;
+	p.dport = k->dport;
+	p.ifindex = c->key.ifindex;
+	if (nh->action == ROUTER_NH_FORWARD) {
+		p.ifindex = nh->ifindex;
+		flags = BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_OUTPUT;
+	}
+	if (k->l3 == NFC_L3_IPV4) {
+		p.family = ROUTER_AF_INET;
+		p.ipv4_src = k->saddr.v4;
+		p.ipv4_dst = nh->action == ROUTER_NH_FORWARD && nh->gateway
+				     ? nh->gateway
+				     : k->daddr.v4;
+	} else {
+		p.family = ROUTER_AF_INET6;
+		__builtin_memcpy(p.ipv6_src, k->saddr.v6, 16);
+		__builtin_memcpy(p.ipv6_dst,
+				 nh->action == ROUTER_NH_FORWARD &&
+						 (g6[0] | g6[1])
+					 ? (const void *)nh->gateway6
+					 : (const void *)k->daddr.v6,
+				 16);
+	}
+	r = bpf_fib_lookup(pkt, &p, sizeof(p), flags);
+	if (r == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return 1;
+	if (r != BPF_FIB_LKUP_RET_SUCCESS ||
+	    (nh->action == ROUTER_NH_FORWARD && p.ifindex != nh->ifindex))
+		return -1;
+	o->ifindex = p.ifindex;
+	__builtin_memcpy(o->dmac, p.dmac, 6);
+	__builtin_memcpy(o->smac, p.smac, 6);
+	return 0;
+}
+
+/* What is the host's and never routed: ARP, and IPv6 to a link-local or
+ * link-scope multicast address (neighbour discovery, router
+ * solicitations). Its stack takes them: the kernel's neighbours (a next
+ * hop's `neighbor: kernel`) are resolved by the very frames the router
+ * would otherwise drop as not IP. */
+static __always_inline bool router_link_scope(const struct nfc_key *k)
+{
+	const __u8 *d = (const __u8 *)k->daddr.v6;
+
+	if (k->l3 == NFC_L3_ARP)
+		return true;
+	return k->l3 == NFC_L3_IPV6 &&
+	       ((d[0] == 0xfe && (d[1] & 0xc0) == 0x80) ||
+		(d[0] == 0xff && (d[1] & 0x0f) == 0x02));
+}
+
 NFC_NF(router)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 {
+	struct router_out o = {};
 	struct router_nexthop *nh;
 	struct router_group *g;
 	struct router_id id;
 	const __u8 *mac;
-	int r = 0;
+	int r;
 
+	if (router_link_scope(&c->act.key))
+		return NFC_PASS;
 	if (c->act.key.l3 != NFC_L3_IPV4 && c->act.key.l3 != NFC_L3_IPV6)
 		return router_no_route(c);
 	id.id = router_policy_via(c);
-	if (!id.id) {
-		if (c->act.key.l3 == NFC_L3_IPV4)
-			r = nfc_lpm_lookup4(routes_id, c->act.key.daddr.v4,
-					    &id.id);
-		else
-			r = nfc_lpm_lookup6(routes6_id, c->act.key.daddr.v6,
-					    &id.id);
-		if (r)
-			return router_no_route(c);
-	}
+	if (!id.id)
+		id.id = router_route_via(c);
+	if (!id.id)
+		return router_no_route(c);
 	g = bpf_map_lookup_elem(&groups, &id);
 	if (g) {
 		id.id = router_pick(g, nfc_flow_hash(&c->act.key));
@@ -264,11 +409,27 @@ NFC_NF(router)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 			return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
 	}
 	nh = bpf_map_lookup_elem(&nexthops, &id);
-	if (!nh || nh->action != ROUTER_NH_FORWARD)
+	if (!nh || nh->action == ROUTER_NH_BLACKHOLE)
 		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
-	mac = router_neighbour(nh, c);
-	if (!mac)
+	if (nh->action == ROUTER_NH_KERNEL ||
+	    nh->neigh == ROUTER_NEIGH_KERNEL) {
+		r = router_kernel(pkt, c, nh, &o);
+		if (r > 0) {
+			/* asked again for the flow's next packets */
+			nfc_nocache(c);
+			return NFC_PASS;
+		}
+		if (r < 0)
+			return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
+	} else if (nh->action == ROUTER_NH_FORWARD) {
+		mac = router_neighbour(nh, c);
+		if (!mac)
+			return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
+		o.ifindex = nh->ifindex;
+		__builtin_memcpy(o.dmac, mac, 6);
+	} else {
 		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
+	}
 	if (c->ttl <= 1) {
 		/* the stack sends time exceeded; the flow's next packets
 		 * may have hops to spare */
@@ -276,11 +437,15 @@ NFC_NF(router)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 		return NFC_PASS;
 	}
 	nfc_ttl_dec(c);
-	nfc_set_dmac(c, mac);
+	nfc_set_dmac(c, o.dmac);
+	/* the next hop's MAC on the link, else the kernel's for the device */
 	if (nh->smac[0] | nh->smac[1] | nh->smac[2] | nh->smac[3] |
 	    nh->smac[4] | nh->smac[5])
 		nfc_set_smac(c, nh->smac);
-	nfc_redirect(c, nh->ifindex);
+	else if (o.smac[0] | o.smac[1] | o.smac[2] | o.smac[3] | o.smac[4] |
+		 o.smac[5])
+		nfc_set_smac(c, o.smac);
+	nfc_redirect(c, o.ifindex);
 	return NFC_PASS;
 }
 

@@ -14,6 +14,14 @@ enum router_default {
 enum router_nh_action {
 	ROUTER_NH_FORWARD = 0,   /* out of its interface to its neighbour */
 	ROUTER_NH_BLACKHOLE = 1, /* dropped (no-route) */
+	ROUTER_NH_KERNEL = 2,    /* by the kernel's routes and neighbours
+				    (bpf_fib_lookup()) */
+};
+
+/* Where a forwarding next hop finds its neighbour's MAC. */
+enum router_nh_neigh {
+	ROUTER_NEIGH_TABLE = 0,  /* the neighbors tables */
+	ROUTER_NEIGH_KERNEL = 1, /* the kernel's, on its interface */
 };
 
 /* A next hop or a next-hop group: one id space (the value of routes, a
@@ -29,6 +37,7 @@ struct router_nexthop {
 	__u8 smac[6];       /* the router's MAC on that link; 0: unchanged */
 	__u8 pad[2];
 	__u8 gateway6[16];  /* IPv6 neighbour; ::, the destination itself */
+	__u32 neigh;        /* enum router_nh_neigh */
 };
 
 /* A neighbour: the MAC of an address on an interface. */
@@ -82,7 +91,29 @@ struct router_policy {
 	__u8 pad[3];
 	__be16 sport, sport_end; /* a range (end 0: sport alone); 0: any */
 	__be16 dport, dport_end;
-	__u32 via;               /* a next hop's or a group's id */
+	__u32 via;               /* ROUTER_POLICY_ROUTE: a next hop's or a
+				    group's id */
+	__u32 action;            /* enum router_policy_action */
+	__u32 table, table6;     /* ROUTER_POLICY_LOOKUP: LPM tables; 0 none */
+};
+
+/* What a matching policy does. */
+enum router_policy_action {
+	ROUTER_POLICY_ROUTE = 0,  /* to its next hop or group */
+	ROUTER_POLICY_LOOKUP = 1, /* the destination looked up in its table;
+				     a miss goes on to the next policy */
+};
+
+/* A VPC's routing tables: the host's LPM tables (`nfctl lpm`, ids
+ * 1-32767) whose values are this node's next-hop and group ids. A VPC
+ * that has them is routed by them alone; 0: that family has no routes in
+ * the VPC. */
+struct router_vrf_key {
+	__u32 tenant;
+};
+
+struct router_vrf {
+	__u32 table, table6;
 };
 
 #endif /* NF_ROUTER_H */

@@ -38,7 +38,7 @@
  */
 #include <stdbool.h>
 #include "nfc.h"
-#include "parse.h" /* nfc_pkt_ptr(): the outer headers */
+#include "parse.h" /* nfc_vxlan_source() */
 #include "vpc.h"
 
 #ifndef VPC_VPCS_MAX
@@ -100,23 +100,6 @@ vpc_endpoint(const struct nfc_key *k, __u32 vni, const union nfc_addr *a)
 		return bpf_map_lookup_elem(&endpoints6, &ek);
 	}
 	return NULL;
-}
-
-/* The outer IPv4 source of a VXLAN packet when it is addressed to @vtep,
- * else 0 (an IPv6 underlay is not one this module serves). */
-static __always_inline __be32 vpc_outer_source(struct nfc_pkt *pkt,
-					       const struct nfc_ctx *c,
-					       __be32 vtep)
-{
-	__u32 off = c->outer_l3_off;
-	__u8 *ip;
-
-	if (off > 64)
-		return 0;
-	ip = nfc_pkt_ptr(pkt, off, 20);
-	if (!ip || ip[0] >> 4 != 4 || *(__be32 *)(ip + 16) != vtep)
-		return 0; /* the executor checks it again for cached packets */
-	return *(__be32 *)(ip + 12);
 }
 
 /* The frame as endpoint @ep gets it: to its MAC, from the gateway's. */
@@ -189,7 +172,6 @@ NFC_NF(vpc)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	const struct vpc_vtep *vt;
 	struct vpc_key vk = { .vni = k->tenant };
 	bool tunnelled = c->key.flags & NFC_KEY_F_VXLAN;
-	struct nfc_tunnel t = {};
 	__be32 vtep, from;
 
 	if (!vk.vni) {
@@ -219,7 +201,7 @@ NFC_NF(vpc)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	src = vpc_endpoint(k, vk.vni, &k->saddr);
 
 	if (tunnelled) {
-		from = vpc_outer_source(pkt, c, vtep);
+		from = nfc_vxlan_source(pkt, c, vtep);
 		if (!from)
 			return nfc_deny(c, NFC_DROP_VTEP_MISMATCH, 0);
 		/* from the VTEP the source is behind, on the interface that
@@ -260,14 +242,8 @@ NFC_NF(vpc)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	}
 	if (!vt)
 		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
-	t.saddr = vtep;
-	t.daddr = ep->vtep;
-	t.vni = vk.vni;
-	__builtin_memcpy(t.smac, vt->smac, 6);
-	__builtin_memcpy(t.dmac, vt->mac, 6);
-	t.port = cfg_port;
-	nfc_encap(c, &t);
-	nfc_redirect(c, vt->ifindex);
+	nfc_encap_to(c, vtep, ep->vtep, vk.vni, cfg_port, vt->ifindex, vt->mac,
+		     vt->smac);
 	return NFC_PASS;
 }
 

@@ -12,19 +12,20 @@ set -euo pipefail
 NFCTL=$NFC_BUILD/manager/nfctl
 TRAFFIC=$NFC_BUILD/tests/tools/nfc-traffic
 
-# Python is Debian's (manager/setup.sh installs python3 and the modules the
-# tests import), not whatever comes first in PATH: a version manager's shim
-# there (pyenv) costs 0.4 s a call, Debian's 0.05, and the tests parse JSON
-# with it hundreds of times.
-python3() { /usr/bin/python3 "$@"; }
-export -f python3
-
 # A short unique tag: names must fit IFNAMSIZ and not meet another test's.
 T=$(( ($$ % 200) + 20 ))
 TAG=$(printf 'n%05d' $(( $$ % 100000 )))
 export ULTRANIO_BPFFS=/sys/fs/bpf/ultranio-test-$TAG
 export ULTRANIO_STATE=/run/ultranio-test-$TAG
 WORK=$(mktemp -d /tmp/nfc-$TAG.XXXXXX)
+
+# Python is Debian's (manager/setup.sh installs python3 and the modules the
+# tests import), not whatever comes first in PATH: a version manager's shim
+# there (pyenv) costs 0.4 s a call, Debian's 0.05, and the tests run it
+# hundreds of times, in namespaces too (ip netns exec finds it by PATH).
+mkdir "$WORK/bin"
+ln -s /usr/bin/python3 "$WORK/bin/python3"
+PATH=$WORK/bin:$PATH
 
 NFC_PIDS=()
 NFC_NETNS=()

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 nfc_topology 2
-nfc_mr_chain "cli-$TAG" > "$WORK/chain.yaml"
+nfc_mr_chain "cli-$TAG" macrouter@1.0.0 > "$WORK/chain.yaml"
 
 expect_rc() {
 	local want=$1

@@ -9,7 +9,14 @@
 # a group of their four next hops (gateways): each flow on one path, each
 # path 25% +- 5%; one path taken out of the group: only its flows move.
 # Policy routing: one destination reached by two paths depending on the
-# source (IPv4 and IPv6) and on the destination port.
+# source (IPv4 and IPv6) and on the destination port. The kernel's
+# neighbours for a next hop, and a next hop that is the kernel's routes
+# altogether (bpf_fib_lookup), an unresolved neighbour resolved by the
+# stack. A whole table loaded from a file.
+# VRFs: two VPCs (tenants of their ports) routed by their own tables, the
+# same prefix to a different host in each, neither reaching the other; a
+# policy that looks a VPC's port up in the other VPC's table, and one whose
+# table misses, which goes on to the next policy.
 # Usage: router.sh HOOK   (tc-ingress | xdp)
 . "$(dirname "$0")/lib.sh"
 hook=${1:-tc-ingress}
@@ -36,6 +43,31 @@ for ((i = 1; i <= N; i++)); do
 done
 [ "$hook" = xdp ] && nfc_xdp_endpoints 1 2 3 4 5
 
+# A router node's per-host entries, for hosts I...: next hop I connected
+# (to the destination itself), next hop 1I through host I as a gateway;
+# each host's MAC as its neighbour.
+nexthops_yaml() {
+	local i hv
+	for i in "$@"; do
+		hv=HV$i
+		echo "        - {id: $i, interface: ${!hv}, smac: \"$GWMAC\"}"
+		echo "        - {id: 1$i, interface: ${!hv}, gateway: 10.$T.$i.2, gateway6: \"fd00:$T:$i::2\", smac: \"$GWMAC\"}"
+	done
+}
+neighbors_yaml() {
+	local i hv mac
+	echo "      neighbors:"
+	for i in "$@"; do
+		hv=HV$i mac=MAC$i
+		echo "        - {interface: ${!hv}, address: 10.$T.$i.2, mac: \"${!mac}\"}"
+	done
+	echo "      neighbors6:"
+	for i in "$@"; do
+		hv=HV$i mac=MAC$i
+		echo "        - {interface: ${!hv}, address: \"fd00:$T:$i::2\", mac: \"${!mac}\"}"
+	done
+}
+
 {
 	echo "chain: rt-$TAG"
 	echo "attach:"
@@ -51,26 +83,11 @@ nodes:
     config:
       nexthops:
 YAML
-	for ((i = 1; i <= N; i++)); do
-		hv=HV$i
-		# connected: to the destination itself
-		echo "        - {id: $i, interface: ${!hv}, smac: \"$GWMAC\"}"
-		# through host i as a gateway
-		echo "        - {id: 1$i, interface: ${!hv}, gateway: 10.$T.$i.2, gateway6: \"fd00:$T:$i::2\", smac: \"$GWMAC\"}"
-	done
+	nexthops_yaml $(seq "$N")
 	echo "        - {id: 99, action: blackhole}"
 	echo "      nexthop-groups:"
 	echo "        - {id: 100, nh1: 12, nh2: 13, nh3: 14, nh4: 15}"
-	echo "      neighbors:"
-	for ((i = 1; i <= N; i++)); do
-		hv=HV$i mac=MAC$i
-		echo "        - {interface: ${!hv}, address: 10.$T.$i.2, mac: \"${!mac}\"}"
-	done
-	echo "      neighbors6:"
-	for ((i = 1; i <= N; i++)); do
-		hv=HV$i mac=MAC$i
-		echo "        - {interface: ${!hv}, address: \"fd00:$T:$i::2\", mac: \"${!mac}\"}"
-	done
+	neighbors_yaml $(seq "$N")
 	echo "      routes:"
 	for ((i = 1; i <= N; i++)); do
 		echo "        - {prefix: 10.$T.$i.0/24, via: $i}"
@@ -106,8 +123,8 @@ IP2=10.$T.2.2 nfc_tcp_stream 1 2 2097152
 IP2=fd00:$T:2::2 nfc_tcp_stream 1 2 2097152 5002
 pass "TCP 2 MiB h1 -> h2 over IPv4 and IPv6, intact"
 
-drops() {
-	"$NFCTL" -j stats "rt-$TAG" | json - 'j[0]["counters"]["drops"]["no-route"]'
+drops() { # [CHAIN]
+	"$NFCTL" -j stats "${1:-rt-$TAG}" | json - 'j[0]["counters"]["drops"]["no-route"]'
 }
 before=$(drops)
 ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.66.9" > /dev/null && fail "a blackhole forwarded"
@@ -260,6 +277,43 @@ grep -q "priority 32 is past its 32 places (0..31)" "$WORK/pol.err" || fail "pri
 grep -q "'via' is required" "$WORK/rt.err" || fail "a route without via: $(cat "$WORK/rt.err")"
 pass "a policy deleted at run time: its traffic takes the route again"
 
+# The kernel's neighbours and routes (bpf_fib_lookup): h3's address and MAC
+# in the host's tables, not the router's; forwarding on where the kernel
+# asks for it (the lookup's interface). A neighbour the kernel lacks: the
+# packet goes to its stack, which resolves it and forwards.
+nf() { "$NFCTL" nf "rt-$TAG" rt "$@" || fail "nf $*"; }
+nf policies del priority 11 # h3's IPv6 replies by the route, not to h5
+ip addr add "10.$T.3.1/24" dev "$HV3"
+ip -6 addr add "fd00:$T:3::1/64" dev "$HV3" nodad
+for hv in "$HV1" "$HV3"; do
+	sysctl -qw "net.ipv4.conf.$hv.forwarding=1" "net.ipv6.conf.$hv.forwarding=1"
+done
+ip neigh replace "10.$T.3.2" lladdr "$MAC3" dev "$HV3" nud permanent
+ip -6 neigh replace "fd00:$T:3::2" lladdr "$MAC3" dev "$HV3" nud permanent
+nf neighbors del interface "$HV3" address "10.$T.3.2"
+nf neighbors6 del interface "$HV3" address "fd00:$T:3::2"
+ip netns exec "$NS1" ping -c 1 -W 1 "10.$T.3.2" > /dev/null && fail "h3 reached with no neighbour in the table"
+nf nexthops add id 3 interface "$HV3" smac "$GWMAC" neighbor kernel
+out=$(ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.3.2") || fail "h3 by the kernel's neighbour: $out"
+grep -q "ttl=63" <<< "$out" || fail "the kernel's neighbour: not routed by the chain: $out"
+out=$(ip netns exec "$NS1" ping -6 -c 2 -i 0.2 -W 1 "fd00:$T:3::2") || fail "h3 by the kernel's IPv6 neighbour: $out"
+grep -q "ttl=63" <<< "$out" || fail "the kernel's IPv6 neighbour: not routed by the chain: $out"
+pass "a next hop's neighbour from the kernel's table, IPv4 and IPv6"
+nf nexthops add id 3 action kernel
+IP3=10.$T.3.2 nfc_tcp_stream 1 3 1048576
+out=$(ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.3.2") || fail "h3 by the kernel's routes: $out"
+grep -q "ttl=63" <<< "$out" || fail "the kernel's routes: TTL: $out"
+# the stack takes frames addressed to its interface: the router's MAC is
+# h1's link's, as on a host that routes
+ip link set dev "$HV1" address "$GWMAC"
+ip neigh del "10.$T.3.2" dev "$HV3"
+out=$(ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.3.2") || fail "no kernel neighbour: the stack did not resolve it: $out"
+ip neigh show "10.$T.3.2" dev "$HV3" | grep -qi "$MAC3" || fail "the kernel did not resolve h3: $(ip neigh show dev "$HV3")"
+pass "a kernel next hop: the kernel's routes and neighbours (TCP 1 MiB); an unresolved neighbour resolved by the stack"
+nf nexthops add id 3 interface "$HV3" smac "$GWMAC"
+nf neighbors add interface "$HV3" address "10.$T.3.2" mac "$MAC3"
+nf neighbors6 add interface "$HV3" address "fd00:$T:3::2" mac "$MAC3"
+
 # A whole routing table at once: a bad line names the file and line and
 # changes nothing; a good file replaces the table.
 printf '10.%s.2.0/24 2\n10.%s.9.0/24 oops\n' "$T" "$T" > "$WORK/bad.routes"
@@ -293,3 +347,67 @@ missed=$("$NFCTL" -j stats "rt-$TAG" | json - 'j[0]["counters"]["missed_tail_cal
 [ "$missed" = 0 ] || fail "missed tail calls: $missed"
 "$NFCTL" chain delete "rt-$TAG" || fail "delete"
 pass "deleted"
+
+# VRFs. VPC 7: h1 and h4; VPC 8: h2 and h5. Each VPC's tables (LPM ids 7,
+# 17 and 8, 18) send $POL and $POL6 to its own host of the two; table 9
+# holds nothing a policy looks for, so the next policy decides.
+lpm() { "$NFCTL" lpm "$@" > /dev/null || fail "lpm $*"; }
+for v in 7 8; do
+	lpm create $v ipv4
+	lpm create 1$v ipv6
+done
+lpm create 9 ipv4
+for r in "7 10.$T.1.0/24 1" "7 10.$T.4.0/24 4" "7 $POL 14" \
+	 "8 10.$T.2.0/24 2" "8 10.$T.5.0/24 5" "8 $POL 15"; do
+	read -r v prefix via <<< "$r"
+	lpm add "$v" "$prefix" "$via"
+done
+lpm add 17 "$POL6" 14
+lpm add 18 "$POL6" 15
+lpm add 9 "10.$T.99.0/24" 1
+{
+	echo "chain: vrf-$TAG"
+	echo "attach:"
+	for r in "1 7" "4 7" "2 8" "5 8"; do
+		read -r i v <<< "$r"
+		hv=HV$i
+		echo "  - {interface: ${!hv}, hook: $hook, tenant: $v}"
+	done
+	cat <<YAML
+entry: rt
+nodes:
+  - name: rt
+    module: router
+    config:
+      vrfs:
+        - {tenant: 7, table: 7, table6: 17}
+        - {tenant: 8, table: 8, table6: 18}
+      policies:
+        - {priority: 0, tenant: 7, proto: 17, dport: 9150, action: lookup, table: 8}
+        - {priority: 1, tenant: 7, proto: 17, dport: 9160, action: lookup, table: 9}
+        - {priority: 2, tenant: 7, proto: 17, dport: 9160, via: 15}
+      nexthops:
+YAML
+	nexthops_yaml 1 2 4 5
+	neighbors_yaml 1 2 4 5
+} > "$WORK/vrf.yaml"
+"$NFCTL" chain apply "$WORK/vrf.yaml" > /dev/null 2> "$WORK/apply.err" ||
+	fail "apply VRFs: $(cat "$WORK/apply.err")"
+[ "$(who_gets 1 10.$T.1.2 $POL 9000)" = h4 ] || fail "VPC 7 -> $POL: not to h4"
+[ "$(who_gets 2 10.$T.2.2 $POL 9000)" = h5 ] || fail "VPC 8 -> $POL: not to h5"
+[ "$(who_gets 1 fd00:$T:1::2 $POL6 9000)" = h4 ] || fail "VPC 7 -> $POL6: not to h4"
+[ "$(who_gets 2 fd00:$T:2::2 $POL6 9000)" = h5 ] || fail "VPC 8 -> $POL6: not to h5"
+out=$(ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.4.2") || fail "ping in VPC 7, h1 -> h4: $out"
+grep -q "ttl=63" <<< "$out" || fail "VPC 7: the TTL was not decremented: $out"
+before=$(drops "vrf-$TAG")
+ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.2.2" > /dev/null && fail "VPC 7 reached h2 of VPC 8"
+ip netns exec "$NS2" ping -c 2 -i 0.2 -W 1 "10.$T.1.2" > /dev/null && fail "VPC 8 reached h1 of VPC 7"
+after=$(drops "vrf-$TAG")
+[ $((after - before)) -ge 4 ] || fail "VPC to VPC: no-route drops $before -> $after"
+pass "VRFs: the same prefix to a host of each VPC, IPv4 and IPv6; no way from one VPC to the other"
+[ "$(who_gets 1 10.$T.1.2 $POL 9150)" = h5 ] || fail "VPC 7 :9150: not by its policy into table 8"
+[ "$(who_gets 1 10.$T.1.2 $POL 9160)" = h5 ] || fail "VPC 7 :9160: a policy's miss did not go on to the next policy"
+"$NFCTL" nf "vrf-$TAG" rt vrfs del tenant 7 || fail "vrfs del"
+[ "$(who_gets 1 10.$T.1.2 $POL 9000)" = "" ] || fail "VPC 7 without its VRF still routed by it"
+pass "VRFs: a policy's table lookup, a miss going on; a VRF deleted at run time"
+"$NFCTL" chain delete "vrf-$TAG" || fail "delete VRFs"

@@ -7,8 +7,8 @@
 #  - the table only 1.1.0 has (hits) is dropped by a downgrade and starts
 #    empty after an upgrade;
 #  - a swap to a version whose map cannot take over the running one (other
-#    max_entries) is refused naming the map and the difference, and changes
-#    nothing;
+#    max_entries; 1.2.0's routes keyed by tenant too) is refused naming the
+#    map and the difference, and changes nothing;
 #  - node counters belong to the instance: across swaps and re-applies they
 #    equal the chain's, and they restart only when the chain is deleted.
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +23,7 @@ attach:
   - {interface: $HV3, hook: tc-ingress}
 entry: mr
 nodes:
-$(nfc_mr_node)
+$(nfc_mr_node macrouter@1.1.0)
 YAML
 
 show() { "$NFCTL" -j chain show "$C" > "$WORK/show.json"; }
@@ -34,7 +34,7 @@ counts() { # node packets, chain packets, chain packets on the fast path
 }
 
 "$NFCTL" chain apply "$WORK/chain.yaml" >/dev/null || fail "apply"
-[ "$(node 'j["nodes"][0]["version"]')" = 1.1.0 ] || fail "macrouter resolves to 1.1.0"
+[ "$(node 'j["nodes"][0]["version"]')" = 1.1.0 ] || fail "macrouter@1.1.0 runs"
 "$NFCTL" nf "$C" mr routes add mac "$MAC3" interface "$HV3" || fail "routes add"
 pass "applied at macrouter 1.1.0; route to h3 added at run time"
 
@@ -100,6 +100,12 @@ if ULTRANIO_CATALOG=$NFC_BUILD/tests/catalog-small "$NFCTL" chain swap "$C" mr m
 fi
 grep -q "cannot take over map 'routes' of macrouter@1.1.0: max_entries 65536 now, 1024 in the new version" "$WORK/err" ||
 	fail "refusal does not name the map and the difference: $(cat "$WORK/err")"
+snapshot > "$WORK/after"
+diff -u "$WORK/before" "$WORK/after" || fail "the refused swap changed something"
+pass "refused: $(cat "$WORK/err")"
+"$NFCTL" chain swap "$C" mr macrouter@1.2.0 2> "$WORK/err" && fail "swap to routes of another key accepted"
+grep -q "macrouter@1.2.0 lays out table 'routes' differently than macrouter@1.1.0" "$WORK/err" ||
+	fail "refusal does not name the table: $(cat "$WORK/err")"
 snapshot > "$WORK/after"
 diff -u "$WORK/before" "$WORK/after" || fail "the refused swap changed something"
 pass "refused: $(cat "$WORK/err")"

@@ -80,13 +80,23 @@ fdb_port() {
 	fdb | json - "next((e['interface'] + ' ' + e['kind'] for e in j if e['mac'] == '$1' and str(e['domain']) == '1'), 'none')"
 }
 
-# Broadcast from h1: h2 and h3, not h1 itself, not h4 (domain 2).
+# out_of: each port's frames out (endpoint counters), h1's to h4's
+out_of() {
+	"$NFCTL" -j stats endpoint | json - "' '.join(str(next((e['out']['packets'] for e in j if e['interface'] == p), 0)) for p in '$HV1 $HV2 $HV3 $HV4'.split())"
+}
+
+# Broadcast from h1: h2 and h3, not h1 itself, not h4 (domain 2); each
+# port that sent it counts it out.
+read -r o1 o2 o3 o4 <<< "$(out_of)"
 flood 1 "$BCAST" 200
 [ "$got1/$got2/$got3/$got4" = "0/200/200/0" ] ||
 	fail "broadcast from h1: h1..h4 received $got1/$got2/$got3/$got4 of 200"
 [ "$(stat '["verdicts"]["flood"]')" -ge 200 ] || fail "floods not counted"
 [ "$(fdb_port "$MAC1")" = "$HV1 learned" ] || fail "h1 not learned: $(fdb)"
-pass "broadcast: flooded to h2 and h3 (200 each), not back to h1, not to domain 2; h1 learned on $HV1"
+read -r n1 n2 n3 n4 <<< "$(out_of)"
+((n2 - o2 >= 200 && n3 - o3 >= 200 && n1 - o1 < 200 && n4 - o4 < 200)) ||
+	fail "ports' out counters: $o1 $o2 $o3 $o4 -> $n1 $n2 $n3 $n4"
+pass "broadcast: flooded to h2 and h3 (200 each, counted out of their ports), not back to h1, not to domain 2; h1 learned on $HV1"
 
 # Unknown unicast floods the same way; once h2 has spoken (its own IPv6
 # neighbour discovery may have been first), frames to it take its port

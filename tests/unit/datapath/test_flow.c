@@ -14,6 +14,7 @@
 #include <sched.h>
 #include "fixture.h"
 #include "acl.h"
+#include "macrouter.h"
 #include "rewrite.h"
 
 #define SYN 0x02
@@ -418,6 +419,34 @@ static void test_denied_flow_cached(void **state)
 	assert_int_equal(r.stats.cached, 3);
 	assert_int_equal(r.stats.drop[NFC_DROP_POLICY], 4);
 	dp_rule_stats(rk.node, rk.policy, &rs);
+	assert_int_equal(rs.packets, 4);
+}
+
+/* A route counted under its id (macrouter 1.2.0, nfc_count_as()): every
+ * packet of the flow, cached ones too, and no decision reported. */
+static void test_route_counted_quietly(void **state)
+{
+	struct macrouter_tkey k = { .tenant = 0 };
+	struct macrouter_troute v = { .ifindex = 7, .action = MACROUTER_FORWARD,
+				      .id = 9 };
+	struct nfc_rule_stats rs;
+	struct dp_run r;
+	struct pkt p;
+	int i;
+
+	memcpy(k.mac, MAC_B, 6);
+	assert_int_equal(bpf_map_update_elem(dp_table("macrouter@1.2.0", "routes"), &k, &v, 0), 0);
+	dp_chain1(dp_module("macrouter@1.2.0"));
+	for (i = 0; i < 4; i++) {
+		udp(&p, false, 7000);
+		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.retval, F.rc_redirect);
+		assert_null(dp_event(NFC_EV_DECISION, 0));
+	}
+	assert_int_equal(node_packets(), 1);
+	assert_int_equal(r.stats.cached, 3);
+	assert_int_equal(r.stats.verdict[NFC_V_REDIRECT], 4);
+	dp_rule_stats(DP_COUNTER(0), 9, &rs);
 	assert_int_equal(rs.packets, 4);
 }
 
@@ -903,6 +932,7 @@ int main(int argc, char **argv)
 		T(test_version_and_nocache),
 		T(test_nf_nocache),
 		T(test_denied_flow_cached),
+		T(test_route_counted_quietly),
 		T(test_one_decision_per_connection),
 		T(test_flow_refreshes_ct),
 		T(test_timeout_reopens),

@@ -109,6 +109,46 @@ static void run(const struct pkt *p, struct dp_run *r)
 	dp_run(DP_ROOT, p, r);
 }
 
+/* An ICMPv6 message of @type from fe80::1 to @dst. */
+static void icmp6_to(struct pkt *p, const char *dst, uint8_t type)
+{
+	pkt_init(p);
+	pkt_eth(p, GW_MAC, MAC_A, 0x86dd);
+	pkt_ipv6(p, IPPROTO_ICMPV6, "fe80::1", dst, 255);
+	pkt_icmp6(p, type, 0, 1, 1);
+	pkt_finish(p);
+}
+
+/* ARP and IPv6 of link scope are the host's, whatever the default: to
+ * its stack, unrouted; multicast of a wider scope is not. */
+static void test_link_scope_to_stack(void **state)
+{
+	struct pkt in;
+	struct dp_run r;
+
+	pkt_init(&in);
+	pkt_eth(&in, GW_MAC, MAC_A, 0x0806);
+	pkt_arp(&in, 2, IP_B, IP_A);
+	pkt_finish(&in);
+	run(&in, &r);
+	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
+
+	dp_reset(state);
+	icmp6_to(&in, "ff02::1:ff00:2", 135);
+	run(&in, &r);
+	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
+
+	dp_reset(state);
+	icmp6_to(&in, "fe80::2", 128);
+	run(&in, &r);
+	dp_assert_verdict(&r, NFC_V_PASS, F.rc_pass);
+
+	dp_reset(state);
+	icmp6_to(&in, "ff05::2", 128);
+	run(&in, &r);
+	dp_assert_drop(&r, NFC_DROP_NO_ROUTE);
+}
+
 /* A connected next hop: the destination's own MAC, the router's as the
  * source, one hop less, the IPv4 checksum right: byte for byte. */
 static void test_connected_v4(void **state)
@@ -377,6 +417,7 @@ int main(int argc, char **argv)
 		T(test_connected_v6),
 		T(test_policy_match),
 		T(test_no_route),
+		T(test_link_scope_to_stack),
 		T(test_ttl_expiring_to_stack),
 		T(test_ttl_expiring_cached_flow),
 		T(test_ecmp_rendezvous),

@@ -52,7 +52,7 @@ static void test_build_catalog(void **state)
 
 	m = nfc_catalog__find(cat, "macrouter", NULL);
 	assert_non_null(m);
-	assert_string_equal(m->version, "1.1.0");
+	assert_string_equal(m->version, "1.2.0");
 	old = nfc_catalog__find(cat, "macrouter", "1.0.0");
 	assert_non_null(old);
 	assert_string_equal(old->version, "1.0.0");
@@ -65,12 +65,22 @@ static void test_build_catalog(void **state)
 	assert_int_equal(m->manifest[0], '/');
 	assert_string_equal(m->object[NFC_OBJ_XDP] +
 				    strlen(m->object[NFC_OBJ_XDP]) -
-				    strlen("/macrouter-1.1.0.xdp.o"),
-			    "/macrouter-1.1.0.xdp.o");
+				    strlen("/macrouter-1.2.0.xdp.o"),
+			    "/macrouter-1.2.0.xdp.o");
 	assert_string_equal(strrchr(m->object[NFC_OBJ_TC], '/'),
-			    "/macrouter-1.1.0.tc.o");
+			    "/macrouter-1.2.0.tc.o");
 	assert_memory_equal(m->manifest, NFC_BUILD_CATALOG, len);
 
+	/* a key field with a default (a tenant) may be left out */
+	t = nfc_module__table(m, "routes");
+	assert_non_null(t);
+	assert_int_equal(t->n_key, 2);
+	assert_false(t->key[0].required);
+	assert_string_equal(t->key[0].def, "0");
+	assert_true(t->key[1].required);
+
+	m = nfc_catalog__find(cat, "macrouter", "1.1.0");
+	assert_non_null(m);
 	assert_int_equal(m->n_outcomes, 2);
 	assert_int_equal(nfc_module__outcome(m, "pass"), NFC_PASS);
 	assert_int_equal(nfc_module__outcome(m, "deny"), NFC_DENY);
@@ -96,7 +106,8 @@ static void test_build_catalog(void **state)
 	assert_int_equal(t->value_size, 8);
 	assert_int_equal(t->n_value, 2);
 	assert_string_equal(t->value[0].unless_field, "action");
-	assert_string_equal(t->value[0].unless_value, "drop");
+	assert_int_equal(t->value[0].n_unless, 1);
+	assert_string_equal(t->value[0].unless_values[0], "drop");
 	assert_true(t->value[0].required);
 	assert_false(t->value[1].required);
 	assert_int_equal(t->value[1].offset, 4);

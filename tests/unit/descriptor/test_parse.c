@@ -209,10 +209,10 @@ static void test_minimal(void **state)
 	assert_int_equal(d->attach[0].priority, 50);
 	n = &d->nodes[0];
 	/* no version: the newest */
-	assert_string_equal(n->mod->version, "1.1.0");
+	assert_string_equal(n->mod->version, "1.2.0");
 	check_next(n, "mr", next);
-	/* defaulted: drop (0), no position */
-	assert_int_equal(n->n_cfg, 1);
+	/* defaulted: drop (0), no VTEP, port 4789; no position */
+	assert_int_equal(n->n_cfg, 3);
 	assert_int_equal(n->cfg[0].bytes[0], 0);
 	assert_int_equal(n->cfg[0].line, 0);
 	assert_int_equal(n->n_fills, 0);
