@@ -670,6 +670,11 @@ __noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 		}
 		h = (struct nfc_vxlan_hdrs *)w;
 		nfc_vxlan_hdrs_put(h, &c->act.tun, len);
+		/* a non-IP frame's new bytes are all MAC header (its mac_len
+		 * grows), which the kernel adds to skb->csum itself when it
+		 * redirects */
+		if (!ip)
+			return 0;
 #pragma unroll
 		for (i = ETH_HLEN / 2; i < (NFC_VXLAN_OVERHEAD + ETH_HLEN) / 2;
 		     i++)

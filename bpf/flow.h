@@ -134,7 +134,7 @@ static __always_inline void nfc_flow_store(struct nfc_pkt *pkt,
 {
 	struct nfc_chain_stats *s;
 	struct nfc_flow *f, *old;
-	__u32 zero = 0;
+	__u32 zero = 0, *epoch;
 	__u64 now, id;
 
 	if (!nfc_flow_cacheable(c))
@@ -156,7 +156,8 @@ static __always_inline void nfc_flow_store(struct nfc_pkt *pkt,
 		f->bytes = nfc_len(pkt);
 	}
 	f->version = c->version;
-	f->pad = 0;
+	epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
+	f->epoch = epoch ? *epoch : 0;
 	f->last_ns = now;
 	f->ct_seen_ns = now;
 	f->ct_handle = c->ct_handle;
@@ -201,7 +202,10 @@ static __always_inline bool nfc_flow_act_serves(const struct nfc_ctx *c,
 static __always_inline bool nfc_flow_usable(const struct nfc_ctx *c,
 					    const struct nfc_flow *f)
 {
-	return f->version == c->version && !nfc_flow_slow_only(&c->key) &&
+	__u32 zero = 0, *epoch = bpf_map_lookup_elem(&nfc_flow_epoch, &zero);
+
+	return f->version == c->version && epoch && f->epoch == *epoch &&
+	       !nfc_flow_slow_only(&c->key) &&
 	       nfc_flow_act_serves(c, f->act.flags);
 }
 

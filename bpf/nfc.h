@@ -352,10 +352,13 @@ static __always_inline int nfc_deny(struct nfc_ctx *c, __u32 reason,
 
 /* Counted for entry @id of this node (a route, non-zero, unique in the
  * instance): the packet and its flow's later ones, cached ones included,
- * under `nfctl stats rule`, with no decision reported. A later node's
- * nfc_allow() or nfc_deny() takes the place. */
+ * under `nfctl stats rule`, with no decision reported. A rule's decision
+ * (nfc_allow(), nfc_deny()) of an earlier node keeps its place; a later
+ * node's takes this one's. */
 static __always_inline void nfc_count_as(struct nfc_ctx *c, __u32 id)
 {
+	if (c->act.policy && !(c->act.flags & NFC_ACT_QUIET))
+		return;
 	c->act.policy = id;
 	c->act.policy_hop = c->hop;
 	c->act.flags &= ~NFC_ACT_DENIED;

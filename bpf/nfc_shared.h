@@ -523,14 +523,17 @@ struct nfc_config {
  * The flow cache: the chain's result for a flow. Map key: nfc_flow_id() of
  * the flow key (the parsed nfc_key with tcp_flags 0 and zone = chain id).
  * Value: that flow key and the action set, tagged with the chain version
- * that made it; an entry of another version or of another key is a miss.
+ * and the flow epoch that made it; an entry of another version, epoch or
+ * key is a miss.
  */
 struct nfc_flow {
 	/* what a hit reads and writes, in three cache lines (act.key only
 	 * when the chain rewrote it) */
 	struct nfc_key key;
 	__u32 version;
-	__u32 pad;
+	__u32 epoch;       /* nfc_flow_epoch when it was stored: a bump (a MAC
+			      moved, a host LPM table changed) makes it a
+			      miss as another version does */
 	__u64 packets;     /* every packet of the flow since the entry was made */
 	__u64 bytes;
 	__u64 last_ns;

@@ -372,6 +372,18 @@ brk unless-default-ignored manager/runtime/tables.c \
 	's|\t\t\tif \(!u && o\)\n\t\t\t\tu = o->def;\n||' \
 	'integration-macrouter-tc' \
 	'nfctl ignores what the `unless` field defaults to: a forward route needs a vtep'
+brk flow-entry-ignores-epoch bpf/flow.h \
+	's|epoch && f->epoch == \*epoch &&|epoch \&\&|' \
+	'datapath_flow_adv_tc|integration-router-tc' \
+	'a flow entry outlives an epoch bump (a MAC move, a VRF table edit): its slot is refilled with the old result'
+brk lpm-host-edit-no-bump manager/runtime/lpm.c \
+	's|\treturn nfc_flow_epoch_bump\(l->h, err\);|\treturn 0;|' \
+	'integration-router-tc' \
+	'an edit of a host LPM table (a VPC'"'"'s routes) leaves cached flows on the old next hop'
+brk count-as-overrides-decision bpf/nfc.h \
+	's|\tif \(c->act.policy && !\(c->act.flags & NFC_ACT_QUIET\)\)\n\t\treturn;\n||' \
+	'datapath_flow_tc' \
+	'a counting route after a rule takes the rule'"'"'s decision away: unreported, uncounted'
 brk router-vrf-ignored nf/router/router.bpf.c \
 	's|\tif \(vrf\)\n|\tif (0)\n|' \
 	'integration-router-tc' \

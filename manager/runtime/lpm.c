@@ -1154,6 +1154,17 @@ static int find_default(void *ctx, __u32 i, const struct nfc_lpm_rec *rec)
 	return 1;
 }
 
+/* After change @r (0: done) of table @table: a host table (not a node
+ * instance's, whose edits are new chain versions) may be any chain's
+ * (a router's VRF), so every cached result becomes a miss. */
+static int host_changed(struct nfc_lpm *l, __u32 table, int r,
+			struct nfc_err *err)
+{
+	if (r || table >= NFC_LPM_INSTANCE_BASE || !l->h)
+		return r;
+	return nfc_flow_epoch_bump(l->h, err);
+}
+
 int nfc_lpm__create(struct nfc_lpm *l, __u32 table, int family,
 		    const struct nfc_lpm_create_opts *opts,
 		    struct nfc_err *err)
@@ -1242,7 +1253,7 @@ int nfc_lpm__destroy(struct nfc_lpm *l, __u32 table, struct nfc_err *err)
 	l->hdr[table].flags = 0;
 	tab_free(t);
 	l->tab[table] = NULL;
-	return 0;
+	return host_changed(l, table, 0, err);
 }
 
 /*
@@ -1433,7 +1444,8 @@ int nfc_lpm__add(struct nfc_lpm *l, __u32 table,
 		return nfc_errf(err, -E2BIG,
 				"lpm table %u: prefix %s: the table is full (%u prefixes)",
 				table, s, l->hdr[table].capacity);
-	return change(l, t, p, false, existed, old, err);
+	return host_changed(l, table, change(l, t, p, false, existed, old, err),
+			    err);
 }
 
 int nfc_lpm__del(struct nfc_lpm *l, __u32 table,
@@ -1457,7 +1469,8 @@ int nfc_lpm__del(struct nfc_lpm *l, __u32 table,
 				"lpm table %u: prefix %s: not in the table", table,
 				s);
 	}
-	return change(l, t, p, true, true, old, err);
+	return host_changed(l, table, change(l, t, p, true, true, old, err),
+			    err);
 }
 
 /* New records of @p (and of the default route) for table @t, their
@@ -1591,7 +1604,7 @@ out:
 	free(old.v);
 	free(fresh);
 	free(v);
-	return r;
+	return host_changed(l, table, r, err);
 }
 
 int nfc_lpm__load_file(struct nfc_lpm *l, __u32 table, const char *path,

@@ -230,18 +230,29 @@ static void field_unless(struct nfc_ydoc *y, struct fsrc *src,
 		ni = 1;
 	}
 	f->unless_values = calloc(ni, sizeof(*f->unless_values));
-	if (!f->unless_values)
+	if (!f->unless_values) {
+		nfc_yerr(y, v, kp, "out of memory");
 		return;
+	}
 	for (i = 0; i < ni; i++) {
 		yaml_node_t *e = items ? nfc_ynode(y, items[i]) : vn;
 
 		if (nfc_ystr(y, e, vp, &vs))
 			return;
-		f->unless_values[f->n_unless++] = strdup(vs);
+		f->unless_values[f->n_unless] = strdup(vs);
+		if (!f->unless_values[f->n_unless]) {
+			nfc_yerr(y, e, vp, "out of memory");
+			return;
+		}
+		f->n_unless++;
 		len += strlen(vs) + 4;
 	}
 	f->unless_text = calloc(1, len + 1);
-	for (i = 0; f->unless_text && i < f->n_unless; i++) {
+	if (!f->unless_text) {
+		nfc_yerr(y, v, kp, "out of memory");
+		return;
+	}
+	for (i = 0; i < f->n_unless; i++) {
 		if (i)
 			strcat(f->unless_text, " or ");
 		strcat(f->unless_text, f->unless_values[i]);

@@ -317,9 +317,11 @@ enum { ROUTER_AF_INET = 2, ROUTER_AF_INET6 = 10 };
  * decide the way out (ROUTER_NH_KERNEL), or its neighbours alone give the
  * MAC of @nh's gateway (or the destination) on @nh's interface. The
  * kernel's conditions are its own: forwarding on for the interface the
- * lookup is from. 0 with @o filled; 1: the kernel has no MAC for the
- * neighbour yet, the packet goes to its stack, which resolves it where it
- * forwards; -1: no route.
+ * lookup is from. 0 with @o filled; 1: the packet is the kernel stack's
+ * to handle: a neighbour it has not resolved yet (it resolves it where it
+ * forwards), and for a kernel next hop what its routes do not forward
+ * (its own addresses; unreachable, prohibited and too big, which it
+ * answers with ICMP); -1: no route (a blackhole, forwarding off).
  */
 static __always_inline int router_kernel(struct nfc_pkt *pkt,
 					 const struct nfc_ctx *c,
@@ -358,6 +360,12 @@ static __always_inline int router_kernel(struct nfc_pkt *pkt,
 	}
 	r = bpf_fib_lookup(pkt, &p, sizeof(p), flags);
 	if (r == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return 1;
+	if (nh->action == ROUTER_NH_KERNEL &&
+	    (r == BPF_FIB_LKUP_RET_NOT_FWDED ||
+	     r == BPF_FIB_LKUP_RET_UNREACHABLE ||
+	     r == BPF_FIB_LKUP_RET_PROHIBIT ||
+	     r == BPF_FIB_LKUP_RET_FRAG_NEEDED))
 		return 1;
 	if (r != BPF_FIB_LKUP_RET_SUCCESS ||
 	    (nh->action == ROUTER_NH_FORWARD && p.ifindex != nh->ifindex))

@@ -305,6 +305,7 @@ out=$(ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.3.2") || fail "h3 by the
 grep -q "ttl=63" <<< "$out" || fail "the kernel's routes: TTL: $out"
 # the stack takes frames addressed to its interface: the router's MAC is
 # h1's link's, as on a host that routes
+hv1mac=$(cat "/sys/class/net/$HV1/address")
 ip link set dev "$HV1" address "$GWMAC"
 ip neigh del "10.$T.3.2" dev "$HV3"
 out=$(ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.3.2") || fail "no kernel neighbour: the stack did not resolve it: $out"
@@ -313,6 +314,11 @@ pass "a kernel next hop: the kernel's routes and neighbours (TCP 1 MiB); an unre
 nf nexthops add id 3 interface "$HV3" smac "$GWMAC"
 nf neighbors add interface "$HV3" address "10.$T.3.2" mac "$MAC3"
 nf neighbors6 add interface "$HV3" address "fd00:$T:3::2" mac "$MAC3"
+ip link set dev "$HV1" address "$hv1mac"
+ip addr flush dev "$HV3"
+for hv in "$HV1" "$HV3"; do
+	sysctl -qw "net.ipv4.conf.$hv.forwarding=0" "net.ipv6.conf.$hv.forwarding=0"
+done
 
 # A whole routing table at once: a bad line names the file and line and
 # changes nothing; a good file replaces the table.
@@ -382,6 +388,9 @@ nodes:
       vrfs:
         - {tenant: 7, table: 7, table6: 17}
         - {tenant: 8, table: 8, table6: 18}
+      routes:     # of packets of no VPC here: never a VPC's
+        - {prefix: 10.$T.2.0/24, via: 2}
+        - {prefix: $POL/32, via: 15}
       policies:
         - {priority: 0, tenant: 7, proto: 17, dport: 9150, action: lookup, table: 8}
         - {priority: 1, tenant: 7, proto: 17, dport: 9160, action: lookup, table: 9}
@@ -407,7 +416,11 @@ after=$(drops "vrf-$TAG")
 pass "VRFs: the same prefix to a host of each VPC, IPv4 and IPv6; no way from one VPC to the other"
 [ "$(who_gets 1 10.$T.1.2 $POL 9150)" = h5 ] || fail "VPC 7 :9150: not by its policy into table 8"
 [ "$(who_gets 1 10.$T.1.2 $POL 9160)" = h5 ] || fail "VPC 7 :9160: a policy's miss did not go on to the next policy"
+# a VPC's table edited (nfctl lpm) while its flows are cached
+lpm replace 7 "$POL" 15
+[ "$(who_gets 1 10.$T.1.2 $POL 9000)" = h5 ] || fail "VPC 7 -> $POL: the cached route outlived the table's edit"
+lpm replace 7 "$POL" 14
 "$NFCTL" nf "vrf-$TAG" rt vrfs del tenant 7 || fail "vrfs del"
-[ "$(who_gets 1 10.$T.1.2 $POL 9000)" = "" ] || fail "VPC 7 without its VRF still routed by it"
-pass "VRFs: a policy's table lookup, a miss going on; a VRF deleted at run time"
+[ "$(who_gets 1 10.$T.1.2 $POL 9000)" = h5 ] || fail "VPC 7 without its VRF: not routed by the node's routes"
+pass "VRFs: a policy's table lookup, a miss going on; a table edit re-routes cached flows; a VRF deleted at run time"
 "$NFCTL" chain delete "vrf-$TAG" || fail "delete VRFs"

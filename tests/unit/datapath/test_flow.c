@@ -450,6 +450,35 @@ static void test_route_counted_quietly(void **state)
 	assert_int_equal(rs.packets, 4);
 }
 
+/* A rule's allow, then a route that counts (acl, then macrouter 1.2.0):
+ * the decision stays the rule's, reported and counted; the route counts
+ * nothing of it. */
+static void test_route_after_rule(void **state)
+{
+	struct macrouter_tkey k = { .tenant = 0 };
+	struct macrouter_troute v = { .ifindex = 7, .action = MACROUTER_FORWARD,
+				      .id = 9 };
+	const struct nfc_event *e;
+	struct nfc_rule_stats rs;
+	struct dp_run r;
+	struct pkt p;
+
+	acl_rule(5, IPPROTO_UDP, 7000, ACL_ALLOW, "udp-7000");
+	memcpy(k.mac, MAC_B, 6);
+	assert_int_equal(bpf_map_update_elem(dp_table("macrouter@1.2.0", "routes"), &k, &v, 0), 0);
+	dp_chain2(dp_module("acl"), dp_module("macrouter@1.2.0"));
+	udp(&p, false, 7000);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_redirect);
+	e = dp_event(NFC_EV_DECISION, 0);
+	assert_non_null(e);
+	assert_int_equal(e->policy, 5);
+	dp_rule_stats(DP_COUNTER(0), 5, &rs);
+	assert_int_equal(rs.packets, 1);
+	dp_rule_stats(DP_COUNTER(1), 9, &rs);
+	assert_int_equal(rs.packets, 0);
+}
+
 /* Retransmitted SYNs of one connection: one decision. */
 static void test_one_decision_per_connection(void **state)
 {
@@ -933,6 +962,7 @@ int main(int argc, char **argv)
 		T(test_nf_nocache),
 		T(test_denied_flow_cached),
 		T(test_route_counted_quietly),
+		T(test_route_after_rule),
 		T(test_one_decision_per_connection),
 		T(test_flow_refreshes_ct),
 		T(test_timeout_reopens),
