@@ -824,6 +824,13 @@ static void percpu_sum0(int fd, const void *key, void *out, size_t size)
 	free(buf);
 }
 
+void dp_flow_slots_clear(void)
+{
+	assert_int_equal(slots_empty(F.slots, sizeof(struct nfc_flow_slot)), 0);
+	assert_int_equal(slots_empty(F.slot_ext,
+				     sizeof(struct nfc_flow_slot_ext)), 0);
+}
+
 void dp_flow_epoch_bump(void)
 {
 	__u32 zero = 0, e;

@@ -154,6 +154,9 @@ int dp_flow_get(const struct nfc_key *fk, struct nfc_flow *f);
 void dp_ep_stats(__u32 ifindex, struct nfc_ep_stats *out);
 /* What userspace does after removing flow entries: slots filled before
  * serve no more. */
+/* Every flow slot emptied on every CPU (their unfolded hits lost): the
+ * next hit of a flow is its entry's. */
+void dp_flow_slots_clear(void);
 void dp_flow_epoch_bump(void);
 /* CLOCK_MONOTONIC_COARSE in ns: the datapath's clock (nfc_now()). */
 __u64 dp_now(void);

@@ -141,22 +141,20 @@ static void tunnelled(struct pkt *p, const char *osrc, const char *odst,
 	pkt_finish(p);
 }
 
-/* No flow slot serves the next run (a new epoch), and the per-CPU context
+/* No flow slot serves the next run (emptied), and the per-CPU context
  * holds nothing of the run before (poisoned): what the entry's hit takes
  * is the entry's. */
-static void epoch_bump(void)
+static void slots_forget(void)
 {
 	size_t sz = (sizeof(struct nfc_ctx) + 7) / 8 * 8;
-	__u32 zero = 0, epoch;
 	void *poison = malloc(sz * F.ncpus);
+	__u32 zero = 0;
 
 	assert_non_null(poison);
 	memset(poison, DP_SCRATCH_POISON, sz * F.ncpus);
 	assert_int_equal(bpf_map_update_elem(F.scratch, &zero, poison, 0), 0);
 	free(poison);
-	assert_int_equal(bpf_map_lookup_elem(F.epoch, &zero, &epoch), 0);
-	epoch++;
-	assert_int_equal(bpf_map_update_elem(F.epoch, &zero, &epoch, 0), 0);
+	dp_flow_slots_clear();
 }
 
 /* Through the chain, then twice from the flow cache (its entry, then its
@@ -169,10 +167,10 @@ static bool run3(enum dp_prog root, const struct pkt *in, struct dp_run *r)
 
 	dp_run(root, in, r);
 	for (i = 1; i <= 2; i++) {
-		/* a new flow epoch: no slot serves, the entry does (and fills
-		 * a slot for the next run) */
+		/* no slot serves, the entry does (and fills a slot for the
+		 * next run) */
 		if (i == 1)
-			epoch_bump();
+			slots_forget();
 		dp_run(root, in, &again);
 		assert_int_equal(again.retval, r->retval);
 		assert_int_equal(again.stats.cached, i);
