@@ -152,7 +152,7 @@ static int write_chain(struct fwd_bed *w, const struct nfb_fwd *f)
 	if (f->sw) {
 		/* h2's address as if learned (h2 sends nothing): an FDB
 		 * entry; h1's is learned from the frames */
-		fprintf(file, "  - name: mr\n    module: switch@1.0.0\n    config:\n"
+		fprintf(file, "  - name: mr\n    module: switch@1.1.0\n    config:\n"
 			      "      ports:\n"
 			      "        - {interface: %s, domain: 1}\n"
 			      "        - {interface: %s, domain: 1}\n"

@@ -685,8 +685,76 @@ __noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 	return 0;
 }
 
+/*
+ * The outer 802.1Q tag of the frame at the packet's start: made @tci
+ * (network order) when @want, taken off otherwise; @had says whether it
+ * has one. At XDP the tag is in the frame: pushed by moving the MACs 4
+ * bytes forward, popped by moving them back. At TC the outermost tag is
+ * the skb's (the device or the stack took it off the frame), which the
+ * helpers push and pop. Of a push, the TPID is 802.1Q's; of a rewrite,
+ * the frame's stays. 0, or -1.
+ */
+static __always_inline int nfc_exec_vlan(struct nfc_pkt *pkt, bool had,
+					 bool want, __be16 tci)
+{
+#if defined(NFC_HOOK_XDP)
+	nfc_u16a *w, mac[ETH_ALEN];
+	int i;
+
+	if (had && want) {
+		w = nfc_pkt_ptr(pkt, 2 * ETH_ALEN, 4);
+		if (!w)
+			return -1;
+		w[1] = tci;
+		return 0;
+	}
+	if (had) {
+		w = nfc_pkt_ptr(pkt, 0, 2 * ETH_ALEN);
+		if (!w)
+			return -1;
+#pragma unroll
+		for (i = 0; i < ETH_ALEN; i++)
+			mac[i] = w[i];
+		if (bpf_xdp_adjust_head(pkt, 4))
+			return -1;
+		w = nfc_pkt_ptr(pkt, 0, 2 * ETH_ALEN);
+		if (!w)
+			return -1;
+#pragma unroll
+		for (i = 0; i < ETH_ALEN; i++)
+			w[i] = mac[i];
+		return 0;
+	}
+	if (!want)
+		return 0;
+	if (bpf_xdp_adjust_head(pkt, -4))
+		return -1;
+	w = nfc_pkt_ptr(pkt, 0, 2 * ETH_ALEN + 4);
+	if (!w)
+		return -1;
+#pragma unroll
+	for (i = 0; i < ETH_ALEN; i++)
+		w[i] = w[i + 2];
+	w[ETH_ALEN] = bpf_htons(ETH_P_8021Q);
+	w[ETH_ALEN + 1] = tci;
+	return 0;
+#else
+	/* a tag still in the frame (TC egress) is popped from there */
+	if (pkt->vlan_present || had) {
+		if (want && pkt->vlan_tci == bpf_ntohs(tci))
+			return 0;
+		if (bpf_skb_vlan_pop(pkt))
+			return -1;
+	}
+	if (want && bpf_skb_vlan_push(pkt, bpf_htons(ETH_P_8021Q),
+				      bpf_ntohs(tci)))
+		return -1;
+	return 0;
+#endif
+}
+
 /* Apply the action set's packet writes, in order: decap, the rewrites of
- * the frame, encap. A drop reason, or 0. */
+ * the frame, its outer VLAN tag, encap. A drop reason, or 0. */
 static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 					    const struct nfc_ctx *c)
 {
@@ -707,12 +775,21 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 			return NFC_DROP_REWRITE;
 		shift = c->inner_off;
 	}
-	if (flags & (NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_ARP_REPLY |
-		     NFC_ACT_ND_REPLY)) {
+	if (flags & ((NFC_ACT_KEY & ~NFC_ACT_VLAN) | NFC_ACT_TTL_DEC |
+		     NFC_ACT_ARP_REPLY | NFC_ACT_ND_REPLY)) {
 		r = nfc_exec_frame(pkt, c, shift);
 		if (r == NFC_FRAME_TTL)
 			return NFC_DROP_TTL_EXCEEDED;
 		if (r != NFC_FRAME_OK)
+			return NFC_DROP_REWRITE;
+	}
+	if (flags & NFC_ACT_VLAN) {
+		/* the frame first in the packet: not one still tunnelled */
+		if ((c->key.flags & NFC_KEY_F_VXLAN) && !shift)
+			return NFC_DROP_REWRITE;
+		if (nfc_exec_vlan(pkt, c->key.flags & NFC_KEY_F_VLAN0,
+				  c->act.key.flags & NFC_KEY_F_VLAN0,
+				  c->act.key.vlan[0]))
 			return NFC_DROP_REWRITE;
 	}
 	if (flags & NFC_ACT_ENCAP) {
@@ -753,41 +830,82 @@ static __always_inline int nfc_exec_out(struct nfc_pkt *pkt, __u8 verdict,
  * map; at TC, a clone out of each port (the original is then dropped).
  * Each port counts it out (its endpoint counters): at TC each clone sent,
  * at XDP each port of the group's list, which holds the device map's
- * ports (the broadcast says nothing of each). -1 when the domain has no
- * ports.
+ * ports (the broadcast says nothing of each). An enum nfc_flood_rc; the
+ * hook's verdict is then NFC_RC_FLOOD. A global function, verified once:
+ * inline, its loop of tags and clones was too much for the root at TC.
+ *
+ * Ports that are trunks of the domain (nfc_flood_list.tagged) get the
+ * frame tagged with the domain's number, the others untagged: at TC the
+ * tag is set before each clone; at XDP one frame is broadcast, tagged
+ * when any port is a trunk, and the device map runs nfc_flood_untag() on
+ * its way out of each of the others.
  */
-static __always_inline int nfc_exec_flood(struct nfc_pkt *pkt, __u32 chain,
-					  __u32 domain)
-{
-	__u32 g = nfc_flood_group(chain, domain), in = nfc_ifindex(pkt);
-	struct nfc_flood_list *l = bpf_map_lookup_elem(&nfc_flood_tc, &g);
-	__u32 len = nfc_len(pkt), i, n;
+enum nfc_flood_rc {
+	NFC_FLOOD_OK = 0,
+	NFC_FLOOD_NO_PORTS,
+	NFC_FLOOD_NO_TAG,   /* the frame's tag could not be set */
+	NFC_FLOOD_FAILED,   /* the broadcast redirect failed */
+};
 #if defined(NFC_HOOK_XDP)
-	void *ports = bpf_map_lookup_elem(&nfc_flood_xdp, &g);
-	int rc;
-
-	if (!ports || !l)
-		return -1;
-	rc = bpf_redirect_map(ports, 0, BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
+#define NFC_RC_FLOOD XDP_REDIRECT
 #else
-	int rc = TC_ACT_SHOT;
+#define NFC_RC_FLOOD TC_ACT_SHOT /* the clones went, the original not */
+#endif
 
+__noinline int nfc_exec_flood(struct nfc_pkt *pkt, const struct nfc_ctx *c,
+			      __u32 domain)
+{
+	__u32 g, in = nfc_ifindex(pkt), len = nfc_len(pkt), i, n;
+	struct nfc_flood_list *l;
+	__u64 tagged;
+	__u16 tci;
+	bool had;
+
+	if (!c)
+		return NFC_FLOOD_FAILED;
+	g = nfc_flood_group(c->chain, domain);
+	l = bpf_map_lookup_elem(&nfc_flood_tc, &g);
+	had = c->key.flags & NFC_KEY_F_VLAN0;
+	/* the frame's priority stays; a priority tag (VLAN 0) gets the id */
+	tci = (had ? bpf_ntohs(c->key.vlan[0]) & 0xf000 : 0) |
+	      (domain & 0xfff);
+#if defined(NFC_HOOK_XDP)
+	{
+		void *ports = bpf_map_lookup_elem(&nfc_flood_xdp, &g);
+
+		if (!ports || !l)
+			return NFC_FLOOD_NO_PORTS;
+		if ((had || l->tagged) &&
+		    nfc_exec_vlan(pkt, had, l->tagged, bpf_htons(tci)))
+			return NFC_FLOOD_NO_TAG;
+		if (bpf_redirect_map(ports, 0, BPF_F_BROADCAST |
+						       BPF_F_EXCLUDE_INGRESS) !=
+		    XDP_REDIRECT)
+			return NFC_FLOOD_FAILED;
+	}
+#else
 	if (!l)
-		return -1;
+		return NFC_FLOOD_NO_PORTS;
 #endif
 	n = l->n;
+	tagged = l->tagged;
+	(void)tagged; /* XDP: the device map's business */
 	for (i = 0; i < NFC_FLOOD_PORTS && i < n; i++) {
 		__u32 out = l->ifindex[i];
 
 		if (!out || out == in)
 			continue;
 #if !defined(NFC_HOOK_XDP)
+		if ((had || tagged) &&
+		    nfc_exec_vlan(pkt, had, (tagged >> i) & 1, bpf_htons(tci)))
+			continue;
+		had = (tagged >> i) & 1;
 		if (bpf_clone_redirect(pkt, out, 0))
 			continue;
 #endif
 		nfc_count_ep(0, out, 1, len);
 	}
-	return rc;
+	return NFC_FLOOD_OK;
 }
 
 /* How nfc_exec_run() was reached. */
@@ -923,11 +1041,15 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 	if (verdict == NFC_V_REDIRECT && !c->act.out_ifindex)
 		return nfc_drop(pkt, c, NFC_DROP_REDIRECT);
 	if (verdict == NFC_V_FLOOD) {
-		int rc = nfc_exec_flood(pkt, c->chain, c->act.out_ifindex);
+		int rc = nfc_exec_flood(pkt, c, c->act.out_ifindex);
 
-		if (rc < 0)
+		if (rc == NFC_FLOOD_NO_PORTS)
 			return nfc_drop(pkt, c, NFC_DROP_NO_PORTS);
-		return nfc_count(pkt, c, mode, verdict, 0, rc);
+		if (rc == NFC_FLOOD_NO_TAG)
+			return nfc_drop(pkt, c, NFC_DROP_REWRITE);
+		if (rc != NFC_FLOOD_OK)
+			return nfc_drop(pkt, c, NFC_DROP_REDIRECT);
+		return nfc_count(pkt, c, mode, verdict, 0, NFC_RC_FLOOD);
 	}
 	return nfc_count(pkt, c, mode, verdict,
 			 nfc_out_ifindex(verdict, c->act.out_ifindex,

@@ -160,7 +160,11 @@ struct nfc_flood_ports {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, NFC_FLOOD_PORTS);
 	__type(key, __u32);
-	__type(value, __u32);
+	/* struct bpf_devmap_val: the port, and nfc_flood_untag for a port
+	 * that takes untagged the frames of a domain with trunks. A size,
+	 * not the type: a struct reached only through an inner map's
+	 * definition is a forward declaration in the BTF. */
+	__uint(value_size, 8);
 };
 
 struct {

@@ -384,6 +384,31 @@ static __always_inline void nfc_set_smac(struct nfc_ctx *c, const __u8 *mac)
 	c->act.flags |= NFC_ACT_SMAC;
 }
 
+/* The frame leaves tagged with VLAN @vid (1..4094) in an 802.1Q tag, or
+ * untagged when @vid is 0. A tag it came with keeps its priority. (Its
+ * flow key's tag is its outermost: the rest of its tags stay.) */
+static __always_inline void nfc_set_vlan(struct nfc_ctx *c, __u16 vid)
+{
+	struct nfc_key *k = &c->act.key;
+	__u16 tci = vid;
+
+	if (k->flags & NFC_KEY_F_VLAN0)
+		tci |= bpf_ntohs(k->vlan[0]) & 0xf000;
+	if (!vid) {
+		k->flags &= ~NFC_KEY_F_VLAN0;
+		k->vlan[0] = 0;
+	} else {
+		k->flags |= NFC_KEY_F_VLAN0;
+		k->vlan[0] = bpf_htons(tci);
+	}
+	/* a frame left as it came needs no work */
+	if (((k->flags ^ c->key.flags) & NFC_KEY_F_VLAN0) ||
+	    k->vlan[0] != c->key.vlan[0])
+		c->act.flags |= NFC_ACT_VLAN;
+	else
+		c->act.flags &= ~NFC_ACT_VLAN;
+}
+
 /* Answer the ARP request in flight for its address with @mac: the frame
  * becomes the reply and goes back out of the port it came in on. */
 static __always_inline void nfc_arp_reply(struct nfc_ctx *c, const __u8 *mac)

@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 11
+#define NFC_ABI_VERSION 12
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -259,10 +259,15 @@ static inline int nfc_key_eq(const struct nfc_key *a, const struct nfc_key *b)
  * in the option the source's was in); with NFC_ACT_SADDR (the target),
  * NFC_ACT_DADDR (the asker), the MACs and verdict tx (nfc_nd_reply()) */
 #define NFC_ACT_ND_REPLY (1 << 10)
+/* the outer 802.1Q tag: action.key.vlan[0] with NFC_KEY_F_VLAN0 in
+ * action.key.flags is what the frame leaves with (pushed, or its TCI
+ * written), without the flag it leaves untagged (popped) (nfc_set_vlan());
+ * applied after the rewrites of the frame, before an encap */
+#define NFC_ACT_VLAN (1 << 11)
 /* the flags that say action.key differs from the parsed key */
 #define NFC_ACT_KEY                                                           \
 	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
-	 NFC_ACT_SPORT | NFC_ACT_DPORT)
+	 NFC_ACT_SPORT | NFC_ACT_DPORT | NFC_ACT_VLAN)
 /* not rewrites: the rule in policy counts the flow's packets but decided
  * nothing to report (a route's counters, nfc_count_as()) */
 #define NFC_ACT_QUIET (1 << 13)
@@ -300,10 +305,15 @@ static inline __u32 nfc_flood_group(__u32 chain, __u32 domain)
 	return chain * NFC_FLOOD_DOMAINS + (domain & (NFC_FLOOD_DOMAINS - 1));
 }
 
+/* A port takes a domain's frames untagged, or tagged with the domain's
+ * number as VLAN id (a trunk): bit i of tagged for ifindex[i]. */
 struct nfc_flood_list {
 	__u32 n;                        /* ports in ifindex[] */
+	__u32 pad;
+	__u64 tagged;
 	__u32 ifindex[NFC_FLOOD_PORTS];
 };
+_Static_assert(NFC_FLOOD_PORTS <= 64, "one bit of nfc_flood_list.tagged per port");
 
 /* Drop reasons: one list, printed by name by nfctl and the event reader. */
 #define NFC_DROP_REASONS(X)                                                   \
@@ -324,7 +334,8 @@ struct nfc_flood_list {
 	X(MTU, "mtu-exceeded")              /* too long for its way out once encapsulated */ \
 	X(VLAN, "vlan-tagged")              /* tagged, where a VPC takes untagged frames */ \
 	X(NO_PORTS, "no-flood-ports")       /* flooded to a domain without ports */ \
-	X(SAME_PORT, "same-port")           /* switched to the port it came in on */
+	X(SAME_PORT, "same-port")           /* switched to the port it came in on */ \
+	X(VLAN_MEMBER, "vlan-not-member")   /* of a VLAN its port (in or out) does not carry */
 
 #define NFC_DROP_ENUM(name, str) NFC_DROP_##name,
 enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };

@@ -925,6 +925,54 @@ brk vpc-answers-strangers nf/vpc/vpc.bpf.c \
 	's#if \(!src \|\| src->ifindex != k->ifindex\)\n\t\treturn 0;\n\tfor#if (!src && src)\n\t\treturn 0;\n\tfor#' \
 	'datapath_vpc' \
 	'ARP from an address of no endpoint on the port is answered'
+brk vlan-trunk-unchecked nf/switch/switch.bpf.c \
+	's|if \(!port_carries\(pk.ifindex, vlan\)\)|if (0 \&\& !port_carries(pk.ifindex, vlan))|' \
+	'datapath_switch|integration-switch-vlan' \
+	'a tagged frame of a VLAN its port does not carry is switched'
+brk vlan-domain-ignored nf/switch/switch.bpf.c \
+	's|\t\t\tk.domain = vlan;|\t\t\tk.domain = p->domain;|' \
+	'datapath_switch|integration-switch-vlan' \
+	'a trunk'"'"'s tagged frame is switched in the native VLAN, not its own'
+brk vlan-out-tag-unset nf/switch/switch.bpf.c \
+	's|\t\tnfc_set_vlan\(c, vid\);|\t\t(void)vid;|' \
+	'datapath_switch|integration-switch-vlan' \
+	'unicast frames leave with the tag they came with, whatever the port wants'
+brk vlan-priority-lost bpf/nfc.h \
+	's|\t\ttci \|= bpf_ntohs\(k->vlan\[0\]\) & 0xf000;|\t\t;|' \
+	'datapath_switch' \
+	'a retagged frame loses its priority bits'
+brk exec-vlan-xdp-tci bpf/exec.h \
+	's|\tw\[ETH_ALEN \+ 1\] = tci;|\tw[ETH_ALEN + 1] = 0;|' \
+	'datapath_switch_xdp|integration-switch-vlan-xdp' \
+	'XDP pushes a tag without its VLAN id'
+brk exec-vlan-tc-nopush bpf/exec.h \
+	's|\tif \(want && bpf_skb_vlan_push\(|\tif (0 \&\& want \&\& bpf_skb_vlan_push(|' \
+	'integration-switch-vlan-tc' \
+	'TC pops but never pushes: trunks get untagged frames'
+brk flood-tc-one-tag bpf/exec.h \
+	's|nfc_exec_vlan\(pkt, had, \(tagged >> i\) & 1, bpf_htons\(tci\)\)|nfc_exec_vlan(pkt, had, tagged \& 1, bpf_htons(tci))|' \
+	'integration-switch-vlan-tc' \
+	'a TC flood tags every port as its first port wants'
+brk flood-xdp-untagged bpf/exec.h \
+	's|if \(\(had \|\| l->tagged\) &&\n\t\t    nfc_exec_vlan|if (0 \&\&\n\t\t    nfc_exec_vlan|' \
+	'datapath_switch_xdp|integration-switch-vlan-xdp' \
+	'an XDP flood is broadcast as it came: trunks get untagged frames'
+brk flood-no-untag-prog manager/runtime/flood.c \
+	's|\t\t\tv.bpf_prog.fd = untag;|\t\t\tv.bpf_prog.fd = -1;|' \
+	'integration-switch-vlan-xdp' \
+	'access ports of a domain with trunks get its XDP floods tagged'
+brk flood-tagged-bit manager/runtime/flood.c \
+	's|\t\t\tg->l.tagged \|= 1ULL << g->l.n;|\t\t\t;|' \
+	'integration-switch-vlan' \
+	'the runtime marks no port as a trunk: floods leave untagged everywhere'
+brk flood-vlan-range manager/runtime/flood.c \
+	's|if \(t->flood_tagged && \(!domain \|\| domain > 4094\)\)|if (0)|' \
+	'integration-switch-vlan' \
+	'a trunk of VLAN 4095 (or 0) is taken'
+brk devmap-prog-attach-type manager/runtime/object.c \
+	's|\t\t    bpf_program__expected_attach_type\(prog\) == BPF_XDP\)|\t\t    1)|' \
+	'integration-switch-vlan-xdp' \
+	'the untagging program loses BPF_XDP_DEVMAP: device maps refuse it, XDP chains with trunks do not apply'
 
 if $list; then
 	for i in "${!names[@]}"; do

@@ -7,7 +7,10 @@
  * device map per group for a broadcast redirect (nfc_flood_xdp, a hash of
  * maps); at TC, the group's list of ports (nfc_flood_tc). Both are rebuilt
  * here from the chain's tables whenever those may have changed: an apply,
- * a swap, a table edit; a deleted chain's groups go.
+ * a swap, a table edit; a deleted chain's groups go. A table may say that
+ * its ports carry the domain tagged (`tagged: true`, a switch's trunks):
+ * the executor then sends the domain's frames out of them tagged with its
+ * number, and untagged out of the others.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,6 +87,7 @@ static int table_groups(struct nfc_handle *h, const struct nfc_chain_info *c,
 	__u8 *key, *next, *val;
 	int fd, r = 0;
 	bool first = true;
+	__u32 i;
 
 	nfc_node_map_path(h, path, sizeof(path), c->name, n->name, n->gen,
 			  t->map);
@@ -119,10 +123,27 @@ static int table_groups(struct nfc_handle *h, const struct nfc_chain_info *c,
 				     NFC_FLOOD_DOMAINS - 1);
 			break;
 		}
+		if (t->flood_tagged && (!domain || domain > 4094)) {
+			r = nfc_errf(err, -ERANGE,
+				     "chain '%s': node '%s': table '%s': %s %u is not a VLAN id (1..4094)",
+				     c->name, n->name, t->name,
+				     t->flood_domain, domain);
+			break;
+		}
 		g = group_get(gs, domain);
 		if (!g) {
 			r = -ENOMEM;
 			break;
+		}
+		/* a port in a domain twice (untagged and tagged) is in it
+		 * once, untagged, as its switch sends unicast frames */
+		for (i = 0; i < g->l.n; i++)
+			if (g->l.ifindex[i] == port)
+				break;
+		if (i < g->l.n) {
+			if (!t->flood_tagged)
+				g->l.tagged &= ~(1ULL << i);
+			continue;
 		}
 		if (g->l.n == NFC_FLOOD_PORTS) {
 			r = nfc_errf(err, -E2BIG,
@@ -131,6 +152,8 @@ static int table_groups(struct nfc_handle *h, const struct nfc_chain_info *c,
 				     t->flood_domain, domain, NFC_FLOOD_PORTS);
 			break;
 		}
+		if (t->flood_tagged)
+			g->l.tagged |= 1ULL << g->l.n;
 		g->l.ifindex[g->l.n++] = port;
 	}
 out:
@@ -141,21 +164,29 @@ out:
 	return r;
 }
 
-/* The device map of a group's ports, for nfc_flood_xdp. */
-static int group_devmap(const struct group *g, struct nfc_err *err)
+/* The device map of a group's ports, for nfc_flood_xdp. The executor
+ * broadcasts a frame tagged when the domain has trunks: the ports that
+ * take it untagged then run @untag (the executor's nfc_flood_untag, -1
+ * when there is none: no XDP executor, no XDP flood). */
+static int group_devmap(const struct group *g, int untag,
+			struct nfc_err *err)
 {
 	int fd, i;
 
 	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "nfc_flood_ports",
-			    sizeof(__u32), sizeof(__u32), NFC_FLOOD_PORTS,
-			    NULL);
+			    sizeof(__u32), sizeof(struct bpf_devmap_val),
+			    NFC_FLOOD_PORTS, NULL);
 	if (fd < 0)
 		return nfc_errf(err, -errno, "flood domain %u: device map: %s",
 				g->domain, strerror(errno));
 	for (i = 0; i < (int)g->l.n; i++) {
 		__u32 ifx = g->l.ifindex[i];
+		struct bpf_devmap_val v = { .ifindex = ifx };
 
-		if (bpf_map_update_elem(fd, &ifx, &ifx, BPF_ANY)) {
+		v.bpf_prog.fd = -1;
+		if (g->l.tagged && !(g->l.tagged & (1ULL << i)))
+			v.bpf_prog.fd = untag;
+		if (bpf_map_update_elem(fd, &ifx, &v, BPF_ANY)) {
 			int r = -errno;
 
 			close(fd);
@@ -175,8 +206,9 @@ static int groups_write(struct nfc_handle *h, __u32 chain,
 	int xfd = nfc_global_map_fd(h, "nfc_flood_xdp");
 	int tfd = nfc_global_map_fd(h, "nfc_flood_tc");
 	__u32 key, next, *stale = NULL;
-	int i, j, n_stale = 0, r = 0;
+	int i, j, n_stale = 0, r = 0, untag = -1;
 	bool first = true;
+	char pin[PATH_MAX];
 
 	if (xfd < 0 || tfd < 0) {
 		r = xfd < 0 ? xfd : tfd;
@@ -187,9 +219,11 @@ static int groups_write(struct nfc_handle *h, __u32 chain,
 			nfc_errf(err, r, "flood maps: %s", strerror(-r));
 		goto out;
 	}
+	nfc_path(pin, sizeof(pin), "%s/progs/" NFC_FLOOD_UNTAG_PIN, h->bpffs);
+	untag = bpf_obj_get(pin);
 	for (i = 0; i < gs->n; i++) {
 		__u32 g = nfc_flood_group(chain, gs->g[i].domain);
-		int dfd = group_devmap(&gs->g[i], err);
+		int dfd = group_devmap(&gs->g[i], untag, err);
 
 		if (dfd < 0) {
 			r = dfd;
@@ -232,6 +266,8 @@ static int groups_write(struct nfc_handle *h, __u32 chain,
 	}
 out:
 	free(stale);
+	if (untag >= 0)
+		close(untag);
 	if (xfd >= 0)
 		close(xfd);
 	if (tfd >= 0)

@@ -126,7 +126,7 @@ int nfc_infra_ensure(struct nfc_handle *h, enum nfc_objkind kind,
 {
 	const char *k = nfc_kind_str(kind);
 	char pin[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], arr[64], what[64];
-	struct bpf_program *prog;
+	struct bpf_program *prog, *untag;
 	__u32 slot = NFC_EXEC_SLOT, id;
 	struct nfc_obj o;
 	int fd, arr_fd, r;
@@ -160,14 +160,26 @@ int nfc_infra_ensure(struct nfc_handle *h, enum nfc_objkind kind,
 			 what, h->bpffs);
 	if (r)
 		goto out;
-	prog = bpf_object__next_program(o.obj, NULL);
+	prog = bpf_object__find_program_by_name(o.obj, "nfc_exec");
 	nfc_path(dir, sizeof(dir), "%s/progs", h->bpffs);
 	nfc_mkdirs(dir);
 	unlink(pin);
-	r = bpf_program__pin(prog, pin);
+	r = prog ? bpf_program__pin(prog, pin) : -ENOENT;
 	if (r) {
 		nfc_errf(err, r, "%s: pin %s: %s", what, pin, strerror(-r));
 		goto out;
+	}
+	/* XDP's: the flood's untagging on the way out of a port (flood.c) */
+	untag = bpf_object__find_program_by_name(o.obj, "nfc_flood_untag");
+	if (untag) {
+		nfc_path(path, sizeof(path), "%s/" NFC_FLOOD_UNTAG_PIN, dir);
+		unlink(path);
+		r = bpf_program__pin(untag, path);
+		if (r) {
+			nfc_errf(err, r, "%s: pin %s: %s", what, path,
+				 strerror(-r));
+			goto out;
+		}
 	}
 	arr_fd = bpf_map__fd(bpf_object__find_map_by_name(o.obj, arr));
 	fd = bpf_program__fd(prog);

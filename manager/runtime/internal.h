@@ -129,6 +129,9 @@ __u32 nfc_prog_id(int fd);
  * forgotten. */
 int nfc_flood_sync(struct nfc_handle *h, const struct nfc_chain_info *c,
 		   struct nfc_err *err);
+/* The XDP executor's nfc_flood_untag under <pin root>/progs (infra.c pins
+ * it, the flood domains' device maps run it). */
+#define NFC_FLOOD_UNTAG_PIN "flood_untag_xdp"
 int nfc_flood_forget(struct nfc_handle *h, __u32 chain);
 
 /* infra.c: the global maps and executors, created on first use. */

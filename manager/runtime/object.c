@@ -183,8 +183,11 @@ int nfc_obj_open(struct nfc_handle *h, const char *path, bool private_maps,
 	if (private_maps)
 		bpf_object__for_each_map(m, o->obj)
 			bpf_map__set_pin_path(m, NULL);
+	/* (a device map's program keeps BPF_XDP_DEVMAP: the kernel takes
+	 * no other there) */
 	bpf_object__for_each_program(prog, o->obj)
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_XDP)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_XDP &&
+		    bpf_program__expected_attach_type(prog) == BPF_XDP)
 			bpf_program__set_expected_attach_type(prog, 0);
 	return 0;
 }

@@ -66,12 +66,15 @@ struct nfc_table {
 	int lpm_family;
 	char *lpm_id;
 	__u32 lpm_capacity;     /* 0: the store's default */
-	/* `flood: {domain: FIELD, port: FIELD}`: each entry puts interface
+	/* `flood: {domain: FIELD, port: FIELD, tagged: BOOL}`: each entry puts interface
 	 * field @flood_port into flood domain @flood_domain (an unsigned
 	 * field) of the chain (NFC_V_FLOOD); the runtime keeps the chain's
 	 * flood maps from it. NULL when the table declares none. */
 	char *flood_domain;
 	char *flood_port;
+	/* `tagged: true`: the port carries the domain tagged, with the
+	 * domain's number as VLAN id (1..4094): a trunk's VLAN */
+	bool flood_tagged;
 	/* `expires: FIELD`: a u64 value field, the CLOCK_MONOTONIC time (ns)
 	 * after which the entry is gone, 0 for never; the datapath sets it
 	 * and nfmgrd's aging removes entries past it. NULL when none. */

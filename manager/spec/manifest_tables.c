@@ -613,15 +613,18 @@ static void lpm_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 			 t->value_size);
 }
 
-enum { FL_DOMAIN, FL_PORT, FL_N };
+enum { FL_DOMAIN, FL_PORT, FL_TAGGED, FL_N };
 
 static const struct nfc_ykey flood_keys[FL_N] = {
 	[FL_DOMAIN] = { "domain", true },
 	[FL_PORT] = { "port", true },
+	[FL_TAGGED] = { "tagged", false },
 };
 
-/* `flood: {domain: FIELD, port: FIELD}`: an unsigned field numbering the
- * flood domain (below NFC_FLOOD_DOMAINS) and an interface field. */
+/* `flood: {domain: FIELD, port: FIELD, tagged: BOOL}`: an unsigned field
+ * numbering the flood domain (below NFC_FLOOD_DOMAINS), an interface
+ * field, and whether the port takes the domain's frames tagged with its
+ * number (default false). */
 static void flood_table(struct nfc_ydoc *y, const char *path, yaml_node_t *n,
 			struct nfc_table *t)
 {
@@ -656,6 +659,9 @@ static void flood_table(struct nfc_ydoc *y, const char *path, yaml_node_t *n,
 		else
 			t->flood_port = strdup(s);
 	}
+	nfc_ypath(kp, fp, "tagged");
+	if (v[FL_TAGGED])
+		nfc_ybool(y, v[FL_TAGGED], kp, &t->flood_tagged);
 }
 
 static int parse_table(struct nfc_ydoc *y, yaml_node_t *n, const char *path,

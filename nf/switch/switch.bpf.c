@@ -17,6 +17,19 @@
  * not a port with default pass), deny (to the port it came from; not a
  * port with default drop).
  *
+ * 1.1.0 (SWITCH_VLANS) is VLAN-aware, as 802.1Q bridges are: a port's
+ * untagged (and priority-tagged) frames are in its domain, and frames of
+ * that domain leave it untagged (an access port's VLAN, a trunk's native
+ * one); a frame tagged with VLAN v is in domain v if the port carries v
+ * (vlans table: a trunk's VLANs), else dropped (vlan-not-member), and
+ * frames of domain v leave such a port tagged v. A frame switched to a
+ * port that does not carry its domain is dropped the same way; floods
+ * are tagged port by port (the executor, from the flood domain's list).
+ * The hook must see the tags: XDP sees only those in the frame, not one
+ * a device keeps aside (a NIC's rx-vlan-offload, a veth whose peer is a
+ * VLAN device with tx-vlan-offload on); TC sees both. 1.0.0 ignores tags:
+ * a tagged frame is switched in its port's domain with its tag.
+ *
  * With the flow cache, only a flow's first frame reaches the switch: the
  * frames after it refresh nothing, so an address heard only in cached
  * flows expires `ageing` after its first frame and is learned again from
@@ -42,6 +55,16 @@ struct {
 	__type(key, struct switch_port_key);
 	__type(value, struct switch_port);
 } ports SEC(".maps");
+
+#ifdef SWITCH_VLANS
+/* (port, VLAN) of a trunk */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NFC_FLOOD_PORTS * 64);
+	__type(key, struct switch_vlan_key);
+	__type(value, struct switch_vlan);
+} vlans SEC(".maps");
+#endif
 
 /* (domain, MAC) -> port; learned entries expire */
 struct {
@@ -152,6 +175,40 @@ static __always_inline int nd_answer(struct nfc_pkt *pkt, struct nfc_ctx *c,
 	return 1;
 }
 
+#ifdef SWITCH_VLANS
+/* The VLAN id of the frame's outer tag; 0 when it has none or a priority
+ * tag. */
+static __always_inline __u32 frame_vlan(const struct nfc_ctx *c)
+{
+	if (!(c->key.flags & NFC_KEY_F_VLAN0))
+		return 0;
+	return bpf_ntohs(c->key.vlan[0]) & 0xfff;
+}
+
+static __always_inline bool port_carries(__u32 ifindex, __u32 vlan)
+{
+	struct switch_vlan_key k = { .ifindex = ifindex, .vlan = vlan };
+
+	return bpf_map_lookup_elem(&vlans, &k);
+}
+
+/* How a frame of @domain leaves port @out: tagged with its VLAN id
+ * (*vid), untagged (0), or not at all (-1: the port does not carry it). */
+static __always_inline int out_tag(__u32 out, __u32 domain, __u16 *vid)
+{
+	struct switch_port_key pk = { .ifindex = out };
+	struct switch_port *p = bpf_map_lookup_elem(&ports, &pk);
+
+	*vid = 0;
+	if (p && p->domain == domain)
+		return 0;
+	if (!port_carries(out, domain))
+		return -1;
+	*vid = domain;
+	return 0;
+}
+#endif
+
 NFC_NF(switch)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 {
 	struct switch_port_key pk = { .ifindex = c->key.ifindex };
@@ -167,6 +224,17 @@ NFC_NF(switch)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 		return nfc_deny(c, NFC_DROP_NO_ROUTE, 0);
 	}
 	k.domain = p->domain;
+#ifdef SWITCH_VLANS
+	{
+		__u32 vlan = frame_vlan(c);
+
+		if (vlan) {
+			if (!port_carries(pk.ifindex, vlan))
+				return nfc_deny(c, NFC_DROP_VLAN_MEMBER, 0);
+			k.domain = vlan;
+		}
+	}
+#endif
 	now = nfc_now();
 	if (!mac_group(c->act.key.smac) && !mac_zero(c->act.key.smac)) {
 		__builtin_memcpy(k.mac, c->act.key.smac, 6);
@@ -198,6 +266,15 @@ NFC_NF(switch)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	}
 	if (e->ifindex == pk.ifindex)
 		return nfc_deny(c, NFC_DROP_SAME_PORT, 0);
+#ifdef SWITCH_VLANS
+	{
+		__u16 vid;
+
+		if (out_tag(e->ifindex, k.domain, &vid))
+			return nfc_deny(c, NFC_DROP_VLAN_MEMBER, 0);
+		nfc_set_vlan(c, vid);
+	}
+#endif
 	nfc_redirect(c, e->ifindex);
 	return NFC_PASS;
 }

@@ -23,7 +23,21 @@ struct switch_port_key {
 };
 
 struct switch_port {
-	__u32 domain; /* below NFC_FLOOD_DOMAINS */
+	__u32 domain; /* below NFC_FLOOD_DOMAINS: of the frames that come in
+			 untagged (1.1.0: or priority-tagged), which leave
+			 untagged (an access port's VLAN, a trunk's native) */
+};
+
+/* vlans (1.1.0): the VLANs a port carries tagged, a trunk's. A VLAN is
+ * the bridge domain of its number: its frames come in and go out of the
+ * port tagged with it. */
+struct switch_vlan_key {
+	__u32 ifindex;
+	__u32 vlan; /* 1..4094 */
+};
+
+struct switch_vlan {
+	__u32 flags; /* none yet: 0 */
 };
 
 /* fdb: where a MAC address of a bridge domain is. */

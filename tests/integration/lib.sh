@@ -212,6 +212,42 @@ YAML
 }
 
 # nfc_tcp_1mib I J: 1 MiB over TCP from host I to host J, byte for byte.
+# nfc_l2_frames FROM DST COUNT [TAG [TAG1 TAG2 TAG3 TAG4]]: COUNT raw frames
+# (nfc-traffic, one run id each call) from host FROM to MAC DST, sent with
+# an 802.1Q tag of VLAN TAG (default none: untagged). Hosts 1-4 count the
+# run's frames that arrive tagged TAGi (default none: untagged; counted at
+# TC ingress, where a tag in the frame and one beside it are both seen):
+# $gotN how many host N received so, $othN how many arrived otherwise.
+NFC_RUN=100
+nfc_l2_frames() {
+	local from=NS$1 src=MAC$1 i ns want pids=() tag=() tags=("${@:5:4}")
+	NFC_RUN=$((NFC_RUN + 1))
+	for i in 1 2 3 4; do
+		ns=NS$i want=${tags[$((i - 1))]:-none}
+		rm -f "$WORK/ready$i"
+		"$TRAFFIC" count --netns "${!ns}" --dev eth0 --vlan "$want" \
+			--run-id "$NFC_RUN" --ready-file "$WORK/ready$i" > "$WORK/count$i.json" &
+		pids+=($!)
+		NFC_PIDS+=($!)
+	done
+	for i in 1 2 3 4; do
+		wait_file "$WORK/ready$i"
+	done
+	[ "${4:-none}" = none ] || tag=(--vlan "$4")
+	"$TRAFFIC" send --netns "${!from}" --dev eth0 --src "${!src}" --dst "$2" \
+		"${tag[@]}" --run-id "$NFC_RUN" --rate 2000 --count "$3" \
+		> "$WORK/send.json" || fail "send h$1 -> $2"
+	sleep 0.3
+	for i in 0 1 2 3; do
+		kill -INT "${pids[$i]}"
+		wait "${pids[$i]}" || true
+	done
+	for i in 1 2 3 4; do
+		eval "got$i=$(json "$WORK/count$i.json" 'j["received"]')"
+		eval "oth$i=$(json "$WORK/count$i.json" 'j["other_vlan"]')"
+	done
+}
+
 nfc_tcp_1mib() {
 	local from=NS$1 to=NS$2 ip=IP$2
 	head -c 1048576 /dev/urandom > "$WORK/tx.bin"

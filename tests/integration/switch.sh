@@ -44,35 +44,9 @@ YAML
 	fail "apply: $(cat "$WORK/apply.err")"
 pass "applied ($hook)"
 
-# flood FROM DST COUNT: COUNT frames of ethertype 0x88b5 from host FROM
-# to DST; $got1..$got4: how many each host received.
-RUN=200
-flood() {
-	local from=NS$1 src=MAC$1 i ns pids=()
-	RUN=$((RUN + 1))
-	for i in 1 2 3 4; do
-		ns=NS$i
-		rm -f "$WORK/ready$i"
-		"$TRAFFIC" count --netns "${!ns}" --dev eth0 --ethertype 0x88b5 \
-			--run-id "$RUN" --ready-file "$WORK/ready$i" > "$WORK/count$i.json" &
-		pids+=($!)
-		NFC_PIDS+=($!)
-	done
-	for i in 1 2 3 4; do
-		wait_file "$WORK/ready$i"
-	done
-	"$TRAFFIC" send --netns "${!from}" --dev eth0 --src "${!src}" --dst "$2" \
-		--ethertype 0x88b5 --run-id "$RUN" --rate 2000 --count "$3" \
-		> "$WORK/send.json" || fail "send h$1 -> $2"
-	sleep 0.3
-	for i in 0 1 2 3; do
-		kill -INT "${pids[$i]}"
-		wait "${pids[$i]}" || true
-	done
-	for i in 1 2 3 4; do
-		eval "got$i=$(json "$WORK/count$i.json" 'j["received"]')"
-	done
-}
+# flood FROM DST COUNT: COUNT untagged frames from host FROM to DST;
+# $got1..$got4: how many each host received.
+flood() { nfc_l2_frames "$@"; }
 stat() { "$NFCTL" -j stats "sw-$TAG" | json - "j[0]['counters']$1"; }
 fdb() { "$NFCTL" -j nf "sw-$TAG" sw fdb list; }
 # fdb_port MAC: the interface of MAC's entry in domain 1, or "none"

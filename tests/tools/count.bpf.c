@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Counts and drops the nfc-traffic frames of one run; passes all else. */
+/* Counts and drops the nfc-traffic frames of one run; passes all else. At
+ * XDP, or at TC ingress where the frame's VLAN tag is known (match_vlan). */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/udp.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "traffic.h"
@@ -13,6 +15,9 @@
 const volatile __be16 match_ethertype;
 const volatile __be16 match_udp_port;
 const volatile __be32 match_run_id;
+/* TC: the VLAN id of the frames counted, TRAFFIC_UNTAGGED for untagged
+ * ones; the run's others count as other_vlan */
+const volatile __u16 match_vlan = TRAFFIC_UNTAGGED;
 
 /* Counters of matched frames, per CPU. */
 struct {
@@ -54,11 +59,10 @@ static __always_inline struct traffic_hdr *find_hdr(void *data, void *end)
 	return (void *)(udp + 1);
 }
 
-SEC("xdp")
-int count_frames(struct xdp_md *ctx)
+/* One frame of the run: 1 when it is ours (counted), else 0. */
+static __always_inline int count_one(void *data, void *end, int vlan_ok)
 {
-	void *end = (void *)(long)ctx->data_end;
-	struct traffic_hdr *th = find_hdr((void *)(long)ctx->data, end);
+	struct traffic_hdr *th = find_hdr(data, end);
 	struct traffic_seen_page *page;
 	struct traffic_stats *st;
 	__u32 key = 0;
@@ -67,14 +71,17 @@ int count_frames(struct xdp_md *ctx)
 
 	if (!th || (void *)(th + 1) > end ||
 	    th->magic != bpf_htonl(TRAFFIC_MAGIC) || th->run_id != match_run_id)
-		return XDP_PASS;
+		return 0;
 	seq = bpf_be64_to_cpu(th->seq);
 	st = bpf_map_lookup_elem(&stats, &key);
 	key = (seq / TRAFFIC_SEEN_PAGE) % TRAFFIC_SEEN_PAGES;
 	page = bpf_map_lookup_elem(&seen, &key);
 	if (!st || !page)
-		return XDP_DROP;
-
+		return 1;
+	if (!vlan_ok) {
+		st->other_vlan++;
+		return 1;
+	}
 	st->received++;
 	lap = &page->lap[seq % TRAFFIC_SEEN_PAGE];
 	if (*lap == traffic_lap(seq))
@@ -84,7 +91,24 @@ int count_frames(struct xdp_md *ctx)
 	*lap = traffic_lap(seq);
 	if (seq >= st->next_seq)
 		st->next_seq = seq + 1;
-	return XDP_DROP;
+	return 1;
+}
+
+SEC("xdp")
+int count_frames(struct xdp_md *ctx)
+{
+	return count_one((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+			 1) ? XDP_DROP : XDP_PASS;
+}
+
+SEC("tc")
+int count_frames_tc(struct __sk_buff *skb)
+{
+	__u16 vlan = skb->vlan_present ? skb->vlan_tci & 0xfff :
+					 TRAFFIC_UNTAGGED;
+
+	return count_one((void *)(long)skb->data, (void *)(long)skb->data_end,
+			 vlan == match_vlan) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "GPL";

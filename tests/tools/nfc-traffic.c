@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
  * nfc-traffic: a paced raw-frame sender and an XDP counter of its frames,
- * for the integration and swap-under-load tests.
+ * for the integration and swap-under-load tests. With --vlan, frames are
+ * sent with an 802.1Q tag, and counted at TC ingress instead (the kernel
+ * shows a tag there whether it came in the frame or beside it), only
+ * those of that VLAN ("none": untagged) as received.
  */
 #include <endian.h>
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
+#include <linux/pkt_cls.h>
 #include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
@@ -40,9 +44,10 @@
 struct opts {
 	const char *netns, *dev, *ready_file;
 	__u8 dst[ETH_ALEN], src[ETH_ALEN];
-	bool has_dst, has_src, has_run_id, udp;
+	bool has_dst, has_src, has_run_id, udp, has_vlan;
 	struct sockaddr_in usrc, udst;
 	__u16 ethertype, udp_port;
+	__u16 vlan; /* --vlan: VLAN id, TRAFFIC_UNTAGGED for count's "none" */
 	__u32 run_id, size;
 	double rate, duration;
 	unsigned long long count;
@@ -134,6 +139,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "size", required_argument, NULL, 's' },
 		{ "run-id", required_argument, NULL, 'i' },
 		{ "ready-file", required_argument, NULL, 'R' },
+		{ "vlan", required_argument, NULL, 'v' },
 		{}
 	};
 	char *comma;
@@ -191,6 +197,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'R':
 			o->ready_file = optarg;
+			break;
+		case 'v':
+			o->vlan = strcmp(optarg, "none") ?
+					  parse_uint("--vlan", optarg, 4095) :
+					  TRAFFIC_UNTAGGED;
+			o->has_vlan = true;
 			break;
 		default:
 			exit(2);
@@ -267,6 +279,7 @@ static void build_frames(struct sender *s, const struct opts *o)
 	struct udphdr *udp = (struct udphdr *)(ip + 1);
 	__u16 ulen = o->size - sizeof(*eth) - sizeof(*ip);
 	__u8 proto[2] = { 0, IPPROTO_UDP };
+	size_t len = o->size + (o->has_vlan ? 4 : 0);
 	int i;
 
 	memcpy(eth->h_dest, o->dst, ETH_ALEN);
@@ -296,10 +309,19 @@ static void build_frames(struct sender *s, const struct opts *o)
 		s->udp_sum = csum_add(s->udp_sum, udp, sizeof(*udp));
 	}
 	memcpy(f + s->hdr_off, &th, sizeof(th));
+	if (o->has_vlan) {
+		/* after the MACs: TPID, TCI; the frame grows by them */
+		__be16 tag[2] = { htons(ETH_P_8021Q), htons(o->vlan) };
+
+		memmove(f + 2 * ETH_ALEN + 4, f + 2 * ETH_ALEN,
+			len - 2 * ETH_ALEN - 4);
+		memcpy(f + 2 * ETH_ALEN, tag, 4);
+		s->hdr_off += 4;
+	}
 	for (i = 0; i < BURST; i++) {
 		if (i)
-			memcpy(s->frames[i], f, o->size);
-		s->iov[i] = (struct iovec){ s->frames[i], o->size };
+			memcpy(s->frames[i], f, len);
+		s->iov[i] = (struct iovec){ s->frames[i], len };
 		s->msgs[i].msg_hdr = (struct msghdr){
 			.msg_iov = &s->iov[i],
 			.msg_iovlen = 1,
@@ -385,6 +407,10 @@ static int cmd_send(struct opts *o)
 		die("--udp-port is for count; send takes --udp");
 	if (o->size < min)
 		die("--size: at least %zu bytes", min);
+	if (o->has_vlan && (o->vlan == TRAFFIC_UNTAGGED ||
+			    o->size + 4 > MAX_FRAME))
+		die("--vlan: send takes a VLAN id (0..4095) and --size up to %d",
+		    MAX_FRAME - 4);
 	if (!o->count && !o->duration)
 		die("--count or --duration is required");
 	if (o->duration && o->rate)
@@ -441,6 +467,37 @@ static int cmd_send(struct opts *o)
 	if (err)
 		die("dev '%s': send: %s", o->dev, strerror(-err));
 	return 0;
+}
+
+/* The TC counter on @ifindex's ingress (clsact made if missing: true). */
+static bool attach_tc(struct bpf_tc_hook *hook, int prog_fd,
+		      unsigned int ifindex, const char *dev)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
+			    .handle = 1, .priority = 1);
+	bool created;
+	int r;
+
+	hook->ifindex = ifindex;
+	r = bpf_tc_hook_create(hook);
+	if (r && r != -EEXIST)
+		die("dev '%s': clsact: %s", dev, strerror(-r));
+	created = !r;
+	r = bpf_tc_attach(hook, &opts);
+	if (r)
+		die("dev '%s': TC attach: %s", dev, strerror(-r));
+	return created;
+}
+
+static void detach_tc(struct bpf_tc_hook *hook, bool created)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+
+	if (created) {
+		bpf_tc_hook_destroy(hook);
+		return;
+	}
+	bpf_tc_detach(hook, &opts);
 }
 
 /* Native XDP where the driver has it, else generic; a link detaches on exit. */
@@ -503,10 +560,12 @@ static int cmd_count(struct opts *o)
 	int ncpus = libbpf_num_possible_cpus();
 	struct nfc_traffic_count_xdp *skel;
 	unsigned int ifindex;
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, tc, .attach_point = BPF_TC_INGRESS);
+	bool tc_created = false;
 	const char *mode;
 	sigset_t set;
 	__u32 key = 0;
-	int link, i;
+	int link = -1, i;
 	__u8 *laps;
 
 	if (o->udp)
@@ -524,18 +583,31 @@ static int cmd_count(struct opts *o)
 	skel->rodata->match_ethertype = o->udp_port ? 0 : htons(o->ethertype);
 	skel->rodata->match_udp_port = htons(o->udp_port);
 	skel->rodata->match_run_id = htonl(o->run_id);
+	if (o->has_vlan)
+		skel->rodata->match_vlan = o->vlan;
 	if (nfc_traffic_count_xdp__load(skel))
 		die("count program: load: %s", strerror(errno));
-	link = attach_xdp(bpf_program__fd(skel->progs.count_frames), ifindex,
-			  &mode);
-	if (link == -EBUSY || link == -EEXIST)
-		die("dev '%s': another XDP program is attached", o->dev);
-	if (link < 0)
-		die("dev '%s': XDP attach: %s", o->dev, strerror(-link));
+	if (o->has_vlan) {
+		mode = "tc";
+		tc_created = attach_tc(&tc, bpf_program__fd(skel->progs.count_frames_tc),
+				       ifindex, o->dev);
+	} else {
+		link = attach_xdp(bpf_program__fd(skel->progs.count_frames),
+				  ifindex, &mode);
+		if (link == -EBUSY || link == -EEXIST)
+			die("dev '%s': another XDP program is attached",
+			    o->dev);
+		if (link < 0)
+			die("dev '%s': XDP attach: %s", o->dev,
+			    strerror(-link));
+	}
 	if (o->ready_file)
 		write_ready(o->ready_file, mode);
 	wait_signal(o->duration);
-	close(link);
+	if (o->has_vlan)
+		detach_tc(&tc, tc_created);
+	else
+		close(link);
 
 	percpu = calloc(ncpus, sizeof(*percpu));
 	if (!percpu ||
@@ -545,6 +617,7 @@ static int cmd_count(struct opts *o)
 		sum.received += percpu[i].received;
 		sum.duplicates += percpu[i].duplicates;
 		sum.out_of_order += percpu[i].out_of_order;
+		sum.other_vlan += percpu[i].other_vlan;
 		if (percpu[i].next_seq > sum.next_seq)
 			sum.next_seq = percpu[i].next_seq;
 	}
@@ -554,10 +627,10 @@ static int cmd_count(struct opts *o)
 		die("count program: map 'seen': %s", strerror(errno));
 	printf("{\"received\":%llu,\"unique\":%llu,\"duplicates\":%llu,"
 	       "\"out_of_order\":%llu,\"missing\":%llu,\"max_seq\":%lld,"
-	       "\"mode\":\"%s\"}\n",
+	       "\"other_vlan\":%llu,\"mode\":\"%s\"}\n",
 	       sum.received, sum.received - sum.duplicates, sum.duplicates,
 	       sum.out_of_order, count_missing(laps, sum.next_seq),
-	       (long long)sum.next_seq - 1, mode);
+	       (long long)sum.next_seq - 1, sum.other_vlan, mode);
 	munmap(laps, seen_size);
 	free(percpu);
 	nfc_traffic_count_xdp__destroy(skel);
@@ -569,10 +642,10 @@ static void usage(void)
 	fputs("usage: nfc-traffic send --dev IF --dst MAC --run-id ID\n"
 	      "           [--netns NS] [--src MAC] [--size BYTES]\n"
 	      "           [--ethertype TYPE | --udp SRCIP:PORT,DSTIP:PORT]\n"
-	      "           [--rate PPS] [--duration SEC] [--count N]\n"
+	      "           [--rate PPS] [--duration SEC] [--count N] [--vlan ID]\n"
 	      "       nfc-traffic count --dev IF --run-id ID [--netns NS]\n"
 	      "           [--ethertype TYPE | --udp-port PORT]\n"
-	      "           [--duration SEC] [--ready-file FILE]\n"
+	      "           [--duration SEC] [--ready-file FILE] [--vlan ID|none]\n"
 	      "Defaults: --ethertype 0x88b5, --size 64, --src: the address\n"
 	      "of IF. --rate 0 sends as fast as it can. count runs until\n"
 	      "SIGINT or SIGTERM unless --duration is given. Each command\n"

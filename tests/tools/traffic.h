@@ -7,6 +7,7 @@
 
 #define TRAFFIC_MAGIC 0x4e464354 /* "NFCT" */
 #define TRAFFIC_ETHERTYPE 0x88b5 /* IEEE local experimental 1 */
+#define TRAFFIC_UNTAGGED 0xffff  /* count --vlan none */
 
 /* Leads the payload: after Ethernet, or after UDP. */
 struct traffic_hdr {
@@ -23,6 +24,8 @@ struct traffic_stats {
 	__u64 out_of_order;
 	/* Highest sequence seen on this CPU plus one; 0 before any. */
 	__u64 next_seq;
+	/* Frames of the run not of the VLAN counted (TC counter). */
+	__u64 other_vlan;
 };
 
 /*

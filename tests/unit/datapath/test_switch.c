@@ -5,9 +5,11 @@
  * port, flooding unknown, broadcast and multicast frames through the
  * executor's flood (never cached), expiry as the datapath sees it, moves
  * that invalidate cached flows, frames back to their own port, ARP
- * requests and neighbour solicitations the switch answers itself. The test
- * runs come in on lo (F.lo), a port of domain DOMAIN here; flooding to
- * real ports is integration-switch's.
+ * requests and neighbour solicitations the switch answers itself, VLANs
+ * (1.1.0): trunks, access ports, tags pushed, popped and kept by the
+ * executor, cached flows tagged alike, frames of VLANs a port does not
+ * carry dropped. The test runs come in on lo (F.lo), a port of domain
+ * DOMAIN here; flooding to real ports is integration-switch's.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,7 +22,7 @@
 #include "fixture.h"
 #include "switch.h"
 
-#define S "switch@1.0.0"
+#define S "switch@1.1.0"
 #define DOMAIN 5
 #define OUT_IF 7
 #define OTHER_IF 9
@@ -77,12 +79,13 @@ static void flood_group(void)
 {
 	struct nfc_flood_list l = { .n = 1, .ifindex = { F.lo } };
 	__u32 g = nfc_flood_group(DP_CHAIN, DOMAIN), ifx = F.lo;
+	struct bpf_devmap_val v = { .ifindex = F.lo, .bpf_prog.fd = -1 };
 	int fd;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "test_flood", 4, 4,
-			    NFC_FLOOD_PORTS, NULL);
+	fd = bpf_map_create(BPF_MAP_TYPE_DEVMAP_HASH, "test_flood", 4,
+			    sizeof(v), NFC_FLOOD_PORTS, NULL);
 	assert_true(fd >= 0);
-	assert_int_equal(bpf_map_update_elem(fd, &ifx, &ifx, 0), 0);
+	assert_int_equal(bpf_map_update_elem(fd, &ifx, &v, 0), 0);
 	assert_int_equal(bpf_map_update_elem(F.flood_xdp, &g, &fd, 0), 0);
 	close(fd);
 	assert_int_equal(bpf_map_update_elem(F.flood_tc, &g, &l, 0), 0);
@@ -177,6 +180,7 @@ static void test_known_unicast(void **state)
 	struct dp_run r;
 
 	port(F.lo, DOMAIN);
+	port(OUT_IF, DOMAIN);
 	fdb_put(MAC_B, OUT_IF, SWITCH_FDB_LEARNED, dp_now() + 60000000000ULL);
 	frame(&p, MAC_B, MAC_A);
 	run(&p, &r);
@@ -212,6 +216,7 @@ static void test_static_wins(void **state)
 	__u32 e0 = epoch();
 
 	port(F.lo, DOMAIN);
+	port(OTHER_IF, DOMAIN);
 	fdb_put(MAC_A, OUT_IF, SWITCH_FDB_STATIC, 0);
 	fdb_put(MAC_B, OTHER_IF, SWITCH_FDB_STATIC, 0);
 	frame(&p, MAC_B, MAC_A);
@@ -235,6 +240,7 @@ static void test_move_invalidates_flows(void **state)
 	__u32 e0 = epoch();
 
 	port(F.lo, DOMAIN);
+	port(OTHER_IF, DOMAIN);
 	fdb_put(MAC_A, OUT_IF, SWITCH_FDB_LEARNED, dp_now() + 60000000000ULL);
 	fdb_put(MAC_B, OTHER_IF, SWITCH_FDB_STATIC, 0);
 	frame(&p, MAC_B, MAC_A);
@@ -403,6 +409,204 @@ static void test_nd_answered(void **state)
 	assert_flood(&r);
 }
 
+/* @ifindex carries VLAN @vlan tagged (a trunk's). */
+static void trunk(__u32 ifindex, __u32 vlan)
+{
+	struct switch_vlan_key k = { ifindex, vlan };
+	struct switch_vlan v = {};
+
+	assert_int_equal(bpf_map_update_elem(dp_table(S, "vlans"), &k, &v, 0),
+			 0);
+}
+
+static void fdb_in(__u32 domain, const uint8_t *mac, __u32 ifindex)
+{
+	struct switch_fdb_key k = { .domain = domain };
+	struct switch_fdb v = { ifindex, SWITCH_FDB_STATIC, 0 };
+
+	memcpy(k.mac, mac, 6);
+	assert_int_equal(bpf_map_update_elem(dp_table(S, "fdb"), &k, &v, 0), 0);
+}
+
+/* frame(), with an 802.1Q tag of TCI @tci */
+static void vframe(struct pkt *p, const uint8_t *dst, const uint8_t *src,
+		   uint16_t tci)
+{
+	pkt_init(p);
+	pkt_eth(p, dst, src, 0x8100);
+	pkt_vlan(p, tci, 0x0800);
+	pkt_ipv4(p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 0);
+	pkt_udp(p, 4000, 53, false);
+	pkt_data(p, 10);
+	pkt_finish(p);
+}
+
+/* The frame's tag as the action set leaves it: its TCI, -1 untagged. */
+static int act_tag(const struct dp_run *r)
+{
+	if (!(r->ctx.act.key.flags & NFC_KEY_F_VLAN0))
+		return -1;
+	return ntohs(r->ctx.act.key.vlan[0]);
+}
+
+/* Redirected to @out with the tag @tci (-1: none), the frame as @want at
+ * XDP (at TC a pushed tag is the skb's, not in the bytes: @want_tc). */
+static void assert_out(const struct dp_run *r, __u32 out, int tci,
+		       const struct pkt *want, const struct pkt *want_tc)
+{
+	dp_assert_verdict(r, NFC_V_REDIRECT, F.rc_redirect);
+	assert_int_equal(r->ctx.act.out_ifindex, out);
+	assert_int_equal(act_tag(r), tci);
+	dp_assert_bytes(r, F.xdp ? want : want_tc);
+}
+
+/* A trunk's frame tagged 20 is in domain 20: its source learned there,
+ * switched to an access port of 20 untagged; the next frame of the flow,
+ * the cache's, leaves the same. */
+static void test_vlan_trunk_to_access(void **state)
+{
+	struct switch_fdb e;
+	struct switch_fdb_key k = { .domain = 20 };
+	struct pkt p, want;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	trunk(F.lo, 20);
+	port(OUT_IF, 20);
+	fdb_in(20, MAC_B, OUT_IF);
+	vframe(&p, MAC_B, MAC_A, 0x2014); /* priority 1, VLAN 20 */
+	frame(&want, MAC_B, MAC_A);
+	run(&p, &r);
+	assert_out(&r, OUT_IF, -1, &want, &want);
+	assert_int_equal(r.stats.flows, 1);
+	memcpy(k.mac, MAC_A, 6);
+	assert_int_equal(bpf_map_lookup_elem(dp_table(S, "fdb"), &k, &e), 0);
+	assert_int_equal(e.ifindex, F.lo);
+	assert_int_equal(fdb_get(MAC_A, &e), -1); /* not in DOMAIN */
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_redirect);
+	assert_int_equal(r.stats.cached, 1);
+	dp_assert_bytes(&r, &want);
+}
+
+/* An access port's frame goes out of a trunk of its domain tagged with
+ * it; one priority-tagged (VLAN 0) is the access port's too, and keeps its
+ * priority; a trunk's frame to another trunk keeps its tag. */
+static void test_vlan_access_to_trunk(void **state)
+{
+	struct pkt p, want, want_tc;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	port(OUT_IF, 1);
+	trunk(OUT_IF, DOMAIN);
+	fdb_in(DOMAIN, MAC_B, OUT_IF);
+	frame(&p, MAC_B, MAC_A);
+	vframe(&want, MAC_B, MAC_A, DOMAIN);
+	run(&p, &r);
+	assert_out(&r, OUT_IF, DOMAIN, &want, &p);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.stats.cached, 1);
+	dp_assert_bytes(&r, F.xdp ? &want : &p);
+
+	dp_reset(NULL);
+	port(F.lo, DOMAIN);
+	port(OUT_IF, 1);
+	trunk(OUT_IF, DOMAIN);
+	fdb_in(DOMAIN, MAC_B, OUT_IF);
+	vframe(&p, MAC_B, MAC_A, 0xa000); /* priority 5, no VLAN */
+	vframe(&want, MAC_B, MAC_A, 0xa000 | DOMAIN);
+	frame(&want_tc, MAC_B, MAC_A);
+	run(&p, &r);
+	assert_out(&r, OUT_IF, 0xa000 | DOMAIN, &want, &want_tc);
+
+	dp_reset(NULL);
+	port(F.lo, 1);
+	trunk(F.lo, 30);
+	port(OUT_IF, 1);
+	trunk(OUT_IF, 30);
+	fdb_in(30, MAC_B, OUT_IF);
+	vframe(&p, MAC_B, MAC_A, 30);
+	run(&p, &r);
+	/* no work for the executor: at TC the tag stays in the bytes */
+	assert_false(r.ctx.act.flags & NFC_ACT_VLAN);
+	assert_out(&r, OUT_IF, 30, &p, &p);
+}
+
+/* A frame tagged with a VLAN its port does not carry, one switched to a
+ * port that does not carry its domain: dropped, named. Version 1.0.0
+ * switches the tagged one in its port's domain, tag and all. */
+static void test_vlan_not_member(void **state)
+{
+	struct pkt p;
+	struct dp_run r;
+
+	port(F.lo, DOMAIN);
+	trunk(F.lo, 20);
+	port(OUT_IF, DOMAIN);
+	fdb_in(DOMAIN, MAC_B, OUT_IF);
+	vframe(&p, MAC_B, MAC_A, 30);
+	run(&p, &r);
+	dp_assert_drop(&r, NFC_DROP_VLAN_MEMBER);
+
+	dp_reset(NULL);
+	port(F.lo, DOMAIN);
+	port(OUT_IF, 1);
+	trunk(OUT_IF, 20);
+	fdb_in(DOMAIN, MAC_B, OUT_IF);
+	frame(&p, MAC_B, MAC_A);
+	run(&p, &r);
+	dp_assert_drop(&r, NFC_DROP_VLAN_MEMBER);
+
+	dp_reset(NULL);
+	{
+		const char *v0 = "switch@1.0.0";
+		struct switch_port_key pk = { F.lo };
+		struct switch_port pv = { DOMAIN };
+		struct switch_fdb_key k = { .domain = DOMAIN };
+		struct switch_fdb v = { OUT_IF, SWITCH_FDB_STATIC, 0 };
+
+		memcpy(k.mac, MAC_B, 6);
+		assert_int_equal(bpf_map_update_elem(dp_table(v0, "ports"),
+						     &pk, &pv, 0), 0);
+		assert_int_equal(bpf_map_update_elem(dp_table(v0, "fdb"), &k,
+						     &v, 0), 0);
+		vframe(&p, MAC_B, MAC_A, 30);
+		dp_chain1(dp_module(v0));
+		dp_run(DP_ROOT, &p, &r);
+		dp_assert_verdict(&r, NFC_V_REDIRECT, F.rc_redirect);
+		assert_int_equal(act_tag(&r), 30);
+	}
+}
+
+/* A flood in a domain with a trunk: at XDP the frame is broadcast tagged
+ * with the domain (the device map untags it for the others); without
+ * one, a priority tag comes off. */
+static void test_vlan_flood_tagging(void **state)
+{
+	struct nfc_flood_list l = { .n = 1, .tagged = 1,
+				    .ifindex = { F.lo } };
+	__u32 g = nfc_flood_group(DP_CHAIN, DOMAIN);
+	struct pkt p, want;
+	struct dp_run r;
+
+	domain_up();
+	assert_int_equal(bpf_map_update_elem(F.flood_tc, &g, &l, 0), 0);
+	frame(&p, BCAST, MAC_A);
+	vframe(&want, BCAST, MAC_A, DOMAIN);
+	run(&p, &r);
+	assert_flood(&r);
+	if (F.xdp)
+		dp_assert_bytes(&r, &want);
+	again();
+	vframe(&p, BCAST, MAC_A, 0x6000);
+	frame(&want, BCAST, MAC_A);
+	run(&p, &r);
+	assert_flood(&r);
+	if (F.xdp)
+		dp_assert_bytes(&r, &want);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup(f, dp_reset)
@@ -418,6 +622,10 @@ int main(int argc, char **argv)
 		T(test_not_a_port),
 		T(test_arp_answered),
 		T(test_nd_answered),
+		T(test_vlan_trunk_to_access),
+		T(test_vlan_access_to_trunk),
+		T(test_vlan_not_member),
+		T(test_vlan_flood_tagging),
 	};
 
 	return dp_main(argc, argv, "datapath/switch", tests,
