@@ -12,12 +12,13 @@ build=${1:-$top/build}
 # need only linux-libc-dev's UAPI headers and libbpf's (no libc headers).
 # Tests and demo: iproute2 (ip, tc), ethtool, ping, socat, iperf3, cmocka,
 # setpriv (util-linux), gnuplot for nfbench's plots. nfmgrd serves its
-# metrics with libmicrohttpd; its test parses them with python3's
+# metrics with libmicrohttpd and watches the kernel's neighbours and
+# routes with libmnl; its test parses the metrics with python3's
 # prometheus_client and runs the daemon under valgrind once.
 packages=(
 	build-essential cmake pkg-config clang llvm
 	libbpf-dev libxdp-dev xdp-tools bpftool libyaml-dev zlib1g-dev
-	libjson-c-dev libcmocka-dev linux-libc-dev libmicrohttpd-dev
+	libjson-c-dev libcmocka-dev linux-libc-dev libmicrohttpd-dev libmnl-dev
 	iproute2 ethtool iputils-ping socat iperf3 procps python3 util-linux
 	gnuplot-nox python3-prometheus-client valgrind
 )

@@ -938,7 +938,7 @@ brk vlan-out-tag-unset nf/switch/switch.bpf.c \
 	'datapath_switch|integration-switch-vlan' \
 	'unicast frames leave with the tag they came with, whatever the port wants'
 brk vlan-priority-lost bpf/nfc.h \
-	's|\t\ttci \|= bpf_ntohs\(k->vlan\[0\]\) & 0xf000;|\t\t;|' \
+	's#\t\ttci \|= bpf_ntohs\(k->vlan\[0\]\) & 0xf000;#\t\ttci |= 0;#' \
 	'datapath_switch' \
 	'a retagged frame loses its priority bits'
 brk exec-vlan-xdp-tci bpf/exec.h \
@@ -954,7 +954,7 @@ brk flood-tc-one-tag bpf/exec.h \
 	'integration-switch-vlan-tc' \
 	'a TC flood tags every port as its first port wants'
 brk flood-xdp-untagged bpf/exec.h \
-	's|if \(\(had \|\| l->tagged\) &&\n\t\t    nfc_exec_vlan|if (0 \&\&\n\t\t    nfc_exec_vlan|' \
+	's#if \(\(had \|\| l->tagged\) &&\n\t\t    nfc_exec_vlan#if (0 &&\n\t\t    nfc_exec_vlan#' \
 	'datapath_switch_xdp|integration-switch-vlan-xdp' \
 	'an XDP flood is broadcast as it came: trunks get untagged frames'
 brk flood-no-untag-prog manager/runtime/flood.c \
@@ -962,17 +962,25 @@ brk flood-no-untag-prog manager/runtime/flood.c \
 	'integration-switch-vlan-xdp' \
 	'access ports of a domain with trunks get its XDP floods tagged'
 brk flood-tagged-bit manager/runtime/flood.c \
-	's|\t\t\tg->l.tagged \|= 1ULL << g->l.n;|\t\t\t;|' \
+	's#\t\t\tg->l.tagged \|= 1ULL << g->l.n;#\t\t\t;#' \
 	'integration-switch-vlan' \
 	'the runtime marks no port as a trunk: floods leave untagged everywhere'
 brk flood-vlan-range manager/runtime/flood.c \
-	's|if \(t->flood_tagged && \(!domain \|\| domain > 4094\)\)|if (0)|' \
+	's#if \(t->flood_tagged && \(!domain \|\| domain > 4094\)\)#if (0)#' \
 	'integration-switch-vlan' \
 	'a trunk of VLAN 4095 (or 0) is taken'
 brk devmap-prog-attach-type manager/runtime/object.c \
 	's|\t\t    bpf_program__expected_attach_type\(prog\) == BPF_XDP\)|\t\t    1)|' \
 	'integration-switch-vlan-xdp' \
 	'the untagging program loses BPF_XDP_DEVMAP: device maps refuse it, XDP chains with trunks do not apply'
+brk kernel-watch-no-invalidate manager/nfmgrd/kernel.c \
+	's|r = d->h \? nfc_flow__invalidate\(d->h, &err\) : 0;|r = d->h ? 0 : 0;|' \
+	'integration-router-tc' \
+	'nfmgrd sees the kernel'"'"'s neighbour change, the cached flows keep the old MAC'
+brk kernel-watch-mac-ignored manager/nfmgrd/kernel.c \
+	's|\t\tif \(memcmp\(e->mac, k.mac, 6\)\) \{|\t\tif (0) {|' \
+	'integration-router-tc' \
+	'a neighbour whose MAC changes is taken as the same: no invalidation'
 
 if $list; then
 	for i in "${!names[@]}"; do

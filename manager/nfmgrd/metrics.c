@@ -369,6 +369,11 @@ static void events(struct scrape *s)
 	       "Event lines this nfmgrd queued to monitor clients.");
 	sample(s, "ultranio_events_sent_total",
 	       __atomic_load_n(&s->d->events_sent, __ATOMIC_RELAXED), NULL);
+	family(s, "ultranio_kernel_invalidations_total", "counter",
+	       "Times a change of the kernel's neighbours or routes made the cached flows misses.");
+	sample(s, "ultranio_kernel_invalidations_total",
+	       __atomic_load_n(&s->d->kernel_invalidations, __ATOMIC_RELAXED),
+	       NULL);
 	family(s, "ultranio_monitor_clients", "gauge",
 	       "nfctl monitor clients connected.");
 	sample(s, "ultranio_monitor_clients",

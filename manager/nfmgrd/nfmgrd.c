@@ -240,6 +240,9 @@ static int loop(struct nfmgrd *d, struct src *sig, struct src *tick)
 			case SRC_RING:
 				events_consume(d);
 				break;
+			case SRC_KERNEL:
+				kernel_watch_read(d);
+				break;
 			case SRC_TICK:
 				drain(tick->fd);
 				events_ring_check(d);
@@ -372,7 +375,8 @@ int main(int argc, char **argv)
 		nfmgrd_log(NFC_WARN, "event loop: %s\n", strerror(errno));
 		goto out;
 	}
-	if (server_open(&d) || metrics_start(&d) || aging_start(&d))
+	if (server_open(&d) || metrics_start(&d) || aging_start(&d) ||
+	    kernel_watch_start(&d))
 		goto out;
 	events_ring_check(&d);
 	events_account(&d);
@@ -380,6 +384,7 @@ int main(int argc, char **argv)
 		   d.state_dir, d.sock_path, d.metrics);
 	rc = loop(&d, &sig, &tick);
 out:
+	kernel_watch_stop(&d);
 	aging_stop(&d);
 	metrics_stop(&d);
 	server_close(&d);

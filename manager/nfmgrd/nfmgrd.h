@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
 /*
  * nfmgrd, the manager daemon: one epoll loop (nfmgrd.c) over the event
- * ring (events.c), the monitor clients (server.c) and a timer, an aging
+ * ring (events.c), the monitor clients (server.c), the kernel's
+ * neighbours and routes (kernel.c) and a timer, an aging
  * thread (aging.c) and an HTTP thread for Prometheus (metrics.c). Everything
  * it reports lives in pinned maps; the daemon holds nothing a restart would
  * lose.
@@ -22,6 +23,7 @@ enum src_kind {
 	SRC_CLIENT,
 	SRC_RING,
 	SRC_TICK,
+	SRC_KERNEL,
 };
 
 struct src {
@@ -31,6 +33,7 @@ struct src {
 
 struct client;
 struct MHD_Daemon;
+struct mnl_socket;
 
 struct nfmgrd {
 	char state_dir[PATH_MAX];  /* as nfc_open() resolves it */
@@ -64,6 +67,11 @@ struct nfmgrd {
 	unsigned long n_clients;
 	unsigned long events_read;
 	unsigned long events_sent;
+
+	/* kernel.c */
+	struct mnl_socket *nl;
+	struct src kernel_src;
+	unsigned long kernel_invalidations; /* shared: __atomic_* */
 
 	/* aging.c */
 	pthread_t aging_thread;
@@ -111,6 +119,12 @@ void server_broadcast(struct nfmgrd *d, const char *line, size_t len,
 		      bool event);
 void server_reap(struct nfmgrd *d);
 void server_close(struct nfmgrd *d);
+
+/* kernel.c: the kernel's neighbours and routes; a change that may alter
+ * what bpf_fib_lookup() answers makes the cached flows misses */
+int kernel_watch_start(struct nfmgrd *d);
+void kernel_watch_read(struct nfmgrd *d);
+void kernel_watch_stop(struct nfmgrd *d);
 
 /* aging.c: a pass every gc_interval_s on its own thread */
 int aging_start(struct nfmgrd *d);

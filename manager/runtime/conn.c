@@ -942,6 +942,11 @@ int nfc_flow__list(struct nfc_handle *h, const struct nfc_conn_filter *f,
 	return 0;
 }
 
+int nfc_flow__invalidate(struct nfc_handle *h, struct nfc_err *err)
+{
+	return nfc_flow_epoch_bump(h, err);
+}
+
 int nfc_flow__flush(struct nfc_handle *h, const struct nfc_conn_filter *f,
 		    int *removed, struct nfc_err *err)
 {

@@ -12,7 +12,8 @@
 # source (IPv4 and IPv6) and on the destination port. The kernel's
 # neighbours for a next hop, and a next hop that is the kernel's routes
 # altogether (bpf_fib_lookup), an unresolved neighbour resolved by the
-# stack. A whole table loaded from a file.
+# stack; nfmgrd watching the kernel's neighbours, so that a cached flow
+# follows a change of its next hop's MAC. A whole table loaded from a file.
 # VRFs: two VPCs (tenants of their ports) routed by their own tables, the
 # same prefix to a different host in each, neither reaching the other; a
 # policy that looks a VPC's port up in the other VPC's table, and one whose
@@ -299,6 +300,42 @@ grep -q "ttl=63" <<< "$out" || fail "the kernel's neighbour: not routed by the c
 out=$(ip netns exec "$NS1" ping -6 -c 2 -i 0.2 -W 1 "fd00:$T:3::2") || fail "h3 by the kernel's IPv6 neighbour: $out"
 grep -q "ttl=63" <<< "$out" || fail "the kernel's IPv6 neighbour: not routed by the chain: $out"
 pass "a next hop's neighbour from the kernel's table, IPv4 and IPv6"
+# nfmgrd watches the kernel's neighbours: a flow cached with the kernel's
+# MAC for its next hop takes the new one when the kernel's changes (the
+# cached flows invalidated), and the old one again when it comes back.
+nfc_nfmgrd_start
+OTHER=$(printf '02:00:00:%02x:00:97' "$T")
+udp_flow() {
+	"$TRAFFIC" send --netns "$NS1" --dev eth0 --dst "$GWMAC" \
+		--udp "10.$T.1.2:7000,10.$T.3.2:7001" --run-id 7 --count 5 \
+		> /dev/null || fail "UDP h1 -> h3"
+	sleep 0.2
+}
+flow_action() { "$NFCTL" -j flow list chain "rt-$TAG" port 7001 | json - 'j[0]["action"]'; }
+# kernel_mac MAC N: the kernel's neighbour h3 becomes MAC; nfmgrd's Nth
+# invalidation for a neighbour's change follows
+kernel_mac() {
+	ip neigh replace "10.$T.3.2" lladdr "$1" dev "$HV3" nud permanent
+	for _ in $(seq 50); do
+		[ "$(grep -c "neighbour's MAC changed: 10.$T.3.2" "$WORK/nfmgrd.log")" -ge "$2" ] && return
+		sleep 0.1
+	done
+	fail "nfmgrd saw no change of 10.$T.3.2: $(cat "$WORK/nfmgrd.log")"
+}
+udp_flow
+udp_flow
+flow_action | grep -qi "dmac $MAC3" || fail "the cached flow's action: $(flow_action)"
+kernel_mac "$OTHER" 1
+udp_flow
+flow_action | grep -qi "dmac $OTHER" || fail "after the kernel's neighbour changed: $(flow_action)"
+kernel_mac "$MAC3" 2
+udp_flow
+flow_action | grep -qi "dmac $MAC3" || fail "after it changed back: $(flow_action)"
+[ "$(nfc_metric ultranio_kernel_invalidations_total)" -ge 2 ] ||
+	fail "invalidations not counted: $(nfc_metric ultranio_kernel_invalidations_total)"
+kill -TERM "$DPID"
+wait "$DPID" || fail "nfmgrd exited with $?"
+pass "nfmgrd saw the kernel's neighbour change: the cached flow took the new MAC, and the old one back"
 nf nexthops add id 3 action kernel
 IP3=10.$T.3.2 nfc_tcp_stream 1 3 1048576
 out=$(ip netns exec "$NS1" ping -c 2 -i 0.2 -W 1 "10.$T.3.2") || fail "h3 by the kernel's routes: $out"
