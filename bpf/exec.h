@@ -686,6 +686,144 @@ __noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 }
 
 /*
+ * ICMP "packet too big" for a datagram too long for its way out once
+ * encapsulated (the executor's encap said NFC_TUN_TOO_BIG): the packet
+ * becomes the error, from the datagram's destination to its source (as the
+ * kernel's VXLAN device answers for a bridged tunnel), quoting the
+ * datagram's header and 8 bytes after it, with the MTU left for it inside
+ * the tunnel; the caller sends it back out of the ingress. IPv4: type 3
+ * code 4, only for a datagram that may not be fragmented (DF) and has no
+ * options; IPv6: type 2. Never about an ICMP error. 0 when the packet is
+ * the error now, -1 when it stays the datagram (and is dropped).
+ */
+#define NFC_PTB_HDRS4 (20 + 8)	/* IPv4, ICMP */
+#define NFC_PTB_HDRS6 (40 + 8)	/* IPv6, ICMPv6 */
+#define NFC_PTB_QUOTE4 (20 + 8)	/* the datagram's header, 8 bytes */
+#define NFC_PTB_QUOTE6 (40 + 8)
+
+/* The Ethernet header of the error: back to the datagram's sender (at
+ * XDP all of it is new bytes). */
+static __always_inline void nfc_ptb_eth(nfc_u16a *w, const struct nfc_ctx *c,
+					__u16 type)
+{
+	__builtin_memcpy(w, c->key.smac, 6);
+	__builtin_memcpy(w + 3, c->key.dmac, 6);
+	w[6] = bpf_htons(type);
+}
+
+/* IPv4 and ICMP 3/4 before the quote, in 16-bit words from the frame's
+ * start. */
+static __always_inline int nfc_ptb4(struct nfc_pkt *pkt,
+				    const struct nfc_ctx *c, __u32 mtu)
+{
+	nfc_u16a *w = nfc_pkt_ptr(pkt, 0, ETH_HLEN + NFC_PTB_HDRS4 +
+						 NFC_PTB_QUOTE4);
+	nfc_wsum sum = 0;
+	int i;
+
+	if (!w)
+		return -1;
+	nfc_ptb_eth(w, c, ETH_P_IP);
+	w[7] = bpf_htons(0x4500);
+	w[8] = bpf_htons(NFC_PTB_HDRS4 + NFC_PTB_QUOTE4);
+	w[9] = 0;  /* id */
+	w[10] = 0; /* fragment */
+	w[11] = bpf_htons(64 << 8 | IPPROTO_ICMP);
+	w[12] = 0;
+	__builtin_memcpy(w + 13, &c->key.daddr.v4, 4);
+	__builtin_memcpy(w + 15, &c->key.saddr.v4, 4);
+#pragma unroll
+	for (i = 7; i < 17; i++)
+		sum = nfc_csum_add(sum, w[i]);
+	w[12] = ~nfc_csum_fold(sum);
+	w[17] = bpf_htons(3 << 8 | 4);
+	w[18] = 0;
+	w[19] = 0;
+	w[20] = bpf_htons(mtu);
+	sum = 0;
+#pragma unroll
+	for (i = 17; i < 17 + (8 + NFC_PTB_QUOTE4) / 2; i++)
+		sum = nfc_csum_add(sum, w[i]);
+	w[18] = ~nfc_csum_fold(sum);
+	return 0;
+}
+
+/* IPv6 and ICMPv6 2 (its checksum over the pseudo-header too). */
+static __always_inline int nfc_ptb6(struct nfc_pkt *pkt,
+				    const struct nfc_ctx *c, __u32 mtu)
+{
+	nfc_u16a *w = nfc_pkt_ptr(pkt, 0, ETH_HLEN + NFC_PTB_HDRS6 +
+						 NFC_PTB_QUOTE6);
+	nfc_wsum sum = bpf_htons(8 + NFC_PTB_QUOTE6) + bpf_htons(IPPROTO_ICMPV6);
+	int i;
+
+	if (!w)
+		return -1;
+	nfc_ptb_eth(w, c, ETH_P_IPV6);
+	w[7] = bpf_htons(0x6000);
+	w[8] = 0;
+	w[9] = bpf_htons(8 + NFC_PTB_QUOTE6);
+	w[10] = bpf_htons(IPPROTO_ICMPV6 << 8 | 64);
+	__builtin_memcpy(w + 11, c->key.daddr.b, 16);
+	__builtin_memcpy(w + 19, c->key.saddr.b, 16);
+	w[27] = bpf_htons(2 << 8);
+	w[28] = 0;
+	w[29] = bpf_htons(mtu >> 16);
+	w[30] = bpf_htons(mtu & 0xffff);
+#pragma unroll
+	for (i = 11; i < 27 + (8 + NFC_PTB_QUOTE6) / 2; i++)
+		sum = nfc_csum_add(sum, w[i]);
+	w[28] = ~nfc_csum_fold(sum);
+	return 0;
+}
+
+__noinline int nfc_exec_ptb(struct nfc_pkt *pkt, const struct nfc_ctx *c)
+{
+	__u32 len = nfc_len(pkt), mtu = 0, grow, quote;
+	__u8 *ip, type;
+	bool v6;
+
+	if (!c || c->l3_off != ETH_HLEN || !c->act.out_ifindex)
+		return -1;
+	v6 = c->key.l3 == NFC_L3_IPV6;
+	if (!v6 && c->key.l3 != NFC_L3_IPV4)
+		return -1;
+	type = *(__u8 *)&c->key.dport;
+	if (v6 ? c->key.proto == IPPROTO_ICMPV6 && type < 128 :
+		 c->key.proto == IPPROTO_ICMP && type != 0 && type != 8)
+		return -1;
+	grow = v6 ? NFC_PTB_HDRS6 : NFC_PTB_HDRS4;
+	quote = v6 ? NFC_PTB_QUOTE6 : NFC_PTB_QUOTE4;
+	ip = nfc_pkt_ptr(pkt, ETH_HLEN, 20);
+	if (!ip || len < ETH_HLEN + quote ||
+	    (!v6 && (ip[0] != 0x45 || !(ip[6] & 0x40))))
+		return -1;
+	/* the MTU of the way out, less what the tunnel adds to an IP
+	 * datagram (the inner Ethernet header is in the tunnel too) */
+	bpf_check_mtu(pkt, c->act.out_ifindex, &mtu, 0, 0);
+	if (mtu < NFC_VXLAN_OVERHEAD + (v6 ? 1280 : 68))
+		return -1;
+	mtu -= NFC_VXLAN_OVERHEAD;
+
+	/* the datagram cut to its quote, then room for the headers between
+	 * the Ethernet header and it */
+#if defined(NFC_HOOK_XDP)
+	if (bpf_xdp_adjust_tail(pkt, (int)(ETH_HLEN + quote) - (int)len) ||
+	    bpf_xdp_adjust_head(pkt, -(int)grow))
+		return -1;
+#else
+	/* (a GSO skb is one datagram once cut; the skb keeps the datagram's
+	 * checksum state, which for a local sender's CHECKSUM_PARTIAL points
+	 * into the quote: the veth it goes back through completes nothing,
+	 * and the error's checksums are whole) */
+	if (bpf_skb_change_tail(pkt, ETH_HLEN + quote, 0) ||
+	    bpf_skb_adjust_room(pkt, grow, BPF_ADJ_ROOM_MAC, 0))
+		return -1;
+#endif
+	return v6 ? nfc_ptb6(pkt, c, mtu) : nfc_ptb4(pkt, c, mtu);
+}
+
+/*
  * The outer 802.1Q tag of the frame at the packet's start: made @tci
  * (network order) when @want, taken off otherwise; @had says whether it
  * has one. At XDP the tag is in the frame: pushed by moving the MACs 4
@@ -1033,7 +1171,16 @@ static __always_inline int nfc_exec_run(struct nfc_pkt *pkt,
 		return nfc_drop(pkt, c, NFC_DROP_BAD_HOP);
 
 	if (c->act.flags & NFC_ACT_REWRITES) {
+		__u32 len = nfc_len(pkt);
+
 		reason = nfc_exec_rewrite(pkt, c);
+		/* too long for the tunnel: dropped, and its sender told */
+		if (reason == NFC_DROP_MTU && !nfc_exec_ptb(pkt, c)) {
+			c->act.verdict = NFC_V_DROP;
+			c->act.reason = reason;
+			nfc_drop_count(c, len, reason);
+			return bpf_redirect(nfc_ifindex(pkt), 0);
+		}
 		if (reason)
 			return nfc_drop(pkt, c, reason);
 	}

@@ -981,6 +981,26 @@ brk kernel-watch-mac-ignored manager/nfmgrd/kernel.c \
 	's|\t\tif \(memcmp\(e->mac, k.mac, 6\)\) \{|\t\tif (0) {|' \
 	'integration-router-tc' \
 	'a neighbour whose MAC changes is taken as the same: no invalidation'
+brk ptb-none bpf/exec.h \
+	's|if \(reason == NFC_DROP_MTU && !nfc_exec_ptb\(pkt, c\)\)|if (0 \&\& !nfc_exec_ptb(pkt, c))|' \
+	'integration-vpc' \
+	'a datagram too long for the tunnel is dropped silently: TCP at a larger MTU stalls'
+brk ptb-mtu-with-eth bpf/exec.h \
+	's|\tmtu -= NFC_VXLAN_OVERHEAD;|\tmtu -= NFC_VXLAN_OVERHEAD - ETH_HLEN;|' \
+	'integration-vpc' \
+	'the MTU told counts the inner Ethernet header as outside the tunnel: 14 bytes too many'
+brk ptb-xdp-no-ethertype bpf/exec.h \
+	's|\tw\[6\] = bpf_htons\(type\);|\t(void)type;|' \
+	'integration-vpc-xdp' \
+	'at XDP the error'"'"'s Ethernet type is whatever bytes were there'
+brk ptb-icmp-csum bpf/exec.h \
+	's|\tw\[18\] = ~nfc_csum_fold\(sum\);|\tw[18] = nfc_csum_fold(sum);|' \
+	'integration-vpc' \
+	'the ICMP error'"'"'s checksum is wrong: its sender ignores it'
+brk ptb-icmp6-csum bpf/exec.h \
+	's|\tw\[28\] = ~nfc_csum_fold\(sum\);|\tw[28] = nfc_csum_fold(sum);|' \
+	'integration-vpc' \
+	'the ICMPv6 error'"'"'s checksum is wrong: its sender ignores it'
 
 if $list; then
 	for i in "${!names[@]}"; do

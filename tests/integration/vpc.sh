@@ -14,7 +14,9 @@
 # another VPC's VTEP, a source no endpoint has, from a VTEP that is not
 # the endpoint's, an inner frame cut short, a runt) is dropped under its
 # reason and reaches no endpoint; VXLAN an endpoint sends stays its VPC's
-# payload.
+# payload. A datagram too long once encapsulated is dropped and its sender
+# told (ICMP fragmentation needed, ICMPv6 packet too big, MTU 1450): an
+# endpoint at MTU 1500 learns the path MTU and its TCP gets through.
 # Usage: vpc.sh HOOK   (tc-ingress | xdp)
 . "$(dirname "$0")/lib.sh"
 hook=${1:-tc-ingress}
@@ -187,19 +189,32 @@ drops() {
 		json - "j[0]['counters']['drops'].get('$2', 0)"
 }
 
-# Too long for the underlay once encapsulated: a drop of its own, counted
-# (the endpoints' MTU leaves room for the 50 bytes of VXLAN; here one's
-# does not).
+# Too long for the underlay once encapsulated (the endpoints' MTU leaves
+# room for the 50 bytes of VXLAN; here one's does not): dropped, counted,
+# and its sender told with ICMP "packet too big" (fragmentation needed),
+# the MTU left inside the tunnel in it; the sender's kernel learns the path
+# MTU from it, and TCP (IPv4 and IPv6) gets through with its smaller
+# segments.
 ip -n "$NSA1" link set eth0 mtu 1500
 ip -n "$HA" link set v1 mtu 1500
 before=$(drops A mtu-exceeded)
-ip netns exec "$NSA1" ping -c 2 -i 0.2 -W 1 -M do -s 1472 10.77.0.2 > /dev/null &&
+out=$(ip netns exec "$NSA1" ping -c 2 -i 0.2 -W 1 -M do -s 1472 10.77.0.2 2>&1) &&
 	fail "a frame longer than the underlay's MTU once encapsulated got through"
+grep -q "mtu = 1450" <<< "$out" || fail "no ICMP fragmentation needed (mtu 1450): $out"
 after=$(drops A mtu-exceeded)
-[ $((after - before)) -ge 2 ] || fail "mtu-exceeded drops $before -> $after"
+[ $((after - before)) -ge 1 ] || fail "mtu-exceeded drops $before -> $after"
+ip -n "$NSA1" route get 10.77.0.2 | grep -q "mtu 1450" ||
+	fail "A1 did not learn the path MTU: $(ip -n "$NSA1" route get 10.77.0.2)"
+out=$(ip netns exec "$NSA1" ping -6 -c 2 -i 0.2 -W 1 -M do -s 1452 fd77::2 2>&1) &&
+	fail "an IPv6 packet longer than the underlay's MTU once encapsulated got through"
+grep -qi "too big.*mtu.*1450" <<< "$out" || fail "no ICMPv6 packet too big (mtu 1450): $out"
+ip -n "$NSA1" route flush cache
+ip -n "$NSA1" -6 route flush cache
+IPB1=10.77.0.2 nfc_tcp_stream A1 B1 1048576 5004
+IPB1=fd77::2 nfc_tcp_stream A1 B1 1048576 5005
 ip -n "$NSA1" link set eth0 mtu 1450
 ip -n "$HA" link set v1 mtu 1450
-pass "too long once encapsulated: dropped, mtu-exceeded"
+pass "too long once encapsulated: dropped (mtu-exceeded), the sender told the MTU (ICMP, ICMPv6); TCP at MTU 1500 gets through by path MTU discovery"
 
 # Hostile VXLAN, sent from host A's side of the underlay into host B.
 hostile() { # CASE DST VNI INNER_SRC OUTER_SRC
