@@ -153,6 +153,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_flow_epoch SEC(".maps");
 
+/* 1 once an NF's result has depended on the kernel's neighbours or routes
+ * (nfc_asks_kernel()): from then on nfmgrd makes the cached flows misses
+ * when those change; until then it need not. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_kernel_asked SEC(".maps");
+
 /* Flood domains (NFC_V_FLOOD), by group (nfc_flood_group()): at XDP, a
  * device map of the domain's ports for a broadcast redirect; at TC, their
  * list. Kept by the runtime from the switch nodes' port tables. */

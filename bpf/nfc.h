@@ -365,6 +365,17 @@ static __always_inline void nfc_count_as(struct nfc_ctx *c, __u32 id)
 	c->act.flags |= NFC_ACT_QUIET;
 }
 
+/* This flow's result depends on the kernel's neighbours or routes
+ * (bpf_fib_lookup()): nfmgrd then makes the cached flows misses when
+ * those change. Written once, not on every packet. */
+static __always_inline void nfc_asks_kernel(void)
+{
+	__u32 zero = 0, *v = bpf_map_lookup_elem(&nfc_kernel_asked, &zero);
+
+	if (v && !*v)
+		*v = 1;
+}
+
 /* This flow's result must not be cached: it depends on more than the flow
  * key (payload, time, a counter). Every packet of it runs the chain. */
 static __always_inline void nfc_nocache(struct nfc_ctx *c)

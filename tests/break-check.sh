@@ -973,8 +973,8 @@ brk devmap-prog-attach-type manager/runtime/object.c \
 	's|\t\t    bpf_program__expected_attach_type\(prog\) == BPF_XDP\)|\t\t    1)|' \
 	'integration-switch-vlan-xdp' \
 	'the untagging program loses BPF_XDP_DEVMAP: device maps refuse it, XDP chains with trunks do not apply'
-brk kernel-watch-no-invalidate manager/nfmgrd/kernel.c \
-	's|r = d->h \? nfc_flow__invalidate\(d->h, &err\) : 0;|r = d->h ? 0 : 0;|' \
+brk kernel-watch-no-invalidate manager/runtime/conn.c \
+	's|\t\*invalidated = true;\n\treturn nfc_flow_epoch_bump\(h, err\);|\t*invalidated = true;\n\treturn 0;|' \
 	'integration-router-tc' \
 	'nfmgrd sees the kernel'"'"'s neighbour change, the cached flows keep the old MAC'
 brk kernel-watch-mac-ignored manager/nfmgrd/kernel.c \
@@ -1001,6 +1001,10 @@ brk ptb-icmp6-csum bpf/exec.h \
 	's|\tw\[28\] = ~nfc_csum_fold\(sum\);|\tw[28] = nfc_csum_fold(sum);|' \
 	'integration-vpc' \
 	'the ICMPv6 error'"'"'s checksum is wrong: its sender ignores it'
+brk kernel-watch-unasked manager/runtime/conn.c \
+	's|\tif \(!asked\)\n\t\treturn 0;\n\t\*invalidated = true;|\t*invalidated = true;|' \
+	'integration-nfmgrd' \
+	'every neighbour change invalidates every flow, for chains that never ask the kernel too'
 
 if $list; then
 	for i in "${!names[@]}"; do

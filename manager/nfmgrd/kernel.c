@@ -7,8 +7,9 @@
  * keeps the answer with each flow, and would go on sending a flow to a MAC
  * the kernel no longer has. So when the kernel's answer may have changed
  * (a neighbour's MAC, a neighbour gone or failed, a route added, changed
- * or removed), every cached flow is made a miss (nfc_flow__invalidate())
- * and the next packet of each asks again. A neighbour that only ages
+ * or removed), every cached flow is made a miss and the next packet of
+ * each asks again (nfc_flow__kernel_changed(): once a chain has asked the
+ * kernel at all; until then changes cost nothing). A neighbour that only ages
  * (REACHABLE, STALE, DELAY, PROBE: its MAC stays usable) changes nothing,
  * nor does one that becomes usable (its flows were never cached: the
  * packets went to the stack). The neighbours' MACs are kept here to tell;
@@ -246,6 +247,7 @@ void kernel_watch_read(struct nfmgrd *d)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nfc_err err = {};
+	bool done;
 	int n, r;
 
 	for (;;) {
@@ -262,14 +264,20 @@ void kernel_watch_read(struct nfmgrd *d)
 	if (!dirty)
 		return;
 	dirty = false;
-	__atomic_add_fetch(&d->kernel_invalidations, 1, __ATOMIC_RELAXED);
-	r = d->h ? nfc_flow__invalidate(d->h, &err) : 0;
-	if (r && r != -ENOENT)
+	r = d->h ? nfc_flow__kernel_changed(d->h, &done, &err) : 0;
+	if (r) {
 		nfmgrd_log(NFC_WARN, "kernel watch: %s: %s\n", why,
 			   err.n ? err.msg[0] : strerror(-r));
-	else
-		nfmgrd_log(NFC_INFO, "kernel watch: %s: cached flows invalidated\n",
+		return;
+	}
+	if (!done) {
+		nfmgrd_log(NFC_DEBUG, "kernel watch: %s (no chain asks the kernel)\n",
 			   why);
+		return;
+	}
+	__atomic_add_fetch(&d->kernel_invalidations, 1, __ATOMIC_RELAXED);
+	nfmgrd_log(NFC_INFO, "kernel watch: %s: cached flows invalidated\n",
+		   why);
 }
 
 void kernel_watch_stop(struct nfmgrd *d)

@@ -942,8 +942,26 @@ int nfc_flow__list(struct nfc_handle *h, const struct nfc_conn_filter *f,
 	return 0;
 }
 
-int nfc_flow__invalidate(struct nfc_handle *h, struct nfc_err *err)
+int nfc_flow__kernel_changed(struct nfc_handle *h, bool *invalidated,
+			     struct nfc_err *err)
 {
+	__u32 zero = 0, asked = 0;
+	int fd = nfc_global_map_fd(h, "nfc_kernel_asked"), r;
+
+	*invalidated = false;
+	if (fd == -ENOENT)
+		return 0; /* no chain yet */
+	if (fd < 0)
+		return nfc_errf(err, fd, "map 'nfc_kernel_asked': %s",
+				strerror(-fd));
+	r = bpf_map_lookup_elem(fd, &zero, &asked) ? -errno : 0;
+	close(fd);
+	if (r)
+		return nfc_errf(err, r, "map 'nfc_kernel_asked': %s",
+				strerror(-r));
+	if (!asked)
+		return 0;
+	*invalidated = true;
 	return nfc_flow_epoch_bump(h, err);
 }
 

@@ -298,11 +298,13 @@ int nfc_flow__flush(struct nfc_handle *h, const struct nfc_conn_filter *f,
 		    int *removed, struct nfc_err *err);
 /* Entries in the flow cache now. */
 int nfc_flow__count(struct nfc_handle *h, __u64 *out, struct nfc_err *err);
-/* Make every cached flow a miss (the flow cache's epoch): the next packet
- * of each runs its chain again. For what the chains read outside their
- * tables and the cache cannot see change (the kernel's neighbours and
- * routes, nfmgrd's kernel watch). */
-int nfc_flow__invalidate(struct nfc_handle *h, struct nfc_err *err);
+/* The kernel's neighbours or routes changed (nfmgrd's kernel watch): if a
+ * chain's result has ever depended on them (bpf_fib_lookup(), an NF's
+ * nfc_asks_kernel()), every cached flow is made a miss (the flow cache's
+ * epoch) and *invalidated is true: the next packet of each runs its chain
+ * again. */
+int nfc_flow__kernel_changed(struct nfc_handle *h, bool *invalidated,
+			     struct nfc_err *err);
 
 /* An action set in words: "dnat 10.0.0.5:80, dec-ttl, redirect veth3". */
 int nfc_action__str(const struct nfc_key *orig, const struct nfc_action *a,

@@ -358,6 +358,7 @@ static __always_inline int router_kernel(struct nfc_pkt *pkt,
 					 : (const void *)k->daddr.v6,
 				 16);
 	}
+	nfc_asks_kernel();
 	r = bpf_fib_lookup(pkt, &p, sizeof(p), flags);
 	if (r == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return 1;

@@ -5,7 +5,9 @@
 # (JSON and text, filtered); /metrics parses as Prometheus text; aging
 # runs; after kill -9 forwarding goes on and a new daemon's counters carry
 # on where the old one's were; monitors that leave mid-stream do not take it
-# down; the exposition never repeats a series, whatever the counters hold.
+# down; the exposition never repeats a series, whatever the counters hold;
+# the kernel's neighbours changing invalidates no flow of chains that never
+# asked the kernel.
 . "$(dirname "$0")/lib.sh"
 export ULTRANIO_CATALOG=$NFC_BUILD/tests/catalog
 
@@ -60,6 +62,16 @@ done
 grep -q "reading events from" "$WORK/nfmgrd.log" || fail "ring not adopted: $(cat "$WORK/nfmgrd.log")"
 ip netns exec "$NS1" ping -c 3 -i 0.2 -W 1 "$IP2" > /dev/null || fail "ping h1 -> h2"
 pass "the event ring adopted once the first chain exists"
+
+# The kernel's neighbours change: no chain here asks the kernel (no
+# bpf_fib_lookup), so the cached flows stay.
+ip neigh replace "10.$T.9.9" lladdr 02:00:00:00:09:09 dev "$HV1" nud permanent
+ip neigh replace "10.$T.9.9" lladdr 02:00:00:00:09:0a dev "$HV1" nud permanent
+ip neigh del "10.$T.9.9" dev "$HV1"
+sleep 0.5
+[ "$(nfc_metric ultranio_kernel_invalidations_total)" = 0 ] ||
+	fail "flows invalidated for a chain that does not ask the kernel: $(nfc_metric ultranio_kernel_invalidations_total)"
+pass "a change of the kernel's neighbours costs the chains that do not ask the kernel nothing"
 
 # A policy drop (the route to h3 drops) reaches monitors as JSON and text.
 # (other drops happen: the endpoints' IPv6 multicast has no route)
