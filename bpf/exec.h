@@ -690,16 +690,26 @@ __noinline int nfc_exec_encap(struct nfc_pkt *pkt, const struct nfc_ctx *c)
  * encapsulated (the executor's encap said NFC_TUN_TOO_BIG): the packet
  * becomes the error, from the datagram's destination to its source (as the
  * kernel's VXLAN device answers for a bridged tunnel), quoting the
- * datagram's header and 8 bytes after it, with the MTU left for it inside
+ * datagram's header and 20 bytes after it, with the MTU left for it inside
  * the tunnel; the caller sends it back out of the ingress. IPv4: type 3
  * code 4, only for a datagram that may not be fragmented (DF) and has no
- * options; IPv6: type 2. Never about an ICMP error. 0 when the packet is
- * the error now, -1 when it stays the datagram (and is dropped).
+ * options; IPv6: type 2. Never about an ICMP error or a fragment but the
+ * first, to or from a group address (MAC or IP), from an unspecified or
+ * loopback one (RFC 1122 3.2.2, RFC 4443 2.4); at most NFC_PTB_BURST in a
+ * row and NFC_PTB_PER_S a second per CPU after that (nfc_ptb_rate). 0
+ * when the packet is the error now, -1 when it stays the datagram (and is
+ * dropped).
  */
+#define NFC_PTB_BURST 100
+#define NFC_PTB_PER_S 1000
 #define NFC_PTB_HDRS4 (20 + 8)	/* IPv4, ICMP */
 #define NFC_PTB_HDRS6 (40 + 8)	/* IPv6, ICMPv6 */
-#define NFC_PTB_QUOTE4 (20 + 8)	/* the datagram's header, 8 bytes */
-#define NFC_PTB_QUOTE6 (40 + 8)
+/* What the error quotes of the datagram: its header and 20 bytes (a TCP
+ * header; RFC 792 asks for 8). At TC an skb whose checksum the sender left
+ * to finish (CHECKSUM_PARTIAL: TCP's, with offloads on) cannot be cut
+ * short of its checksum field. */
+#define NFC_PTB_QUOTE4 (20 + 20)
+#define NFC_PTB_QUOTE6 (40 + 20)
 
 /* The Ethernet header of the error: back to the datagram's sender (at
  * XDP all of it is new bytes). */
@@ -777,20 +787,67 @@ static __always_inline int nfc_ptb6(struct nfc_pkt *pkt,
 	return 0;
 }
 
+/* Whether IPv4 address @a (network order) is 0.0.0.0, loopback,
+ * multicast or broadcast: never an error's source or destination. */
+static __always_inline bool nfc_ptb_bad4(__be32 a)
+{
+	__u8 b0 = bpf_ntohl(a) >> 24;
+
+	return !a || b0 == 127 || b0 >= 224;
+}
+
+/* IPv6: unspecified, loopback or multicast. */
+static __always_inline bool nfc_ptb_bad6(const union nfc_addr *a)
+{
+	return a->b[0] == 0xff ||
+	       (!(a->v6[0] | a->v6[1] | a->v6[2]) &&
+		(!a->v6[3] || a->v6[3] == bpf_htonl(1)));
+}
+
+/* A token of this CPU's bucket for one more error. */
+static __always_inline bool nfc_ptb_token(void)
+{
+	__u32 zero = 0;
+	struct nfc_rate *r = bpf_map_lookup_elem(&nfc_ptb_rate, &zero);
+	__u64 now = nfc_now(), n;
+
+	if (!r)
+		return false;
+	n = (now - r->last_ns) / (1000000000ULL / NFC_PTB_PER_S);
+	if (n) {
+		r->tokens = r->tokens + n > NFC_PTB_BURST ? NFC_PTB_BURST :
+							  r->tokens + n;
+		r->last_ns = now;
+	}
+	if (!r->tokens)
+		return false;
+	r->tokens--;
+	return true;
+}
+
 __noinline int nfc_exec_ptb(struct nfc_pkt *pkt, const struct nfc_ctx *c)
 {
 	__u32 len = nfc_len(pkt), mtu = 0, grow, quote;
+	const struct nfc_key *k;
 	__u8 *ip, type;
 	bool v6;
 
 	if (!c || c->l3_off != ETH_HLEN || !c->act.out_ifindex)
 		return -1;
-	v6 = c->key.l3 == NFC_L3_IPV6;
-	if (!v6 && c->key.l3 != NFC_L3_IPV4)
+	k = &c->key;
+	v6 = k->l3 == NFC_L3_IPV6;
+	if (!v6 && k->l3 != NFC_L3_IPV4)
 		return -1;
-	type = *(__u8 *)&c->key.dport;
-	if (v6 ? c->key.proto == IPPROTO_ICMPV6 && type < 128 :
-		 c->key.proto == IPPROTO_ICMP && type != 0 && type != 8)
+	if ((k->dmac[0] | k->smac[0]) & 1 ||
+	    (k->flags & NFC_KEY_F_LATER_FRAG) ||
+	    (v6 ? nfc_ptb_bad6(&k->saddr) || nfc_ptb_bad6(&k->daddr) :
+		  nfc_ptb_bad4(k->saddr.v4) || nfc_ptb_bad4(k->daddr.v4)))
+		return -1;
+	type = *(__u8 *)&k->dport;
+	if (v6 ? k->proto == IPPROTO_ICMPV6 && type < 128 :
+		 k->proto == IPPROTO_ICMP && type != 0 && type != 8)
+		return -1;
+	if (!nfc_ptb_token())
 		return -1;
 	grow = v6 ? NFC_PTB_HDRS6 : NFC_PTB_HDRS4;
 	quote = v6 ? NFC_PTB_QUOTE6 : NFC_PTB_QUOTE4;
@@ -877,15 +934,22 @@ static __always_inline int nfc_exec_vlan(struct nfc_pkt *pkt, bool had,
 	w[ETH_ALEN + 1] = tci;
 	return 0;
 #else
-	/* a tag still in the frame (TC egress) is popped from there */
-	if (pkt->vlan_present || had) {
-		if (want && pkt->vlan_tci == bpf_ntohs(tci))
+	/* decided by @had, not by the skb: a pop moves an inner tag into the
+	 * skb's place (one in the frame at TC egress is popped from there),
+	 * and a push moves the skb's into the frame */
+	__be16 tpid = bpf_htons(ETH_P_8021Q);
+
+	if (had) {
+		if (want && pkt->vlan_present &&
+		    pkt->vlan_tci == bpf_ntohs(tci))
 			return 0;
+		/* a rewrite keeps the tag's TPID (802.1ad's too) */
+		if (pkt->vlan_present)
+			tpid = pkt->vlan_proto;
 		if (bpf_skb_vlan_pop(pkt))
 			return -1;
 	}
-	if (want && bpf_skb_vlan_push(pkt, bpf_htons(ETH_P_8021Q),
-				      bpf_ntohs(tci)))
+	if (want && bpf_skb_vlan_push(pkt, tpid, bpf_ntohs(tci)))
 		return -1;
 	return 0;
 #endif

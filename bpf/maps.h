@@ -153,6 +153,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_flow_epoch SEC(".maps");
 
+/* A token bucket per CPU: how often the executor answers with ICMP errors
+ * (nfc_exec_ptb()). */
+struct nfc_rate {
+	__u64 last_ns; /* when tokens were last added */
+	__u64 tokens;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nfc_rate);
+} nfc_ptb_rate SEC(".maps");
+
 /* 1 once an NF's result has depended on the kernel's neighbours or routes
  * (nfc_asks_kernel()): from then on nfmgrd makes the cached flows misses
  * when those change; until then it need not. */

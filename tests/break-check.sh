@@ -1005,6 +1005,14 @@ brk kernel-watch-unasked manager/runtime/conn.c \
 	's|\tif \(!asked\)\n\t\treturn 0;\n\t\*invalidated = true;|\t*invalidated = true;|' \
 	'integration-nfmgrd' \
 	'every neighbour change invalidates every flow, for chains that never ask the kernel too'
+brk xdp-vlan-no-warning chain/runtime/attach.c \
+	's|\t\tif \(tagged\)\n\t\t\tnfc_txn_warn|\t\tif (0 \&\& tagged)\n\t\t\tnfc_txn_warn|' \
+	'integration-switch-vlan-xdp' \
+	'a VLAN-aware chain at XDP says nothing of the tags XDP cannot see'
+brk flow-str-no-vlan manager/runtime/conn.c \
+	's|\t\tsput\(&s, "vlan %u", ntohs\(k->vlan\[0\]\) & 0xfff\);|\t\t;|' \
+	'conn' \
+	'nfctl flow list says nothing of a tag pushed'
 
 if $list; then
 	for i in "${!names[@]}"; do

@@ -533,14 +533,31 @@ static void driver_of(const char *ifname, char *buf, size_t len)
 	close(fd);
 }
 
+/* Whether a node of chain @d takes VLAN tags: a table of trunks (its
+ * manifest's `flood: {tagged: true}`). */
+static bool chain_tagged(const struct nfc_descriptor *d)
+{
+	int i, j;
+
+	for (i = 0; i < d->n_nodes; i++)
+		for (j = 0; d->nodes[i].mod && j < d->nodes[i].mod->n_tables;
+		     j++)
+			if (d->nodes[i].mod->tables[j].flood_tagged)
+				return true;
+	return false;
+}
+
 /*
  * XDP on a veth or tap sees the frames a container or VM sends as frames,
  * without the skb's checksum state: with the sender's checksum offload on
  * (the default), partially checksummed TCP segments leave the chain with
- * bad checksums and TCP stalls while ping works. Say so.
+ * bad checksums and TCP stalls while ping works. And XDP sees only the
+ * VLAN tags in the frame, not one a device took off or kept beside it:
+ * a VLAN-aware chain would take such a trunk's frames as untagged. Say so.
  */
 void nfc_txn_warn_hooks(struct txn *t)
 {
+	bool tagged = chain_tagged(t->d);
 	char drv[32];
 	int i;
 
@@ -549,6 +566,11 @@ void nfc_txn_warn_hooks(struct txn *t)
 
 		if (a->hook != NFC_HOOK_XDP)
 			continue;
+		if (tagged)
+			nfc_txn_warn(t,
+				     "%s:%d:%d: attach[%d]: '%s': at xdp the chain sees only the VLAN tags in the frames, not one the device took off on receipt (rx-vlan-offload) or a veth peer kept beside the frame (tx-vlan-offload), whose frame it takes as untagged; attach trunks at tc-ingress, or turn those offloads off",
+				     t->d->file, a->line, a->col, i,
+				     a->ifname);
 		driver_of(a->ifname, drv, sizeof(drv));
 		if (strcmp(drv, "veth") && strcmp(drv, "tun"))
 			continue;

@@ -21,8 +21,10 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include "nfmgrd.h"
 
@@ -146,9 +148,10 @@ static void on_route(const struct nlmsghdr *nlh)
 
 	if (rt->rtm_family != AF_INET && rt->rtm_family != AF_INET6)
 		return;
-	/* the local table's are the host's own addresses; cached routes
-	 * (IPv6's, RTM_F_CLONED) come and go with use */
-	if (rt->rtm_table == RT_TABLE_LOCAL || (rt->rtm_flags & RTM_F_CLONED))
+	/* (the local table's too: an address of the host's changes what
+	 * bpf_fib_lookup() answers); cached routes (IPv6's, RTM_F_CLONED)
+	 * come and go with use */
+	if (rt->rtm_flags & RTM_F_CLONED)
 		return;
 	changed(nlh->nlmsg_type == RTM_NEWROUTE ? "route added or changed" :
 						 "route removed", NULL);
@@ -166,15 +169,22 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 	case RTM_DELROUTE:
 		on_route(nlh);
 		break;
+	case RTM_NEWNEXTHOP:
+	case RTM_DELNEXTHOP:
+		changed("next hop object changed", NULL);
+		break;
 	}
 	return MNL_CB_OK;
 }
+
+/* Netlink messages as they come: a dump's batches, a route with many
+ * next hops (libmnl 1.0.5's MNL_SOCKET_DUMP_SIZE; Debian 12 has 1.0.4) */
+static char buf[32768];
 
 /* The neighbours there are now, into the table (a dump on a socket of its
  * own, so that it does not mix with the events). */
 static int read_neighbours(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct ndmsg *nd;
@@ -217,7 +227,7 @@ int kernel_watch_start(struct nfmgrd *d)
 {
 	unsigned int groups = RTMGRP_NEIGH | RTMGRP_IPV4_ROUTE |
 			      RTMGRP_IPV6_ROUTE;
-	int r;
+	int r, rcvbuf = 1 << 20, nhgrp = RTNLGRP_NEXTHOP;
 
 	d->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!d->nl || mnl_socket_bind(d->nl, groups, MNL_SOCKET_AUTOPID) < 0) {
@@ -225,6 +235,16 @@ int kernel_watch_start(struct nfmgrd *d)
 			   strerror(errno));
 		return -1;
 	}
+	/* next hop objects (`ip nexthop`), which routes may point to: a
+	 * group of their own, joined by number */
+	if (mnl_socket_setsockopt(d->nl, NETLINK_ADD_MEMBERSHIP, &nhgrp,
+				  sizeof(nhgrp)))
+		nfmgrd_log(NFC_DEBUG, "kernel watch: next hop objects: %s\n",
+			   strerror(errno));
+	/* room for a burst (a link going down takes its neighbours and routes
+	 * with it); what overflows is a resync */
+	setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		   sizeof(rcvbuf));
 	/* subscribed first: a change during the dump is read after it */
 	r = read_neighbours();
 	dirty = false;
@@ -245,21 +265,30 @@ int kernel_watch_start(struct nfmgrd *d)
 
 void kernel_watch_read(struct nfmgrd *d)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nfc_err err = {};
-	bool done;
+	bool done, lost = false;
 	int n, r;
 
 	for (;;) {
 		n = mnl_socket_recvfrom(d->nl, buf, sizeof(buf));
-		if (n < 0 && errno == ENOBUFS) {
-			/* events were lost: any of them may have mattered */
-			changed("kernel events lost", NULL);
+		if (n < 0 && (errno == ENOBUFS || errno == ENOSPC)) {
+			/* events were lost (the socket's queue overran, or one
+			 * did not fit): any of them may have mattered */
+			lost = true;
 			continue;
 		}
 		if (n <= 0)
 			break;
 		mnl_cb_run(buf, n, 0, 0, on_msg, NULL);
+	}
+	if (lost) {
+		/* what the neighbours are now, for the next changes */
+		n_neighs = 0;
+		r = read_neighbours();
+		if (r < 0)
+			nfmgrd_log(NFC_WARN, "kernel watch: neighbours: %s\n",
+				   strerror(-r));
+		changed("kernel events lost", NULL);
 	}
 	if (!dirty)
 		return;

@@ -358,6 +358,16 @@ int nfc_action__str(const struct nfc_key *orig, const struct nfc_action *a,
 		sput(&s, "arp-reply");
 	if (a->flags & NFC_ACT_ND_REPLY)
 		sput(&s, "nd-reply");
+	if ((a->flags & NFC_ACT_VLAN) && (k->flags & NFC_KEY_F_VLAN0))
+		sput(&s, "vlan %u", ntohs(k->vlan[0]) & 0xfff);
+	else if (a->flags & NFC_ACT_VLAN)
+		sput(&s, "untag");
+	if (a->flags & NFC_ACT_DECAP)
+		sput(&s, "vxlan-decap");
+	if (a->flags & NFC_ACT_ENCAP) {
+		inet_ntop(AF_INET, &a->tun.daddr, ep, sizeof(ep));
+		sput(&s, "vxlan-encap vni %u to %s", a->tun.vni, ep);
+	}
 	switch (a->verdict) {
 	case NFC_V_REDIRECT:
 		if (a->out_ifindex && if_indextoname(a->out_ifindex, ifname))

@@ -138,6 +138,15 @@ int nfc_infra_ensure(struct nfc_handle *h, enum nfc_objkind kind,
 	r = fd >= 0 && arr_fd >= 0 && !bpf_map_lookup_elem(arr_fd, &slot, &id);
 	if (fd >= 0)
 		close(fd);
+	/* XDP's comes with the flood's untagging program (flood.c) */
+	if (r && kind == NFC_OBJ_XDP) {
+		nfc_path(path, sizeof(path), "%s/progs/" NFC_FLOOD_UNTAG_PIN,
+			 h->bpffs);
+		fd = bpf_obj_get(path);
+		r = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
 	if (arr_fd >= 0)
 		close(arr_fd);
 	if (r)

@@ -25,6 +25,8 @@
  * frames of domain v leave such a port tagged v. A frame switched to a
  * port that does not carry its domain is dropped the same way; floods
  * are tagged port by port (the executor, from the flood domain's list).
+ * The outer tag counts, 802.1Q's or 802.1ad's alike (a frame's inner tag
+ * stays as it is); a tag pushed is 802.1Q's, one rewritten keeps its TPID.
  * The hook must see the tags: XDP sees only those in the frame, not one
  * a device keeps aside (a NIC's rx-vlan-offload, a veth whose peer is a
  * VLAN device with tx-vlan-offload on); TC sees both. 1.0.0 ignores tags:

@@ -11,7 +11,9 @@
 # their port does not carry (the trunk's 30, a tagged frame on an access
 # port) are dropped as vlan-not-member; IP between the access ports of
 # VLAN 10 works, VLAN 20 is another segment. The trunk's VLANs change at
-# run time; one outside 1..4094 is refused.
+# run time; one outside 1..4094 is refused; its native VLAN made 10 takes
+# and sends VLAN 10 untagged. At XDP, apply warns of the tags XDP cannot
+# see.
 # Usage: switch_vlan.sh HOOK   (xdp | tc-ingress)
 . "$(dirname "$0")/lib.sh"
 hook=${1:-tc-ingress}
@@ -46,6 +48,10 @@ nodes:
 YAML
 "$NFCTL" chain apply "$WORK/chain.yaml" > /dev/null 2> "$WORK/apply.err" ||
 	fail "apply: $(cat "$WORK/apply.err")"
+if [ "$hook" = xdp ]; then
+	grep -q "at xdp the chain sees only the VLAN tags in the frames" "$WORK/apply.err" ||
+		fail "no warning about tags XDP cannot see: $(cat "$WORK/apply.err")"
+fi
 pass "applied ($hook)"
 
 # vflood FROM DST COUNT TAG TRUNKTAG: COUNT frames from host FROM to DST
@@ -121,6 +127,15 @@ grep -q "vlan 4095 is not a VLAN id (1..4094)" "$WORK/err" || fail "error: $(cat
 vflood 1 "$BCAST" 30 none 10
 [ "$(got)" = "0/30/30/0 (others 0/0/0/0)" ] || fail "after the refused edit: $(got)"
 pass "the trunk's VLANs edited at run time re-form the floods; VLAN 4095 refused, nothing changed"
+
+# The trunk's native VLAN made 10: its untagged frames reach VLAN 10's
+# access ports, and VLAN 10 leaves it untagged.
+"$NFCTL" nf "vl-$TAG" sw ports add interface "$HV3" domain 10 || fail "ports add"
+vflood 3 "$BCAST" 30 none none
+[ "$(got)" = "30/30/0/0 (others 0/0/0/0)" ] || fail "untagged from the trunk, native VLAN 10: $(got)"
+vflood 1 "$BCAST" 30 none none
+[ "$(got)" = "0/30/30/0 (others 0/0/0/0)" ] || fail "VLAN 10 to the trunk, its native VLAN: $(got)"
+pass "the trunk's native VLAN: untagged both ways"
 
 missed=$(stat '["missed_tail_calls"]')
 [ "$missed" = 0 ] || fail "missed tail calls: $missed"

@@ -76,6 +76,20 @@ static void test_action_str(void **state)
 	action_is(&k, &a,
 		  "dnat 10.0.0.5:80, snat 192.0.2.1:40000, dmac 02:00:00:00:00:0b, smac 02:00:00:00:00:0a, dec-ttl, redirect lo, nocache");
 
+	/* a tag pushed or rewritten, one popped; the tunnels */
+	a.flags = NFC_ACT_VLAN;
+	a.key.flags = NFC_KEY_F_VLAN0;
+	a.key.vlan[0] = htons(0x2000 | 20);
+	action_is(&k, &a, "vlan 20, redirect lo");
+	a.key.flags = 0;
+	action_is(&k, &a, "untag, redirect lo");
+	a.flags = NFC_ACT_ENCAP;
+	a.tun.vni = 100;
+	a.tun.daddr = v4("192.0.2.7").v4;
+	action_is(&k, &a, "vxlan-encap vni 100 to 192.0.2.7, redirect lo");
+	a.flags = NFC_ACT_DECAP;
+	action_is(&k, &a, "vxlan-decap, redirect lo");
+
 	/* an address alone, a port alone */
 	a.flags = NFC_ACT_DADDR | NFC_ACT_SPORT;
 	action_is(&k, &a, "dnat 10.0.0.5, snat port 40000, redirect lo");
