@@ -955,6 +955,22 @@ static __always_inline int nfc_exec_vlan(struct nfc_pkt *pkt, bool had,
 #endif
 }
 
+/* The action set's outer tag (NFC_ACT_VLAN) onto the frame: 0, or -1. A
+ * global function, verified once: inline in every path of the root's
+ * executor it made the root's verification ten times longer. */
+__noinline int nfc_exec_tag(struct nfc_pkt *pkt, const struct nfc_ctx *c,
+			    __u32 shift)
+{
+	if (!c)
+		return -1;
+	/* the frame first in the packet: not one still tunnelled */
+	if ((c->key.flags & NFC_KEY_F_VXLAN) && !shift)
+		return -1;
+	return nfc_exec_vlan(pkt, c->key.flags & NFC_KEY_F_VLAN0,
+			     c->act.key.flags & NFC_KEY_F_VLAN0,
+			     c->act.key.vlan[0]) ? -1 : 0;
+}
+
 /* Apply the action set's packet writes, in order: decap, the rewrites of
  * the frame, its outer VLAN tag, encap. A drop reason, or 0. */
 static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
@@ -985,15 +1001,8 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 		if (r != NFC_FRAME_OK)
 			return NFC_DROP_REWRITE;
 	}
-	if (flags & NFC_ACT_VLAN) {
-		/* the frame first in the packet: not one still tunnelled */
-		if ((c->key.flags & NFC_KEY_F_VXLAN) && !shift)
-			return NFC_DROP_REWRITE;
-		if (nfc_exec_vlan(pkt, c->key.flags & NFC_KEY_F_VLAN0,
-				  c->act.key.flags & NFC_KEY_F_VLAN0,
-				  c->act.key.vlan[0]))
-			return NFC_DROP_REWRITE;
-	}
+	if ((flags & NFC_ACT_VLAN) && nfc_exec_tag(pkt, c, shift))
+		return NFC_DROP_REWRITE;
 	if (flags & NFC_ACT_ENCAP) {
 		r = nfc_exec_encap(pkt, c);
 		if (r == NFC_TUN_OK)
@@ -1054,60 +1063,91 @@ enum nfc_flood_rc {
 #define NFC_RC_FLOOD TC_ACT_SHOT /* the clones went, the original not */
 #endif
 
+/* Out of each port of @l but @in whose bit in @l->tagged is @tagged, or
+ * of every one (NFC_FLOOD_ALL), counted out of it: at TC a clone each
+ * (a global function there, its loop verified once for its two calls), at
+ * XDP only counted (the broadcast went). */
+#define NFC_FLOOD_ALL 2
+#if defined(NFC_HOOK_XDP)
+static __always_inline
+#else
+__noinline
+#endif
+int nfc_flood_ports(struct nfc_pkt *pkt, const struct nfc_flood_list *l,
+		    __u32 in, __u32 len, __u32 tagged)
+{
+	__u32 i, n;
+
+	if (!l)
+		return 0;
+	n = l->n;
+	for (i = 0; i < NFC_FLOOD_PORTS && i < n; i++) {
+		__u32 out = l->ifindex[i];
+
+		if (!out || out == in ||
+		    (tagged != NFC_FLOOD_ALL &&
+		     ((l->tagged >> i) & 1) != tagged))
+			continue;
+#if !defined(NFC_HOOK_XDP)
+		if (bpf_clone_redirect(pkt, out, 0))
+			continue;
+#endif
+		nfc_count_ep(0, out, 1, len);
+	}
+	return 0;
+}
+
 __noinline int nfc_exec_flood(struct nfc_pkt *pkt, const struct nfc_ctx *c,
 			      __u32 domain)
 {
-	__u32 g, in = nfc_ifindex(pkt), len = nfc_len(pkt), i, n;
+	__u32 g, in = nfc_ifindex(pkt), len = nfc_len(pkt);
 	struct nfc_flood_list *l;
-	__u64 tagged;
-	__u16 tci;
+	__be16 tci;
 	bool had;
 
 	if (!c)
 		return NFC_FLOOD_FAILED;
 	g = nfc_flood_group(c->chain, domain);
 	l = bpf_map_lookup_elem(&nfc_flood_tc, &g);
+	if (!l)
+		return NFC_FLOOD_NO_PORTS;
 	had = c->key.flags & NFC_KEY_F_VLAN0;
 	/* the frame's priority stays; a priority tag (VLAN 0) gets the id */
-	tci = (had ? bpf_ntohs(c->key.vlan[0]) & 0xf000 : 0) |
-	      (domain & 0xfff);
+	tci = bpf_htons((had ? bpf_ntohs(c->key.vlan[0]) & 0xf000 : 0) |
+			(domain & 0xfff));
 #if defined(NFC_HOOK_XDP)
 	{
 		void *ports = bpf_map_lookup_elem(&nfc_flood_xdp, &g);
 
-		if (!ports || !l)
+		if (!ports)
 			return NFC_FLOOD_NO_PORTS;
 		if ((had || l->tagged) &&
-		    nfc_exec_vlan(pkt, had, l->tagged, bpf_htons(tci)))
+		    nfc_exec_vlan(pkt, had, l->tagged, tci))
 			return NFC_FLOOD_NO_TAG;
 		if (bpf_redirect_map(ports, 0, BPF_F_BROADCAST |
 						       BPF_F_EXCLUDE_INGRESS) !=
 		    XDP_REDIRECT)
 			return NFC_FLOOD_FAILED;
+		nfc_flood_ports(pkt, l, in, len, NFC_FLOOD_ALL);
+		return NFC_FLOOD_OK;
 	}
 #else
-	if (!l)
-		return NFC_FLOOD_NO_PORTS;
-#endif
-	n = l->n;
-	tagged = l->tagged;
-	(void)tagged; /* XDP: the device map's business */
-	for (i = 0; i < NFC_FLOOD_PORTS && i < n; i++) {
-		__u32 out = l->ifindex[i];
-
-		if (!out || out == in)
-			continue;
-#if !defined(NFC_HOOK_XDP)
-		if ((had || tagged) &&
-		    nfc_exec_vlan(pkt, had, (tagged >> i) & 1, bpf_htons(tci)))
-			continue;
-		had = (tagged >> i) & 1;
-		if (bpf_clone_redirect(pkt, out, 0))
-			continue;
-#endif
-		nfc_count_ep(0, out, 1, len);
+	/* the ports that take the frame untagged, then the tag on for the
+	 * trunks: two tag changes at most, not one per port (and a loop the
+	 * verifier walks without a tag state carried through it) */
+	if (l->tagged != ~0ULL) {
+		if (had && nfc_exec_vlan(pkt, true, false, 0))
+			return NFC_FLOOD_NO_TAG;
+		had = false;
 	}
+	nfc_flood_ports(pkt, l, in, len, 0);
+	if (!l->tagged)
+		return NFC_FLOOD_OK;
+	if (nfc_exec_vlan(pkt, had, true, tci))
+		return NFC_FLOOD_NO_TAG;
+	nfc_flood_ports(pkt, l, in, len, 1);
 	return NFC_FLOOD_OK;
+#endif
 }
 
 /* How nfc_exec_run() was reached. */
