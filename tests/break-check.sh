@@ -949,10 +949,14 @@ brk exec-vlan-tc-nopush bpf/exec.h \
 	's|\tif \(want && bpf_skb_vlan_push\(|\tif (0 \&\& want \&\& bpf_skb_vlan_push(|' \
 	'integration-switch-vlan-tc' \
 	'TC pops but never pushes: trunks get untagged frames'
-brk flood-tc-one-tag bpf/exec.h \
-	's|nfc_exec_vlan\(pkt, had, \(tagged >> i\) & 1, bpf_htons\(tci\)\)|nfc_exec_vlan(pkt, had, tagged \& 1, bpf_htons(tci))|' \
+brk flood-tc-no-trunk-tag bpf/exec.h \
+	's|\tif \(nfc_exec_vlan\(pkt, had, true, tci\)\)\n\t\treturn NFC_FLOOD_NO_TAG;\n|\t(void)tci;\n|' \
 	'integration-switch-vlan-tc' \
-	'a TC flood tags every port as its first port wants'
+	'a TC flood leaves out of the trunks as it came: untagged from an access port'
+brk flood-tc-no-untag bpf/exec.h \
+	's|\tif \(l->tagged != ~0ULL\) \{|\tif (0) {|' \
+	'integration-switch-vlan-tc' \
+	'a TC flood from a trunk leaves the access ports tagged'
 brk flood-xdp-untagged bpf/exec.h \
 	's#if \(\(had \|\| l->tagged\) &&\n\t\t    nfc_exec_vlan#if (0 &&\n\t\t    nfc_exec_vlan#' \
 	'datapath_switch_xdp|integration-switch-vlan-xdp' \
