@@ -139,19 +139,23 @@ flood 1 "$BCAST" 30
 pass "ports edited at run time re-form the flood domains; a bad domain is refused and changes nothing"
 
 # Aging: nfmgrd removes learned entries 5 s after their last frame; static
-# ones stay. Frames to an aged address flood again.
+# ones stay. Frames to an aged address flood again: one that h2's port
+# taught and that never speaks again (h2 itself may, and be learned anew).
+AGED=$(printf '02:00:00:%02x:00:96' "$T")
 "$NFCTL" nf "sw-$TAG" sw fdb add domain 1 mac "$PINNED" interface "$HV3" || fail "fdb add static"
 nfc_nfmgrd_start
-flood 2 "$MAC1" 10
+"$TRAFFIC" send --netns "$NS2" --dev eth0 --src "$AGED" --dst "$MAC1" \
+	--run-id 990 --count 10 > /dev/null || fail "send from $AGED"
+[ "$(fdb_port "$AGED")" = "$HV2 learned" ] || fail "$AGED not learned: $(fdb)"
 for _ in $(seq 100); do
-	[ "$(fdb_port "$MAC2")" = none ] && break
+	[ "$(fdb_port "$AGED")" = none ] && break
 	sleep 0.2
 done
-[ "$(fdb_port "$MAC2")" = none ] || fail "h2 not aged out: $(fdb)"
+[ "$(fdb_port "$AGED")" = none ] || fail "$AGED not aged out: $(fdb)"
 [ "$(fdb_port "$PINNED")" = "$HV3 static" ] || fail "a static entry aged: $(fdb)"
 grep -q "table entries" "$WORK/nfmgrd.log" || fail "nfmgrd did not report aging: $(cat "$WORK/nfmgrd.log")"
-flood 1 "$MAC2" 40
-[ "$got2/$got3" = "40/40" ] || fail "to aged h2: h2/h3 received $got2/$got3 of 40"
+flood 1 "$AGED" 40
+[ "$got2/$got3" = "40/40" ] || fail "to aged $AGED: h2/h3 received $got2/$got3 of 40"
 pass "nfmgrd aged the learned entries, not the static one; frames to an aged address flood"
 
 missed=$(stat '["missed_tail_calls"]')

@@ -494,6 +494,8 @@ static void detach_tc(struct bpf_tc_hook *hook, bool created)
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
 
 	if (created) {
+		/* the qdisc goes only when both hooks are named */
+		hook->attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(hook);
 		return;
 	}
