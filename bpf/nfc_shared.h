@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 12
+#define NFC_ABI_VERSION 13
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -335,7 +335,9 @@ _Static_assert(NFC_FLOOD_PORTS <= 64, "one bit of nfc_flood_list.tagged per port
 	X(VLAN, "vlan-tagged")              /* tagged, where a VPC takes untagged frames */ \
 	X(NO_PORTS, "no-flood-ports")       /* flooded to a domain without ports */ \
 	X(SAME_PORT, "same-port")           /* switched to the port it came in on */ \
-	X(VLAN_MEMBER, "vlan-not-member")   /* of a VLAN its port (in or out) does not carry */
+	X(VLAN_MEMBER, "vlan-not-member")   /* of a VLAN its port (in or out) does not carry */ \
+	X(POLICY_EGRESS, "policy-egress")   /* its source endpoint's egress policy denied it */ \
+	X(POLICY_INGRESS, "policy-ingress") /* its destination endpoint's ingress policy denied it */
 
 #define NFC_DROP_ENUM(name, str) NFC_DROP_##name,
 enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };

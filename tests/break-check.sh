@@ -1018,6 +1018,39 @@ brk flow-str-no-vlan manager/runtime/conn.c \
 	'conn' \
 	'nfctl flow list says nothing of a tag pushed'
 
+brk fw-ingress-unjudged nf/firewall/firewall.bpf.c \
+	's|\tif \(dst\) \{\n\t\t__builtin_memcpy\(s.peer, saddr|\tif (0) {\n\t\t__builtin_memcpy(s.peer, saddr|' \
+	'datapath_firewall|integration-firewall' \
+	'only the source side is judged: the destination'"'"'s ingress rules never deny'
+brk fw-side-unnamed nf/firewall/firewall.bpf.c \
+	's|return nfc_deny\(c, NFC_DROP_POLICY_INGRESS, s.id\);|return nfc_deny(c, NFC_DROP_POLICY_EGRESS, s.id);|' \
+	'datapath_firewall|integration-firewall' \
+	'a denial by the destination'"'"'s ingress is reported as the source'"'"'s egress'
+brk fw-replies-judged nf/firewall/firewall.bpf.c \
+	's|\t\tif \(conn\)\n\t\t\treturn nfc_allow\(c, conn->rule\);|\t\t;|' \
+	'datapath_firewall|integration-firewall' \
+	'replies of an allowed connection are judged by their own direction'"'"'s rules'
+brk fw-conn-kept-on-deny nf/firewall/firewall.bpf.c \
+	's|denied_ingress:\n\tif \(c->ct_handle\)\n\t\tbpf_map_delete_elem\(&fw_conns, &c->ct_handle\);|denied_ingress:|' \
+	'datapath_firewall' \
+	'a connection denied on a rule change keeps passing its replies'
+brk fw-priority-ignored nf/firewall/firewall.c \
+	's|\tif \(x->r.priority != y->r.priority\)\n\t\treturn x->r.priority < y->r.priority \? -1 : 1;\n||' \
+	'datapath_firewall' \
+	'rules are tried by id, not by priority'
+brk fw-prefix-unmasked nf/firewall/firewall.bpf.c \
+	's|return !\(\(a \^ p\) >> \(32 - bits\)\);|return a == p;|' \
+	'datapath_firewall' \
+	'a peer prefix shorter than a word matches its own address only'
+brk fw-compile-half nf/firewall/firewall.c \
+	's|\ttarget = !\(gen & 1\);|\ttarget = gen \& 1;|' \
+	'datapath_firewall' \
+	'the compile writes the generation in force, entry by entry, under the packets reading it'
+brk fw-bad-rule-compiled nf/firewall/firewall.c \
+	's|\t\tif \(r->port_end && r->port_end < r->port\) \{|\t\tif (0) {|' \
+	'datapath_firewall|integration-firewall' \
+	'a port range that ends before it starts is taken (and matches nothing)'
+
 if $list; then
 	for i in "${!names[@]}"; do
 		printf '%-24s %-28s %s\n' "${names[$i]}" "${tests[$i]}" "${whys[$i]}"
@@ -1031,7 +1064,9 @@ src=$work/src
 build=$src/build-breaks
 echo "break-check: copying the tree to $src" >&2
 mkdir -p "$src"
-(cd "$top" && git ls-files -co --exclude-standard -z | cpio -0pdm --quiet "$src")
+# tar, not cpio: a fresh Debian image has tar only
+(cd "$top" && git ls-files -co --exclude-standard -z |
+	tar -c --null -T - -f -) | tar -x -C "$src" -f -
 cmake -S "$src" -B "$build" >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 

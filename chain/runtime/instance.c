@@ -483,6 +483,14 @@ static int load_instance(struct txn *t, struct inst *in)
 	}
 	if (!prev_dir && first >= 0) {
 		r = fill_tables(t, in, in->obj[first].obj);
+		if (!r) {
+			char where[2 * NFC_NAME_MAX + 32];
+
+			snprintf(where, sizeof(where), "chain '%s': node '%s'",
+				 txn_chain(t), n->name);
+			r = nfc_compile_obj(in->obj[first].obj, n->mod->name,
+					    where, t->err);
+		}
 		if (r)
 			return r;
 	}

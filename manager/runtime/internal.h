@@ -142,6 +142,25 @@ int nfc_chains_mmap(struct nfc_handle *h, struct nfc_err *err);
 /* Wait until no program can still see what was replaced before this call
  * (an RCU grace period, about 12 ms). */
 void nfc_grace_period(void);
+
+/* compile.c: state a module's datapath reads, compiled from its tables
+ * (nf/MODULE/MODULE.c). A compiler gets the instance's maps by name from
+ * @map_fd (not to be closed), builds the state the datapath does not read
+ * and switches to it once; on error, says why. */
+typedef int (*nfc_map_fd_fn)(void *ctx, const char *map);
+typedef int (*nfc_compile_fn)(nfc_map_fd_fn map_fd, void *ctx, char *why,
+			      size_t len);
+/* @module's compiler, NULL for modules that read their tables as edited */
+nfc_compile_fn nfc_compiler(const char *module);
+/* Compile an instance being loaded (its maps in @obj), or a running one
+ * after an edit (its pinned maps, then a grace period). */
+int nfc_compile_obj(struct bpf_object *obj, const char *module,
+		    const char *where, struct nfc_err *err);
+int nfc_compile_pinned(struct nfc_handle *h, const char *chain,
+		       const struct nfc_node_info *n, struct nfc_err *err);
+/* nf/firewall/firewall.c */
+int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
+			 size_t len);
 /* The network namespace this process is in: its inode (net:[N]), 0 when
  * /proc cannot say. */
 __u64 nfc_netns_id(void);

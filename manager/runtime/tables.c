@@ -14,6 +14,9 @@
 
 struct table_ref {
 	const struct nfc_table *t;
+	const struct nfc_node_info *n;
+	bool compiled;           /* the module's datapath reads state compiled
+				    from its tables (compile.c) */
 	int fd;                  /* the map; -1 for an LPM table */
 	struct nfc_lpm *lpm;     /* an LPM table: the store, and its id */
 	__u32 lpm_id;
@@ -85,6 +88,8 @@ static int table_open(struct nfc_handle *h, const char *chain,
 	}
 	ref->fd = -1;
 	ref->lpm = NULL;
+	ref->n = n;
+	ref->compiled = nfc_compiler(m->name) != NULL;
 	if (ref->t->lpm_family) {
 		ref->lpm_id = nfc_lpm_instance_id(n->counter,
 						  nfc_lpm_table_index(m, ref->t),
@@ -216,8 +221,9 @@ static int lpm_entry(struct table_ref *ref, const __u8 *key, const __u8 *val,
 /*
  * Write (@put) or delete the entry of @key in a map table. The entries of a
  * flood table (`flood:`) make the chain's flood domains, rebuilt after
- * each edit; an edit they cannot take (a domain out of range, too many
- * ports) is undone.
+ * each edit; a module with a compiler has what its datapath reads compiled
+ * anew. An edit they cannot take (a domain out of range, too many ports, a
+ * rule that does not compile) is undone.
  */
 static int map_entry(struct nfc_handle *h, const struct table_ref *ref,
 		     const char *chain, const __u8 *key, const __u8 *val,
@@ -228,7 +234,7 @@ static int map_entry(struct nfc_handle *h, const struct table_ref *ref,
 	bool had = false;
 	int r = 0;
 
-	if (ref->t->flood_domain && c) {
+	if ((ref->t->flood_domain || ref->compiled) && c) {
 		old = calloc(1, ref->t->value_size);
 		if (!old)
 			return -ENOMEM;
@@ -243,13 +249,19 @@ static int map_entry(struct nfc_handle *h, const struct table_ref *ref,
 	}
 	if (!old)
 		goto out;
-	r = nfc_flood_sync(h, c, err);
+	if (ref->t->flood_domain)
+		r = nfc_flood_sync(h, c, err);
+	if (!r && ref->compiled)
+		r = nfc_compile_pinned(h, chain, ref->n, err);
 	if (r) {
 		if (had)
 			bpf_map_update_elem(ref->fd, key, old, BPF_ANY);
 		else
 			bpf_map_delete_elem(ref->fd, key);
-		nfc_flood_sync(h, c, NULL);
+		if (ref->t->flood_domain)
+			nfc_flood_sync(h, c, NULL);
+		if (ref->compiled)
+			nfc_compile_pinned(h, chain, ref->n, NULL);
 	}
 out:
 	free(old);

@@ -37,6 +37,8 @@ static const struct {
 	[NFC_FT_CIDR4] = { "cidr4", 8, 4 },
 	[NFC_FT_CIDR6] = { "cidr6", 20, 4 },
 	[NFC_FT_STRING] = { "string", 0, 1 },
+	[NFC_FT_IP] = { "ip", 16, 4 },
+	[NFC_FT_CIDR] = { "cidr", 20, 4 },
 };
 
 const struct nfc_field *nfc_fields_find(const struct nfc_field *f, int n,
@@ -336,6 +338,48 @@ static int encode_cidr(int family, const char *text, void *out, char *errbuf,
 	return 0;
 }
 
+static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* An address of either family into 16 bytes, IPv4 mapped. */
+static int encode_ip(const char *text, void *out, char *errbuf, size_t errlen)
+{
+	__u8 *o = out;
+
+	if (inet_pton(AF_INET, text, o + 12) == 1) {
+		memcpy(o, v4mapped, 12);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, o) == 1)
+		return 0;
+	return fail(errbuf, errlen,
+		    "expected an IPv4 or IPv6 address like 192.0.2.1 or 2001:db8::1, got '%.64s'",
+		    text);
+}
+
+/* A prefix of either family, "any" for ::/0: IPv4 as its mapped prefix. */
+static int encode_ip_cidr(const char *text, void *out, char *errbuf,
+			  size_t errlen)
+{
+	__u8 v4[8], *o = out;
+	__u32 plen;
+
+	if (!strcmp(text, "any")) {
+		memset(out, 0, 20);
+		return 0;
+	}
+	if (!strchr(text, ':')) {
+		if (encode_cidr(AF_INET, text, v4, errbuf, errlen))
+			return -EINVAL;
+		memcpy(&plen, v4, 4);
+		plen += 96;
+		memcpy(o, &plen, 4);
+		memcpy(o + 4, v4mapped, 12);
+		memcpy(o + 16, v4 + 4, 4);
+		return 0;
+	}
+	return encode_cidr(AF_INET6, text, out, errbuf, errlen);
+}
+
 static int encode_iface(const char *text, void *out, char *errbuf,
 			size_t errlen)
 {
@@ -431,6 +475,10 @@ int nfc_field_encode(const struct nfc_field *f, const char *text, void *out,
 		return encode_cidr(AF_INET, text, out, errbuf, errlen);
 	case NFC_FT_CIDR6:
 		return encode_cidr(AF_INET6, text, out, errbuf, errlen);
+	case NFC_FT_IP:
+		return encode_ip(text, out, errbuf, errlen);
+	case NFC_FT_CIDR:
+		return encode_ip_cidr(text, out, errbuf, errlen);
 	case NFC_FT_IFACE:
 		return encode_iface(text, out, errbuf, errlen);
 	case NFC_FT_ENUM:
@@ -475,6 +523,33 @@ static int format_cidr(int family, const void *in, char *buf, size_t len)
 	return out(buf, len, "%s/%u", a, plen);
 }
 
+static bool is_v4mapped(const __u8 *a)
+{
+	return !memcmp(a, v4mapped, 12);
+}
+
+static int format_ip(const __u8 *in, char *buf, size_t len)
+{
+	if (is_v4mapped(in))
+		return format_addr(AF_INET, in + 12, buf, len);
+	return format_addr(AF_INET6, in, buf, len);
+}
+
+static int format_ip_cidr(const __u8 *in, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	__u32 plen;
+
+	memcpy(&plen, in, 4);
+	if (!plen)
+		return out(buf, len, "any");
+	if (plen >= 96 && is_v4mapped(in + 4)) {
+		inet_ntop(AF_INET, in + 16, a, sizeof(a));
+		return out(buf, len, "%s/%u", a, plen - 96);
+	}
+	return format_cidr(AF_INET6, in, buf, len);
+}
+
 int nfc_field_format(const struct nfc_field *f, const void *in, char *buf,
 		     size_t len)
 {
@@ -508,6 +583,10 @@ int nfc_field_format(const struct nfc_field *f, const void *in, char *buf,
 		return format_cidr(AF_INET, in, buf, len);
 	case NFC_FT_CIDR6:
 		return format_cidr(AF_INET6, in, buf, len);
+	case NFC_FT_IP:
+		return format_ip(in, buf, len);
+	case NFC_FT_CIDR:
+		return format_ip_cidr(in, buf, len);
 	case NFC_FT_IFACE:
 		v = get_host(in, 4);
 		if (v && if_indextoname(v, name))

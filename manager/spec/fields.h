@@ -34,6 +34,11 @@ enum nfc_ftype {
 	/* Text in a char array of the size the manifest gives (1..64), NUL
 	 * padded: at most size - 1 printable characters. */
 	NFC_FT_STRING,
+	/* Either family in one field: IPv4 as the IPv4-mapped IPv6 address
+	 * (::ffff:a.b.c.d, RFC 4291 2.5.5.2), printed back as IPv4. */
+	NFC_FT_IP,     /* 16 bytes, "192.0.2.1" or "2001:db8::1" */
+	NFC_FT_CIDR,   /* 20 bytes as NFC_FT_CIDR6: "192.0.2.0/24" is
+			  ::ffff:192.0.2.0/120, "any" is ::/0 (both families) */
 	NFC_FT_MAX,
 };
 

@@ -215,6 +215,18 @@ int dp_module_config(const char *name, const struct dp_rodata *rd, int n)
 	return dm->prog;
 }
 
+struct bpf_object *dp_module_obj(const char *module)
+{
+	int i;
+
+	dp_module(module);
+	for (i = 0; i < F.n_mods; i++)
+		if (!strcmp(F.mods[i].name, module))
+			return F.mods[i].obj;
+	fail_msg("module '%s' not loaded", module);
+	return NULL;
+}
+
 int dp_table(const char *module, const char *table)
 {
 	const struct nfc_table *t;

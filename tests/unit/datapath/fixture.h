@@ -110,6 +110,8 @@ struct dp_rodata {
 int dp_module_config(const char *name, const struct dp_rodata *rd, int n);
 /* The map behind a module's table, by the manifest's names. */
 int dp_table(const char *module, const char *table);
+/* A module's loaded object (its maps beside its tables). */
+struct bpf_object *dp_module_obj(const char *module);
 
 /* Chain layout in DP_BLOCK: hop @hop runs program @prog. */
 void dp_slot(int hop, int prog);

@@ -178,6 +178,30 @@ static void test_cidr(void **state)
 	refuse(NFC_FT_CIDR6, "2001:db8::1/64", "host bits set");
 }
 
+/* Either family in one field: IPv4 mapped, printed back as IPv4. */
+static void test_ip_any_family(void **state)
+{
+	const __u8 m4[16] = { [10] = 0xff, 0xff, 192, 0, 2, 1 };
+	const __u8 v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	const __u8 c4[20] = { 120, [14] = 0xff, 0xff, 10, 1, 2, 0 };
+	const __u8 c4all[20] = { 96, [14] = 0xff, 0xff };
+	const __u8 c6[20] = { 32, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8 };
+	const __u8 any[20] = { 0 };
+
+	round_trip(NFC_FT_IP, 0, "192.0.2.1", m4, NULL);
+	round_trip(NFC_FT_IP, 0, "2001:db8::1", v6, NULL);
+	round_trip(NFC_FT_IP, 0, "::ffff:192.0.2.1", m4, "192.0.2.1");
+	refuse(NFC_FT_IP, "192.0.2", "expected an IPv4 or IPv6 address");
+	round_trip(NFC_FT_CIDR, 0, "10.1.2.0/24", c4, NULL);
+	round_trip(NFC_FT_CIDR, 0, "0.0.0.0/0", c4all, NULL);
+	round_trip(NFC_FT_CIDR, 0, "2001:db8::/32", c6, NULL);
+	round_trip(NFC_FT_CIDR, 0, "any", any, NULL);
+	round_trip(NFC_FT_CIDR, 0, "::/0", any, "any");
+	refuse(NFC_FT_CIDR, "10.1.2.1/24", "host bits set");
+	refuse(NFC_FT_CIDR, "10.1.2.0/33", "expected an IPv4 prefix");
+	refuse(NFC_FT_CIDR, "2001:db8::/129", "expected an IPv6 prefix");
+}
+
 static void test_iface(void **state)
 {
 	struct nfc_field f = field(NFC_FT_IFACE);
@@ -245,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_ip),
 		cmocka_unit_test(test_cidr),
+		cmocka_unit_test(test_ip_any_family),
 		cmocka_unit_test(test_iface),
 		cmocka_unit_test(test_enum),
 		cmocka_unit_test(test_misuse),

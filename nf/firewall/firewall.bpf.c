@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * firewall: symmetric, stateful policy between endpoints.
+ *
+ * An endpoint is an address in a VPC (the endpoints table) with a default
+ * for each direction. A connection is allowed only if its source's egress
+ * and its destination's ingress both allow it: each side's rules are tried
+ * in priority order, the first that matches decides, none: the side's
+ * default. A side that is no endpoint of this instance is another host's to
+ * judge (or nobody's): it allows. Between two addresses neither of which is
+ * an endpoint, the node's `unknown` config decides.
+ *
+ * Once per connection: a connection's first packet is judged; its replies
+ * pass under the rule that allowed it (fw_conns, by conntrack handle), and
+ * the flow cache carries the result of both directions. A reply to a
+ * connection this node never allowed is judged as a connection of its own
+ * direction. The other packets of the first direction that run the chain
+ * (after a rule change, TCP SYN/FIN/RST) are judged again: a rule change
+ * applies to existing connections from their next packet on.
+ *
+ * Attribution: a decision names its rule (policy id = rule id; 0 for a
+ * default), a denial its side as its drop reason (policy-egress: the
+ * source's rules, policy-ingress: the destination's).
+ *
+ * The rule sets are compiled by userspace (nf/firewall/firewall.c) from the
+ * rules table into fw_rule_c, two generations, fw_gen naming the active:
+ * a packet reads one generation only, so an edit is seen whole or not at
+ * all.
+ */
+#include "nfc.h"
+#include "firewall.h"
+
+const volatile __u32 cfg_unknown = FW_UNKNOWN_PASS;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FW_ENDPOINTS_MAX);
+	__type(key, struct fw_ep_key);
+	__type(value, struct fw_ep);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} endpoints SEC(".maps");
+
+/* what users edit; the datapath reads only what is compiled from it */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FW_RULES_MAX);
+	__type(key, struct fw_rule_key);
+	__type(value, struct fw_rule);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * 2 * FW_ENDPOINTS_MAX);
+	__type(key, struct fw_set_key);
+	__type(value, struct fw_set);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} fw_sets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * FW_RULES_MAX);
+	__type(key, __u32);
+	__type(value, struct fw_rule_c);
+} fw_rule_c SEC(".maps");
+
+/* [0]: the active generation (0 or 1) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} fw_gen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FW_CONNS_MAX);
+	__type(key, __u64);
+	__type(value, struct fw_conn);
+} fw_conns SEC(".maps");
+
+/* One side's question: the peer address (host order words, IPv4 mapped),
+ * protocol and port, and the answer. */
+struct fw_scan {
+	__u32 peer[4];
+	__u32 first;
+	__u16 port;
+	__u8 proto;
+	__u8 action;
+	__u32 id;
+	__u32 matched;
+};
+
+static __always_inline int fw_word_match(__u32 a, __u32 p, __s32 bits)
+{
+	if (bits <= 0)
+		return 1;
+	if (bits >= 32)
+		return a == p;
+	return !((a ^ p) >> (32 - bits));
+}
+
+static long fw_match(__u32 i, void *data)
+{
+	struct fw_scan *s = data;
+	__u32 k = s->first + i;
+	struct fw_rule_c *r = bpf_map_lookup_elem(&fw_rule_c, &k);
+	__s32 plen;
+
+	if (!r)
+		return 1;
+	if (r->proto && r->proto != s->proto)
+		return 0;
+	if (s->port < r->lo || s->port > r->hi)
+		return 0;
+	plen = r->plen;
+	if (!fw_word_match(s->peer[0], r->addr[0], plen) ||
+	    !fw_word_match(s->peer[1], r->addr[1], plen - 32) ||
+	    !fw_word_match(s->peer[2], r->addr[2], plen - 64) ||
+	    !fw_word_match(s->peer[3], r->addr[3], plen - 96))
+		return 0;
+	s->id = r->id;
+	s->action = r->action;
+	s->matched = 1;
+	return 1;
+}
+
+/* Endpoint @ep's verdict on its side @dir of the connection in @s. */
+static __always_inline void fw_side(const struct fw_ep *ep, __u32 dir,
+				    __u32 gen, struct fw_scan *s)
+{
+	struct fw_set_key k = { .gen = gen, .set = FW_SET(ep->id, dir) };
+	struct fw_set *set = bpf_map_lookup_elem(&fw_sets, &k);
+
+	s->matched = 0;
+	if (set && set->count) {
+		s->first = gen * FW_RULES_MAX + set->first;
+		bpf_loop(set->count < FW_RULES_MAX ? set->count : FW_RULES_MAX,
+			 fw_match, s, 0);
+	}
+	if (!s->matched) {
+		s->id = 0;
+		s->action = dir == FW_INGRESS ? ep->ingress : ep->egress;
+	}
+}
+
+static __always_inline void fw_addr(const struct nfc_key *k,
+				    const union nfc_addr *a, __u32 *w)
+{
+	if (k->l3 == NFC_L3_IPV4) {
+		w[0] = 0;
+		w[1] = 0;
+		w[2] = 0xffff;
+		w[3] = bpf_ntohl(a->v4);
+		return;
+	}
+	w[0] = bpf_ntohl(a->v6[0]);
+	w[1] = bpf_ntohl(a->v6[1]);
+	w[2] = bpf_ntohl(a->v6[2]);
+	w[3] = bpf_ntohl(a->v6[3]);
+}
+
+static __always_inline struct fw_ep *fw_endpoint(__u32 tenant, const __u32 *w)
+{
+	struct fw_ep_key k = { .tenant = tenant };
+	__u32 *a = (__u32 *)k.addr;
+
+	a[0] = bpf_htonl(w[0]);
+	a[1] = bpf_htonl(w[1]);
+	a[2] = bpf_htonl(w[2]);
+	a[3] = bpf_htonl(w[3]);
+	return bpf_map_lookup_elem(&endpoints, &k);
+}
+
+/* Judge the packet's direction as a connection: source egress, then
+ * destination ingress. */
+static __always_inline int fw_judge(struct nfc_ctx *c)
+{
+	const struct nfc_key *key = &c->act.key;
+	struct fw_ep *src, *dst;
+	struct fw_scan s = {};
+	__u32 zero = 0, gen = 0, *g, saddr[4], daddr[4], rule = 0;
+	struct fw_conn conn = {};
+
+	fw_addr(key, &key->saddr, saddr);
+	fw_addr(key, &key->daddr, daddr);
+	src = fw_endpoint(key->tenant, saddr);
+	dst = fw_endpoint(key->tenant, daddr);
+	if (!src) {
+		/* tested apart: or-ed, the verifier refuses the pointers */
+		barrier_var(dst);
+		if (!dst) {
+			if (cfg_unknown == FW_UNKNOWN_DROP)
+				return nfc_deny(c, NFC_DROP_POLICY, 0);
+			return NFC_PASS;
+		}
+	}
+	g = bpf_map_lookup_elem(&fw_gen, &zero);
+	if (g)
+		gen = *g & 1;
+	s.proto = key->proto;
+	s.port = bpf_ntohs(key->dport);
+	if (src) {
+		__builtin_memcpy(s.peer, daddr, sizeof(daddr));
+		fw_side(src, FW_EGRESS, gen, &s);
+		if (s.action != FW_ALLOW)
+			goto denied_egress;
+		rule = s.id;
+	}
+	if (dst) {
+		__builtin_memcpy(s.peer, saddr, sizeof(saddr));
+		fw_side(dst, FW_INGRESS, gen, &s);
+		if (s.action != FW_ALLOW)
+			goto denied_ingress;
+		/* allowed: the destination's rule names it, if one did */
+		if (s.id)
+			rule = s.id;
+	}
+	if (c->ct_handle) {
+		conn.rule = rule;
+		bpf_map_update_elem(&fw_conns, &c->ct_handle, &conn, BPF_ANY);
+	}
+	return nfc_allow(c, rule);
+denied_egress:
+	if (c->ct_handle)
+		bpf_map_delete_elem(&fw_conns, &c->ct_handle);
+	return nfc_deny(c, NFC_DROP_POLICY_EGRESS, s.id);
+denied_ingress:
+	if (c->ct_handle)
+		bpf_map_delete_elem(&fw_conns, &c->ct_handle);
+	return nfc_deny(c, NFC_DROP_POLICY_INGRESS, s.id);
+}
+
+NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
+{
+	struct fw_conn *conn;
+
+	if (c->act.key.l3 != NFC_L3_IPV4 && c->act.key.l3 != NFC_L3_IPV6)
+		return NFC_PASS; /* ARP, ND of other frames: not a connection */
+	if (c->ct_dir == NFC_CT_REPLY && c->ct_handle) {
+		conn = bpf_map_lookup_elem(&fw_conns, &c->ct_handle);
+		if (conn)
+			return nfc_allow(c, conn->rule);
+	}
+	return fw_judge(c);
+}
+
+char LICENSE[] SEC("license") = "GPL";

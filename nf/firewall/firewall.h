@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause) */
+/*
+ * The firewall's tables as the datapath and userspace share them.
+ *
+ * What users edit (nfctl, the descriptor): endpoints, an address in a VPC
+ * with its default for each direction; rules, each of one endpoint's
+ * ingress or egress. What the datapath reads: the rule sets compiled from
+ * them (nf/firewall/firewall.c), in two generations, the active one named
+ * by fw_gen; an edit compiles the other and switches once.
+ */
+#ifndef NF_FIREWALL_H
+#define NF_FIREWALL_H
+
+#include <linux/types.h>
+
+#ifndef FW_RULES_MAX
+#define FW_RULES_MAX 65536     /* rules of an instance, all endpoints */
+#endif
+#ifndef FW_ENDPOINTS_MAX
+#define FW_ENDPOINTS_MAX 16384
+#endif
+#define FW_CONNS_MAX 65536     /* connections an instance has allowed */
+
+enum fw_action {
+	FW_ALLOW = 0,
+	FW_DENY = 1,
+};
+
+enum fw_dir {
+	FW_INGRESS = 0, /* towards the endpoint: its peer is the source */
+	FW_EGRESS = 1,  /* from the endpoint: its peer is the destination */
+};
+
+/* nfc node config `unknown`: a connection between two addresses that are
+ * no endpoint of this instance */
+enum fw_unknown {
+	FW_UNKNOWN_PASS = 0,
+	FW_UNKNOWN_DROP = 1,
+};
+
+/* An endpoint: an address (IPv4 mapped, see NFC_FT_IP) in a VPC. */
+struct fw_ep_key {
+	__u32 tenant;
+	__u8 addr[16];
+};
+
+struct fw_ep {
+	__u32 id;       /* 1..FW_ENDPOINTS_MAX-1; rules name it */
+	__u32 ingress;  /* enum fw_action when no rule of the side matches */
+	__u32 egress;
+};
+
+/* A prefix of either family (NFC_FT_CIDR): IPv4 mapped, length 96 + its
+ * own; 0: any address. */
+struct fw_cidr {
+	__u32 len;
+	__u8 addr[16];
+};
+
+struct fw_rule_key {
+	__u32 id;       /* non-zero: the policy id decisions report */
+};
+
+struct fw_rule {
+	__u32 endpoint;  /* fw_ep.id */
+	__u32 direction; /* enum fw_dir */
+	__u32 action;    /* enum fw_action */
+	__u32 priority;  /* the lowest first; equal ones by id */
+	struct fw_cidr peer; /* the other end: source for ingress, destination
+				for egress */
+	__u8 proto;      /* 0: any */
+	__u8 pad;
+	__u16 port;      /* the connection's destination port (TCP, UDP, ...);
+			    0 with port_end 0: any */
+	__u16 port_end;  /* a range port..port_end; 0: port alone */
+	__u16 icmp_type; /* ICMP and ICMPv6; FW_ICMP_ANY: any */
+	char name[32];
+};
+#define FW_ICMP_ANY 256
+
+/* Compiled: a rule set is one endpoint's rules of one direction, in the
+ * order they are tried, at fw_rule_c[gen * FW_RULES_MAX + first ...]. */
+#define FW_SET(endpoint, dir) ((endpoint) << 1 | (dir))
+
+struct fw_set_key {
+	__u32 gen;
+	__u32 set;
+};
+
+struct fw_set {
+	__u32 first;
+	__u32 count;
+};
+
+struct fw_rule_c {
+	__u32 addr[4];   /* the peer prefix, host order words */
+	__u32 plen;      /* 0..128 (IPv4 mapped: 96 + its length) */
+	__u16 lo;        /* the destination port, or ICMP type << 8 | code */
+	__u16 hi;
+	__u8 proto;
+	__u8 action;
+	__u16 pad;
+	__u32 id;
+};
+
+/* Per connection (conntrack handle): the rule that allowed it. */
+struct fw_conn {
+	__u32 rule;      /* 0: by the endpoints' defaults */
+	__u32 pad;
+};
+
+#endif /* NF_FIREWALL_H */

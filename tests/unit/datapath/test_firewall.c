@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
+/*
+ * The firewall module under BPF_PROG_TEST_RUN: both sides of a connection
+ * judged (source egress, destination ingress), the deciding rule and side
+ * named, replies passing on the connection's allowance, rules compiled by
+ * the runtime's compiler and switched at once, and a differential check of
+ * 10,000 random rules against a reference classifier written here.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "fixture.h"
+#include "internal.h"
+#include "firewall.h"
+
+#define FW "firewall@1.0.0"
+#define IP_C "203.0.113.3"
+
+/* Endpoint @id at @addr of tenant 0, with its defaults. */
+static void endpoint(const char *addr, __u32 id, __u32 ingress, __u32 egress)
+{
+	struct fw_ep_key k = {};
+	struct fw_ep e = { .id = id, .ingress = ingress, .egress = egress };
+	char why[128];
+	struct nfc_field f = { .type = NFC_FT_IP, .size = 16 };
+
+	assert_int_equal(nfc_field_encode(&f, addr, k.addr, why, sizeof(why)), 0);
+	assert_int_equal(bpf_map_update_elem(dp_table(FW, "endpoints"), &k, &e, 0), 0);
+}
+
+static struct fw_rule rule_of(__u32 ep, __u32 dir, __u32 action, __u32 prio,
+			      const char *peer, __u8 proto, __u16 port,
+			      __u16 port_end)
+{
+	struct nfc_field f = { .type = NFC_FT_CIDR, .size = 20 };
+	struct fw_rule r = { .endpoint = ep, .direction = dir, .action = action,
+			     .priority = prio, .proto = proto, .port = port,
+			     .port_end = port_end, .icmp_type = FW_ICMP_ANY };
+	char why[128];
+
+	assert_int_equal(nfc_field_encode(&f, peer, &r.peer, why, sizeof(why)), 0);
+	return r;
+}
+
+static void rule_put(__u32 id, const struct fw_rule *r)
+{
+	struct fw_rule_key k = { id };
+
+	assert_int_equal(bpf_map_update_elem(dp_table(FW, "rules"), &k, r, 0), 0);
+}
+
+static void rule(__u32 id, __u32 ep, __u32 dir, __u32 action, __u32 prio,
+		 const char *peer, __u8 proto, __u16 port)
+{
+	struct fw_rule r = rule_of(ep, dir, action, prio, peer, proto, port, 0);
+
+	snprintf(r.name, sizeof(r.name), "rule-%u", id);
+	rule_put(id, &r);
+}
+
+static int compile(void)
+{
+	struct nfc_err err = {};
+	int r;
+
+	dp_module(FW);
+	r = nfc_compile_obj(dp_module_obj(FW), "firewall", "test", &err);
+	if (r)
+		fprintf(stderr, "  compile: %s\n", err.msg[0]);
+	return r;
+}
+
+/* Empty what dp_reset() does not: the compiled sets and the
+ * connections the node allowed. */
+static void fw_reset(void)
+{
+	int fd = bpf_object__find_map_fd_by_name(dp_module_obj(FW), "fw_conns");
+	__u64 k;
+
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		bpf_map_delete_elem(fd, &k);
+	assert_int_equal(compile(), 0);
+}
+
+static void tcp4(struct pkt *p, const char *src, const char *dst, __u16 sport,
+		 __u16 dport, __u8 flags)
+{
+	pkt_init(p);
+	pkt_eth(p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(p, IPPROTO_TCP, src, dst, 64, 0, 0);
+	pkt_tcp(p, sport, dport, flags);
+	pkt_finish(p);
+}
+
+static void run(const struct pkt *p, struct dp_run *r)
+{
+	dp_chain1(dp_module(FW));
+	dp_run(DP_ROOT, p, r);
+}
+
+/* What one run decided: its verdict, the rule and the side (tables and
+ * connections stay from run to run within a test, so the counters of
+ * several runs add up: dp_assert_drop() is for a test's first run). */
+static void assert_allowed(const struct dp_run *r, __u32 policy)
+{
+	assert_int_equal(r->retval, F.rc_pass);
+	assert_false(r->express);
+	assert_int_equal(r->ctx.act.policy, policy);
+}
+
+static void assert_denied(const struct dp_run *r, __u32 reason, __u32 policy)
+{
+	assert_int_equal(r->retval, F.rc_drop);
+	assert_false(r->express);
+	assert_int_equal(r->ctx.act.reason, reason);
+	assert_int_equal(r->ctx.act.policy, policy);
+}
+
+/* Both sides must allow: A's egress allows, B's ingress default denies;
+ * then B's rule allows and names the connection. */
+static void test_both_sides(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+
+	fw_reset();
+	endpoint(IP_A, 1, FW_DENY, FW_DENY);
+	endpoint(IP_B, 2, FW_DENY, FW_DENY);
+	rule(10, 1, FW_EGRESS, FW_ALLOW, 100, "198.51.100.0/24", IPPROTO_TCP, 443);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40000, 443, 0x02);
+	run(&p, &r);
+	dp_assert_drop(&r, NFC_DROP_POLICY_INGRESS); /* counted, reported */
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+
+	rule(20, 2, FW_INGRESS, FW_ALLOW, 100, "192.0.2.0/24", IPPROTO_TCP, 443);
+	assert_int_equal(compile(), 0);
+	run(&p, &r);
+	assert_allowed(&r, 20);
+
+	/* A's egress has no rule for port 80: its default denies */
+	rule(21, 2, FW_INGRESS, FW_ALLOW, 100, "any", IPPROTO_TCP, 80);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40001, 80, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+}
+
+/* The source's egress rule that denies is named, whatever the destination
+ * says; the first rule by priority decides, then the lowest id. */
+static void test_egress_deny_and_priority(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+
+	fw_reset();
+	endpoint(IP_A, 1, FW_ALLOW, FW_ALLOW);
+	endpoint(IP_B, 2, FW_ALLOW, FW_ALLOW);
+	rule(30, 1, FW_EGRESS, FW_DENY, 50, "198.51.100.2/32", 0, 0);
+	rule(31, 1, FW_EGRESS, FW_ALLOW, 10, "198.51.100.0/24", IPPROTO_TCP, 22);
+	rule(32, 2, FW_INGRESS, FW_ALLOW, 10, "any", 0, 0);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40000, 443, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 30);
+
+	/* priority 10 before 50: port 22 is allowed, B's rule names it */
+	tcp4(&p, IP_A, IP_B, 40000, 22, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 32);
+
+	/* equal priorities: the lower id first */
+	rule(29, 1, FW_EGRESS, FW_DENY, 10, "198.51.100.0/24", IPPROTO_TCP, 22);
+	assert_int_equal(compile(), 0);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 29);
+}
+
+/* Replies pass on the connection's allowance, with no rule for their own
+ * direction; a new connection from the other side is judged by its own
+ * direction's rules. */
+static void test_replies(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+
+	fw_reset();
+	endpoint(IP_A, 1, FW_DENY, FW_DENY);
+	endpoint(IP_B, 2, FW_DENY, FW_DENY);
+	rule(40, 1, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 443);
+	rule(41, 2, FW_INGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 443);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40000, 443, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 41);
+	tcp4(&p, IP_B, IP_A, 443, 40000, 0x12);
+	run(&p, &r);
+	assert_allowed(&r, 41);
+
+	/* the rule that allowed it goes: the connection's next SYN is
+	 * denied, and its replies are replies no more */
+	bpf_map_delete_elem(dp_table(FW, "rules"), &(struct fw_rule_key){ 41 });
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40000, 443, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+	tcp4(&p, IP_B, IP_A, 443, 40000, 0x12);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+	rule(41, 2, FW_INGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 443);
+	assert_int_equal(compile(), 0);
+
+	/* B opening a connection to A: B's egress denies it */
+	tcp4(&p, IP_B, IP_A, 443, 40000 + 7, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+
+	/* an answer to a connection the node denied is no reply: A's
+	 * attempt on port 22 is denied; B's SYN-ACK back is judged as B's
+	 * own connection, and denied */
+	tcp4(&p, IP_A, IP_B, 40002, 22, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+	tcp4(&p, IP_B, IP_A, 22, 40002, 0x12);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+}
+
+/* IPv6 peers, ICMP types and connections of no endpoint. */
+static void test_v6_icmp_unknown(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+
+	fw_reset();
+	endpoint("2001:db8:1::1", 5, FW_DENY, FW_ALLOW);
+	endpoint(IP_A, 1, FW_DENY, FW_ALLOW);
+	rule(50, 5, FW_INGRESS, FW_ALLOW, 1, "2001:db8:2::/48", IPPROTO_UDP, 53);
+	rule(51, 1, FW_INGRESS, FW_ALLOW, 1, "198.51.100.0/24", IPPROTO_ICMP, 0);
+	{
+		struct fw_rule e = rule_of(1, FW_INGRESS, FW_ALLOW, 2, "any",
+					   IPPROTO_ICMP, 0, 0);
+
+		e.icmp_type = 8; /* echo request */
+		rule_put(51, &e);
+	}
+	assert_int_equal(compile(), 0);
+
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_UDP, "2001:db8:2::9", "2001:db8:1::1", 64);
+	pkt_udp(&p, 5353, 53, false);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_allowed(&r, 50);
+
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_UDP, "2001:db8:3::9", "2001:db8:1::1", 64);
+	pkt_udp(&p, 5353, 53, false);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+
+	/* ICMP: echo requests to A pass, other types do not */
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_C, IP_A, 64, 0, 0);
+	pkt_icmp(&p, 8, 0, 77, 1);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_allowed(&r, 51);
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_C, IP_A, 64, 0, 0);
+	pkt_icmp(&p, 13, 0, 77, 1); /* timestamp */
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+
+	/* neither end an endpoint: `unknown` (pass by default) */
+	tcp4(&p, IP_C, "198.51.100.77", 1234, 80, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 0);
+}
+
+/* A set of generation @gen: its rules' count, -1 when there is none. */
+static int set_count(__u32 gen, __u32 set)
+{
+	int fd = bpf_object__find_map_fd_by_name(dp_module_obj(FW), "fw_sets");
+	struct fw_set_key k = { .gen = gen, .set = set };
+	struct fw_set v;
+
+	return bpf_map_lookup_elem(fd, &k, &v) ? -1 : (int)v.count;
+}
+
+/* An edit is compiled beside the rules in force and switched to at once:
+ * packets that read the generation before the switch see the old set
+ * whole (a compile entry by entry into the generation in force would
+ * show them a mix). A rule that cannot be compiled is refused and the
+ * sets in force stay. */
+static void test_compile_refuses(void **state)
+{
+	struct fw_rule bad;
+	struct dp_run r;
+	struct pkt p;
+	__u32 gen0, gen1, zero = 0;
+	int gfd = bpf_object__find_map_fd_by_name(dp_module_obj(FW), "fw_gen");
+
+	fw_reset();
+	endpoint(IP_A, 1, FW_ALLOW, FW_ALLOW);
+	rule(60, 1, FW_EGRESS, FW_DENY, 1, "any", IPPROTO_TCP, 25);
+	assert_int_equal(compile(), 0);
+	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &gen0), 0);
+	assert_int_equal(set_count(gen0, FW_SET(1, FW_EGRESS)), 1);
+	rule(62, 1, FW_EGRESS, FW_DENY, 2, "any", IPPROTO_TCP, 26);
+	assert_int_equal(compile(), 0);
+	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &gen1), 0);
+	assert_int_not_equal(gen0, gen1);
+	assert_int_equal(set_count(gen0, FW_SET(1, FW_EGRESS)), 1);
+	assert_int_equal(set_count(gen1, FW_SET(1, FW_EGRESS)), 2);
+	gen0 = gen1;
+	bad = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 100, 90);
+	rule_put(61, &bad);
+	assert_int_equal(compile(), -EINVAL);
+	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &gen1), 0);
+	assert_int_equal(gen0, gen1);
+	tcp4(&p, IP_A, IP_B, 40000, 25, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 60);
+}
+
+/* The reference: the rules as users wrote them, tried in order. */
+struct ref_rule {
+	__u32 id, prio, action;
+	__u32 addr, plen; /* IPv4 */
+	__u8 proto;
+	__u16 lo, hi;
+};
+
+static int ref_order(const void *a, const void *b)
+{
+	const struct ref_rule *x = a, *y = b;
+
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const struct ref_rule *ref_classify(const struct ref_rule *rs, int n,
+					   __u32 dst, __u8 proto, __u16 port)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct ref_rule *x = &rs[i];
+		__u32 mask = x->plen ? ~0u << (32 - x->plen) : 0;
+
+		if ((dst & mask) != x->addr)
+			continue;
+		if (x->proto && x->proto != proto)
+			continue;
+		if (port < x->lo || port > x->hi)
+			continue;
+		return x;
+	}
+	return NULL;
+}
+
+#define DIFF_RULES 10000
+#define DIFF_PROBES 10000
+
+/* 10,000 random rules of A's egress, 100,000 random connections from A:
+ * every verdict and deciding rule as the reference classifier says. */
+static void test_differential(void **state)
+{
+	struct ref_rule *rs = calloc(DIFF_RULES, sizeof(*rs));
+	unsigned int seed = 20261202, i, mism = 0;
+	char peer[32];
+	struct dp_run r;
+	struct pkt p;
+
+	assert_non_null(rs);
+	fw_reset();
+	endpoint(IP_A, 1, FW_ALLOW, FW_DENY);
+	for (i = 0; i < DIFF_RULES; i++) {
+		struct ref_rule *x = &rs[i];
+		struct fw_rule fr;
+		__u32 a;
+
+		x->id = i + 1;
+		x->prio = rand_r(&seed) % 1000;
+		x->action = rand_r(&seed) % 2;
+		/* in 10.0.0.0/8: lengths 8..32, a few any */
+		x->plen = rand_r(&seed) % 20 ? 8 + rand_r(&seed) % 25 : 0;
+		a = 0x0a000000 | (rand_r(&seed) & 0xffffff);
+		x->addr = x->plen ? a & ~0u << (32 - x->plen) : 0;
+		x->proto = (__u8[]){ 0, IPPROTO_TCP, IPPROTO_UDP }[rand_r(&seed) % 3];
+		switch (rand_r(&seed) % 3) {
+		case 0:
+			x->lo = 0;
+			x->hi = 0xffff;
+			break;
+		case 1:
+			x->lo = x->hi = 1 + rand_r(&seed) % 2000;
+			break;
+		default:
+			x->lo = 1 + rand_r(&seed) % 2000;
+			x->hi = x->lo + rand_r(&seed) % 500;
+		}
+		if (x->plen) {
+			a = htonl(x->addr);
+			inet_ntop(AF_INET, &a, peer, sizeof(peer));
+			snprintf(peer + strlen(peer), 8, "/%u", x->plen);
+		} else {
+			strcpy(peer, "any");
+		}
+		fr = rule_of(1, FW_EGRESS, x->action, x->prio, peer, x->proto,
+			     x->lo == 0 && x->hi == 0xffff ? 0 : x->lo,
+			     x->hi == x->lo || x->hi == 0xffff ? 0 : x->hi);
+		rule_put(x->id, &fr);
+	}
+	assert_int_equal(compile(), 0);
+	qsort(rs, DIFF_RULES, sizeof(*rs), ref_order);
+
+	dp_chain1(dp_module(FW));
+	for (i = 0; i < DIFF_PROBES; i++) {
+		__u32 dst = 0x0a000000 | (rand_r(&seed) & 0xffffff), d = htonl(dst);
+		__u8 proto = rand_r(&seed) % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+		__u16 port = rand_r(&seed) % 3 ? 1 + rand_r(&seed) % 2600 :
+						 rand_r(&seed) % 65536;
+		const struct ref_rule *want;
+		char daddr[INET_ADDRSTRLEN];
+		__u32 got_policy;
+		bool got_allow;
+
+		/* the last probes aim at rules' own addresses */
+		if (i >= DIFF_PROBES / 2) {
+			const struct ref_rule *x = &rs[rand_r(&seed) % DIFF_RULES];
+
+			dst = x->addr | (x->plen < 32 ? rand_r(&seed) &
+							  (~0u >> x->plen) : 0);
+			d = htonl(dst);
+		}
+		inet_ntop(AF_INET, &d, daddr, sizeof(daddr));
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+		pkt_ipv4(&p, proto, IP_A, daddr, 64, 0, 0);
+		if (proto == IPPROTO_TCP)
+			pkt_tcp(&p, 1024 + i % 60000, port, 0x02);
+		else
+			pkt_udp(&p, 1024 + i % 60000, port, false);
+		pkt_finish(&p);
+		dp_run(DP_ROOT, &p, &r);
+		assert_false(r.express);
+		want = ref_classify(rs, DIFF_RULES, dst, proto, port);
+		got_allow = r.retval == (__u32)F.rc_pass;
+		got_policy = r.ctx.act.policy;
+		if (got_allow != (want ? want->action == FW_ALLOW : false) ||
+		    got_policy != (want ? want->id : 0)) {
+			if (mism++ < 5)
+				fprintf(stderr,
+					"  probe %u: %s proto %u port %u: got %s by %u, want %s by %u\n",
+					i, daddr, proto, port,
+					got_allow ? "allow" : "deny", got_policy,
+					want && want->action == FW_ALLOW ? "allow" : "deny",
+					want ? want->id : 0);
+		}
+	}
+	free(rs);
+	assert_int_equal(mism, 0);
+}
+
+int main(int argc, char **argv)
+{
+#define T(f) cmocka_unit_test_setup(f, dp_reset)
+	const struct CMUnitTest tests[] = {
+		T(test_both_sides),
+		T(test_egress_deny_and_priority),
+		T(test_replies),
+		T(test_v6_icmp_unknown),
+		T(test_compile_refuses),
+		T(test_differential),
+	};
+#undef T
+	return dp_main(argc, argv, "datapath/firewall", tests,
+		       sizeof(tests) / sizeof(tests[0]));
+}
