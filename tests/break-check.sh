@@ -1019,7 +1019,7 @@ brk flow-str-no-vlan manager/runtime/conn.c \
 	'nfctl flow list says nothing of a tag pushed'
 
 brk fw-ingress-unjudged nf/firewall/firewall.bpf.c \
-	's|\tif \(dst\) \{\n\t\t__builtin_memcpy\(s.peer, saddr|\tif (0) {\n\t\t__builtin_memcpy(s.peer, saddr|' \
+	's|\tif \(dst\) \{\n\t\t__builtin_memcpy\(s.w, saddr|\tif (0) {\n\t\t__builtin_memcpy(s.w, saddr|' \
 	'datapath_firewall|integration-firewall' \
 	'only the source side is judged: the destination'"'"'s ingress rules never deny'
 brk fw-side-unnamed nf/firewall/firewall.bpf.c \
@@ -1027,7 +1027,7 @@ brk fw-side-unnamed nf/firewall/firewall.bpf.c \
 	'datapath_firewall|integration-firewall' \
 	'a denial by the destination'"'"'s ingress is reported as the source'"'"'s egress'
 brk fw-replies-judged nf/firewall/firewall.bpf.c \
-	's|\t\tif \(conn\)\n\t\t\treturn nfc_allow\(c, conn->rule\);|\t\t;|' \
+	's|\t\tif \(conn\)\n\t\t\treturn nfc_allow\(c, conn->rule\);|\t\tif (conn \&\& 0)\n\t\t\treturn nfc_allow(c, conn->rule);|' \
 	'datapath_firewall|integration-firewall' \
 	'replies of an allowed connection are judged by their own direction'"'"'s rules'
 brk fw-conn-kept-on-deny nf/firewall/firewall.bpf.c \
@@ -1043,13 +1043,35 @@ brk fw-prefix-unmasked nf/firewall/firewall.bpf.c \
 	'datapath_firewall' \
 	'a peer prefix shorter than a word matches its own address only'
 brk fw-compile-half nf/firewall/firewall.c \
-	's|\ttarget = !\(gen & 1\);|\ttarget = gen \& 1;|' \
+	's|\tt.gen = !\(gen & 1\);|\tt.gen = gen \& 1;|' \
 	'datapath_firewall' \
 	'the compile writes the generation in force, entry by entry, under the packets reading it'
 brk fw-bad-rule-compiled nf/firewall/firewall.c \
 	's|\t\tif \(r->port_end && r->port_end < r->port\) \{|\t\tif (0) {|' \
 	'datapath_firewall|integration-firewall' \
 	'a port range that ends before it starts is taken (and matches nothing)'
+
+brk fw-tree-cover-dropped nf/firewall/firewall.c \
+	's|\t\t\tn = i \+ 1;\n\t\t\tbreak;|\t\t\tn = i;\n\t\t\tbreak;|' \
+	'datapath_firewall' \
+	'a leaf cut after the rule that covers its region loses that rule'
+brk fw-tree-child-span nf/firewall/firewall.c \
+	's|\t\t\tif \(c >= f && c <= l\)|\t\t\tif (c > f \&\& c <= l)|' \
+	'datapath_firewall' \
+	'a rule is left out of the first child its span reaches'
+brk fw-tree-descent nf/firewall/firewall.bpf.c \
+	's|\(n->shift & 31\)|((n->shift + 1) \& 31)|' \
+	'datapath_firewall' \
+	'the walk takes its child from the wrong bits of the word'
+
+brk fw-tree-inexact-cover nf/firewall/firewall.c \
+	's|\tif \(!b->exact\)\n\t\treturn false;\n||' \
+	'datapath_firewall' \
+	'a rule of any protocol but some ports is taken to cover its region: the rules after it in the leaf are lost'
+brk fw-load-not-undone manager/runtime/tables.c \
+	's|\t\tcontent_put\(ref->fd, &old, &new\);\n||' \
+	'integration-firewall' \
+	'a loaded rules file that does not compile stays in the table'
 
 if $list; then
 	for i in "${!names[@]}"; do

@@ -472,7 +472,7 @@ static int do_nf_load(int argc, char **argv)
 	int r;
 
 	if (argc != 1)
-		return usage("nf CHAIN NODE TABLE load FILE (`PREFIX VALUE` lines, - for stdin)");
+		return usage("nf CHAIN NODE TABLE load FILE (LPM tables: `PREFIX VALUE` lines; hash tables: `FIELD VALUE ...` lines as add takes them; - for stdin)");
 	r = open_handle(&h, true, &err);
 	if (!r) {
 		r = nfc_table__load(h, nf_chain, nf_node, nf_table, argv[0],

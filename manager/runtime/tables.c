@@ -376,13 +376,209 @@ int nfc_table__del(struct nfc_handle *h, const char *chain, const char *node,
 	return table_entry(h, chain, node, table, argc, argv, false, err);
 }
 
+#define LOAD_ARGS 128 /* FIELD VALUE words of a line of a loaded file */
+
+/* The entries of a map table, read whole. */
+struct map_content {
+	__u8 *keys, *values;
+	size_t n, cap;
+	__u32 ksz, vsz;
+};
+
+static int content_add(struct map_content *c, const void *k, const void *v)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		__u8 *nk = realloc(c->keys, cap * c->ksz),
+		     *nv = nk ? realloc(c->values, cap * (c->vsz ?: 1)) : NULL;
+
+		if (nk)
+			c->keys = nk;
+		if (!nv)
+			return -ENOMEM;
+		c->values = nv;
+		c->cap = cap;
+	}
+	memcpy(c->keys + c->n * c->ksz, k, c->ksz);
+	memcpy(c->values + c->n * c->vsz, v, c->vsz);
+	c->n++;
+	return 0;
+}
+
+static void content_free(struct map_content *c)
+{
+	free(c->keys);
+	free(c->values);
+}
+
+static int content_walk(const void *keys, const void *values, int n,
+			void *ctx)
+{
+	struct map_content *c = ctx;
+	int i, r = 0;
+
+	for (i = 0; !r && i < n; i++)
+		r = content_add(c, (const __u8 *)keys + i * c->ksz,
+				(const __u8 *)values + i * c->vsz);
+	return r;
+}
+
+/* The entries of @path, one a line as `add` takes them (FIELD VALUE ...;
+ * blank lines and # comments skipped), encoded into @c; an error names
+ * the file, line and field. */
+static int content_read(const struct nfc_table *t, const char *path,
+			struct map_content *c, struct nfc_err *err)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, *argv[LOAD_ARGS], *tok, *save,
+	     where[PATH_MAX + 32];
+	__u8 *key = calloc(1, t->key_size), *val = calloc(1, t->value_size ?: 1);
+	size_t cap = 0;
+	int argc, lineno = 0, r = 0;
+
+	if (!f || !key || !val) {
+		r = f ? -ENOMEM :
+			nfc_errf(err, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while (!r && getline(&line, &cap, f) > 0) {
+		lineno++;
+		argc = 0;
+		for (tok = strtok_r(line, " \t\r\n", &save); tok && *tok != '#';
+		     tok = strtok_r(NULL, " \t\r\n", &save)) {
+			if (argc == (int)(sizeof(argv) / sizeof(argv[0]))) {
+				r = nfc_errf(err, -E2BIG, "%s:%d: too many fields",
+					     path, lineno);
+				break;
+			}
+			argv[argc++] = tok;
+		}
+		if (r || !argc)
+			continue;
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		memset(key, 0, t->key_size);
+		memset(val, 0, t->value_size);
+		r = check_args(where, t, argc, argv, false, err) ?:
+		    encode_side(where, t, t->key, t->n_key, argc, argv, key, err) ?:
+		    encode_side(where, t, t->value, t->n_value, argc, argv, val,
+				err) ?:
+		    content_add(c, key, val);
+	}
+	if (!r && ferror(f))
+		r = nfc_errf(err, -EIO, "%s: read error", path);
+out:
+	if (f && f != stdin)
+		fclose(f);
+	free(line);
+	free(key);
+	free(val);
+	return r;
+}
+
+static int key_cmp(const void *a, const void *b, void *ksz)
+{
+	return memcmp(a, b, *(__u32 *)ksz);
+}
+
+/* Put @to in the map, then remove what of @from it does not hold. */
+static int content_put(int fd, const struct map_content *to,
+		       const struct map_content *from)
+{
+	__u32 ksz = to->ksz;
+	__u8 *sorted = NULL;
+	size_t i, lo, hi, mid;
+	int r = 0, d;
+
+	for (i = 0; !r && i < to->n; i++)
+		if (bpf_map_update_elem(fd, to->keys + i * ksz,
+					to->values + i * to->vsz, BPF_ANY))
+			r = -errno;
+	if (r || !from->n)
+		return r;
+	sorted = malloc(to->n * ksz ?: 1);
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, to->keys, to->n * ksz);
+	qsort_r(sorted, to->n, ksz, key_cmp, &ksz);
+	for (i = 0; !r && i < from->n; i++) {
+		const __u8 *k = from->keys + i * ksz;
+
+		for (lo = 0, hi = to->n, d = 1; lo < hi && d;) {
+			mid = (lo + hi) / 2;
+			d = memcmp(k, sorted + mid * ksz, ksz);
+			if (d < 0)
+				hi = mid;
+			else if (d > 0)
+				lo = mid + 1;
+		}
+		if (d && bpf_map_delete_elem(fd, k) && errno != ENOENT)
+			r = -errno;
+	}
+	free(sorted);
+	return r;
+}
+
 /*
- * The whole content of an instance's LPM table from a file of `PREFIX
- * VALUE` lines (nfc_lpm__load_file(): VALUE the value's 32 bits as a
- * number), at once: a routing table of a million prefixes is one call, not
- * a million edits. The table is as it was when the file has an error (its
- * file, line and field named). A new version of the chain then, as after
- * any edit.
+ * The whole content of a map table from a file of entries, one a line as
+ * `add` takes them: the file is read and encoded whole first (an error
+ * names its file, line and field, and changes nothing), then the table
+ * holds exactly its entries. A module with a compiler compiles once, so a
+ * policy of 100k rules is one switch; what the compile or the flood
+ * domains refuse puts the table back as it was.
+ */
+static int map_load(struct nfc_handle *h, const struct table_ref *ref,
+		    const char *chain, const char *node, const char *path,
+		    struct nfc_err *err)
+{
+	const struct nfc_chain_info *c = nfc_state__chain(h->state, chain);
+	const struct nfc_table *t = ref->t;
+	struct map_content old = { .ksz = t->key_size, .vsz = t->value_size },
+			   new = { .ksz = t->key_size, .vsz = t->value_size };
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+	int r;
+
+	if (array_places(ref->fd))
+		return nfc_errf(err, -EOPNOTSUPP,
+				"chain '%s': node '%s': table '%s': load is for hash and LPM tables (use add)",
+				chain, node, t->name);
+	r = content_read(t, path, &new, err);
+	if (!r && !bpf_obj_get_info_by_fd(ref->fd, &info, &ilen) &&
+	    new.n > info.max_entries)
+		r = nfc_errf(err, -E2BIG, "%s: %zu entries, table '%s' holds %u",
+			     path, new.n, t->name, info.max_entries);
+	if (!r)
+		r = nfc_map_walk(ref->fd, t->key_size, t->value_size,
+				 content_walk, &old);
+	if (r)
+		goto out;
+	r = content_put(ref->fd, &new, &old);
+	if (!r && t->flood_domain && c)
+		r = nfc_flood_sync(h, c, err);
+	if (!r && ref->compiled)
+		r = nfc_compile_pinned(h, chain, ref->n, err);
+	if (r) {
+		content_put(ref->fd, &old, &new);
+		if (t->flood_domain && c)
+			nfc_flood_sync(h, c, NULL);
+		if (ref->compiled)
+			nfc_compile_pinned(h, chain, ref->n, NULL);
+		nfc_errf(err, r, "chain '%s': node '%s': table '%s': load %s",
+			 chain, node, t->name, path);
+	}
+out:
+	content_free(&old);
+	content_free(&new);
+	return r;
+}
+
+/*
+ * The whole content of an instance's table from a file at once. An LPM
+ * table's: `PREFIX VALUE` lines (nfc_lpm__load_file(): VALUE the value's
+ * 32 bits as a number), so that a routing table of a million prefixes is
+ * one call, not a million edits; the table is as it was when the file has
+ * an error (its file, line and field named). A hash table's: map_load().
+ * A new version of the chain then, as after any edit.
  */
 int nfc_table__load(struct nfc_handle *h, const char *chain, const char *node,
 		    const char *table, const char *path, struct nfc_err *err)
@@ -394,16 +590,16 @@ int nfc_table__load(struct nfc_handle *h, const char *chain, const char *node,
 	if (r)
 		return r;
 	if (!ref.lpm) {
-		r = nfc_errf(err, -EOPNOTSUPP,
-			     "chain '%s': node '%s': table '%s': load is for LPM tables (use add)",
-			     chain, node, table);
-		goto out;
-	}
-	r = nfc_lpm__load_file(ref.lpm, ref.lpm_id, path, err);
-	if (r) {
-		nfc_errf(err, r, "chain '%s': node '%s': table '%s': load",
-			 chain, node, table);
-		goto out;
+		r = map_load(h, &ref, chain, node, path, err);
+		if (r)
+			goto out;
+	} else {
+		r = nfc_lpm__load_file(ref.lpm, ref.lpm_id, path, err);
+		if (r) {
+			nfc_errf(err, r, "chain '%s': node '%s': table '%s': load",
+				 chain, node, table);
+			goto out;
+		}
 	}
 	r = nfc_chain_bump(h, chain, err);
 	if (r) {

@@ -57,12 +57,31 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } fw_sets SEC(".maps");
 
+/* the compiled rules, trees and leaves' lists: written by userspace
+ * through mmap, the generation packets do not read */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2 * FW_RULES_MAX);
 	__type(key, __u32);
 	__type(value, struct fw_rule_c);
+	__uint(map_flags, BPF_F_MMAPABLE);
 } fw_rule_c SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * FW_NODES_MAX);
+	__type(key, __u32);
+	__type(value, struct fw_node);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} fw_nodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * FW_REFS_MAX);
+	__type(key, __u32);
+	__type(value, struct fw_ref);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} fw_refs SEC(".maps");
 
 /* [0]: the active generation (0 or 1) */
 struct {
@@ -79,16 +98,18 @@ struct {
 	__type(value, struct fw_conn);
 } fw_conns SEC(".maps");
 
-/* One side's question: the peer address (host order words, IPv4 mapped),
- * protocol and port, and the answer. */
+/* One side's question: the peer address (host order words, IPv4 mapped)
+ * and proto << 16 | port, the five words the trees cut; the answer. */
 struct fw_scan {
-	__u32 peer[4];
-	__u32 first;
-	__u16 port;
-	__u8 proto;
+	__u32 w[FW_WORDS];
+	__u32 gen;
+	__u32 node;      /* the walk: where it is (gen's part) */
+	__u32 first;     /* the leaf's first rule in fw_refs */
+	__u32 count;     /* and its rules; 0 until the walk reaches it */
 	__u8 action;
+	__u8 matched;
+	__u16 pad;
 	__u32 id;
-	__u32 matched;
 };
 
 static __always_inline int fw_word_match(__u32 a, __u32 p, __s32 bits)
@@ -100,24 +121,62 @@ static __always_inline int fw_word_match(__u32 a, __u32 p, __s32 bits)
 	return !((a ^ p) >> (32 - bits));
 }
 
+static __always_inline __u32 fw_word(const struct fw_scan *s, __u8 w)
+{
+	switch (w) {
+	case 0: return s->w[0];
+	case 1: return s->w[1];
+	case 2: return s->w[2];
+	case 3: return s->w[3];
+	default: return s->w[4];
+	}
+}
+
+/* One step down the tree; stops at a leaf, its rules left in s->first
+ * and s->count. */
+static long fw_descend(__u32 i, void *data)
+{
+	struct fw_scan *s = data;
+	__u32 k = s->gen * FW_NODES_MAX + s->node;
+	struct fw_node *n = bpf_map_lookup_elem(&fw_nodes, &k);
+
+	if (!n)
+		return 1;
+	if (n->flags & FW_NODE_LEAF) {
+		s->first = s->gen * FW_REFS_MAX + n->base;
+		s->count = n->count;
+		return 1;
+	}
+	s->node = n->base + ((fw_word(s, n->word) >> (n->shift & 31)) & n->mask);
+	return 0;
+}
+
+/* The leaf's rule @i: the first that matches decides. */
 static long fw_match(__u32 i, void *data)
 {
 	struct fw_scan *s = data;
 	__u32 k = s->first + i;
-	struct fw_rule_c *r = bpf_map_lookup_elem(&fw_rule_c, &k);
+	struct fw_ref *ref;
+	struct fw_rule_c *r;
 	__s32 plen;
+	__u16 port;
 
+	ref = bpf_map_lookup_elem(&fw_refs, &k);
+	if (!ref)
+		return 1;
+	r = bpf_map_lookup_elem(&fw_rule_c, &ref->rule);
 	if (!r)
 		return 1;
-	if (r->proto && r->proto != s->proto)
+	if (r->proto && r->proto != s->w[4] >> 16)
 		return 0;
-	if (s->port < r->lo || s->port > r->hi)
+	port = s->w[4];
+	if (port < r->lo || port > r->hi)
 		return 0;
 	plen = r->plen;
-	if (!fw_word_match(s->peer[0], r->addr[0], plen) ||
-	    !fw_word_match(s->peer[1], r->addr[1], plen - 32) ||
-	    !fw_word_match(s->peer[2], r->addr[2], plen - 64) ||
-	    !fw_word_match(s->peer[3], r->addr[3], plen - 96))
+	if (!fw_word_match(s->w[0], r->addr[0], plen) ||
+	    !fw_word_match(s->w[1], r->addr[1], plen - 32) ||
+	    !fw_word_match(s->w[2], r->addr[2], plen - 64) ||
+	    !fw_word_match(s->w[3], r->addr[3], plen - 96))
 		return 0;
 	s->id = r->id;
 	s->action = r->action;
@@ -125,18 +184,22 @@ static long fw_match(__u32 i, void *data)
 	return 1;
 }
 
-/* Endpoint @ep's verdict on its side @dir of the connection in @s. */
+/* Endpoint @ep's verdict on its side @dir of the connection in @s (its
+ * peer in s->w[0..3]). */
 static __always_inline void fw_side(const struct fw_ep *ep, __u32 dir,
-				    __u32 gen, struct fw_scan *s)
+				    struct fw_scan *s)
 {
-	struct fw_set_key k = { .gen = gen, .set = FW_SET(ep->id, dir) };
+	struct fw_set_key k = { .gen = s->gen, .set = FW_SET(ep->id, dir) };
 	struct fw_set *set = bpf_map_lookup_elem(&fw_sets, &k);
 
 	s->matched = 0;
-	if (set && set->count) {
-		s->first = gen * FW_RULES_MAX + set->first;
-		bpf_loop(set->count < FW_RULES_MAX ? set->count : FW_RULES_MAX,
-			 fw_match, s, 0);
+	s->count = 0;
+	if (set) {
+		s->node = set->root;
+		bpf_loop(FW_DEPTH_MAX, fw_descend, s, 0);
+		if (s->count)
+			bpf_loop(s->count < FW_LEAF_MAX ? s->count : FW_LEAF_MAX,
+				 fw_match, s, 0);
 	}
 	if (!s->matched) {
 		s->id = 0;
@@ -198,18 +261,18 @@ static __always_inline int fw_judge(struct nfc_ctx *c)
 	g = bpf_map_lookup_elem(&fw_gen, &zero);
 	if (g)
 		gen = *g & 1;
-	s.proto = key->proto;
-	s.port = bpf_ntohs(key->dport);
+	s.gen = gen;
+	s.w[4] = (__u32)key->proto << 16 | bpf_ntohs(key->dport);
 	if (src) {
-		__builtin_memcpy(s.peer, daddr, sizeof(daddr));
-		fw_side(src, FW_EGRESS, gen, &s);
+		__builtin_memcpy(s.w, daddr, sizeof(daddr));
+		fw_side(src, FW_EGRESS, &s);
 		if (s.action != FW_ALLOW)
 			goto denied_egress;
 		rule = s.id;
 	}
 	if (dst) {
-		__builtin_memcpy(s.peer, saddr, sizeof(saddr));
-		fw_side(dst, FW_INGRESS, gen, &s);
+		__builtin_memcpy(s.w, saddr, sizeof(saddr));
+		fw_side(dst, FW_INGRESS, &s);
 		if (s.action != FW_ALLOW)
 			goto denied_ingress;
 		/* allowed: the destination's rule names it, if one did */

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -181,24 +183,301 @@ static int fw_sets_clear(int fd, __u32 gen)
 	return r;
 }
 
+/*
+ * The decision tree of one rule set (firewall.h). A rule is a box: in each
+ * of the five words a range (a prefix's words, the protocol's ports). A
+ * node's region is, in each word, an aligned block of 2^bits values; a cut
+ * splits one word's block into 2^k children. The word and k are chosen as
+ * HiCuts does (Gupta and McKeown, Hot Interconnects 1999): for each word,
+ * the most bits whose children together list at most FW_SPACE times the
+ * node's rules, and of those the word whose fullest child lists fewest.
+ * A region whose rules no cut divides, or at the depth limit, is a leaf
+ * however many rules it lists.
+ */
+#define FW_SPACE 4
+
+/* A rule's box: what it matches, or more (a rule of any protocol but some
+ * ports is no box in proto << 16 | port: it is all of that word, and
+ * inexact). Inexact boxes send a rule to more children than it needs,
+ * never to fewer; only an exact box may cover a region. */
+struct fw_box {
+	__u64 lo[FW_WORDS], hi[FW_WORDS];
+	bool exact;
+};
+
+struct fw_tree {
+	const struct fw_box *box;  /* the set's rules' boxes, in order */
+	__u32 rule_base;           /* rule i of the set is fw_rule_c[rule_base + i] */
+	__u32 gen;
+	struct fw_node *nodes;     /* the generation's part of each map */
+	struct fw_ref *refs;
+	__u32 n_nodes, n_refs;
+};
+
+static void fw_box_of(const struct fw_rule_c *c, struct fw_box *b)
+{
+	__u32 i, bits;
+
+	for (i = 0; i < 4; i++) {
+		bits = c->plen > 32 * i ? c->plen - 32 * i : 0;
+		if (bits > 32)
+			bits = 32;
+		b->lo[i] = c->addr[i];
+		b->hi[i] = c->addr[i] | (bits ? (0xffffffffull >> bits) :
+						 0xffffffffull);
+	}
+	b->lo[4] = c->proto ? (__u64)c->proto << 16 | c->lo : 0;
+	b->hi[4] = c->proto ? (__u64)c->proto << 16 | c->hi : 0xffffff;
+	b->exact = c->proto || (c->lo == 0 && c->hi == 0xffff);
+}
+
+/* Children of a cut of word @w of the region (@base, @bits) in @k bits
+ * that box @b spans: [*first, *last]. */
+static void fw_span(const struct fw_box *b, int w, const __u64 *base,
+		    const __u32 *bits, __u32 k, __u32 *first, __u32 *last)
+{
+	__u64 end = base[w] + (1ull << bits[w]) - 1,
+	      lo = b->lo[w] > base[w] ? b->lo[w] : base[w],
+	      hi = b->hi[w] < end ? b->hi[w] : end;
+	__u32 shift = bits[w] - k;
+
+	*first = (lo - base[w]) >> shift;
+	*last = (hi - base[w]) >> shift;
+}
+
+static bool fw_covers(const struct fw_box *b, const __u64 *base,
+		      const __u32 *bits)
+{
+	int w;
+
+	if (!b->exact)
+		return false;
+	for (w = 0; w < FW_WORDS; w++)
+		if (b->lo[w] > base[w] ||
+		    b->hi[w] < base[w] + (1ull << bits[w]) - 1)
+			return false;
+	return true;
+}
+
+static int fw_leaf(struct fw_tree *t, __u32 at, const __u32 *rules, __u32 n,
+		   char *why, size_t len)
+{
+	__u32 i;
+
+	if (t->n_refs + n > FW_REFS_MAX) {
+		snprintf(why, len,
+			 "the rules' decision trees need more than %u leaf entries",
+			 FW_REFS_MAX);
+		return -E2BIG;
+	}
+	t->nodes[at] = (struct fw_node){ .base = t->n_refs, .count = n,
+					 .flags = FW_NODE_LEAF };
+	for (i = 0; i < n; i++)
+		t->refs[t->n_refs++].rule = t->rule_base + rules[i];
+	return 0;
+}
+
+/* Node @at: the region (@base, @bits) and the rules that meet it, in
+ * order. */
+static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
+		    const __u32 *bits, const __u32 *rules, __u32 n,
+		    __u32 depth, char *why, size_t len)
+{
+	__u32 i, c, k, first, last, best_w = 0, best_k = 0, best_max = n + 1,
+	      best_narrow = 0, narrow, least, *fill;
+	__u64 sum, cbase[FW_WORDS];
+	__u32 cbits[FW_WORDS], *sub = NULL, m, most;
+	int w, r = 0;
+
+	/* a rule that covers the region decides for all of it */
+	for (i = 0; i < n; i++)
+		if (fw_covers(&t->box[rules[i]], base, bits)) {
+			n = i + 1;
+			break;
+		}
+	if (n <= FW_LEAF_RULES || depth + 1 >= FW_DEPTH_MAX)
+		return fw_leaf(t, at, rules, n, why, len);
+	fill = calloc((1u << FW_CUT_BITS) + 1, sizeof(*fill));
+	if (!fill)
+		return -ENOMEM;
+	for (w = 0; w < FW_WORDS; w++) {
+		/* the rules a cut of this word can tell apart */
+		for (narrow = 0, i = 0; i < n; i++) {
+			fw_span(&t->box[rules[i]], w, base, bits, 1, &first,
+				&last);
+			narrow += first == last;
+		}
+		if (!narrow)
+			continue;
+		for (k = bits[w] < FW_CUT_BITS ? bits[w] : FW_CUT_BITS; k; k--) {
+			/* children's counts as differences: +1 where a
+			 * rule's span starts, -1 past its end */
+			sum = 0;
+			memset(fill, 0, ((1u << k) + 1) * sizeof(*fill));
+			for (i = 0; i < n; i++) {
+				fw_span(&t->box[rules[i]], w, base, bits, k,
+					&first, &last);
+				sum += last - first + 1;
+				fill[first]++;
+				fill[last + 1]--;
+			}
+			if (sum > (__u64)FW_SPACE * n && k > 1)
+				continue;
+			for (most = 0, least = n, m = 0, c = 0; c < 1u << k; c++) {
+				m += fill[c];
+				most = m > most ? m : most;
+				least = m < least ? m : least;
+			}
+			/* a cut that leaves every child all the rules is no
+			 * cut; one that leaves some child fewer narrows the
+			 * others' region (the rules all in one part of the
+			 * word, wide ones over the rest), the next cut can
+			 * tell them apart. The fullest child decides, then
+			 * the rules the word can tell apart. */
+			if (least < n && (most < best_max ||
+					  (most == best_max && narrow > best_narrow))) {
+				best_max = most;
+				best_narrow = narrow;
+				best_w = w;
+				best_k = k;
+			}
+			break;
+		}
+	}
+	free(fill);
+	if (!best_k) /* no cut divides them */
+		return fw_leaf(t, at, rules, n, why, len);
+	if (t->n_nodes + (1u << best_k) > FW_NODES_MAX) {
+		snprintf(why, len,
+			 "the rules' decision trees need more than %u nodes",
+			 FW_NODES_MAX);
+		return -E2BIG;
+	}
+	first = t->n_nodes;
+	t->n_nodes += 1u << best_k;
+	t->nodes[at] = (struct fw_node){ .base = first, .word = best_w,
+					 .shift = bits[best_w] - best_k,
+					 .mask = (1u << best_k) - 1 };
+	sub = malloc(n * sizeof(*sub));
+	if (!sub)
+		return -ENOMEM;
+	memcpy(cbase, base, sizeof(cbase));
+	memcpy(cbits, bits, sizeof(cbits));
+	cbits[best_w] = bits[best_w] - best_k;
+	for (c = 0; !r && c < 1u << best_k; c++) {
+		cbase[best_w] = base[best_w] + ((__u64)c << cbits[best_w]);
+		for (m = 0, i = 0; i < n; i++) {
+			__u32 f, l;
+
+			fw_span(&t->box[rules[i]], best_w, base, bits, best_k,
+				&f, &l);
+			if (c >= f && c <= l)
+				sub[m++] = rules[i];
+		}
+		r = fw_build(t, first + c, cbase, cbits, sub, m, depth + 1, why,
+			     len);
+	}
+	free(sub);
+	return r;
+}
+
+/* A BPF_F_MMAPABLE array's values, mapped; NULL with errno. */
+static void *fw_mmap(int fd, size_t *len)
+{
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		return NULL;
+	/* the kernel lays the values out 8-byte aligned */
+	*len = ((size_t)((info.value_size + 7) & ~7u) * info.max_entries +
+		page - 1) / page * page;
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+struct fw_maps {
+	struct fw_rule_c *rules;
+	struct fw_node *nodes;
+	struct fw_ref *refs;
+	size_t len[3];
+};
+
+/* Set @set (its @n rules at @e, compiled from rule @first of the
+ * generation on) into generation @gen: its rules, its tree. */
+static int fw_set_compile(struct fw_maps *m, struct fw_tree *t,
+			  const struct fw_entry *e, __u32 n, __u32 first,
+			  struct fw_set *set, char *why, size_t len)
+{
+	__u64 base[FW_WORDS] = {};
+	__u32 bits[FW_WORDS] = { 32, 32, 32, 32, 24 }, i, *order;
+	struct fw_box *box;
+	int r = 0;
+
+	box = calloc(n, sizeof(*box));
+	order = calloc(n, sizeof(*order));
+	if (!box || !order) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n && !r; i++) {
+		struct fw_rule_c *c = &m->rules[t->gen * FW_RULES_MAX + first + i];
+
+		r = fw_rule_compile(&e[i], c, why, len);
+		fw_box_of(c, &box[i]);
+		order[i] = i;
+	}
+	if (r)
+		goto out;
+	t->box = box;
+	t->rule_base = t->gen * FW_RULES_MAX + first;
+	if (t->n_nodes + 1 > FW_NODES_MAX) {
+		snprintf(why, len, "the rules' decision trees need more than %u nodes",
+			 FW_NODES_MAX);
+		r = -E2BIG;
+		goto out;
+	}
+	set->first = first;
+	set->count = n;
+	set->root = t->n_nodes++;
+	r = fw_build(t, set->root, base, bits, order, n, 0, why, len);
+out:
+	free(box);
+	free(order);
+	return r;
+}
+
 int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 			 size_t len)
 {
 	int rules = map_fd(ctx, "rules"), sets = map_fd(ctx, "fw_sets"),
-	    crules = map_fd(ctx, "fw_rule_c"), genfd = map_fd(ctx, "fw_gen");
+	    crules = map_fd(ctx, "fw_rule_c"), nodes = map_fd(ctx, "fw_nodes"),
+	    refs = map_fd(ctx, "fw_refs"), genfd = map_fd(ctx, "fw_gen");
 	struct fw_collect rs = { .size = sizeof(struct fw_entry) };
+	struct fw_maps m = {};
+	struct fw_tree t = {};
 	struct fw_entry *e = NULL;
 	struct fw_set set = {};
 	struct fw_set_key sk;
-	struct fw_rule_c c;
-	__u32 zero = 0, gen = 0, target, cur = ~0u, slot;
-	size_t n = 0, i;
+	__u32 zero = 0, gen = 0, cur;
+	size_t n = 0, i, j;
 	int r;
 
-	if (rules < 0 || sets < 0 || crules < 0 || genfd < 0) {
+	if (rules < 0 || sets < 0 || crules < 0 || nodes < 0 || refs < 0 ||
+	    genfd < 0) {
 		snprintf(why, len, "the instance's maps: %s",
 			 strerror(errno ?: ENOENT));
-		r = -ENOENT;
+		return -ENOENT;
+	}
+	m.rules = fw_mmap(crules, &m.len[0]);
+	m.nodes = fw_mmap(nodes, &m.len[1]);
+	m.refs = fw_mmap(refs, &m.len[2]);
+	if (!m.rules || !m.nodes || !m.refs) {
+		r = -errno;
+		snprintf(why, len, "mapping the compiled maps: %s",
+			 strerror(errno));
 		goto out;
 	}
 	r = nfc_map_walk(rules, sizeof(struct fw_rule_key),
@@ -215,42 +494,39 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 		snprintf(why, len, "fw_gen: %s", strerror(errno));
 		goto out;
 	}
-	target = !(gen & 1);
-	r = fw_sets_clear(sets, target);
+	/* the generation packets do not read */
+	t.gen = !(gen & 1);
+	t.nodes = m.nodes + (size_t)t.gen * FW_NODES_MAX;
+	t.refs = m.refs + (size_t)t.gen * FW_REFS_MAX;
+	r = fw_sets_clear(sets, t.gen);
 	if (r)
 		snprintf(why, len, "fw_sets: %s", strerror(-r));
-	for (i = 0; !r && i < n; i++) {
-		r = fw_rule_compile(&e[i], &c, why, len);
+	for (i = 0; !r && i < n; i = j) {
+		cur = FW_SET(e[i].r.endpoint, e[i].r.direction);
+		for (j = i + 1; j < n && FW_SET(e[j].r.endpoint,
+						e[j].r.direction) == cur; j++)
+			;
+		r = fw_set_compile(&m, &t, e + i, j - i, i, &set, why, len);
 		if (r)
 			break;
-		slot = target * FW_RULES_MAX + i;
-		if (bpf_map_update_elem(crules, &slot, &c, BPF_ANY)) {
+		sk = (struct fw_set_key){ .gen = t.gen, .set = cur };
+		if (bpf_map_update_elem(sets, &sk, &set, BPF_ANY)) {
 			r = -errno;
-			snprintf(why, len, "fw_rule_c: %s", strerror(errno));
-			break;
-		}
-		if (FW_SET(e[i].r.endpoint, e[i].r.direction) != cur) {
-			cur = FW_SET(e[i].r.endpoint, e[i].r.direction);
-			set.first = i;
-		}
-		set.count = i + 1 - set.first;
-		/* the set is whole once its last rule is written */
-		if (i + 1 == n || FW_SET(e[i + 1].r.endpoint,
-					 e[i + 1].r.direction) != cur) {
-			sk = (struct fw_set_key){ .gen = target, .set = cur };
-			if (bpf_map_update_elem(sets, &sk, &set, BPF_ANY)) {
-				r = -errno;
-				snprintf(why, len, "fw_sets: %s",
-					 strerror(errno));
-			}
+			snprintf(why, len, "fw_sets: %s", strerror(errno));
 		}
 	}
 	/* the switch: one store */
-	if (!r && bpf_map_update_elem(genfd, &zero, &target, BPF_ANY)) {
+	if (!r && bpf_map_update_elem(genfd, &zero, &t.gen, BPF_ANY)) {
 		r = -errno;
 		snprintf(why, len, "fw_gen: %s", strerror(errno));
 	}
 out:
+	if (m.rules)
+		munmap(m.rules, m.len[0]);
+	if (m.nodes)
+		munmap(m.nodes, m.len[1]);
+	if (m.refs)
+		munmap(m.refs, m.len[2]);
 	free(e);
 	return r;
 }

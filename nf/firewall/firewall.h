@@ -14,7 +14,7 @@
 #include <linux/types.h>
 
 #ifndef FW_RULES_MAX
-#define FW_RULES_MAX 65536     /* rules of an instance, all endpoints */
+#define FW_RULES_MAX 262144    /* rules of an instance, all endpoints */
 #endif
 #ifndef FW_ENDPOINTS_MAX
 #define FW_ENDPOINTS_MAX 16384
@@ -78,9 +78,30 @@ struct fw_rule {
 };
 #define FW_ICMP_ANY 256
 
-/* Compiled: a rule set is one endpoint's rules of one direction, in the
- * order they are tried, at fw_rule_c[gen * FW_RULES_MAX + first ...]. */
+/*
+ * Compiled. A rule set is one endpoint's rules of one direction; its
+ * rules, in the order they are tried, are at fw_rule_c[gen * FW_RULES_MAX
+ * + first ...]. Its decision tree (fw_nodes, from its root) cuts the
+ * space of what a packet shows the set - the peer address as four 32-bit
+ * words (IPv4 mapped), and proto << 16 | port - into regions, a few bits
+ * of one word at each node, until a region meets few enough rules
+ * (FW_LEAF_RULES); a leaf lists those rules (fw_refs), in order, the list
+ * cut after the first that covers the whole region. A packet walks the
+ * tree to its leaf and tries the leaf's rules: its cost grows with the
+ * tree's depth, not with the number of rules.
+ */
 #define FW_SET(endpoint, dir) ((endpoint) << 1 | (dir))
+#ifndef FW_NODES_MAX
+#define FW_NODES_MAX 262144  /* tree nodes of an instance, per generation */
+#endif
+#ifndef FW_REFS_MAX
+#define FW_REFS_MAX 1048576  /* rules listed by its leaves, per generation */
+#endif
+#define FW_DEPTH_MAX 24      /* nodes on a way from a root to a leaf */
+#define FW_LEAF_RULES 8      /* a region with this many rules is a leaf */
+#define FW_LEAF_MAX 65536    /* a leaf's rules when no cut divides them */
+#define FW_CUT_BITS 8        /* a node has at most 1 << this children */
+#define FW_WORDS 5           /* peer words 0-3, then proto << 16 | port */
 
 struct fw_set_key {
 	__u32 gen;
@@ -90,6 +111,27 @@ struct fw_set_key {
 struct fw_set {
 	__u32 first;
 	__u32 count;
+	__u32 root;      /* its tree's root in fw_nodes (gen's part) */
+	__u32 pad;
+};
+
+#define FW_NODE_LEAF 1
+
+/* A leaf's rule: its place in fw_rule_c (8 bytes: an mmapable array's
+ * values are 8-byte aligned) */
+struct fw_ref {
+	__u32 rule;
+	__u32 pad;
+};
+
+struct fw_node {
+	__u32 base;      /* internal: its first child (the others follow it);
+			    leaf: its first rule in fw_refs (gen's part) */
+	__u32 count;     /* leaf: its rules */
+	__u32 mask;      /* the child: (word >> shift) & mask */
+	__u8 word;       /* 0-3: the peer's, 4: proto << 16 | port */
+	__u8 shift;
+	__u16 flags;     /* FW_NODE_LEAF */
 };
 
 struct fw_rule_c {
@@ -102,6 +144,13 @@ struct fw_rule_c {
 	__u16 pad;
 	__u32 id;
 };
+
+/* userspace writes the compiled arrays through mmap, where the kernel
+ * lays values out 8-byte aligned */
+_Static_assert(sizeof(struct fw_rule_c) % 8 == 0 &&
+		       sizeof(struct fw_node) % 8 == 0 &&
+		       sizeof(struct fw_ref) % 8 == 0,
+	       "compiled values are whole 8-byte words");
 
 /* Per connection (conntrack handle): the rule that allowed it. */
 struct fw_conn {

@@ -8,7 +8,10 @@
 #   byte for byte, its replies passing although h2's egress denies
 #   everything h2 opens; h2 -> h1 is denied by that rule (policy-egress);
 # - an edit that does not compile is refused, naming the rule and field,
-#   and the rules in force keep working.
+#   and the rules in force keep working;
+# - the rules loaded whole from a file (nfctl ... rules load): a file with
+#   a bad line changes nothing and names its line and field; a good one
+#   replaces the rules at once.
 # At tc-ingress the endpoints keep their default settings; at xdp they turn
 # checksum offload off (nfc_xdp_endpoints), which nfctl warns about.
 . "$(dirname "$0")/lib.sh"
@@ -70,7 +73,11 @@ pass "a connection h2 opens is denied by h2's egress rule"
 out=$("$NFCTL" nf "$C" fw rules add id 9 endpoint 1 direction egress action allow \
 	proto 6 port 100 port_end 90 2>&1) && fail "port_end below port accepted"
 grep -q "rule 9: port_end 90 is below port 100" <<<"$out" || fail "error: $out"
-"$NFCTL" -j nf "$C" fw rules list | grep -q '"id": *9' && fail "rule 9 kept after a refused edit"
+rule_ids() {
+	"$NFCTL" -j nf "$C" fw rules list |
+		python3 -c 'import json,sys; print(" ".join(str(i) for i in sorted(int(e["id"]) for e in json.load(sys.stdin))))'
+}
+[ "$(rule_ids)" = "1 3 4" ] || fail "rules after a refused edit: $(rule_ids)"
 nfc_tcp_1mib 1 2
 pass "a rule that does not compile is refused ($out); the rules in force still work"
 
@@ -96,3 +103,33 @@ print(f"decisions: h2-no-web-in {len(deny_in)}, h2-no-out {len(deny_out)}, h2-we
 sys.exit(0 if ok else 1)
 PY
 pass "decision events name the rule and the side"
+
+# --- the rules from a file ------------------------------------------------
+cat > "$WORK/bad.rules" <<RULES
+# h1 may reach h2's web port; h2 takes it
+id 1 endpoint 1 direction egress action allow peer $IP2/32 proto 6 port 5001 name h1-web-out
+id 3 endpoint 2 direction sideways action allow proto 6 port 5001
+RULES
+out=$("$NFCTL" nf "$C" fw rules load "$WORK/bad.rules" 2>&1) && fail "a bad rules file loaded"
+grep -q "bad.rules:3: .*direction" <<<"$out" || fail "bad file's error: $out"
+[ "$(rule_ids)" = "1 3 4" ] || fail "the rules changed after a refused load: $(rule_ids)"
+pass "a rules file with a bad line is refused ($out); the rules in force stay"
+
+cat > "$WORK/good.rules" <<RULES
+id 1 endpoint 1 direction egress action allow peer $IP2/32 proto 6 port 5001 name h1-web-out
+id 4 endpoint 2 direction egress action deny priority 100 name h2-no-out
+RULES
+"$NFCTL" nf "$C" fw rules load "$WORK/good.rules" >/dev/null || fail "load good.rules"
+[ "$(rule_ids)" = "1 4" ] || fail "the table does not hold the file's rules: $(rule_ids)"
+bg ip netns exec "$NS2" timeout 3 socat -u TCP-LISTEN:5001,reuseaddr /dev/null
+sleep 0.3
+ip netns exec "$NS1" socat -u /dev/null TCP:"$IP2":5001,connect-timeout=2 2>/dev/null &&
+	fail "h1 -> h2 got through after h2's ingress rule was loaded away"
+pass "a loaded file replaces the rules: h2's ingress allows nothing now"
+
+# a file that reads well but does not compile: the table is put back
+printf 'id 1 endpoint 1 direction egress action allow proto 6 port 100 port_end 90\n' > "$WORK/uncompiled.rules"
+out=$("$NFCTL" nf "$C" fw rules load "$WORK/uncompiled.rules" 2>&1) && fail "an uncompilable rules file loaded"
+grep -q "rule 1: port_end 90 is below port 100" <<<"$out" || fail "uncompilable file's error: $out"
+[ "$(rule_ids)" = "1 4" ] || fail "the rules after a load that did not compile: $(rule_ids)"
+pass "a loaded file that does not compile is undone ($out)"

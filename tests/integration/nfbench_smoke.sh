@@ -30,7 +30,7 @@ no_pins_left() { # WHAT
 	fail "$1 left its bpffs directory: $left"
 }
 pins > "$WORK/pins.before"
-"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router vxlan switch \
+"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router vxlan switch firewall \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
 cmp -s "$WORK/r.json" "$WORK/stdout.json" || fail "--json differs from stdout"
 python3 - "$WORK/r.json" <<'PY' || fail "JSON lines"
@@ -130,8 +130,18 @@ for v in ("switch-xdp", "switch-tc"):
     p = sw[v]["params"]
     assert p["chain_redirects"] == p["chain_packets"] > 0, (v, p)
     assert p["x_bridge"] > 0 and "goal_met" in p, (v, p)
+# the firewall's first packet over growing rule sets: frames allowed and
+# denied both, ratios to 10 rules, the goal at 100k
+fw = {r["variant"]: r for r in rows if r["scenario"] == "firewall"}
+for v in ("xdp-nop", "xdp-fw-10", "xdp-fw-1000", "xdp-fw-10000", "xdp-fw-100000"):
+    assert v in fw and fw[v]["metric"] == "ns_per_packet" and fw[v]["value"] > 0, v
+for v in ("xdp-fw-1000", "xdp-fw-10000", "xdp-fw-100000"):
+    p = fw[v]["params"]
+    assert p["x_10"] > 0 and p["compile_ms"] > 0, (v, p)
+    assert 0 < p["allowed_frames"] < 64, (v, p)
+assert "goal_met" in fw["xdp-fw-100000"]["params"]
 PY
-for s in hops cache conntrack lpm router vxlan switch; do
+for s in hops cache conntrack lpm router vxlan switch firewall; do
 	grep -q "^## $s\$" "$WORK/r.md" || fail "Markdown report: $s"
 done
 grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"
