@@ -19,7 +19,7 @@
  * Variants:
  *   xdp-fw-N    ns per packet, x_10 (its ratio to 10 rules), rule_ns (less
  *               the 1-nop chain's cost), compile_ms (the load of its rules);
- *   xdp-nop     a chain of one nop node, the flow cache off too.
+ *   xdp-fw-nop  a chain of one nop node, the flow cache off too.
  * The issue's goal: the first packet at 100k rules <= 2x its cost at 10
  * (goal_x, goal_met on xdp-fw-100000). Interleaved round by round after an
  * unmeasured pass, medians of NFB_ROUNDS.
@@ -250,7 +250,7 @@ static int scenario_firewall(struct bench *b)
 	struct nfc_err err = {};
 	int n = 0, i, r;
 
-	snprintf(figs[0].name, sizeof(figs[0].name), "xdp-nop");
+	snprintf(figs[0].name, sizeof(figs[0].name), "xdp-fw-nop");
 	for (i = 0; i < NFB_FLOWS; i++) /* anywhere */
 		figs[0].dst[i] = 0x0a000000 | i << 8;
 	r = nfb_apply_nops(b, figs[0].name, 1, NFB_AT_XDP, false, &err);

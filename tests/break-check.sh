@@ -1069,9 +1069,51 @@ brk fw-tree-inexact-cover nf/firewall/firewall.c \
 	'datapath_firewall' \
 	'a rule of any protocol but some ports is taken to cover its region: the rules after it in the leaf are lost'
 brk fw-load-not-undone manager/runtime/tables.c \
-	's|\t\tcontent_put\(ref->fd, &old, &new\);\n||' \
+	's|\t\tcontent_put\(ref->fd, &old, &new, ref->compiled\);\n||' \
 	'integration-firewall' \
 	'a loaded rules file that does not compile stays in the table'
+
+brk fw-peer-group-unchecked nf/firewall/firewall.bpf.c \
+	's|\tif \(r->groups && !\(r->groups & s->peer_groups\)\)\n\t\treturn 0;\n||' \
+	'datapath_firewall|integration-firewall' \
+	'a rule about a peer group matches peers of any group'
+brk fw-selector-ne nf/firewall/firewall.c \
+	's|all &= ne \? !hit : hit;|all \&= hit;|' \
+	'datapath_firewall' \
+	'key!=value selects the endpoints whose key is that value'
+brk fw-members-wrong-gen nf/firewall/firewall.c \
+	's|mem\[\(size_t\)t.gen \* FW_ENDPOINTS_MAX \+ i\]|mem[(size_t)!t.gen * FW_ENDPOINTS_MAX + i]|' \
+	'datapath_firewall|integration-firewall' \
+	'membership is written to the generation in force, not with the rules it goes with'
+brk fw-group-rules-dropped nf/firewall/firewall.c \
+	's|\t\t\te\[rs->n\+\+\].r.endpoint = ep->id;|\t\t\te[rs->n++].r.endpoint = 0;|' \
+	'datapath_firewall|integration-firewall' \
+	'a group'"'"'s rules are each member'"'"'s in no set'
+
+brk fw-related-judged nf/firewall/firewall.bpf.c \
+	's|\t\tif \(conn\)\n\t\t\treturn nfc_allow\(c, conn->rule\);\n\t\treturn fw_judge|\t\treturn fw_judge|' \
+	'datapath_firewall' \
+	'an ICMP error about an allowed connection is judged as a connection of its own (path MTU discovery breaks)'
+brk fw-stale-conn-kept nf/firewall/firewall.bpf.c \
+	's|\tif \(conn && conn->gen == g\)|\tif (conn)|' \
+	'datapath_firewall' \
+	'replies pass on a connection judged by rules since removed'
+brk fw-spoof-unchecked nf/firewall/firewall.bpf.c \
+	's|\tif \(src && src->ifindex && src->ifindex != key->ifindex\)|\tif (0 \&\& src)|' \
+	'datapath_firewall' \
+	'an endpoint'"'"'s address is taken from any interface'
+brk fw-nd-judged nf/firewall/firewall.bpf.c \
+	's|\tif \(fw_icmp6_link\(key\)\)\n\t\treturn NFC_PASS;\n||' \
+	'datapath_firewall' \
+	'neighbour discovery is judged as a connection: an endpoint with a deny default loses IPv6'
+brk fw-proto0-ports-icmp nf/firewall/firewall.bpf.c \
+	's#\tif \(!r->proto && \(r->lo \|\| r->hi != 0xffff\) &&\n\t    !fw_has_ports\(s->w\[4\] >> 16\)\)\n\t\treturn 0;\n##' \
+	'datapath_firewall' \
+	'a rule of any protocol with ports matches ICMP by its type and code'
+brk fw-rule-id-zero nf/firewall/firewall.c \
+	's|\tif \(!e->id\) \{|\tif (0) {|' \
+	'datapath_firewall' \
+	'rule id 0, the no-rule id, is taken'
 
 if $list; then
 	for i in "${!names[@]}"; do

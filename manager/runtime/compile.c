@@ -63,7 +63,7 @@ struct pinned {
 	struct nfc_handle *h;
 	const char *chain;
 	const struct nfc_node_info *n;
-	int fds[8];
+	int fds[16];
 	int n_fds;
 };
 

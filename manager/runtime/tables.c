@@ -381,6 +381,7 @@ int nfc_table__del(struct nfc_handle *h, const char *chain, const char *node,
 /* The entries of a map table, read whole. */
 struct map_content {
 	__u8 *keys, *values;
+	int *lines;              /* read from a file: each entry's line */
 	size_t n, cap;
 	__u32 ksz, vsz;
 };
@@ -392,15 +393,20 @@ static int content_add(struct map_content *c, const void *k, const void *v)
 		__u8 *nk = realloc(c->keys, cap * c->ksz),
 		     *nv = nk ? realloc(c->values, cap * (c->vsz ?: 1)) : NULL;
 
+		int *nl = nv ? realloc(c->lines, cap * sizeof(*nl)) : NULL;
+
 		if (nk)
 			c->keys = nk;
-		if (!nv)
+		if (nv)
+			c->values = nv;
+		if (!nl)
 			return -ENOMEM;
-		c->values = nv;
+		c->lines = nl;
 		c->cap = cap;
 	}
 	memcpy(c->keys + c->n * c->ksz, k, c->ksz);
 	memcpy(c->values + c->n * c->vsz, v, c->vsz);
+	c->lines[c->n] = 0;
 	c->n++;
 	return 0;
 }
@@ -409,6 +415,7 @@ static void content_free(struct map_content *c)
 {
 	free(c->keys);
 	free(c->values);
+	free(c->lines);
 }
 
 static int content_walk(const void *keys, const void *values, int n,
@@ -463,6 +470,8 @@ static int content_read(const struct nfc_table *t, const char *path,
 		    encode_side(where, t, t->value, t->n_value, argc, argv, val,
 				err) ?:
 		    content_add(c, key, val);
+		if (!r)
+			c->lines[c->n - 1] = lineno;
 	}
 	if (!r && ferror(f))
 		r = nfc_errf(err, -EIO, "%s: read error", path);
@@ -480,21 +489,58 @@ static int key_cmp(const void *a, const void *b, void *ksz)
 	return memcmp(a, b, *(__u32 *)ksz);
 }
 
+static __u32 dup_ksz;
+static const struct map_content *dup_c;
+
+static int by_key(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int d = memcmp(dup_c->keys + x * dup_ksz, dup_c->keys + y * dup_ksz,
+		       dup_ksz);
+
+	return d ?: (x < y ? -1 : x > y);
+}
+
+/* A key given on two lines of the file: which is meant is not for us to
+ * guess. */
+static int content_dups(const struct map_content *c, const char *path,
+			struct nfc_err *err)
+{
+	size_t *ix = malloc((c->n ?: 1) * sizeof(*ix)), i;
+	int r = 0;
+
+	if (!ix)
+		return -ENOMEM;
+	for (i = 0; i < c->n; i++)
+		ix[i] = i;
+	dup_ksz = c->ksz;
+	dup_c = c;
+	qsort(ix, c->n, sizeof(*ix), by_key);
+	for (i = 1; !r && i < c->n; i++)
+		if (!memcmp(c->keys + ix[i] * c->ksz,
+			    c->keys + ix[i - 1] * c->ksz, c->ksz))
+			r = nfc_errf(err, -EINVAL,
+				     "%s:%d: the same key as line %d",
+				     path, c->lines[ix[i]], c->lines[ix[i - 1]]);
+	free(ix);
+	return r;
+}
+
 /* Put @to in the map, then remove what of @from it does not hold. */
 static int content_put(int fd, const struct map_content *to,
-		       const struct map_content *from)
+		       const struct map_content *from, bool delete_first)
 {
 	__u32 ksz = to->ksz;
 	__u8 *sorted = NULL;
 	size_t i, lo, hi, mid;
 	int r = 0, d;
 
-	for (i = 0; !r && i < to->n; i++)
+	for (i = 0; !delete_first && !r && i < to->n; i++)
 		if (bpf_map_update_elem(fd, to->keys + i * ksz,
 					to->values + i * to->vsz, BPF_ANY))
 			r = -errno;
 	if (r || !from->n)
-		return r;
+		goto put;
 	sorted = malloc(to->n * ksz ?: 1);
 	if (!sorted)
 		return -ENOMEM;
@@ -515,6 +561,11 @@ static int content_put(int fd, const struct map_content *to,
 			r = -errno;
 	}
 	free(sorted);
+put:
+	for (i = 0; delete_first && !r && i < to->n; i++)
+		if (bpf_map_update_elem(fd, to->keys + i * ksz,
+					to->values + i * to->vsz, BPF_ANY))
+			r = -errno;
 	return r;
 }
 
@@ -542,7 +593,7 @@ static int map_load(struct nfc_handle *h, const struct table_ref *ref,
 		return nfc_errf(err, -EOPNOTSUPP,
 				"chain '%s': node '%s': table '%s': load is for hash and LPM tables (use add)",
 				chain, node, t->name);
-	r = content_read(t, path, &new, err);
+	r = content_read(t, path, &new, err) ?: content_dups(&new, path, err);
 	if (!r && !bpf_obj_get_info_by_fd(ref->fd, &info, &ilen) &&
 	    new.n > info.max_entries)
 		r = nfc_errf(err, -E2BIG, "%s: %zu entries, table '%s' holds %u",
@@ -552,13 +603,15 @@ static int map_load(struct nfc_handle *h, const struct table_ref *ref,
 				 content_walk, &old);
 	if (r)
 		goto out;
-	r = content_put(ref->fd, &new, &old);
+	/* what the datapath reads is compiled: the table may be emptied of
+	 * the old entries first, so that a file as big as the table fits */
+	r = content_put(ref->fd, &new, &old, ref->compiled);
 	if (!r && t->flood_domain && c)
 		r = nfc_flood_sync(h, c, err);
 	if (!r && ref->compiled)
 		r = nfc_compile_pinned(h, chain, ref->n, err);
 	if (r) {
-		content_put(ref->fd, &old, &new);
+		content_put(ref->fd, &old, &new, ref->compiled);
 		if (t->flood_domain && c)
 			nfc_flood_sync(h, c, NULL);
 		if (ref->compiled)

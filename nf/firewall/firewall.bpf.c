@@ -27,6 +27,9 @@
  * a packet reads one generation only, so an edit is seen whole or not at
  * all.
  */
+#include <stdbool.h>
+#include <linux/in.h>
+#include <linux/in6.h>
 #include "nfc.h"
 #include "firewall.h"
 
@@ -83,6 +86,30 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 } fw_refs SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FW_LABELS_MAX);
+	__type(key, struct fw_label_key);
+	__type(value, struct fw_label);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} labels SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FW_GROUPS_MAX);
+	__type(key, struct fw_group_key);
+	__type(value, struct fw_group);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} groups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * FW_ENDPOINTS_MAX);
+	__type(key, __u32);
+	__type(value, struct fw_member);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} fw_members SEC(".maps");
+
 /* [0]: the active generation (0 or 1) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -110,6 +137,7 @@ struct fw_scan {
 	__u8 matched;
 	__u16 pad;
 	__u32 id;
+	__u32 peer_groups; /* the peer endpoint's, 0 when it is none */
 };
 
 static __always_inline int fw_word_match(__u32 a, __u32 p, __s32 bits)
@@ -151,6 +179,12 @@ static long fw_descend(__u32 i, void *data)
 	return 0;
 }
 
+static __always_inline bool fw_has_ports(__u32 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP;
+}
+
 /* The leaf's rule @i: the first that matches decides. */
 static long fw_match(__u32 i, void *data)
 {
@@ -169,8 +203,15 @@ static long fw_match(__u32 i, void *data)
 		return 1;
 	if (r->proto && r->proto != s->w[4] >> 16)
 		return 0;
+	if (r->groups && !(r->groups & s->peer_groups))
+		return 0;
 	port = s->w[4];
 	if (port < r->lo || port > r->hi)
+		return 0;
+	/* the ports of a rule of any protocol are TCP's, UDP's or SCTP's: not
+	 * ICMP's type and code, nor the 0 of protocols without ports */
+	if (!r->proto && (r->lo || r->hi != 0xffff) &&
+	    !fw_has_ports(s->w[4] >> 16))
 		return 0;
 	plen = r->plen;
 	if (!fw_word_match(s->w[0], r->addr[0], plen) ||
@@ -235,18 +276,34 @@ static __always_inline struct fw_ep *fw_endpoint(__u32 tenant, const __u32 *w)
 	return bpf_map_lookup_elem(&endpoints, &k);
 }
 
-/* Judge the packet's direction as a connection: source egress, then
- * destination ingress. */
-static __always_inline int fw_judge(struct nfc_ctx *c)
+/* Endpoint @ep's groups in generation @gen; none when it is no endpoint. */
+static __always_inline __u32 fw_groups(const struct fw_ep *ep, __u32 gen)
+{
+	struct fw_member *m;
+	__u32 k;
+
+	if (!ep)
+		return 0;
+	k = gen * FW_ENDPOINTS_MAX + ep->id;
+	m = bpf_map_lookup_elem(&fw_members, &k);
+	return m ? m->groups : 0;
+}
+
+/* Judge the connection opened from @saddr to @daddr (host order words,
+ * IPv4 mapped), to destination port @w4 (proto << 16 | port): source
+ * egress, then destination ingress. With @record, the verdict is the
+ * packet's connection's (fw_conns), under generation counter @g (its
+ * parity the generation). */
+static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
+				    const __u32 *daddr, __u32 w4, __u32 g,
+				    bool record)
 {
 	const struct nfc_key *key = &c->act.key;
+	struct fw_conn conn = { .gen = g };
 	struct fw_ep *src, *dst;
 	struct fw_scan s = {};
-	__u32 zero = 0, gen = 0, *g, saddr[4], daddr[4], rule = 0;
-	struct fw_conn conn = {};
+	__u32 gen = g & 1, rule = 0;
 
-	fw_addr(key, &key->saddr, saddr);
-	fw_addr(key, &key->daddr, daddr);
 	src = fw_endpoint(key->tenant, saddr);
 	dst = fw_endpoint(key->tenant, daddr);
 	if (!src) {
@@ -258,20 +315,19 @@ static __always_inline int fw_judge(struct nfc_ctx *c)
 			return NFC_PASS;
 		}
 	}
-	g = bpf_map_lookup_elem(&fw_gen, &zero);
-	if (g)
-		gen = *g & 1;
 	s.gen = gen;
-	s.w[4] = (__u32)key->proto << 16 | bpf_ntohs(key->dport);
+	s.w[4] = w4;
 	if (src) {
-		__builtin_memcpy(s.w, daddr, sizeof(daddr));
+		__builtin_memcpy(s.w, daddr, 4 * sizeof(__u32));
+		s.peer_groups = fw_groups(dst, gen);
 		fw_side(src, FW_EGRESS, &s);
 		if (s.action != FW_ALLOW)
 			goto denied_egress;
 		rule = s.id;
 	}
 	if (dst) {
-		__builtin_memcpy(s.w, saddr, sizeof(saddr));
+		__builtin_memcpy(s.w, saddr, 4 * sizeof(__u32));
+		s.peer_groups = fw_groups(src, gen);
 		fw_side(dst, FW_INGRESS, &s);
 		if (s.action != FW_ALLOW)
 			goto denied_ingress;
@@ -279,33 +335,99 @@ static __always_inline int fw_judge(struct nfc_ctx *c)
 		if (s.id)
 			rule = s.id;
 	}
-	if (c->ct_handle) {
+	if (record && c->ct_handle) {
 		conn.rule = rule;
 		bpf_map_update_elem(&fw_conns, &c->ct_handle, &conn, BPF_ANY);
 	}
 	return nfc_allow(c, rule);
 denied_egress:
-	if (c->ct_handle)
+	if (record && c->ct_handle)
 		bpf_map_delete_elem(&fw_conns, &c->ct_handle);
 	return nfc_deny(c, NFC_DROP_POLICY_EGRESS, s.id);
 denied_ingress:
-	if (c->ct_handle)
+	if (record && c->ct_handle)
 		bpf_map_delete_elem(&fw_conns, &c->ct_handle);
 	return nfc_deny(c, NFC_DROP_POLICY_INGRESS, s.id);
 }
 
+/* IPv6 neighbour discovery and multicast listeners: the link's own
+ * plumbing, not connections; an endpoint's defaults never stop it. */
+static __always_inline bool fw_icmp6_link(const struct nfc_key *k)
+{
+	__u8 type = bpf_ntohs(k->dport) >> 8;
+
+	return k->l3 == NFC_L3_IPV6 && k->proto == IPPROTO_ICMPV6 &&
+	       ((type >= 130 && type <= 137) || type == 143);
+}
+
+static __always_inline bool fw_v4mapped(const __u32 *w)
+{
+	return !w[0] && !w[1] && w[2] == 0xffff;
+}
+
+/* The destination port word of a connection's opening packet, from a
+ * packet of its reply direction: its source port; an echo reply's request
+ * type. */
+static __always_inline __u32 fw_opening_w4(const struct nfc_key *k)
+{
+	__u16 port = bpf_ntohs(k->dport);
+
+	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		if (port >> 8 == 0)       /* echo reply */
+			port = 8 << 8;
+		else if (port >> 8 == 129)
+			port = 128 << 8;
+		return (__u32)k->proto << 16 | port;
+	}
+	return (__u32)k->proto << 16 | bpf_ntohs(k->sport);
+}
+
 NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 {
-	struct fw_conn *conn;
+	const struct nfc_key *key = &c->act.key;
+	__u32 zero = 0, g = 0, *gp, saddr[4], daddr[4];
+	struct fw_conn *conn = NULL;
+	struct fw_ep *src;
 
-	if (c->act.key.l3 != NFC_L3_IPV4 && c->act.key.l3 != NFC_L3_IPV6)
-		return NFC_PASS; /* ARP, ND of other frames: not a connection */
-	if (c->ct_dir == NFC_CT_REPLY && c->ct_handle) {
+	if (key->l3 != NFC_L3_IPV4 && key->l3 != NFC_L3_IPV6)
+		return NFC_PASS; /* ARP and other frames: not a connection */
+	if (fw_icmp6_link(key))
+		return NFC_PASS;
+	fw_addr(key, &key->saddr, saddr);
+	fw_addr(key, &key->daddr, daddr);
+	/* an IPv4-mapped address on the wire (RFC 4291 2.5.5.2) would be
+	 * taken for the IPv4 endpoint */
+	if (key->l3 == NFC_L3_IPV6 && (fw_v4mapped(saddr) || fw_v4mapped(daddr)))
+		return nfc_deny(c, NFC_DROP_SPOOFED, 0);
+	/* an endpoint tied to its interface speaks from there only: its
+	 * address from elsewhere would open (or answer) its connections */
+	src = fw_endpoint(key->tenant, saddr);
+	if (src && src->ifindex && src->ifindex != key->ifindex)
+		return nfc_deny(c, NFC_DROP_SPOOFED, 0);
+	gp = bpf_map_lookup_elem(&fw_gen, &zero);
+	if (gp)
+		g = *gp;
+	if (c->ct_handle)
 		conn = bpf_map_lookup_elem(&fw_conns, &c->ct_handle);
+	/* an ICMP error about a connection the node allowed passes, either
+	 * way (path MTU discovery); about another, it is judged as what it
+	 * is, and its connection's verdict is left alone */
+	if (c->ct_flags & NFC_CTI_RELATED) {
 		if (conn)
 			return nfc_allow(c, conn->rule);
+		return fw_judge(c, saddr, daddr,
+				(__u32)key->proto << 16 | bpf_ntohs(key->dport),
+				g, false);
 	}
-	return fw_judge(c);
+	/* a connection judged by the rules in force passes both ways */
+	if (conn && conn->gen == g)
+		return nfc_allow(c, conn->rule);
+	/* its reply direction, not judged by these rules (they changed, or
+	 * the node never allowed it): the connection as it was opened */
+	if (c->ct_dir == NFC_CT_REPLY && c->ct_handle)
+		return fw_judge(c, daddr, saddr, fw_opening_w4(key), g, true);
+	return fw_judge(c, saddr, daddr,
+			(__u32)key->proto << 16 | bpf_ntohs(key->dport), g, true);
 }
 
 char LICENSE[] SEC("license") = "GPL";

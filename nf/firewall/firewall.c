@@ -61,6 +61,17 @@ static int fw_rule_compile(const struct fw_entry *e, struct fw_rule_c *c,
 			 r->endpoint, FW_ENDPOINTS_MAX - 1);
 		return -EINVAL;
 	}
+	if (!e->id) {
+		snprintf(why, len, "rule 0: rule ids start at 1 (0 is no rule's)");
+		return -EINVAL;
+	}
+	if (r->peer.len && r->peer.len < 96 &&
+	    !memcmp(r->peer.addr, (const __u8[12]){ 0 }, 12)) {
+		snprintf(why, len,
+			 "rule %u: peer prefix of length %u covers ::ffff:0:0/96, IPv4 peers too (write any, or an IPv4 prefix)",
+			 e->id, r->peer.len);
+		return -EINVAL;
+	}
 	if (r->peer.len > 128) {
 		snprintf(why, len, "rule %u: peer prefix length %u", e->id,
 			 r->peer.len);
@@ -103,6 +114,8 @@ static int fw_rule_compile(const struct fw_entry *e, struct fw_rule_c *c,
 		bits = r->peer.len > 32 * i ? r->peer.len - 32 * i : 0;
 		c->addr[i] = bits >= 32 ? w : bits ? w & ~0u << (32 - bits) : 0;
 	}
+	if (r->peer_group)
+		c->groups = 1u << (r->peer_group - 1);
 	c->plen = r->peer.len;
 	c->proto = r->proto;
 	c->action = r->action;
@@ -228,7 +241,8 @@ static void fw_box_of(const struct fw_rule_c *c, struct fw_box *b)
 	}
 	b->lo[4] = c->proto ? (__u64)c->proto << 16 | c->lo : 0;
 	b->hi[4] = c->proto ? (__u64)c->proto << 16 | c->hi : 0xffffff;
-	b->exact = c->proto || (c->lo == 0 && c->hi == 0xffff);
+	/* a peer group's rule matches only some peers of its prefix */
+	b->exact = (c->proto || (c->lo == 0 && c->hi == 0xffff)) && !c->groups;
 }
 
 /* Children of a cut of word @w of the region (@base, @bits) in @k bits
@@ -301,6 +315,8 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 	if (!fill)
 		return -ENOMEM;
 	for (w = 0; w < FW_WORDS; w++) {
+		if (!bits[w])
+			continue; /* the word is all known */
 		/* the rules a cut of this word can tell apart */
 		for (narrow = 0, i = 0; i < n; i++) {
 			fw_span(&t->box[rules[i]], w, base, bits, 1, &first,
@@ -321,7 +337,9 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 				fill[first]++;
 				fill[last + 1]--;
 			}
-			if (sum > (__u64)FW_SPACE * n && k > 1)
+			/* the children themselves count (HiCuts' space
+			 * measure): most of a cut's may be empty */
+			if (sum + (1u << k) > (__u64)FW_SPACE * n && k > 1)
 				continue;
 			for (most = 0, least = n, m = 0, c = 0; c < 1u << k; c++) {
 				m += fill[c];
@@ -379,6 +397,230 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 	}
 	free(sub);
 	return r;
+}
+
+/*
+ * Security groups. An endpoint's labels (a key, a category, and its value)
+ * make it a member of the groups whose selectors they meet; a rule of a
+ * group (`group`) is each member's, a rule's `peer_group` asks that the
+ * other end be a member. Membership is compiled with the rules, into the
+ * same generation: a label edited makes new members of both at once.
+ */
+/* A map's entries, each its key then its value. */
+struct fw_kv {
+	__u8 *v;
+	size_t n, cap;
+	__u32 ksz, vsz;
+};
+
+static int fw_collect_kv(const void *keys, const void *values, int n,
+			 void *ctx)
+{
+	struct fw_kv *c = ctx;
+	size_t esz = c->ksz + c->vsz;
+	__u8 *grown, *e;
+	int i;
+
+	if (c->n + n > c->cap) {
+		c->cap = (c->n + n) * 2;
+		grown = realloc(c->v, c->cap * esz);
+		if (!grown)
+			return -ENOMEM;
+		c->v = grown;
+	}
+	for (i = 0; i < n; i++) {
+		e = c->v + c->n++ * esz;
+		memcpy(e, (const __u8 *)keys + (size_t)i * c->ksz, c->ksz);
+		memcpy(e + c->ksz, (const __u8 *)values + (size_t)i * c->vsz,
+		       c->vsz);
+	}
+	return 0;
+}
+
+static const void *fw_kv_key(const struct fw_kv *c, size_t i)
+{
+	return c->v + i * (c->ksz + c->vsz);
+}
+
+static const void *fw_kv_value(const struct fw_kv *c, size_t i)
+{
+	return c->v + i * (c->ksz + c->vsz) + c->ksz;
+}
+
+struct fw_groups {
+	struct fw_kv eps, labels, groups;
+	__u32 *member;            /* by endpoint id: its groups' bits */
+	__u32 defined;            /* bits of the groups that exist */
+};
+
+/* Whether the labels of endpoint @ep meet @sel; -EINVAL (why set) when
+ * the selector is not one. */
+static int fw_selects(const struct fw_groups *g, __u32 ep, const char *sel,
+		      __u32 group, char *why, size_t len)
+{
+	char buf[64], *term, *save, *eq;
+	const struct fw_label_key *k;
+	const struct fw_label *v;
+	bool neg, ne, have, hit, all = true;
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(buf) - 1, sel);
+	for (term = strtok_r(buf, ",", &save); term;
+	     term = strtok_r(NULL, ",", &save)) {
+		while (*term == ' ')
+			term++;
+		neg = *term == '!';
+		term += neg;
+		eq = strchr(term, '=');
+		ne = eq && eq > term && eq[-1] == '!';
+		if (eq)
+			*(ne ? eq - 1 : eq) = '\0';
+		if (!*term || (neg && eq) || (eq && (!eq[1] || strchr(eq + 1, '=')))) {
+			snprintf(why, len,
+				 "group %u: selector '%s': expected key=value, key!=value, key or !key terms, comma-separated",
+				 group, sel);
+			return -EINVAL;
+		}
+		have = hit = false;
+		for (i = 0; i < g->labels.n; i++) {
+			k = fw_kv_key(&g->labels, i);
+			v = fw_kv_value(&g->labels, i);
+			if (k->endpoint != ep ||
+			    strncmp(k->key, term, sizeof(k->key)) ||
+			    strlen(term) >= sizeof(k->key))
+				continue;
+			have = true;
+			hit = eq && !strncmp(v->value, eq + 1, sizeof(v->value));
+		}
+		if (!eq)
+			all &= neg ? !have : have;
+		else
+			all &= ne ? !hit : hit;
+	}
+	return all;
+}
+
+/* Read the endpoints, labels and groups; each endpoint's groups. */
+static int fw_groups_read(struct fw_groups *g, nfc_map_fd_fn map_fd,
+			  void *ctx, char *why, size_t len)
+{
+	int eps = map_fd(ctx, "endpoints"), labels = map_fd(ctx, "labels"),
+	    groups = map_fd(ctx, "groups"), r;
+	const struct fw_group_key *gk;
+	const struct fw_group *gv;
+	const struct fw_ep *ep;
+	size_t i, j;
+
+	g->eps = (struct fw_kv){ .ksz = sizeof(struct fw_ep_key),
+				 .vsz = sizeof(struct fw_ep) };
+	g->labels = (struct fw_kv){ .ksz = sizeof(struct fw_label_key),
+				    .vsz = sizeof(struct fw_label) };
+	g->groups = (struct fw_kv){ .ksz = sizeof(struct fw_group_key),
+				    .vsz = sizeof(struct fw_group) };
+	if (eps < 0 || labels < 0 || groups < 0) {
+		snprintf(why, len, "the instance's maps: %s",
+			 strerror(errno ?: ENOENT));
+		return -ENOENT;
+	}
+	r = nfc_map_walk(eps, g->eps.ksz, g->eps.vsz, fw_collect_kv, &g->eps) ?:
+	    nfc_map_walk(labels, g->labels.ksz, g->labels.vsz, fw_collect_kv,
+			 &g->labels) ?:
+	    nfc_map_walk(groups, g->groups.ksz, g->groups.vsz, fw_collect_kv,
+			 &g->groups);
+	if (r) {
+		snprintf(why, len, "reading the endpoints, labels and groups: %s",
+			 strerror(-r));
+		return r;
+	}
+	g->member = calloc(FW_ENDPOINTS_MAX, sizeof(*g->member));
+	if (!g->member)
+		return -ENOMEM;
+	for (j = 0; j < g->groups.n; j++) {
+		gk = fw_kv_key(&g->groups, j);
+		if (!gk->id || gk->id > FW_GROUPS_MAX) {
+			snprintf(why, len, "group %u: ids are 1..%u", gk->id,
+				 FW_GROUPS_MAX);
+			return -EINVAL;
+		}
+		g->defined |= 1u << (gk->id - 1);
+	}
+	for (i = 0; i < g->eps.n; i++) {
+		ep = fw_kv_value(&g->eps, i);
+		if (!ep->id || ep->id >= FW_ENDPOINTS_MAX) {
+			snprintf(why, len, "endpoint id %u is not 1..%u", ep->id,
+				 FW_ENDPOINTS_MAX - 1);
+			return -EINVAL;
+		}
+		for (j = 0; j < g->groups.n; j++) {
+			gk = fw_kv_key(&g->groups, j);
+			gv = fw_kv_value(&g->groups, j);
+			r = fw_selects(g, ep->id, gv->selector, gk->id, why, len);
+			if (r < 0)
+				return r;
+			if (r)
+				g->member[ep->id] |= 1u << (gk->id - 1);
+		}
+	}
+	return 0;
+}
+
+static void fw_groups_free(struct fw_groups *g)
+{
+	free(g->eps.v);
+	free(g->labels.v);
+	free(g->groups.v);
+	free(g->member);
+}
+
+/* The rules as sets have them: a group's rule once for each member. */
+static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
+		     char *why, size_t len)
+{
+	struct fw_entry *e = rs->v;
+	size_t n = rs->n, i, j;
+	const struct fw_ep *ep;
+	__u32 bit;
+
+	for (i = 0; i < n; i++) {
+		const struct fw_rule *r = &e[i].r;
+
+		if (!r->endpoint == !r->group) {
+			snprintf(why, len,
+				 "rule %u: names %s (endpoint or group, one of them)",
+				 e[i].id, r->group ? "both an endpoint and a group" :
+						     "no endpoint or group");
+			return -EINVAL;
+		}
+		if ((r->group && (r->group > FW_GROUPS_MAX ||
+				  !(g->defined & 1u << (r->group - 1)))) ||
+		    (r->peer_group && (r->peer_group > FW_GROUPS_MAX ||
+				       !(g->defined & 1u << (r->peer_group - 1))))) {
+			snprintf(why, len, "rule %u: no group %u", e[i].id,
+				 r->group ? r->group : r->peer_group);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (!e[i].r.group)
+			continue;
+		bit = 1u << (e[i].r.group - 1);
+		for (j = 0; j < g->eps.n; j++) {
+			ep = fw_kv_value(&g->eps, j);
+			if (!(g->member[ep->id] & bit))
+				continue;
+			if (fw_collect_grow(rs, 1))
+				return -ENOMEM;
+			e = rs->v;
+			e[rs->n] = e[i];
+			e[rs->n++].r.endpoint = ep->id;
+		}
+	}
+	/* the group rules themselves are in no set */
+	for (i = j = 0; i < rs->n; i++)
+		if (!e[i].r.group || e[i].r.endpoint)
+			e[j++] = e[i];
+	rs->n = j;
+	return 0;
 }
 
 /* A BPF_F_MMAPABLE array's values, mapped; NULL with errno. */
@@ -454,19 +696,23 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 {
 	int rules = map_fd(ctx, "rules"), sets = map_fd(ctx, "fw_sets"),
 	    crules = map_fd(ctx, "fw_rule_c"), nodes = map_fd(ctx, "fw_nodes"),
-	    refs = map_fd(ctx, "fw_refs"), genfd = map_fd(ctx, "fw_gen");
+	    refs = map_fd(ctx, "fw_refs"), genfd = map_fd(ctx, "fw_gen"),
+	    members = map_fd(ctx, "fw_members");
 	struct fw_collect rs = { .size = sizeof(struct fw_entry) };
+	struct fw_groups g = {};
+	struct fw_member *mem = NULL;
+	size_t mem_len = 0;
 	struct fw_maps m = {};
 	struct fw_tree t = {};
 	struct fw_entry *e = NULL;
 	struct fw_set set = {};
 	struct fw_set_key sk;
-	__u32 zero = 0, gen = 0, cur;
+	__u32 zero = 0, gen = 0, counter, cur;
 	size_t n = 0, i, j;
 	int r;
 
 	if (rules < 0 || sets < 0 || crules < 0 || nodes < 0 || refs < 0 ||
-	    genfd < 0) {
+	    genfd < 0 || members < 0) {
 		snprintf(why, len, "the instance's maps: %s",
 			 strerror(errno ?: ENOENT));
 		return -ENOENT;
@@ -474,7 +720,8 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 	m.rules = fw_mmap(crules, &m.len[0]);
 	m.nodes = fw_mmap(nodes, &m.len[1]);
 	m.refs = fw_mmap(refs, &m.len[2]);
-	if (!m.rules || !m.nodes || !m.refs) {
+	mem = fw_mmap(members, &mem_len);
+	if (!m.rules || !m.nodes || !m.refs || !mem) {
 		r = -errno;
 		snprintf(why, len, "mapping the compiled maps: %s",
 			 strerror(errno));
@@ -482,10 +729,21 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 	}
 	r = nfc_map_walk(rules, sizeof(struct fw_rule_key),
 			 sizeof(struct fw_rule), fw_collect_rules, &rs);
-	e = rs.v;
-	n = rs.n;
 	if (r) {
 		snprintf(why, len, "reading the rules: %s", strerror(-r));
+		goto out;
+	}
+	r = fw_groups_read(&g, map_fd, ctx, why, len) ?:
+	    fw_expand(&g, &rs, why, len);
+	e = rs.v;
+	n = rs.n;
+	if (r)
+		goto out;
+	if (n > FW_RULES_MAX) {
+		snprintf(why, len,
+			 "%zu rules once groups are expanded, an instance holds %u",
+			 n, FW_RULES_MAX);
+		r = -E2BIG;
 		goto out;
 	}
 	qsort(e, n, sizeof(*e), by_set_then_order);
@@ -494,10 +752,16 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 		snprintf(why, len, "fw_gen: %s", strerror(errno));
 		goto out;
 	}
-	/* the generation packets do not read */
+	/* the generation packets do not read; fw_gen counts compiles, its
+	 * parity the generation, so that connections judged before an edit
+	 * are known (fw_conns) */
 	t.gen = !(gen & 1);
+	counter = gen + 1;
 	t.nodes = m.nodes + (size_t)t.gen * FW_NODES_MAX;
 	t.refs = m.refs + (size_t)t.gen * FW_REFS_MAX;
+	for (i = 0; i < FW_ENDPOINTS_MAX; i++)
+		mem[(size_t)t.gen * FW_ENDPOINTS_MAX + i] =
+			(struct fw_member){ .groups = g.member[i] };
 	r = fw_sets_clear(sets, t.gen);
 	if (r)
 		snprintf(why, len, "fw_sets: %s", strerror(-r));
@@ -515,8 +779,9 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 			snprintf(why, len, "fw_sets: %s", strerror(errno));
 		}
 	}
-	/* the switch: one store */
-	if (!r && bpf_map_update_elem(genfd, &zero, &t.gen, BPF_ANY)) {
+	/* the switch: one store, after every write to the generation */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!r && bpf_map_update_elem(genfd, &zero, &counter, BPF_ANY)) {
 		r = -errno;
 		snprintf(why, len, "fw_gen: %s", strerror(errno));
 	}
@@ -527,6 +792,9 @@ out:
 		munmap(m.nodes, m.len[1]);
 	if (m.refs)
 		munmap(m.refs, m.len[2]);
-	free(e);
+	if (mem)
+		munmap(mem, mem_len);
+	fw_groups_free(&g);
+	free(rs.v);
 	return r;
 }

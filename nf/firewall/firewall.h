@@ -19,7 +19,10 @@
 #ifndef FW_ENDPOINTS_MAX
 #define FW_ENDPOINTS_MAX 16384
 #endif
-#define FW_CONNS_MAX 65536     /* connections an instance has allowed */
+#define FW_CONNS_MAX 262144    /* connections an instance has allowed (as
+				  many as conntrack holds) */
+#define FW_GROUPS_MAX 32       /* security groups of an instance: ids 1..32 */
+#define FW_LABELS_MAX 65536
 
 enum fw_action {
 	FW_ALLOW = 0,
@@ -48,6 +51,8 @@ struct fw_ep {
 	__u32 id;       /* 1..FW_ENDPOINTS_MAX-1; rules name it */
 	__u32 ingress;  /* enum fw_action when no rule of the side matches */
 	__u32 egress;
+	__u32 ifindex;  /* where its packets come in; 0: anywhere. From
+			   elsewhere, its address is spoofed */
 };
 
 /* A prefix of either family (NFC_FT_CIDR): IPv4 mapped, length 96 + its
@@ -57,12 +62,36 @@ struct fw_cidr {
 	__u8 addr[16];
 };
 
+/* A label of an endpoint: a key (a category, `app`) and its value. */
+struct fw_label_key {
+	__u32 endpoint;  /* fw_ep.id */
+	char key[32];
+};
+
+struct fw_label {
+	char value[32];
+};
+
+/* A security group: the endpoints whose labels its selector matches, a
+ * comma-separated list of terms all of which must hold - key=value,
+ * key!=value, key (has the label), !key (has not). */
+struct fw_group_key {
+	__u32 id;        /* 1..FW_GROUPS_MAX */
+};
+
+struct fw_group {
+	char selector[64];
+	char name[32];
+};
+
 struct fw_rule_key {
 	__u32 id;       /* non-zero: the policy id decisions report */
 };
 
 struct fw_rule {
-	__u32 endpoint;  /* fw_ep.id */
+	__u32 endpoint;  /* fw_ep.id; 0: every member of group */
+	__u32 group;     /* the rule is each of this group's members' */
+	__u32 peer_group; /* the peer must be an endpoint of this group */
 	__u32 direction; /* enum fw_dir */
 	__u32 action;    /* enum fw_action */
 	__u32 priority;  /* the lowest first; equal ones by id */
@@ -98,8 +127,8 @@ struct fw_rule {
 #define FW_REFS_MAX 1048576  /* rules listed by its leaves, per generation */
 #endif
 #define FW_DEPTH_MAX 24      /* nodes on a way from a root to a leaf */
-#define FW_LEAF_RULES 8      /* a region with this many rules is a leaf */
-#define FW_LEAF_MAX 65536    /* a leaf's rules when no cut divides them */
+#define FW_LEAF_RULES 16     /* a region with this many rules is a leaf */
+#define FW_LEAF_MAX FW_RULES_MAX /* a leaf's rules when no cut divides them */
 #define FW_CUT_BITS 8        /* a node has at most 1 << this children */
 #define FW_WORDS 5           /* peer words 0-3, then proto << 16 | port */
 
@@ -143,11 +172,21 @@ struct fw_rule_c {
 	__u8 action;
 	__u16 pad;
 	__u32 id;
+	__u32 groups;    /* the peer endpoint's groups must meet these */
+	__u32 pad2;
+};
+
+/* Compiled: an endpoint's groups, a bit each (group id - 1), at
+ * fw_members[gen * FW_ENDPOINTS_MAX + endpoint id]. */
+struct fw_member {
+	__u32 groups;
+	__u32 pad;
 };
 
 /* userspace writes the compiled arrays through mmap, where the kernel
  * lays values out 8-byte aligned */
 _Static_assert(sizeof(struct fw_rule_c) % 8 == 0 &&
+		       sizeof(struct fw_member) % 8 == 0 &&
 		       sizeof(struct fw_node) % 8 == 0 &&
 		       sizeof(struct fw_ref) % 8 == 0,
 	       "compiled values are whole 8-byte words");
@@ -155,7 +194,7 @@ _Static_assert(sizeof(struct fw_rule_c) % 8 == 0 &&
 /* Per connection (conntrack handle): the rule that allowed it. */
 struct fw_conn {
 	__u32 rule;      /* 0: by the endpoints' defaults */
-	__u32 pad;
+	__u32 gen;       /* the generation counter (fw_gen) it was judged by */
 };
 
 #endif /* NF_FIREWALL_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
-# The firewall with real connections between endpoints in namespaces, HOOK
-# ($1, tc-ingress or xdp):
+# The firewall with real connections between labelled endpoints in
+# namespaces, HOOK ($1, tc-ingress or xdp); rules of security groups
+# (app=web, app=db), no address named but in the endpoints:
 # - h1 -> h2 allowed by h1's egress and denied by h2's ingress: no
 #   connection, and the decision names h2's rule and side (policy-ingress);
 # - that rule replaced by one that allows: the connection works, 1 MiB
@@ -31,11 +32,17 @@ nodes:
     module: firewall
     config:
       endpoints:
-        - {address: $IP1, id: 1, ingress: deny, egress: deny}
-        - {address: $IP2, id: 2, ingress: deny, egress: deny}
+        - {address: $IP1, id: 1, ingress: deny, egress: deny, interface: $HV1}
+        - {address: $IP2, id: 2, ingress: deny, egress: deny, interface: $HV2}
+      labels:
+        - {endpoint: 1, key: app, value: web}
+        - {endpoint: 2, key: app, value: db}
+      groups:
+        - {id: 1, selector: app=web, name: web}
+        - {id: 2, selector: app=db, name: db}
       rules:
-        - {id: 1, endpoint: 1, direction: egress, action: allow, peer: $IP2/32, proto: 6, port: 5001, name: h1-web-out}
-        - {id: 2, endpoint: 2, direction: ingress, action: deny, peer: $IP1/32, proto: 6, port: 5001, name: h2-no-web-in}
+        - {id: 1, group: 1, direction: egress, action: allow, peer_group: 2, proto: 6, port: 5001, name: h1-web-out}
+        - {id: 2, group: 2, direction: ingress, action: deny, peer_group: 1, proto: 6, port: 5001, name: h2-no-web-in}
         - {id: 4, endpoint: 2, direction: egress, action: deny, priority: 100, name: h2-no-out}
 $(nfc_mr_node)
 links:
@@ -58,10 +65,22 @@ pass "h1 -> h2 denied by h2's ingress rule although h1's egress allows it"
 sleep 1.5 # the listener gone
 
 "$NFCTL" nf "$C" fw rules del id 2 >/dev/null || fail "del rule 2"
-"$NFCTL" nf "$C" fw rules add id 3 endpoint 2 direction ingress action allow \
-	peer "$IP1/32" proto 6 port 5001 name h2-web-in >/dev/null || fail "add rule 3"
+"$NFCTL" nf "$C" fw rules add id 3 group 2 direction ingress action allow \
+	peer_group 1 proto 6 port 5001 name h2-web-in >/dev/null || fail "add rule 3"
 nfc_tcp_1mib 1 2
 pass "rule flipped: h1 -> h2 1 MiB intact, replies passing h2's egress deny"
+
+# membership follows the labels, rules untouched: h1 relabelled leaves
+# group web, and db's ingress no longer lets it in
+"$NFCTL" nf "$C" fw labels add endpoint 1 key app value batch >/dev/null || fail "relabel h1"
+bg ip netns exec "$NS2" timeout 3 socat -u TCP-LISTEN:5001,reuseaddr /dev/null
+sleep 0.3
+ip netns exec "$NS1" socat -u /dev/null TCP:"$IP2":5001,connect-timeout=2 2>/dev/null &&
+	fail "h1 -> h2 got through with h1 out of group web"
+sleep 1.5
+"$NFCTL" nf "$C" fw labels add endpoint 1 key app value web >/dev/null || fail "relabel h1 back"
+nfc_tcp_1mib 1 2
+pass "h1 relabelled out of group web is denied, back in it passes: membership follows labels"
 
 bg ip netns exec "$NS1" timeout 3 socat -u TCP-LISTEN:5002,reuseaddr /dev/null
 sleep 0.3
@@ -97,7 +116,7 @@ deny_out = of("h2-no-out")
 if not deny_out or any(e["verdict"] != "drop" or e.get("reason") != "policy-egress" for e in deny_out):
     print("h2-no-out:", deny_out, file=sys.stderr); ok = False
 allow = of("h2-web-in")
-if len(allow) != 2 or any(e["verdict"] == "drop" for e in allow):
+if len(allow) != 3 or any(e["verdict"] == "drop" for e in allow):
     print("h2-web-in:", allow, file=sys.stderr); ok = False
 print(f"decisions: h2-no-web-in {len(deny_in)}, h2-no-out {len(deny_out)}, h2-web-in {len(allow)}")
 sys.exit(0 if ok else 1)
@@ -114,6 +133,11 @@ out=$("$NFCTL" nf "$C" fw rules load "$WORK/bad.rules" 2>&1) && fail "a bad rule
 grep -q "bad.rules:3: .*direction" <<<"$out" || fail "bad file's error: $out"
 [ "$(rule_ids)" = "1 3 4" ] || fail "the rules changed after a refused load: $(rule_ids)"
 pass "a rules file with a bad line is refused ($out); the rules in force stay"
+printf 'id 5 endpoint 1 direction egress action allow\n# twice\nid 5 endpoint 1 direction egress action deny\n' > "$WORK/dup.rules"
+out=$("$NFCTL" nf "$C" fw rules load "$WORK/dup.rules" 2>&1) && fail "a rules file with a key twice loaded"
+grep -q "dup.rules:3: the same key as line 1" <<<"$out" || fail "duplicate key's error: $out"
+[ "$(rule_ids)" = "1 3 4" ] || fail "the rules changed after a refused load: $(rule_ids)"
+pass "a rules file with a rule twice is refused ($out)"
 
 cat > "$WORK/good.rules" <<RULES
 id 1 endpoint 1 direction egress action allow peer $IP2/32 proto 6 port 5001 name h1-web-out

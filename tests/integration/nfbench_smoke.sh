@@ -133,7 +133,7 @@ for v in ("switch-xdp", "switch-tc"):
 # the firewall's first packet over growing rule sets: frames allowed and
 # denied both, ratios to 10 rules, the goal at 100k
 fw = {r["variant"]: r for r in rows if r["scenario"] == "firewall"}
-for v in ("xdp-nop", "xdp-fw-10", "xdp-fw-1000", "xdp-fw-10000", "xdp-fw-100000"):
+for v in ("xdp-fw-nop", "xdp-fw-10", "xdp-fw-1000", "xdp-fw-10000", "xdp-fw-100000"):
     assert v in fw and fw[v]["metric"] == "ns_per_packet" and fw[v]["value"] > 0, v
 for v in ("xdp-fw-1000", "xdp-fw-10000", "xdp-fw-100000"):
     p = fw[v]["params"]

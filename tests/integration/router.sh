@@ -365,7 +365,9 @@ grep -q "bad.routes:2" "$WORK/load.err" || fail "the error does not name the lin
 "$NFCTL" -j nf "rt-$TAG" rt routes list > "$WORK/routes.json"
 [ "$(json "$WORK/routes.json" 'len(j)')" = 9 ] || fail "a failed load changed the routes: $(cat "$WORK/routes.json")"
 "$NFCTL" nf "rt-$TAG" rt nexthops load "$WORK/bad.routes" 2> "$WORK/load.err" && fail "load into a hash table"
-grep -q "load is for LPM tables" "$WORK/load.err" || fail "load into a hash table: $(cat "$WORK/load.err")"
+# a hash table loads lines as add takes them: this file's are not
+grep -q "bad.routes:1: table 'nexthops': unknown field" "$WORK/load.err" ||
+	fail "load into a hash table: $(cat "$WORK/load.err")"
 {
 	echo "# h1 and h2 only, h2 through h3's gateway next hop"
 	echo "10.$T.1.0/24 1"

@@ -107,6 +107,9 @@ static void run(const struct pkt *p, struct dp_run *r)
  * several runs add up: dp_assert_drop() is for a test's first run). */
 static void assert_allowed(const struct dp_run *r, __u32 policy)
 {
+	if (r->retval != (__u32)F.rc_pass)
+		fprintf(stderr, "  dropped: %s by %u\n",
+			dp_reason_str(r->ctx.act.reason), r->ctx.act.policy);
 	assert_int_equal(r->retval, F.rc_pass);
 	assert_false(r->express);
 	assert_int_equal(r->ctx.act.policy, policy);
@@ -202,7 +205,8 @@ static void test_replies(void **state)
 	assert_allowed(&r, 41);
 
 	/* the rule that allowed it goes: the connection's next SYN is
-	 * denied, and its replies are replies no more */
+	 * denied, and so are its replies, judged as the connection was
+	 * opened (B's ingress), not by B's egress */
 	bpf_map_delete_elem(dp_table(FW, "rules"), &(struct fw_rule_key){ 41 });
 	assert_int_equal(compile(), 0);
 	tcp4(&p, IP_A, IP_B, 40000, 443, 0x02);
@@ -210,7 +214,7 @@ static void test_replies(void **state)
 	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
 	tcp4(&p, IP_B, IP_A, 443, 40000, 0x12);
 	run(&p, &r);
-	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
 	rule(41, 2, FW_INGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 443);
 	assert_int_equal(compile(), 0);
 
@@ -219,9 +223,9 @@ static void test_replies(void **state)
 	run(&p, &r);
 	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
 
-	/* an answer to a connection the node denied is no reply: A's
-	 * attempt on port 22 is denied; B's SYN-ACK back is judged as B's
-	 * own connection, and denied */
+	/* an answer to a connection the node denied passes no more than
+	 * the connection: A's attempt on port 22 is denied by A's egress,
+	 * and B's SYN-ACK back with it */
 	tcp4(&p, IP_A, IP_B, 40002, 22, 0x02);
 	run(&p, &r);
 	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
@@ -282,10 +286,254 @@ static void test_v6_icmp_unknown(void **state)
 	run(&p, &r);
 	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
 
+	/* a rule of any protocol with ports is about TCP, UDP and SCTP:
+	 * ICMP's type 3 (port word 768) is not in 0-1023 for it */
+	{
+		struct fw_rule e = rule_of(1, FW_INGRESS, FW_DENY, 0, "any", 0,
+					   0, 1023);
+
+		rule_put(52, &e);
+	}
+	assert_int_equal(compile(), 0);
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_C, IP_A, 64, 0, 0);
+	pkt_icmp(&p, 3, 0, 0, 0);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+	tcp4(&p, IP_C, IP_A, 1234, 22, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 52);
+
 	/* neither end an endpoint: `unknown` (pass by default) */
 	tcp4(&p, IP_C, "198.51.100.77", 1234, 80, 0x02);
 	run(&p, &r);
 	assert_allowed(&r, 0);
+}
+
+static void label(__u32 ep, const char *key, const char *value)
+{
+	struct fw_label_key k = { .endpoint = ep };
+	struct fw_label v = {};
+	int fd = dp_table(FW, "labels");
+
+	snprintf(k.key, sizeof(k.key), "%s", key);
+	if (!value) {
+		bpf_map_delete_elem(fd, &k);
+		return;
+	}
+	snprintf(v.value, sizeof(v.value), "%s", value);
+	assert_int_equal(bpf_map_update_elem(fd, &k, &v, 0), 0);
+}
+
+static void group(__u32 id, const char *selector)
+{
+	struct fw_group_key k = { id };
+	struct fw_group v = {};
+
+	snprintf(v.selector, sizeof(v.selector), "%s", selector);
+	assert_int_equal(bpf_map_update_elem(dp_table(FW, "groups"), &k, &v, 0), 0);
+}
+
+/* Rule @id of every member of group @owner, the peer of group @peer. */
+static void group_rule(__u32 id, __u32 owner, __u32 dir, __u32 peer,
+		       __u16 port)
+{
+	struct fw_rule r = rule_of(0, dir, FW_ALLOW, 10, "any", IPPROTO_TCP,
+				   port, 0);
+
+	r.group = owner;
+	r.peer_group = peer;
+	rule_put(id, &r);
+}
+
+/* Security groups: "app=web may reach app=db,env=prod on tcp/5432", no
+ * address named; membership follows the labels, edited at run time. */
+static void test_groups(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	struct fw_rule both;
+
+	fw_reset();
+	endpoint(IP_A, 1, FW_DENY, FW_DENY);
+	endpoint(IP_B, 2, FW_DENY, FW_DENY);
+	endpoint(IP_C, 3, FW_DENY, FW_DENY);
+	label(1, "app", "web");
+	label(2, "app", "db");
+	label(2, "env", "prod");
+	label(3, "app", "db");
+	label(3, "env", "dev");
+	group(1, "app=web");
+	group(2, "app=db,env=prod");
+	group_rule(70, 1, FW_EGRESS, 2, 5432);
+	group_rule(71, 2, FW_INGRESS, 1, 5432);
+	assert_int_equal(compile(), 0);
+
+	tcp4(&p, IP_A, IP_B, 40000, 5432, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 71);
+	/* C is app=db but not env=prod: in no group, A's egress denies */
+	tcp4(&p, IP_A, IP_C, 40001, 5432, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+	/* another port: no rule */
+	tcp4(&p, IP_A, IP_B, 40002, 22, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+
+	/* C moves to prod: a member of group 2 on both sides at once */
+	label(3, "env", "prod");
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_C, 40003, 5432, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 71);
+	/* A loses its app label: in no group, its egress has no rule */
+	label(1, "app", NULL);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40004, 5432, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+	/* selectors: has and has-not */
+	group(3, "!app,env");
+	group_rule(72, 3, FW_EGRESS, 0, 5432);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40005, 5432, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0); /* A has no env */
+	/* with one, its egress allows (group 3's rule); B's ingress asks
+	 * for app=web, which A is no longer */
+	label(1, "env", "test");
+	assert_int_equal(compile(), 0);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+	label(1, "app", "web");
+	assert_int_equal(compile(), 0);
+	run(&p, &r);
+	assert_allowed(&r, 71);
+
+	/* key!=value: A (env=test) is not in group 5 until it is prod */
+	group(5, "app=web,env!=test");
+	group_rule(74, 5, FW_EGRESS, 0, 8080);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40006, 8080, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+	label(1, "env", "prod");
+	assert_int_equal(compile(), 0);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0); /* B has no rule */
+
+	/* refused: a bad selector, a rule of both an endpoint and a group,
+	 * a group that does not exist */
+	group(4, "app==web");
+	assert_int_equal(compile(), -EINVAL);
+	group(4, "app=web");
+	both = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "any", 0, 0, 0);
+	both.group = 4;
+	rule_put(73, &both);
+	assert_int_equal(compile(), -EINVAL);
+	both.group = 0;
+	both.peer_group = 9;
+	rule_put(73, &both);
+	assert_int_equal(compile(), -EINVAL);
+}
+
+/* ICMP errors about an allowed connection pass whichever way they go (a
+ * router's "fragmentation needed" to a server quoting its reply); the
+ * link's own ICMPv6 (neighbour discovery) passes any default; an IPv4-
+ * mapped IPv6 address on the wire is refused, not taken for the IPv4
+ * endpoint. */
+static void test_icmp_errors_nd_mapped(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+
+	fw_reset();
+	endpoint(IP_A, 1, FW_DENY, FW_DENY);
+	endpoint(IP_B, 2, FW_DENY, FW_DENY);
+	endpoint("2001:db8:1::1", 5, FW_DENY, FW_DENY);
+	rule(80, 1, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 80);
+	rule(81, 2, FW_INGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 80);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, IP_A, IP_B, 40000, 80, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 81);
+	/* a router (C) tells B its reply to A is too big: B's ingress has
+	 * no rule for ICMP from C, the connection decides */
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_C, IP_B, 64, 0, 0);
+	pkt_icmp(&p, 3, 4, 0, 1400);
+	pkt_ipv4(&p, IPPROTO_TCP, IP_B, IP_A, 64, 0, 0);
+	pkt_tcp(&p, 80, 40000, 0x10);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_true(r.ctx.ct_flags & NFC_CTI_RELATED);
+	assert_allowed(&r, 81);
+	/* and the connection's own packets still pass */
+	tcp4(&p, IP_B, IP_A, 80, 40000, 0x12);
+	run(&p, &r);
+	assert_allowed(&r, 81);
+	/* the same error about a connection never allowed is judged as
+	 * what it is: C is no endpoint, B's ingress default denies */
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_C, IP_B, 64, 0, 0);
+	pkt_icmp(&p, 3, 4, 0, 1400);
+	pkt_ipv4(&p, IPPROTO_TCP, IP_B, IP_A, 64, 0, 0);
+	pkt_tcp(&p, 22, 40001, 0x10);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+
+	/* neighbour solicitation from an endpoint whose egress denies all */
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_ICMPV6, "2001:db8:1::1", "ff02::1:ff00:2", 255);
+	pkt_icmp6(&p, 135, 0, 0, 0);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_int_equal(r.retval, F.rc_pass);
+	/* ... but an echo request is a connection */
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_ICMPV6, "2001:db8:1::1", "2001:db8:2::2", 64);
+	pkt_icmp6(&p, 128, 0, 9, 1);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+
+	/* A tied to another interface: its address from here is spoofed,
+	 * in either direction of a connection */
+	{
+		struct fw_ep_key k = {};
+		struct fw_ep e = { .id = 1, .ingress = FW_DENY,
+				   .egress = FW_DENY, .ifindex = 0x7ffffff0 };
+		struct nfc_field f = { .type = NFC_FT_IP, .size = 16 };
+		char why[64];
+
+		assert_int_equal(nfc_field_encode(&f, IP_A, k.addr, why,
+						  sizeof(why)), 0);
+		assert_int_equal(bpf_map_update_elem(dp_table(FW, "endpoints"),
+						     &k, &e, 0), 0);
+	}
+	tcp4(&p, IP_A, IP_B, 40000, 80, 0x10);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_SPOOFED, 0);
+	tcp4(&p, IP_B, IP_A, 80, 40000, 0x10);
+	run(&p, &r);
+	assert_allowed(&r, 81); /* to A is not from A */
+
+	/* ::ffff:192.0.2.1 is not A */
+	pkt_init(&p);
+	pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+	pkt_ipv6(&p, IPPROTO_TCP, "::ffff:192.0.2.1", "2001:db8:2::2", 64);
+	pkt_tcp(&p, 40000, 80, 0x02);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_SPOOFED, 0);
 }
 
 /* A set of generation @gen: its rules' count, -1 when there is none. */
@@ -316,15 +564,24 @@ static void test_compile_refuses(void **state)
 	rule(60, 1, FW_EGRESS, FW_DENY, 1, "any", IPPROTO_TCP, 25);
 	assert_int_equal(compile(), 0);
 	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &gen0), 0);
-	assert_int_equal(set_count(gen0, FW_SET(1, FW_EGRESS)), 1);
+	assert_int_equal(set_count(gen0 & 1, FW_SET(1, FW_EGRESS)), 1);
 	rule(62, 1, FW_EGRESS, FW_DENY, 2, "any", IPPROTO_TCP, 26);
 	assert_int_equal(compile(), 0);
 	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &gen1), 0);
-	assert_int_not_equal(gen0, gen1);
-	assert_int_equal(set_count(gen0, FW_SET(1, FW_EGRESS)), 1);
-	assert_int_equal(set_count(gen1, FW_SET(1, FW_EGRESS)), 2);
+	assert_int_equal(gen1, gen0 + 1);
+	assert_int_equal(set_count(gen0 & 1, FW_SET(1, FW_EGRESS)), 1);
+	assert_int_equal(set_count(gen1 & 1, FW_SET(1, FW_EGRESS)), 2);
 	gen0 = gen1;
 	bad = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 100, 90);
+	rule_put(61, &bad);
+	assert_int_equal(compile(), -EINVAL);
+	/* id 0 is no rule's */
+	bad = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 100, 0);
+	rule_put(0, &bad);
+	assert_int_equal(compile(), -EINVAL);
+	bpf_map_delete_elem(dp_table(FW, "rules"), &(struct fw_rule_key){ 0 });
+	/* an IPv6 prefix over ::ffff:0:0/96 would catch IPv4 peers */
+	bad = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "::/8", IPPROTO_TCP, 100, 0);
 	rule_put(61, &bad);
 	assert_int_equal(compile(), -EINVAL);
 	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &gen1), 0);
@@ -332,6 +589,38 @@ static void test_compile_refuses(void **state)
 	tcp4(&p, IP_A, IP_B, 40000, 25, 0x02);
 	run(&p, &r);
 	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 60);
+}
+
+/* Many endpoints' sets in one instance: 1,000 endpoints with 10 rules of
+ * each direction compile (the trees share one node budget), and judge. */
+static void test_many_sets(void **state)
+{
+	unsigned int seed = 7, i, j, id = 1;
+	char addr[32], peer[32];
+	struct dp_run r;
+	struct pkt p;
+
+	fw_reset();
+	for (i = 1; i <= 1000; i++) {
+		snprintf(addr, sizeof(addr), "10.%u.%u.1", 100 + i / 250, i % 250);
+		endpoint(addr, i, FW_DENY, FW_DENY);
+		for (j = 0; j < 20; j++, id++) {
+			struct fw_rule x;
+
+			snprintf(peer, sizeof(peer), "10.%u.%u.0/24",
+				 rand_r(&seed) % 256, rand_r(&seed) % 256);
+			x = rule_of(i, j % 2 ? FW_EGRESS : FW_INGRESS,
+				    rand_r(&seed) % 2, rand_r(&seed) % 100,
+				    peer, IPPROTO_TCP, 1 + rand_r(&seed) % 1000, 0);
+			rule_put(id, &x);
+		}
+	}
+	/* endpoint 1000 may reach 192.0.2.0/24 on tcp/9 */
+	rule(id, 1000, FW_EGRESS, FW_ALLOW, 0, "192.0.2.0/24", IPPROTO_TCP, 9);
+	assert_int_equal(compile(), 0);
+	tcp4(&p, "10.104.0.1", IP_A, 40000, 9, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, id);
 }
 
 /* The reference: the rules as users wrote them, tried in order. */
@@ -485,7 +774,10 @@ int main(int argc, char **argv)
 		T(test_egress_deny_and_priority),
 		T(test_replies),
 		T(test_v6_icmp_unknown),
+		T(test_icmp_errors_nd_mapped),
 		T(test_compile_refuses),
+		T(test_groups),
+		T(test_many_sets),
 		T(test_differential),
 	};
 #undef T

@@ -27,7 +27,7 @@ show_failure() {
 		tail -20 "$1" >&2
 	fi
 }
-for t in parse exec chain flow flow_adv router vpc switch; do
+for t in parse exec chain flow flow_adv router vpc switch firewall; do
 	bin=$BUILD/tests/unit/datapath/test_dp_$t
 	[[ -x $bin ]] || fail "$bin not built"
 	for hook in xdp tc; do
