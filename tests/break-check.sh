@@ -1030,10 +1030,6 @@ brk fw-replies-judged nf/firewall/firewall.bpf.c \
 	's|\t\tif \(conn\)\n\t\t\treturn nfc_allow\(c, conn->rule\);|\t\tif (conn \&\& 0)\n\t\t\treturn nfc_allow(c, conn->rule);|' \
 	'datapath_firewall|integration-firewall' \
 	'replies of an allowed connection are judged by their own direction'"'"'s rules'
-brk fw-conn-kept-on-deny nf/firewall/firewall.bpf.c \
-	's|denied_ingress:\n\tif \(c->ct_handle\)\n\t\tbpf_map_delete_elem\(&fw_conns, &c->ct_handle\);|denied_ingress:|' \
-	'datapath_firewall' \
-	'a connection denied on a rule change keeps passing its replies'
 brk fw-priority-ignored nf/firewall/firewall.c \
 	's|\tif \(x->r.priority != y->r.priority\)\n\t\treturn x->r.priority < y->r.priority \? -1 : 1;\n||' \
 	'datapath_firewall' \

@@ -546,6 +546,14 @@ static int set_count(__u32 gen, __u32 set)
 	return bpf_map_lookup_elem(fd, &k, &v) ? -1 : (int)v.count;
 }
 
+/* Rule @id alone is refused by the compiler; taken out again. */
+static void refused(__u32 id, const struct fw_rule *r)
+{
+	rule_put(id, r);
+	assert_int_equal(compile(), -EINVAL);
+	bpf_map_delete_elem(dp_table(FW, "rules"), &(struct fw_rule_key){ id });
+}
+
 /* An edit is compiled beside the rules in force and switched to at once:
  * packets that read the generation before the switch see the old set
  * whole (a compile entry by entry into the generation in force would
@@ -572,18 +580,22 @@ static void test_compile_refuses(void **state)
 	assert_int_equal(set_count(gen0 & 1, FW_SET(1, FW_EGRESS)), 1);
 	assert_int_equal(set_count(gen1 & 1, FW_SET(1, FW_EGRESS)), 2);
 	gen0 = gen1;
+	/* each refused alone, then taken out: a port range that ends
+	 * before it starts; id 0, no rule's; an IPv6 prefix over
+	 * ::ffff:0:0/96, which would catch IPv4 peers */
 	bad = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 100, 90);
-	rule_put(61, &bad);
-	assert_int_equal(compile(), -EINVAL);
-	/* id 0 is no rule's */
+	refused(61, &bad);
 	bad = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 100, 0);
-	rule_put(0, &bad);
-	assert_int_equal(compile(), -EINVAL);
-	bpf_map_delete_elem(dp_table(FW, "rules"), &(struct fw_rule_key){ 0 });
-	/* an IPv6 prefix over ::ffff:0:0/96 would catch IPv4 peers */
+	refused(0, &bad);
 	bad = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "::/8", IPPROTO_TCP, 100, 0);
-	rule_put(61, &bad);
-	assert_int_equal(compile(), -EINVAL);
+	refused(61, &bad);
+	/* the same rules are taken with a good id and prefix */
+	bad = rule_of(1, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 100, 0);
+	rule_put(63, &bad);
+	assert_int_equal(compile(), 0);
+	bpf_map_delete_elem(dp_table(FW, "rules"), &(struct fw_rule_key){ 63 });
+	assert_int_equal(compile(), 0);
+	gen0 += 2;
 	assert_int_equal(bpf_map_lookup_elem(gfd, &zero, &gen1), 0);
 	assert_int_equal(gen0, gen1);
 	tcp4(&p, IP_A, IP_B, 40000, 25, 0x02);
@@ -766,6 +778,175 @@ static void test_differential(void **state)
 	assert_int_equal(mism, 0);
 }
 
+/* The reference of the second differential: addresses as 128-bit
+ * integers (IPv4 mapped), a prefix a shift of one. */
+typedef unsigned __int128 u128;
+
+struct ref6 {
+	__u32 id, prio, action;
+	u128 addr;
+	__u32 plen;     /* 0..128 */
+	__u8 proto;     /* 0: any (then its ports are TCP's and UDP's) */
+	__u16 lo, hi;
+};
+
+static int ref6_order(const void *a, const void *b)
+{
+	const struct ref6 *x = a, *y = b;
+
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void bytes_of(u128 v, __u8 *b)
+{
+	int i;
+
+	for (i = 15; i >= 0; i--, v >>= 8)
+		b[i] = v & 0xff;
+}
+
+static const struct ref6 *ref6_classify(const struct ref6 *rs, int n, u128 dst,
+					__u8 proto, __u16 port)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct ref6 *x = &rs[i];
+
+		if (x->plen && (dst ^ x->addr) >> (128 - x->plen))
+			continue;
+		if (x->proto && x->proto != proto)
+			continue;
+		if (port < x->lo || port > x->hi)
+			continue;
+		return x;
+	}
+	return NULL;
+}
+
+/* 10,000 specific random rules of A's egress - IPv4 prefixes of /16 to
+ * /32 in 10.0.0.0/8 and IPv6 ones of /40 to /128 in 2001:db8::/32, one in
+ * ten of any protocol with ports - so that the trees are deep, and
+ * 100,000 connections from A (192.0.2.1 and 2001:db8:ffff::1, one
+ * endpoint), half of them into a rule's prefix: every verdict and
+ * deciding rule as the reference says. */
+static void test_differential_deep(void **state)
+{
+	struct ref6 *rs = calloc(DIFF_RULES, sizeof(*rs));
+	unsigned int seed = 4242, i, mism = 0;
+	const u128 v4base = (u128)0xffff << 32, v6base = (u128)0x20010db8 << 96;
+	char peer[64], daddr[64];
+	__u8 b[16];
+	struct dp_run r;
+	struct pkt p;
+
+	assert_non_null(rs);
+	fw_reset();
+	endpoint(IP_A, 1, FW_ALLOW, FW_DENY);
+	endpoint("2001:db8:ffff::1", 1, FW_ALLOW, FW_DENY);
+	for (i = 0; i < DIFF_RULES; i++) {
+		struct ref6 *x = &rs[i];
+		struct fw_rule fr;
+		bool v6 = rand_r(&seed) % 5 == 0;
+		u128 a;
+
+		x->id = i + 1;
+		x->prio = rand_r(&seed) % 1000;
+		x->action = rand_r(&seed) % 2;
+		if (v6) {
+			x->plen = 40 + rand_r(&seed) % 89;
+			a = v6base | (u128)rand_r(&seed) << 64 |
+			    (u128)rand_r(&seed) << 32 | rand_r(&seed);
+			a |= (u128)(rand_r(&seed) & 0xffff) << 80;
+		} else {
+			x->plen = 96 + 16 + rand_r(&seed) % 17;
+			a = v4base | 0x0a000000 | (rand_r(&seed) & 0xffffff);
+		}
+		x->addr = a & ~(((u128)1 << (128 - x->plen)) - 1);
+		x->proto = rand_r(&seed) % 10 ? (rand_r(&seed) % 2 ? IPPROTO_TCP :
+							     IPPROTO_UDP) : 0;
+		switch (rand_r(&seed) % 3) {
+		case 0:
+			x->lo = 0;
+			x->hi = 0xffff;
+			break;
+		case 1:
+			x->lo = x->hi = 1 + rand_r(&seed) % 2000;
+			break;
+		default:
+			x->lo = 1 + rand_r(&seed) % 2000;
+			x->hi = x->lo + rand_r(&seed) % 500;
+		}
+		bytes_of(x->addr, b);
+		if (v6) {
+			inet_ntop(AF_INET6, b, peer, sizeof(peer));
+			snprintf(peer + strlen(peer), 8, "/%u", x->plen);
+		} else {
+			inet_ntop(AF_INET, b + 12, peer, sizeof(peer));
+			snprintf(peer + strlen(peer), 8, "/%u", x->plen - 96);
+		}
+		fr = rule_of(1, FW_EGRESS, x->action, x->prio, peer, x->proto,
+			     x->lo == 0 && x->hi == 0xffff ? 0 : x->lo,
+			     x->hi == x->lo || x->hi == 0xffff ? 0 : x->hi);
+		rule_put(x->id, &fr);
+	}
+	assert_int_equal(compile(), 0);
+	qsort(rs, DIFF_RULES, sizeof(*rs), ref6_order);
+
+	dp_chain1(dp_module(FW));
+	for (i = 0; i < DIFF_PROBES; i++) {
+		const struct ref6 *x = &rs[rand_r(&seed) % DIFF_RULES], *want;
+		bool v6 = (x->addr >> 96) != 0;
+		__u8 proto = rand_r(&seed) % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+		__u16 port = rand_r(&seed) % 3 ? 1 + rand_r(&seed) % 2600 :
+						 rand_r(&seed) % 65536;
+		u128 dst, host;
+		bool allow;
+
+		host = (u128)rand_r(&seed) << 96 | (u128)rand_r(&seed) << 64 |
+		       (u128)rand_r(&seed) << 32 | rand_r(&seed);
+		if (i % 2) /* anywhere in the family's range */
+			dst = v6 ? v6base | (host & (((u128)1 << 96) - 1)) :
+				   v4base | 0x0a000000 | (host & 0xffffff);
+		else       /* inside the rule's prefix */
+			dst = x->addr | (host & (((u128)1 << (128 - x->plen)) - 1));
+		bytes_of(dst, b);
+		pkt_init(&p);
+		if (v6) {
+			inet_ntop(AF_INET6, b, daddr, sizeof(daddr));
+			pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+			pkt_ipv6(&p, proto, "2001:db8:ffff::1", daddr, 64);
+		} else {
+			inet_ntop(AF_INET, b + 12, daddr, sizeof(daddr));
+			pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+			pkt_ipv4(&p, proto, IP_A, daddr, 64, 0, 0);
+		}
+		if (proto == IPPROTO_TCP)
+			pkt_tcp(&p, 1024 + i % 60000, port, 0x02);
+		else
+			pkt_udp(&p, 1024 + i % 60000, port, false);
+		pkt_finish(&p);
+		assert_int_equal(dp_run_quiet(DP_ROOT, &p, &r), 0);
+		assert_false(r.express);
+		want = ref6_classify(rs, DIFF_RULES, dst, proto, port);
+		allow = r.retval == (__u32)F.rc_pass;
+		if (allow != (want ? want->action == FW_ALLOW : false) ||
+		    r.ctx.act.policy != (want ? want->id : 0)) {
+			if (mism++ < 5)
+				fprintf(stderr,
+					"  probe %u: %s proto %u port %u: got %s by %u, want %s by %u\n",
+					i, daddr, proto, port,
+					allow ? "allow" : "deny", r.ctx.act.policy,
+					want && want->action == FW_ALLOW ? "allow" : "deny",
+					want ? want->id : 0);
+		}
+	}
+	free(rs);
+	assert_int_equal(mism, 0);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup(f, dp_reset)
@@ -779,6 +960,7 @@ int main(int argc, char **argv)
 		T(test_groups),
 		T(test_many_sets),
 		T(test_differential),
+		T(test_differential_deep),
 	};
 #undef T
 	return dp_main(argc, argv, "datapath/firewall", tests,
