@@ -74,34 +74,20 @@ static __u32 fw_rnd(__u32 *s)
 static const struct ffig *cur;
 static __u32 frame_next;
 
+/* nfbench's UDP frame of @flow, from 192.0.2.1 to @cur's destinations
+ * and random ports. */
 static void fw_frame(__u8 *buf, size_t len, __u32 flow)
 {
-	struct ethhdr *eth = (void *)buf;
-	struct iphdr *ip = (void *)(eth + 1);
+	struct iphdr *ip = (void *)(buf + sizeof(struct ethhdr));
 	struct udphdr *udp = (void *)(ip + 1);
-	__u32 s = FW_SEED + frame_next++ % NFB_FLOWS, sum = 0, i;
-	__u16 *w = (void *)ip;
+	__u32 s = FW_SEED + frame_next++ % NFB_FLOWS;
 
-	memset(buf, 0, len);
-	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\xfe", ETH_ALEN);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x01", ETH_ALEN);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->tot_len = htons(len - sizeof(*eth));
+	nfb_udp_frame(buf, len, flow);
 	ip->saddr = htonl(0xc0000201); /* 192.0.2.1 */
-	fw_rnd(&s);
 	ip->daddr = htonl(cur->dst[(frame_next - 1) % NFB_FLOWS]);
+	fw_rnd(&s);
 	udp->source = htons(1024 + (flow & 0x3fff));
 	udp->dest = htons(fw_rnd(&s) % 3 ? 1 + fw_rnd(&s) % 2600 : fw_rnd(&s));
-	udp->len = htons(len - sizeof(*eth) - sizeof(*ip));
-	for (i = 0; i < 10; i++)
-		sum += w[i];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	ip->check = ~sum;
 }
 
 /* @n random rules of endpoint 1's egress, as `rules load` takes them;
