@@ -1111,6 +1111,15 @@ brk fw-rule-id-zero nf/firewall/firewall.c \
 	'datapath_firewall' \
 	'rule id 0, the no-rule id, is taken'
 
+brk fw-nic-src-ignored nf/firewall/firewall.bpf.c \
+	's|\tif \(!src\)\n\t\tsrc = fw_nic\(in\);\n||' \
+	'datapath_firewall' \
+	'a NIC endpoint'"'"'s traffic is nobody'"'"'s as it comes in'
+brk fw-nic-out-ignored nf/firewall/firewall.bpf.c \
+	's|\tout = c->act.verdict == NFC_V_REDIRECT \? c->act.out_ifindex : 0;|\tout = 0;|' \
+	'datapath_firewall' \
+	'the way out an earlier node chose does not make its NIC endpoint the destination'
+
 if $list; then
 	for i in "${!names[@]}"; do
 		printf '%-24s %-28s %s\n' "${names[$i]}" "${tests[$i]}" "${whys[$i]}"

@@ -43,6 +43,14 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } endpoints SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FW_ENDPOINTS_MAX);
+	__type(key, struct fw_nic_key);
+	__type(value, struct fw_ep);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} nics SEC(".maps");
+
 /* what users edit; the datapath reads only what is compiled from it */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -264,6 +272,16 @@ static __always_inline void fw_addr(const struct nfc_key *k,
 	w[3] = bpf_ntohl(a->v6[3]);
 }
 
+/* The endpoint of interface @ifindex, if it is a NIC endpoint. */
+static __always_inline struct fw_ep *fw_nic(__u32 ifindex)
+{
+	struct fw_nic_key k = { .ifindex = ifindex };
+
+	if (!ifindex)
+		return NULL;
+	return bpf_map_lookup_elem(&nics, &k);
+}
+
 static __always_inline struct fw_ep *fw_endpoint(__u32 tenant, const __u32 *w)
 {
 	struct fw_ep_key k = { .tenant = tenant };
@@ -291,12 +309,13 @@ static __always_inline __u32 fw_groups(const struct fw_ep *ep, __u32 gen)
 
 /* Judge the connection opened from @saddr to @daddr (host order words,
  * IPv4 mapped), to destination port @w4 (proto << 16 | port): source
- * egress, then destination ingress. With @record, the verdict is the
+ * egress, then destination ingress; it came in by interface @in and goes
+ * out by @out (0: not known). With @record, the verdict is the
  * packet's connection's (fw_conns), under generation counter @g (its
  * parity the generation). */
 static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
-				    const __u32 *daddr, __u32 w4, __u32 g,
-				    bool record)
+				    const __u32 *daddr, __u32 w4, __u32 in,
+				    __u32 out, __u32 g, bool record)
 {
 	const struct nfc_key *key = &c->act.key;
 	struct fw_conn conn = { .gen = g };
@@ -304,8 +323,15 @@ static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
 	struct fw_scan s = {};
 	__u32 gen = g & 1, rule = 0;
 
+	/* an address endpoint, else the NIC endpoint the connection came
+	 * in by (@in) or goes out by (@out: known when an earlier node
+	 * chose the way out) */
 	src = fw_endpoint(key->tenant, saddr);
+	if (!src)
+		src = fw_nic(in);
 	dst = fw_endpoint(key->tenant, daddr);
+	if (!dst)
+		dst = fw_nic(out);
 	if (!src) {
 		/* tested apart: or-ed, the verifier refuses the pointers */
 		barrier_var(dst);
@@ -385,7 +411,7 @@ static __always_inline __u32 fw_opening_w4(const struct nfc_key *k)
 NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 {
 	const struct nfc_key *key = &c->act.key;
-	__u32 zero = 0, g = 0, *gp, saddr[4], daddr[4];
+	__u32 zero = 0, g = 0, *gp, saddr[4], daddr[4], out;
 	struct fw_conn *conn = NULL;
 	struct fw_ep *src;
 
@@ -407,6 +433,8 @@ NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	gp = bpf_map_lookup_elem(&fw_gen, &zero);
 	if (gp)
 		g = *gp;
+	/* the way out, when an earlier node of the chain chose it */
+	out = c->act.verdict == NFC_V_REDIRECT ? c->act.out_ifindex : 0;
 	if (c->ct_handle)
 		conn = bpf_map_lookup_elem(&fw_conns, &c->ct_handle);
 	/* an ICMP error about a connection the node allowed passes, either
@@ -417,7 +445,7 @@ NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 			return nfc_allow(c, conn->rule);
 		return fw_judge(c, saddr, daddr,
 				(__u32)key->proto << 16 | bpf_ntohs(key->dport),
-				g, false);
+				key->ifindex, out, g, false);
 	}
 	/* a connection judged by the rules in force passes both ways */
 	if (conn && conn->gen == g)
@@ -425,9 +453,11 @@ NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	/* its reply direction, not judged by these rules (they changed, or
 	 * the node never allowed it): the connection as it was opened */
 	if (c->ct_dir == NFC_CT_REPLY && c->ct_handle)
-		return fw_judge(c, daddr, saddr, fw_opening_w4(key), g, true);
+		return fw_judge(c, daddr, saddr, fw_opening_w4(key), out,
+				key->ifindex, g, true);
 	return fw_judge(c, saddr, daddr,
-			(__u32)key->proto << 16 | bpf_ntohs(key->dport), g, true);
+			(__u32)key->proto << 16 | bpf_ntohs(key->dport),
+			key->ifindex, out, g, true);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -505,7 +505,9 @@ static int fw_groups_read(struct fw_groups *g, nfc_map_fd_fn map_fd,
 			  void *ctx, char *why, size_t len)
 {
 	int eps = map_fd(ctx, "endpoints"), labels = map_fd(ctx, "labels"),
-	    groups = map_fd(ctx, "groups"), r;
+	    groups = map_fd(ctx, "groups"), nics = map_fd(ctx, "nics"), r;
+	struct fw_kv nic = { .ksz = sizeof(struct fw_nic_key),
+			     .vsz = sizeof(struct fw_ep) };
 	const struct fw_group_key *gk;
 	const struct fw_group *gv;
 	const struct fw_ep *ep;
@@ -517,7 +519,7 @@ static int fw_groups_read(struct fw_groups *g, nfc_map_fd_fn map_fd,
 				    .vsz = sizeof(struct fw_label) };
 	g->groups = (struct fw_kv){ .ksz = sizeof(struct fw_group_key),
 				    .vsz = sizeof(struct fw_group) };
-	if (eps < 0 || labels < 0 || groups < 0) {
+	if (eps < 0 || labels < 0 || groups < 0 || nics < 0) {
 		snprintf(why, len, "the instance's maps: %s",
 			 strerror(errno ?: ENOENT));
 		return -ENOENT;
@@ -526,7 +528,16 @@ static int fw_groups_read(struct fw_groups *g, nfc_map_fd_fn map_fd,
 	    nfc_map_walk(labels, g->labels.ksz, g->labels.vsz, fw_collect_kv,
 			 &g->labels) ?:
 	    nfc_map_walk(groups, g->groups.ksz, g->groups.vsz, fw_collect_kv,
-			 &g->groups);
+			 &g->groups) ?:
+	    nfc_map_walk(nics, nic.ksz, nic.vsz, fw_collect_kv, &nic);
+	/* NIC endpoints have labels and groups as address ones do: their
+	 * values join the endpoints' (keys unused past here) */
+	for (i = 0; !r && i < nic.n; i++) {
+		struct fw_ep_key none = {};
+
+		r = fw_collect_kv(&none, fw_kv_value(&nic, i), 1, &g->eps);
+	}
+	free(nic.v);
 	if (r) {
 		snprintf(why, len, "reading the endpoints, labels and groups: %s",
 			 strerror(-r));

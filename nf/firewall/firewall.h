@@ -62,6 +62,13 @@ struct fw_cidr {
 	__u8 addr[16];
 };
 
+/* A NIC endpoint: an interface (a container's or VM's veth or tap, a VF)
+ * whose traffic is one endpoint's, whatever its addresses; its value a
+ * struct fw_ep (ifindex unused). An address endpoint comes first. */
+struct fw_nic_key {
+	__u32 ifindex;
+};
+
 /* A label of an endpoint: a key (a category, `app`) and its value. */
 struct fw_label_key {
 	__u32 endpoint;  /* fw_ep.id */

@@ -16,6 +16,7 @@
 #include "fixture.h"
 #include "internal.h"
 #include "firewall.h"
+#include "rewrite.h"
 
 #define FW "firewall@1.0.0"
 #define IP_C "203.0.113.3"
@@ -546,6 +547,46 @@ static int set_count(__u32 gen, __u32 set)
 	return bpf_map_lookup_elem(fd, &k, &v) ? -1 : (int)v.count;
 }
 
+/* NIC endpoints: an interface's traffic is one endpoint's, whatever its
+ * addresses - as a source by the interface a packet came in by, as a
+ * destination by the one an earlier node chose (here a rewrite node
+ * redirecting to it). An address endpoint comes first. */
+static void test_nic_endpoints(void **state)
+{
+	struct fw_nic_key nk = { .ifindex = F.lo };
+	struct fw_ep nic = { .id = 7, .ingress = FW_DENY, .egress = FW_DENY };
+	struct rewrite_plan plan = { .set = REWRITE_VERDICT,
+				     .verdict = NFC_V_REDIRECT,
+				     .out_ifindex = F.lo };
+	struct dp_run r;
+	struct pkt p;
+
+	fw_reset();
+	assert_int_equal(bpf_map_update_elem(dp_table(FW, "nics"), &nk, &nic, 0), 0);
+	endpoint(IP_A, 1, FW_ALLOW, FW_ALLOW);
+	rule(90, 7, FW_EGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 443);
+	rule(91, 7, FW_INGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 8080);
+	assert_int_equal(compile(), 0);
+	/* from C (no address endpoint) in by the NIC: the NIC's egress */
+	tcp4(&p, IP_C, "198.51.100.77", 40000, 443, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 90);
+	tcp4(&p, IP_C, "198.51.100.77", 40001, 80, 0x02);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+	/* from A (an address endpoint, its egress allows) out by the NIC:
+	 * the NIC's ingress */
+	dp_plan(&plan);
+	dp_chain2(dp_module("rewrite"), dp_module(FW));
+	tcp4(&p, IP_A, IP_B, 40002, 8080, 0x02);
+	dp_run(DP_ROOT, &p, &r);
+	assert_int_equal(r.retval, F.rc_redirect);
+	assert_int_equal(r.ctx.act.policy, 91);
+	tcp4(&p, IP_A, IP_B, 40003, 22, 0x02);
+	dp_run(DP_ROOT, &p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+}
+
 /* Rule @id alone is refused by the compiler; taken out again. */
 static void refused(__u32 id, const struct fw_rule *r)
 {
@@ -958,6 +999,7 @@ int main(int argc, char **argv)
 		T(test_icmp_errors_nd_mapped),
 		T(test_compile_refuses),
 		T(test_groups),
+		T(test_nic_endpoints),
 		T(test_many_sets),
 		T(test_differential),
 		T(test_differential_deep),
