@@ -2,29 +2,34 @@
 /*
  * firewall: symmetric, stateful policy between endpoints.
  *
- * An endpoint is an address in a VPC (the endpoints table) with a default
- * for each direction. A connection is allowed only if its source's egress
- * and its destination's ingress both allow it: each side's rules are tried
- * in priority order, the first that matches decides, none: the side's
- * default. A side that is no endpoint of this instance is another host's to
- * judge (or nobody's): it allows. Between two addresses neither of which is
- * an endpoint, the node's `unknown` config decides.
+ * An endpoint is an address in a VPC (the endpoints table) or a NIC (the
+ * nics table: what comes in by an interface, or what an earlier node sends
+ * out by it), with a default for each direction, labels and the security
+ * groups those make it a member of. A connection is allowed only if its
+ * source's egress and its destination's ingress both allow it: each side's
+ * rules are tried in priority order, the first that matches decides, none:
+ * the side's default. A side that is no endpoint of this instance is
+ * another host's to judge (or nobody's): it allows. Between two addresses
+ * neither of which is an endpoint, the node's `unknown` config decides.
  *
- * Once per connection: a connection's first packet is judged; its replies
- * pass under the rule that allowed it (fw_conns, by conntrack handle), and
- * the flow cache carries the result of both directions. A reply to a
- * connection this node never allowed is judged as a connection of its own
- * direction. The other packets of the first direction that run the chain
- * (after a rule change, TCP SYN/FIN/RST) are judged again: a rule change
- * applies to existing connections from their next packet on.
+ * Once per connection: a connection's first packet is judged; its packets
+ * either way then pass under the rule that allowed it (fw_conns, by
+ * conntrack handle, with the generation counter it was judged by), and the
+ * flow cache carries the result of both directions. A packet of a
+ * connection not judged by the rules in force (they changed, or the node
+ * never allowed it) is judged as the connection was opened, so a rule
+ * change applies to existing connections, both ways, from their next
+ * packet that runs the chain. ICMP errors about an allowed connection pass
+ * with it; neighbour discovery and MLD are no connections and pass.
  *
  * Attribution: a decision names its rule (policy id = rule id; 0 for a
  * default), a denial its side as its drop reason (policy-egress: the
  * source's rules, policy-ingress: the destination's).
  *
  * The rule sets are compiled by userspace (nf/firewall/firewall.c) from the
- * rules table into fw_rule_c, two generations, fw_gen naming the active:
- * a packet reads one generation only, so an edit is seen whole or not at
+ * rules, endpoints, labels and groups into decision trees of two
+ * generations, fw_gen counting the compiles (its parity the active one): a
+ * packet reads one generation only, so an edit is seen whole or not at
  * all.
  */
 #include <stdbool.h>

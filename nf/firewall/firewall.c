@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
- * The firewall's rule sets, compiled from its rules table (firewall.h).
+ * The firewall's rule sets, compiled from its tables (firewall.h).
  *
- * Users edit `rules` entry by entry; the datapath never reads it. After
- * every edit (and when an instance is loaded) the whole table is compiled
- * here into the generation the datapath does not read: each endpoint's
- * rules of a direction, in the order they are tried, with their prefixes,
- * ports and ICMP types in the form the datapath compares. Then one store
- * to fw_gen makes it the active one. A packet reads fw_gen once, so it is
- * judged by the old rules or by the new, never by a mix; the runtime waits
- * a grace period after the switch before the next compile may write the
- * generation the packets before it were reading.
+ * Users edit `rules`, `endpoints`, `nics`, `labels` and `groups` entry by
+ * entry (or load a file whole); the datapath reads none of them for a
+ * verdict but the endpoints. After every edit (and when an instance is
+ * loaded) all of it is compiled here into the generation the datapath does
+ * not read: each endpoint's groups, and each endpoint's rules of a
+ * direction (a group's rules for each member) as a decision tree over what
+ * the rules compare. Then one store to fw_gen makes it the active one. A
+ * packet reads fw_gen once, so it is judged by the old rules or by the
+ * new, never by a mix; the runtime waits a grace period after the switch
+ * before the next compile may write the generation the packets before it
+ * were reading.
  */
 #include <errno.h>
 #include <stdio.h>
