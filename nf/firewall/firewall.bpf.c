@@ -52,7 +52,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FW_ENDPOINTS_MAX);
 	__type(key, struct fw_nic_key);
-	__type(value, struct fw_ep);
+	__type(value, struct fw_nic);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } nics SEC(".maps");
 
@@ -284,6 +284,7 @@ static __always_inline struct fw_ep *fw_nic(__u32 ifindex)
 
 	if (!ifindex)
 		return NULL;
+	/* read as an endpoint: its id and defaults, never its ifindex */
 	return bpf_map_lookup_elem(&nics, &k);
 }
 

@@ -509,7 +509,7 @@ static int fw_groups_read(struct fw_groups *g, nfc_map_fd_fn map_fd,
 	int eps = map_fd(ctx, "endpoints"), labels = map_fd(ctx, "labels"),
 	    groups = map_fd(ctx, "groups"), nics = map_fd(ctx, "nics"), r;
 	struct fw_kv nic = { .ksz = sizeof(struct fw_nic_key),
-			     .vsz = sizeof(struct fw_ep) };
+			     .vsz = sizeof(struct fw_nic) };
 	const struct fw_group_key *gk;
 	const struct fw_group *gv;
 	const struct fw_ep *ep;
@@ -535,9 +535,12 @@ static int fw_groups_read(struct fw_groups *g, nfc_map_fd_fn map_fd,
 	/* NIC endpoints have labels and groups as address ones do: their
 	 * values join the endpoints' (keys unused past here) */
 	for (i = 0; !r && i < nic.n; i++) {
+		const struct fw_nic *n = fw_kv_value(&nic, i);
+		struct fw_ep ep = { .id = n->id, .ingress = n->ingress,
+				    .egress = n->egress };
 		struct fw_ep_key none = {};
 
-		r = fw_collect_kv(&none, fw_kv_value(&nic, i), 1, &g->eps);
+		r = fw_collect_kv(&none, &ep, 1, &g->eps);
 	}
 	free(nic.v);
 	if (r) {

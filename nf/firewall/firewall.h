@@ -63,11 +63,20 @@ struct fw_cidr {
 };
 
 /* A NIC endpoint: an interface (a container's or VM's veth or tap, a VF)
- * whose traffic is one endpoint's, whatever its addresses; its value a
- * struct fw_ep (ifindex unused). An address endpoint comes first. */
+ * whose traffic is one endpoint's, whatever its addresses. An address
+ * endpoint comes first. Its value is the head of struct fw_ep, which the
+ * datapath reads it as (never its ifindex). */
 struct fw_nic_key {
 	__u32 ifindex;
 };
+
+struct fw_nic {
+	__u32 id;
+	__u32 ingress;
+	__u32 egress;
+};
+_Static_assert(sizeof(struct fw_nic) == __builtin_offsetof(struct fw_ep, ifindex),
+	       "struct fw_nic is the head of struct fw_ep");
 
 /* A label of an endpoint: a key (a category, `app`) and its value. */
 struct fw_label_key {

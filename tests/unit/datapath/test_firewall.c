@@ -554,7 +554,7 @@ static int set_count(__u32 gen, __u32 set)
 static void test_nic_endpoints(void **state)
 {
 	struct fw_nic_key nk = { .ifindex = F.lo };
-	struct fw_ep nic = { .id = 7, .ingress = FW_DENY, .egress = FW_DENY };
+	struct fw_nic nic = { .id = 7, .ingress = FW_DENY, .egress = FW_DENY };
 	struct rewrite_plan plan = { .set = REWRITE_VERDICT,
 				     .verdict = NFC_V_REDIRECT,
 				     .out_ifindex = F.lo };
