@@ -316,12 +316,16 @@ static __always_inline __u32 fw_groups(const struct fw_ep *ep, __u32 gen)
 /* Judge the connection opened from @saddr to @daddr (host order words,
  * IPv4 mapped), to destination port @w4 (proto << 16 | port): source
  * egress, then destination ingress; it came in by interface @in and goes
- * out by @out (0: not known). With @record, the verdict is the
+ * out by @out (0: not known). @pkt_src is the address endpoint of the
+ * packet's source, looked up once: the connection's source, or with
+ * @swapped (a packet of its reply direction) its destination. With
+ * @record, the verdict is the
  * packet's connection's (fw_conns), under generation counter @g (its
  * parity the generation). */
 static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
 				    const __u32 *daddr, __u32 w4, __u32 in,
-				    __u32 out, __u32 g, bool record)
+				    __u32 out, __u32 g, bool record,
+				    struct fw_ep *pkt_src, bool swapped)
 {
 	const struct nfc_key *key = &c->act.key;
 	struct fw_conn conn = { .gen = g };
@@ -332,10 +336,10 @@ static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
 	/* an address endpoint, else the NIC endpoint the connection came
 	 * in by (@in) or goes out by (@out: known when an earlier node
 	 * chose the way out) */
-	src = fw_endpoint(key->tenant, saddr);
+	src = swapped ? fw_endpoint(key->tenant, saddr) : pkt_src;
 	if (!src)
 		src = fw_nic(in);
-	dst = fw_endpoint(key->tenant, daddr);
+	dst = swapped ? pkt_src : fw_endpoint(key->tenant, daddr);
 	if (!dst)
 		dst = fw_nic(out);
 	if (!src) {
@@ -451,7 +455,7 @@ NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 			return nfc_allow(c, conn->rule);
 		return fw_judge(c, saddr, daddr,
 				(__u32)key->proto << 16 | bpf_ntohs(key->dport),
-				key->ifindex, out, g, false);
+				key->ifindex, out, g, false, src, false);
 	}
 	/* a connection judged by the rules in force passes both ways */
 	if (conn && conn->gen == g)
@@ -460,10 +464,10 @@ NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	 * the node never allowed it): the connection as it was opened */
 	if (c->ct_dir == NFC_CT_REPLY && c->ct_handle)
 		return fw_judge(c, daddr, saddr, fw_opening_w4(key), out,
-				key->ifindex, g, true);
+				key->ifindex, g, true, src, true);
 	return fw_judge(c, saddr, daddr,
 			(__u32)key->proto << 16 | bpf_ntohs(key->dport),
-			key->ifindex, out, g, true);
+			key->ifindex, out, g, true, src, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";
