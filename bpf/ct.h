@@ -21,6 +21,10 @@
  * other IP protocols by addresses alone; per tenant (VNI), IPv4 and IPv6.
  * ICMP errors (unreachable, time exceeded, ...) are matched to the
  * connection of the packet they quote and marked RELATED; they open none.
+ * A NAT that translates a connection gives it its translated tuple too
+ * (nfc_ct_nat, struct nfc_ct_alias): packets of either tuple are the one
+ * connection's, its replies to the translated addresses its reply
+ * direction.
  * Later fragments carry no ports and are not tracked.
  *
  * TCP follows the flags: SYN opens (NEW), SYN-ACK from the other side
@@ -152,6 +156,46 @@ decided:
 }
 
 /*
+ * The connection of canonical key @ck, which a packet's tuple made with
+ * @one (nfc_ct_key_make()): its entry, and in *@dir the packet's direction.
+ * A tuple that is a NAT's translation of a connection (struct
+ * nfc_ct_alias) stands for it: *@ck becomes the connection's key. An
+ * alias of a connection gone, timed out, or whose 5-tuple a new SYN
+ * reuses (@k, when not NULL) finds nothing: the packet opens a connection
+ * of its own tuple.
+ */
+static __always_inline struct nfc_ct *nfc_ct_find(struct nfc_ct_key *ck,
+						  bool one, __u8 *dir,
+						  const struct nfc_key *k)
+{
+	struct nfc_ct_alias *a;
+	struct nfc_ct *e;
+
+	e = bpf_map_lookup_elem(&nfc_ct, ck);
+	if (e) {
+		*dir = one == !!(e->flags & NFC_CT_F_ORIG_1) ? NFC_CT_ORIG :
+							       NFC_CT_REPLY;
+		return e;
+	}
+	a = bpf_map_lookup_elem(&nfc_ct_nat, ck);
+	if (!a)
+		return NULL;
+	e = bpf_map_lookup_elem(&nfc_ct, &a->orig);
+	if (!e || e->handle != a->handle)
+		return NULL;
+	if ((__s64)(nfc_now() - e->last_ns) >
+	    (__s64)nfc_ct_timeout(a->orig.proto, e->state))
+		return NULL;
+	if (k && k->proto == IPPROTO_TCP && e->state >= NFC_CT_CLOSING &&
+	    (k->tcp_flags & (NFC_TCP_SYN | NFC_TCP_ACK)) == NFC_TCP_SYN)
+		return NULL;
+	*dir = one == !!(a->flags & NFC_CT_F_ORIG_1) ? NFC_CT_ORIG :
+						       NFC_CT_REPLY;
+	*ck = a->orig;
+	return e;
+}
+
+/*
  * An ICMP error: look up the connection of the packet it quotes (the
  * quoted packet went the other way, so its source is our destination).
  * Returns 0 when found, with the context filled.
@@ -165,7 +209,7 @@ static __always_inline int nfc_ct_related(struct nfc_pkt *pkt,
 	struct nfc_ct_key ck;
 	struct nfc_ct *e;
 	__u32 off = c->l4_off + 8;
-	__u8 proto;
+	__u8 proto, dir;
 	bool one;
 
 	if (k->l3 == NFC_L3_IPV4) {
@@ -204,15 +248,14 @@ static __always_inline int nfc_ct_related(struct nfc_pkt *pkt,
 	}
 	one = nfc_ct_key_make(&ck, k->tenant, k->l3, proto, &src, &dst, sport,
 			      dport);
-	e = bpf_map_lookup_elem(&nfc_ct, &ck);
+	e = nfc_ct_find(&ck, one, &dir, NULL);
 	if (!e)
 		return -1;
 	c->ct = ck;
 	c->ct_handle = e->handle;
 	c->ct_state = e->state;
 	/* the quoted packet's direction, reversed */
-	c->ct_dir = one == !!(e->flags & NFC_CT_F_ORIG_1) ? NFC_CT_REPLY :
-							    NFC_CT_ORIG;
+	c->ct_dir = dir == NFC_CT_ORIG ? NFC_CT_REPLY : NFC_CT_ORIG;
 	c->ct_flags = NFC_CTI_RELATED;
 	return 0;
 }
@@ -341,10 +384,8 @@ static __always_inline int nfc_ct_track(struct nfc_pkt *pkt,
 	one = nfc_ct_key_make(&c->ct, k->tenant, k->l3, k->proto, &k->saddr,
 			      &k->daddr, sport, dport);
 	now = nfc_now();
-	e = bpf_map_lookup_elem(&nfc_ct, &c->ct);
+	e = nfc_ct_find(&c->ct, one, &dir, k);
 	if (e) {
-		dir = one == !!(e->flags & NFC_CT_F_ORIG_1) ? NFC_CT_ORIG :
-							      NFC_CT_REPLY;
 		/* dead (timed out), or a closing or closed connection's
 		 * 5-tuple reused by a new SYN: start over in place (signed:
 		 * another CPU may have stamped it after our now) */

@@ -87,6 +87,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_ct SEC(".maps");
 
+/* Connections' translated tuples (struct nfc_ct_alias), written by NAT
+ * modules; nfmgrd's aging removes those of connections gone. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NFC_CT_ENTRIES);
+	__type(key, struct nfc_ct_key);
+	__type(value, struct nfc_ct_alias);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_ct_nat SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -15,7 +15,7 @@
  * the build's limits (struct nfc_abi, set by nfc.h); the runtime refuses an
  * object built against others. Bump it with any change an object would see.
  */
-#define NFC_ABI_VERSION 13
+#define NFC_ABI_VERSION 14
 
 /* A chain version owns one block of NFC_BLOCK_SIZE slots in the per-hook
  * program array; block 0 is the framework's (slot 0: executor). */
@@ -337,7 +337,9 @@ _Static_assert(NFC_FLOOD_PORTS <= 64, "one bit of nfc_flood_list.tagged per port
 	X(SAME_PORT, "same-port")           /* switched to the port it came in on */ \
 	X(VLAN_MEMBER, "vlan-not-member")   /* of a VLAN its port (in or out) does not carry */ \
 	X(POLICY_EGRESS, "policy-egress")   /* its source endpoint's egress policy denied it */ \
-	X(POLICY_INGRESS, "policy-ingress") /* its destination endpoint's ingress policy denied it */
+	X(POLICY_INGRESS, "policy-ingress") /* its destination endpoint's ingress policy denied it */ \
+	X(NAT_EXHAUSTED, "nat-exhausted")   /* its NAT rule's pool had no free address and port for it */ \
+	X(NAT_UNTRACKED, "nat-untracked")   /* to be translated, but no connection (a later fragment) */
 
 #define NFC_DROP_ENUM(name, str) NFC_DROP_##name,
 enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };
@@ -490,6 +492,22 @@ struct nfc_ct {
 	__u8 pad;
 	struct nfc_ct_decision decision[NFC_CT_DECISIONS];
 	__u32 pad2;
+};
+
+/*
+ * A connection's second tuple (nfc_ct_nat): the connection as it is seen
+ * once a NAT translated it, under that tuple's canonical key. The root's
+ * tracking finds the connection by it (bpf/ct.h: nfc_ct_find()), so the
+ * translated replies are the connection's reply direction.
+ */
+struct nfc_ct_alias {
+	struct nfc_ct_key orig; /* the connection's key in nfc_ct */
+	__u32 pad;
+	__u64 handle;  /* its handle: under another handle, or none, the
+			  connection is gone and the alias dead */
+	__u8 flags;    /* NFC_CT_F_ORIG_1: the original direction, translated,
+			  goes from side 1 of the alias's key */
+	__u8 pad2[7];
 };
 
 enum nfc_ct_dir {
