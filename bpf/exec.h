@@ -30,7 +30,7 @@
 
 #define NFC_ACT_REWRITES                                                      \
 	(NFC_ACT_KEY | NFC_ACT_TTL_DEC | NFC_ACT_DECAP | NFC_ACT_ENCAP |       \
-	 NFC_ACT_ARP_REPLY | NFC_ACT_ND_REPLY)
+	 NFC_ACT_ARP_REPLY | NFC_ACT_ND_REPLY | NFC_ACT_QUOTE)
 
 /* What VXLAN puts before a frame: outer Ethernet, IPv4, UDP and VXLAN. */
 #define NFC_VXLAN_OVERHEAD (14 + 20 + 8 + NFC_VXLAN_HLEN)
@@ -303,6 +303,65 @@ static __always_inline int nfc_exec_port(struct nfc_pkt *pkt,
 	return 0;
 }
 
+/* An ICMP error's quoted packet (IPv4) rewritten to c->quote. Its
+ * header checksum moves with its addresses, so the ICMP checksum sees no
+ * change from them; the quoted transport checksum is left as it was (the
+ * quote may end before it, and receivers match errors by addresses and
+ * ports without checking it), so the ICMP checksum takes the ports'. */
+static __always_inline int nfc_exec_quote(struct nfc_pkt *pkt,
+					  const struct nfc_ctx *c,
+					  struct nfc_wr *w)
+{
+	__u32 q = w->l4 + 8, ql4;
+	nfc_wsum diff, pd;
+	__u16 words[4];
+	__u8 *ip, *t, proto;
+
+	if (c->key.l3 != NFC_L3_IPV4 || w->kind != NFC_L4C_ICMP)
+		return NFC_DROP_REWRITE;
+	ip = nfc_pkt_ptr(pkt, q, 20);
+	if (!ip || ip[0] >> 4 != 4 || (ip[0] & 0xf) < 5)
+		return NFC_DROP_REWRITE;
+	ql4 = q + (ip[0] & 0xf) * 4;
+	proto = ip[9];
+	__builtin_memcpy(words, &c->quote.saddr.v4, 4);
+	__builtin_memcpy(words + 2, &c->quote.daddr.v4, 4);
+	if (nfc_put(pkt, q + 12, words, 4, &diff))
+		return NFC_DROP_REWRITE;
+	w->region = nfc_csum_add(w->region, diff);
+	if (nfc_csum_fix(pkt, w, q + 10, diff, 0))
+		return NFC_DROP_REWRITE;
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		words[0] = c->quote.sport;
+		words[1] = c->quote.dport;
+		if (nfc_put(pkt, ql4, words, 2, &pd))
+			return NFC_DROP_REWRITE;
+		break;
+	case IPPROTO_ICMP:
+		t = nfc_pkt_ptr(pkt, ql4, 1);
+		if (!t)
+			return NFC_DROP_REWRITE;
+		if (*t == 8)
+			words[0] = c->quote.sport;
+		else if (*t == 0)
+			words[0] = c->quote.dport;
+		else
+			return 0;
+		if (nfc_put(pkt, ql4 + 4, words, 1, &pd))
+			return NFC_DROP_REWRITE;
+		break;
+	default:
+		return 0;
+	}
+	w->region = nfc_csum_add(w->region, pd);
+	if (nfc_csum_fix(pkt, w, w->l4csum, pd, NFC_CSUM_L4))
+		return NFC_DROP_REWRITE;
+	return 0;
+}
+
 /* Apply the rewrites of the frame (@shift bytes of outer headers already
  * taken off); a drop reason, or 0. */
 static __always_inline int nfc_exec_frame_do(struct nfc_pkt *pkt,
@@ -383,6 +442,11 @@ static __always_inline int nfc_exec_frame_do(struct nfc_pkt *pkt,
 	}
 	if (flags & NFC_ACT_DPORT) {
 		r = nfc_exec_port(pkt, c, &w, false);
+		if (r)
+			return r;
+	}
+	if (flags & NFC_ACT_QUOTE) {
+		r = nfc_exec_quote(pkt, c, &w);
 		if (r)
 			return r;
 	}
@@ -994,7 +1058,7 @@ static __always_inline int nfc_exec_rewrite(struct nfc_pkt *pkt,
 		shift = c->inner_off;
 	}
 	if (flags & ((NFC_ACT_KEY & ~NFC_ACT_VLAN) | NFC_ACT_TTL_DEC |
-		     NFC_ACT_ARP_REPLY | NFC_ACT_ND_REPLY)) {
+		     NFC_ACT_ARP_REPLY | NFC_ACT_ND_REPLY | NFC_ACT_QUOTE)) {
 		r = nfc_exec_frame(pkt, c, shift);
 		if (r == NFC_FRAME_TTL)
 			return NFC_DROP_TTL_EXCEEDED;

@@ -112,7 +112,7 @@ static __always_inline bool nfc_flow_cacheable(const struct nfc_ctx *c)
 {
 	const struct nfc_key *k = &c->key;
 
-	if (c->nocache || (c->act.flags & NFC_ACT_NOCACHE))
+	if (c->nocache || (c->act.flags & (NFC_ACT_NOCACHE | NFC_ACT_QUOTE)))
 		return false;
 	if (nfc_flow_slow_only(k))
 		return false;

@@ -474,6 +474,22 @@ static __always_inline void nfc_set_dport(struct nfc_ctx *c, __be16 port)
 	c->act.flags |= NFC_ACT_DPORT;
 }
 
+/* The ICMP error in flight (IPv4) quotes a packet that must read
+ * @saddr:@sport -> @daddr:@dport once out (struct nfc_quote: an echo's
+ * identifier is a port): a NAT's translation of an error about a
+ * connection it translates. Errors are never cached. */
+static __always_inline void nfc_set_quote(struct nfc_ctx *c, __be32 saddr,
+					  __be32 daddr, __be16 sport,
+					  __be16 dport)
+{
+	__builtin_memset(&c->quote, 0, sizeof(c->quote));
+	c->quote.saddr.v4 = saddr;
+	c->quote.daddr.v4 = daddr;
+	c->quote.sport = sport;
+	c->quote.dport = dport;
+	c->act.flags |= NFC_ACT_QUOTE | NFC_ACT_NOCACHE;
+}
+
 static __always_inline void nfc_ttl_dec(struct nfc_ctx *c)
 {
 	c->act.flags |= NFC_ACT_TTL_DEC;

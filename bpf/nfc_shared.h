@@ -264,6 +264,10 @@ static inline int nfc_key_eq(const struct nfc_key *a, const struct nfc_key *b)
  * written), without the flag it leaves untagged (popped) (nfc_set_vlan());
  * applied after the rewrites of the frame, before an encap */
 #define NFC_ACT_VLAN (1 << 11)
+/* ICMP error (IPv4): the packet it quotes gets the addresses and ports
+ * of the context's quote (struct nfc_quote, nfc_set_quote()): a NAT
+ * translating an error about a connection it translates. Never cached */
+#define NFC_ACT_QUOTE (1 << 12)
 /* the flags that say action.key differs from the parsed key */
 #define NFC_ACT_KEY                                                           \
 	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_SADDR | NFC_ACT_DADDR |       \
@@ -713,6 +717,15 @@ static inline __u32 nfc_out_ifindex(__u8 verdict, __u32 out, __u32 in)
 }
 
 /* The per-CPU context one packet carries through its chain. */
+/* What an ICMP error's quoted packet becomes (NFC_ACT_QUOTE). */
+struct nfc_quote {
+	union nfc_addr saddr;
+	union nfc_addr daddr;
+	__be16 sport;   /* TCP, UDP, SCTP ports; ICMP echo: the identifier, */
+	__be16 dport;   /* in sport for a request, in dport for a reply */
+	__u32 pad;
+};
+
 struct nfc_ctx {
 	struct nfc_key key;    /* as parsed, never written after the root */
 	struct nfc_action act; /* decided so far; NFs match on act.key, the
@@ -734,6 +747,7 @@ struct nfc_ctx {
 	__u64 ct_handle;       /* the connection's, 0 when untracked */
 	struct nfc_ct_key ct;  /* the connection's key (ct_state != NONE) */
 	__u32 pad2;
+	struct nfc_quote quote; /* NFC_ACT_QUOTE */
 };
 
 /* Active version of each chain: block | version << 32, written by userspace

@@ -1120,6 +1120,39 @@ brk fw-nic-out-ignored nf/firewall/firewall.bpf.c \
 	'datapath_firewall' \
 	'the way out an earlier node chose does not make its NIC endpoint the destination'
 
+brk nat-no-alias bpf/ct.h \
+	's|\ta = bpf_map_lookup_elem\(&nfc_ct_nat, ck\);\n\tif \(!a\)|\ta = NULL;\n\tif (!a)|' \
+	'integration-nat-tc' \
+	'conntrack does not know a connection by its translated tuple: translated replies are connections of their own'
+brk nat-reply-untranslated nf/nat/nat.bpf.c \
+	's|\tif \(n->nsaddr != n->osaddr\)\n\t\tnat_daddr\(c, n->osaddr\);\n||' \
+	'integration-nat-tc' \
+	'replies of a source-NATed connection keep the pool address as their destination'
+brk nat-tuple-stolen nf/nat/nat.bpf.c \
+	's|\t\tif \(old && old->handle != a->alias.handle &&\n\t\t    nat_ct_live\(&old->orig, 0\)\)\n\t\t\treturn 0;\n||' \
+	'integration-nat-tc' \
+	'a live connection'"'"'s translated tuple is given to the next one'
+brk nat-exempt-ignored nf/nat/nat.bpf.c \
+	's|\tif \(s.kind == NAT_EXEMPT\)\n\t\treturn 0;\n||' \
+	'integration-nat-tc' \
+	'an exempt destination is translated all the same'
+brk nat-exhaustion-silent nf/nat/nat.bpf.c \
+	's|\tif \(!a.found\)\n\t\treturn NFC_DROP_NAT_EXHAUSTED;|\tif (!a.found)\n\t\treturn 0;|' \
+	'integration-nat-tc' \
+	'an exhausted pool lets the connection out untranslated'
+brk nat-quote-unwritten bpf/exec.h \
+	's|\tif \(flags & NFC_ACT_QUOTE\) \{\n\t\tr = nfc_exec_quote|\tif (0) {\n\t\tr = nfc_exec_quote|' \
+	'integration-nat-tc' \
+	'an ICMP error about a translated connection quotes the translated packet: its sender never learns'
+brk nat-quote-csum bpf/exec.h \
+	's|\tw->region = nfc_csum_add\(w->region, pd\);\n\tif \(nfc_csum_fix\(pkt, w, w->l4csum, pd, NFC_CSUM_L4\)\)\n\t\treturn NFC_DROP_REWRITE;\n||' \
+	'integration-nat-tc' \
+	'the ICMP checksum does not take the quoted ports'"'"' change'
+brk nat-closed-blocks nf/nat/nat.bpf.c \
+	's|\tif \(!nat_ct_live\(&k, 0\)\)\n\t\tbpf_map_delete_elem\(&nfc_ct, &k\);\n||' \
+	'integration-nat-tc' \
+	'a timed-out or closed connection of the translated tuple stays in conntrack, before the alias'
+
 if $list; then
 	for i in "${!names[@]}"; do
 		printf '%-24s %-28s %s\n' "${names[$i]}" "${tests[$i]}" "${whys[$i]}"

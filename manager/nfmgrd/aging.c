@@ -45,13 +45,13 @@ static void pass(struct nfmgrd *d)
 		return;
 	}
 	nfmgrd_log(res.ct_expired || res.flows_expired || res.ep_removed ||
-				   res.entries_expired ?
+				   res.entries_expired || res.aliases_removed ?
 			   NFC_INFO :
 			   NFC_DEBUG,
-		   "aged %d of %d connections, %d of %d flows, %d of %d table entries, the counters of %d gone interfaces (%.1f ms)\n",
+		   "aged %d of %d connections, %d of %d flows, %d of %d table entries, %d translated tuples, the counters of %d gone interfaces (%.1f ms)\n",
 		   res.ct_expired, res.ct_seen, res.flows_expired,
 		   res.flows_seen, res.entries_expired, res.entries_seen,
-		   res.ep_removed, mono_ms() - t0);
+		   res.aliases_removed, res.ep_removed, mono_ms() - t0);
 }
 
 static void *aging_main(void *arg)

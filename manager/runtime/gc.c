@@ -2,7 +2,8 @@
 /*
  * Aging (nfmgrd calls nfc_gc__run() every few seconds): connections idle
  * past their state's timeout, flows idle past flow_idle_s or whose
- * connection is gone, the counters of interfaces that are gone. The
+ * connection is gone, the translated tuples (aliases) of connections gone,
+ * the counters of interfaces that are gone. The
  * datapath only refreshes entries; what is neither refreshed nor aged the
  * kernel's LRU evicts when a table is full.
  *
@@ -301,6 +302,61 @@ static int ep_forget(int fd, int *removed)
 	return r;
 }
 
+/* A walk of conntrack's aliases (nfc_ct_nat): those whose connection is
+ * gone, or is another under the same key (another handle). */
+struct alias_pass {
+	int ct_fd;
+	struct gc_keys dead;
+};
+
+static int alias_chunk(const void *keys, const void *values, int n, void *ctx)
+{
+	const struct nfc_ct_alias *a = values;
+	struct alias_pass *ap = ctx;
+	struct nfc_ct e;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!bpf_map_lookup_elem(ap->ct_fd, &a[i].orig, &e) &&
+		    e.handle == a[i].handle)
+			continue;
+		if (keys_add(&ap->dead, (const __u8 *)keys +
+						i * sizeof(struct nfc_ct_key)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The aliases of connections gone (after the connections' pass, so those
+ * it just removed go too), looked up again before each delete: an alias a
+ * NAT gave a new connection since the walk stays. */
+static int alias_forget(int fd, int ct_fd, int *removed)
+{
+	struct alias_pass ap = { .ct_fd = ct_fd,
+				 .dead.size = sizeof(struct nfc_ct_key) };
+	struct nfc_ct_alias a;
+	struct nfc_ct e;
+	int i, r;
+
+	r = nfc_map_walk(fd, sizeof(struct nfc_ct_key),
+			 sizeof(struct nfc_ct_alias), alias_chunk, &ap);
+	for (i = 0; !r && i < ap.dead.n; i++) {
+		const void *k = keys_at(&ap.dead, i);
+
+		if (bpf_map_lookup_elem(fd, k, &a))
+			continue;
+		if (!bpf_map_lookup_elem(ct_fd, &a.orig, &e) &&
+		    e.handle == a.handle)
+			continue;
+		if (!bpf_map_delete_elem(fd, k))
+			(*removed)++;
+		else if (errno != ENOENT)
+			r = -errno;
+	}
+	free(ap.dead.keys);
+	return r;
+}
+
 static int gc_stats_add(int fd, const struct nfc_gc_result *res, __u64 now)
 {
 	struct nfc_ct_gc_stats s;
@@ -408,11 +464,11 @@ int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 {
 	static const char *const names[] = { "nfc_ct", "nfc_flows",
 					     "nfc_ct_gc_stats",
-					     "nfc_ep_stats" };
+					     "nfc_ep_stats", "nfc_ct_nat" };
 	struct ct_pass cp = { .idle.size = sizeof(struct nfc_ct_key) };
 	struct flow_pass fp = { .doomed.size = sizeof(__u64), /* digests */
 				.conns = &cp.kept };
-	int fd[4] = { -1, -1, -1, -1 }, i, r = 0;
+	int fd[5] = { -1, -1, -1, -1, -1 }, i, r = 0;
 	const char *what = NULL;
 
 	memset(res, 0, sizeof(*res));
@@ -421,7 +477,7 @@ int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 	fp.idle_s = NFC_OPTS_GET(opts, flow_idle_s, 0) ?: 60;
 
 	/* before the first chain nothing is pinned: nothing to age */
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		fd[i] = nfc_shared_map_fd(h, names[i], err);
 		if (fd[i] < 0) {
 			r = fd[i] == -ENOENT ? 0 : fd[i];
@@ -459,6 +515,11 @@ int nfc_gc__run(struct nfc_handle *h, const struct nfc_gc_opts *opts,
 	if (r)
 		goto out;
 
+	what = names[4];
+	r = alias_forget(fd[4], fd[0], &res->aliases_removed);
+	if (r)
+		goto out;
+
 	what = names[3];
 	r = ep_forget(fd[3], &res->ep_removed);
 	if (r)
@@ -479,7 +540,7 @@ out:
 	free(cp.kept.slot);
 	free(fp.doomed.keys);
 	nfc_slot_hits_free(&fp.sh);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
 	return r;

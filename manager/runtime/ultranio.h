@@ -324,6 +324,7 @@ struct nfc_gc_opts {
 struct nfc_gc_result {
 	int ct_seen, ct_expired, flows_seen, flows_expired;
 	int ep_removed;
+	int aliases_removed; /* NAT tuples of connections gone (nfc_ct_nat) */
 	/* entries of node instances' expiring tables (a switch's learned
 	 * addresses), when the handle has the catalog */
 	int entries_seen, entries_expired;

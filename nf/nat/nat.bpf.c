@@ -23,7 +23,10 @@
  * the node applies it to every packet of the connection that runs it: the
  * original direction translated, the reply direction translated back.
  * The flow cache then carries both. A connection no rule matched is kept
- * as such: it is never translated midway.
+ * as such: it is never translated midway. A connection conntrack lost
+ * (flushed, evicted) is picked up midway by its next packet and
+ * translated anew, as Linux's NAT does after `conntrack -F`: a source NAT
+ * may then give it another tuple, which its peer does not know.
  *
  * Allocation: the new tuple must be no other connection's. Each candidate
  * (address, port) of the pool, from one chosen by the connection's hash,
@@ -37,9 +40,10 @@
  * the same way.
  *
  * IPv4 only: other packets pass untranslated. ICMP echo translates its
- * identifier as a port; an ICMP error about a translated connection has
- * its outer destination translated back (its quoted packet is not
- * rewritten yet). A packet of no connection (a later fragment) that a
+ * identifier as a port. An ICMP error about a translated connection (its
+ * conntrack RELATED) is translated as the connection: the packet it quotes
+ * becomes the one its receiver sent or got (nfc_set_quote()), its outer
+ * addresses too where they are the connection's. A packet of no connection (a later fragment) that a
  * translating rule matches is dropped as nat-untracked.
  *
  * Outcomes: pass, deny (nat-exhausted, nat-untracked, no-route: a
@@ -283,14 +287,27 @@ static __always_inline int nat_apply(struct nfc_ctx *c,
 	if (n->rule)
 		nfc_count_as(c, n->rule);
 	if (nat_icmp_error(k)) {
-		/* about the connection: its outer destination, translated
-		 * back when the error went the reply way */
-		if (c->ct_dir == NFC_CT_REPLY && k->daddr.v4 == n->nsaddr &&
-		    n->nsaddr != n->osaddr)
-			nat_daddr(c, n->osaddr);
-		else if (c->ct_dir == NFC_CT_ORIG && k->daddr.v4 == n->odaddr &&
-			 n->ndaddr != n->odaddr)
-			nat_daddr(c, n->ndaddr);
+		/* about the connection: the packet it quotes becomes what
+		 * its receiver sent or got, and so do the outer addresses
+		 * that are the connection's */
+		if (c->ct_dir == NFC_CT_REPLY) {
+			/* quotes a packet of the original direction, as it
+			 * left translated */
+			if (k->daddr.v4 == n->nsaddr && n->nsaddr != n->osaddr)
+				nat_daddr(c, n->osaddr);
+			if (k->saddr.v4 == n->ndaddr && n->ndaddr != n->odaddr)
+				nat_saddr(c, n->odaddr);
+			nfc_set_quote(c, n->osaddr, n->odaddr, n->osport,
+				      n->odport);
+		} else {
+			/* quotes a reply as it reached the inside */
+			if (k->saddr.v4 == n->osaddr && n->nsaddr != n->osaddr)
+				nat_saddr(c, n->nsaddr);
+			if (k->daddr.v4 == n->odaddr && n->ndaddr != n->odaddr)
+				nat_daddr(c, n->ndaddr);
+			nfc_set_quote(c, n->ndaddr, n->nsaddr, n->ndport,
+				      n->nsport);
+		}
 		return NFC_PASS;
 	}
 	if (c->ct_dir == NFC_CT_ORIG) {

@@ -9,10 +9,15 @@
 #   tuple; ping through the same rule (the echo identifier translated);
 # - exemption: h12 (a no-NAT destination) sees the real sources;
 # - DNAT: a VIP's port forwarded to h11's, the replies from the VIP;
+# - ICMP errors about translated connections (port unreachable), through
+#   SNAT and DNAT: translated back, quote and all, the sender's socket
+#   refused;
 # - exhaustion: a pool of 4 ports takes 4 connections to one server port;
 #   the others are dropped as nat-exhausted, counted, and reported under the
 #   rule's name;
-# - the translations listed (nfctl nf ... conns list).
+# - the translations listed (nfctl nf ... conns list);
+# - aging: conntrack's translated tuples (aliases) go with their
+#   connections (nfctl ct flush, then nfmgrd's pass).
 . "$(dirname "$0")/lib.sh"
 HOOK=${1:-tc-ingress}
 C=nat-$TAG
@@ -52,6 +57,7 @@ nodes:
         - {id: 1, priority: 10, action: exempt, src: 10.$T.0.0/16, dst: $ONPREM/32, name: onprem-real}
         - {id: 2, priority: 20, action: snat, src: 10.$T.0.0/16, dst: $SRV/32, proto: 6, port: 7000, to: $TIGHT, to_port: 40000, to_port_end: 40003, name: tight-pool}
         - {id: 3, priority: 30, action: dnat, dst: $VIP/32, proto: 6, port: 8080, to: $SRV, to_port: 5001, name: vip-web}
+        - {id: 5, priority: 30, action: dnat, dst: $VIP/32, proto: 17, port: 9090, to: $SRV, to_port: 9999, name: vip-udp}
         - {id: 4, priority: 100, action: snat, src: 10.$T.0.0/20, dst: $SRV/32, to: $POOL1, to_end: $POOL2, name: egress-pool}
   - name: rt
     module: router
@@ -155,7 +161,7 @@ peers = [tuple(l.split()) for l in open(sys.argv[1]) if l.strip()]
 pool = set(sys.argv[2:4])
 bad = [p for p in peers if p[0] not in pool]
 print(f"server: {len(peers)} connections, {len(set(peers))} tuples, "
-      f"from {sorted(set(p[0] for p in peers))}")
+      f"from {sorted(set(p[0] for p in peers))}", file=sys.stderr)
 sys.exit(1 if len(peers) != 1000 or len(set(peers)) != 1000 or bad else 0)
 PY
 pass "SNAT: 1,000 concurrent connections from 10 endpoints, 16 KiB echoed each, the server sees pool addresses only, every tuple distinct"
@@ -189,6 +195,60 @@ out=$(ip netns exec "$NS5" python3 "$WORK/echo.py" client "$VIP" 8080 5 8192) ||
 [ "$out" = "5 5" ] || fail "h5 -> VIP:8080: $out"
 pass "DNAT: $VIP:8080 forwarded to $SRV:5001, replies from the VIP"
 
+# One source port, first to the server itself (source NAT), closed, then
+# to the VIP: translated, the second connection's tuple is the first's,
+# closed but still in conntrack - it must make way for the new one.
+cat > "$WORK/reuse.py" <<'PY'
+import socket, sys
+for addr, port in ((sys.argv[1], 5001), (sys.argv[2], 8080)):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", 40123))
+    s.settimeout(3)
+    s.connect((addr, port))
+    s.sendall(b"ping")
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while chunk := s.recv(16):
+        got += chunk
+    s.close()
+    if got != b"ping":
+        sys.exit(f"{addr}:{port}: echo {got!r}")
+print("ok")
+PY
+out=$(ip netns exec "$NS5" python3 "$WORK/reuse.py" "$SRV" "$VIP" 2>&1) ||
+	fail "a closed connection's tuple reused through DNAT: $out"
+pass "DNAT onto the tuple of a closed connection: it makes way"
+
+# --- ICMP errors about translated connections -----------------------------
+# UDP to a port of the server where nothing listens: its port unreachable
+# quotes the translated datagram; translated back, the sender's connected
+# socket gets it (ECONNREFUSED) - the kernel checks the ICMP checksum and
+# matches the quote to the socket by its addresses and ports.
+cat > "$WORK/refused.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((sys.argv[1], int(sys.argv[2])))
+for _ in range(3):
+    s.send(b"x")
+    try:
+        s.recv(16)
+    except ConnectionRefusedError:
+        print("refused")
+        sys.exit(0)
+    except socket.timeout:
+        pass
+print("no error came back")
+sys.exit(1)
+PY
+out=$(ip netns exec "$NS2" python3 "$WORK/refused.py" "$SRV" 9999) ||
+	fail "port unreachable through SNAT: $out"
+pass "ICMP error through SNAT: the quoted datagram translated back, the sender's socket refused"
+out=$(ip netns exec "$NS2" python3 "$WORK/refused.py" "$VIP" 9090) ||
+	fail "port unreachable through DNAT: $out"
+pass "ICMP error through DNAT: from the VIP, quoting the VIP's port, the sender's socket refused"
+
 # --- exhaustion -----------------------------------------------------------
 exhausted() {
 	"$NFCTL" -j stats "$C" | json - 'j[0]["counters"]["drops"]["nat-exhausted"]'
@@ -202,10 +262,12 @@ s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
 print("open", flush=True)
 time.sleep(float(sys.argv[3]))
 PY
+holders=()
 for i in 1 2 3 4; do
 	ns=NS$i
 	ip netns exec "${!ns}" python3 "$WORK/hold.py" "$SRV" 7000 8 > "$WORK/hold$i.txt" 2>&1 &
 	NFC_PIDS+=($!)
+	holders+=($!)
 done
 for i in 1 2 3 4; do
 	wait_file "$WORK/hold$i.txt"
@@ -231,3 +293,25 @@ print(f"decision events: {len(ev)}, nat-exhausted under tight-pool: {len(tight)}
 sys.exit(0 if tight else 1)
 PY
 pass "exhaustion reported: drop events name the rule"
+
+# --- aging: the translated tuples of connections gone ----------------------
+aliases() {
+	bpftool -j map dump pinned "$(find "$ULTRANIO_BPFFS" -name nfc_ct_nat | head -1)" |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+# the connections that hold the tight pool closed first: a connection's
+# packets after a flush are picked up midway and translated anew
+for p in "${holders[@]}"; do
+	wait "$p" || true
+done
+sleep 0.5
+a1=$(aliases)
+[ "$a1" -ge 1000 ] || fail "conntrack holds $a1 translated tuples, not the connections' 1,000 and more"
+"$NFCTL" ct flush > /dev/null || fail "ct flush"
+for _ in $(seq 50); do
+	a2=$(aliases)
+	[ "$a2" = 0 ] && break
+	sleep 0.1
+done
+[ "$a2" = 0 ] || fail "translated tuples of flushed connections left after aging: $a2"
+pass "aging: the $a1 translated tuples go with their connections"
