@@ -24,6 +24,7 @@ struct fwd_bed {
 	struct nfb_fwd_xdp *bare[2];   /* bare: a -> b, b -> a */
 	char bridge[IF_NAMESIZE];
 	char vxlan[IF_NAMESIZE];
+	char nft[32];                  /* the kernel's NAT: an nftables table */
 };
 
 static const char *const hook_yaml[] = {
@@ -85,14 +86,20 @@ static FILE *chain_head(struct fwd_bed *w, const struct nfb_fwd *f,
 	return file;
 }
 
-/* A router node: next hop 1 out of b to h2 (its routes: f->routes). */
+/* A router node: next hop 1 out of b to h2 (its routes: f->routes);
+ * with f->nat, a nat node ahead of it. */
 static int write_router(struct fwd_bed *w, const struct nfb_fwd *f)
 {
 	const char *b = nfb_live__host(w->l, 1);
-	FILE *file = chain_head(w, f, "rt");
+	FILE *file = chain_head(w, f, f->nat ? "nat" : "rt");
 
 	if (!file)
 		return -errno;
+	if (f->nat)
+		fprintf(file, "  - name: nat\n    module: nat\n    config:\n"
+			      "      rules:\n"
+			      "        - {id: 1, action: snat, src: %s, to: %s, name: h1-out}\n",
+			NFB_LIVE_SNET, NFB_FWD_NAT_ADDR);
 	fprintf(file, "  - name: rt\n    module: router\n"
 		      "    config:\n      nexthops:\n"
 		      "        - {id: 1, interface: %s, gateway: %s}\n"
@@ -100,6 +107,8 @@ static int write_router(struct fwd_bed *w, const struct nfb_fwd *f)
 		      "        - {interface: %s, address: %s, mac: \"%s\"}\n",
 		b, NFB_LIVE_DADDR, b, NFB_LIVE_DADDR,
 		nfb_live__endpoint_mac(w->l, 1));
+	if (f->nat)
+		fprintf(file, "links:\n  - {from: nat, on: pass, to: rt}\n");
 	return fclose(file) ? -errno : 0;
 }
 
@@ -198,6 +207,16 @@ static int setup(struct fwd_bed *w, const struct nfb_fwd *f)
 			print_err(&err);
 		return r;
 	case NFB_FWD_KERNEL:
+		if (f->nat) {
+			snprintf(cmd, sizeof(cmd),
+				 "nft add table ip %s && "
+				 "nft add chain ip %s post '{ type nat hook postrouting priority srcnat; }' && "
+				 "nft add rule ip %s post ip saddr %s oifname %s masquerade",
+				 w->nft, w->nft, w->nft, NFB_LIVE_SNET, b);
+			r = run(w, cmd);
+			if (r)
+				return r;
+		}
 		return run(w, "sysctl -qw net.ipv4.ip_forward=1");
 	case NFB_FWD_KERNEL_VXLAN:
 		/* what the vpc chain does, the kernel's way: 10.77.0.2
@@ -292,6 +311,11 @@ static void teardown(struct fwd_bed *w, const struct nfb_fwd *f)
 		break;
 	case NFB_FWD_KERNEL:
 		run(w, "sysctl -qw net.ipv4.ip_forward=0");
+		if (f->nat) {
+			snprintf(cmd, sizeof(cmd), "nft delete table ip %s",
+				 w->nft);
+			run(w, cmd);
+		}
 		break;
 	case NFB_FWD_KERNEL_VXLAN:
 		snprintf(cmd, sizeof(cmd),
@@ -458,6 +482,7 @@ int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
 	memset(res, 0, n * sizeof(*res));
 	snprintf(w.bridge, sizeof(w.bridge), "nfb%dbr", getpid());
 	snprintf(w.vxlan, sizeof(w.vxlan), "nfb%dvx", getpid());
+	snprintf(w.nft, sizeof(w.nft), "nfbench%d", getpid());
 	for (v = 0; !r && v < n; v++)
 		if (f[v].kind == NFB_FWD_ROUTER_XDP)
 			r = write_router(&w, &f[v]);

@@ -5,7 +5,8 @@
  * a switch) at XDP (native) or at tc-ingress, the kernel's bridge (no XDP), one bare
  * bpf_redirect() and nothing else, or the least a forwarder with per-flow
  * state does (bench/fwd.bpf.c); on a routed bed (frames addressed to host
- * side a), a router chain at XDP or the kernel's IP forwarding, a vpc
+ * side a), a router chain at XDP or the kernel's IP forwarding (each
+ * with a source NAT in front, or nftables' masquerade), a vpc
  * chain at XDP that encapsulates them in VXLAN or the kernel's routing
  * into a VXLAN device. Each round sets up every forwarder
  * in turn (the order rotates), measures it and takes it down again, so
@@ -44,7 +45,12 @@ struct nfb_fwd {
 	/* routers: a file of `PREFIX VALUE` lines, every prefix to next hop
 	 * 1 (out of host side b to h2), loaded into the router's routes */
 	const char *routes;
+	/* routers: a nat node ahead of the router, h1's sources translated
+	 * to host side b's address (FWD_NAT_ADDR) and ports; the kernel:
+	 * nftables' masquerade out of b, which needs that address on b */
+	bool nat;
 };
+#define NFB_FWD_NAT_ADDR "10.77.0.1"
 
 struct nfb_fwd_result {
 	struct nfb_live_result round[NFB_ROUNDS];

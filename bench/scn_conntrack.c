@@ -50,6 +50,7 @@ _Static_assert(CT_BIG < NFB_CT_MAX_FLOWS &&
  * not made at all. */
 static const char *const ct_maps[] = {
 	"nfc_ct", "nfc_ct_stats", "nfc_config", "nfc_scratch_xdp",
+	"nfc_ct_nat",
 };
 
 struct ct_table {

@@ -14,13 +14,14 @@ build=${1:-$top/build}
 # setpriv (util-linux), gnuplot for nfbench's plots. nfmgrd serves its
 # metrics with libmicrohttpd and watches the kernel's neighbours and
 # routes with libmnl; its test parses the metrics with python3's
-# prometheus_client and runs the daemon under valgrind once.
+# prometheus_client and runs the daemon under valgrind once. nfbench
+# measures the nat module beside nftables' masquerade.
 packages=(
 	build-essential cmake pkg-config clang llvm
 	libbpf-dev libxdp-dev xdp-tools bpftool libyaml-dev zlib1g-dev
 	libjson-c-dev libcmocka-dev linux-libc-dev libmicrohttpd-dev libmnl-dev
 	iproute2 ethtool iputils-ping socat iperf3 procps python3 util-linux
-	gnuplot-nox python3-prometheus-client valgrind
+	gnuplot-nox python3-prometheus-client valgrind nftables
 )
 
 missing=()

@@ -1152,6 +1152,14 @@ brk nat-closed-blocks nf/nat/nat.bpf.c \
 	's|\tif \(!nat_ct_live\(&k, 0\)\)\n\t\tbpf_map_delete_elem\(&nfc_ct, &k\);\n||' \
 	'integration-nat-tc' \
 	'a timed-out or closed connection of the translated tuple stays in conntrack, before the alias'
+brk nat-rules-by-id nf/nat/nat.c \
+	's|\tif \(x->r.priority != y->r.priority\)\n\t\treturn x->r.priority < y->r.priority \? -1 : 1;\n||' \
+	'integration-nat-tc' \
+	'rules are tried by id, not by priority'
+brk nat-pool-unchecked nf/nat/nat.c \
+	's|\tif \(r->to_port_end && r->to_port_end < r->to_port\) \{|\tif (0) {|' \
+	'integration-nat-tc' \
+	'a pool whose ports end before they start is taken'
 brk nat-aliases-unaged manager/runtime/gc.c \
 	's|\tr = alias_forget\(fd\[4\], fd\[0\], &res->aliases_removed\);|\tr = 0;|' \
 	'integration-nat-tc' \

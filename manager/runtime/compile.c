@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1-only OR BSD-2-Clause)
 /*
  * Modules whose datapath reads state compiled from their tables rather
- * than the tables themselves (the firewall's rule sets): their compiler
+ * than the tables themselves (the firewall's rule sets, the nat's ordered
+ * rules): their compiler
  * (nf/MODULE/MODULE.c) runs when an instance is loaded and after every
  * edit of its tables. A compiler sees the instance's maps by name, builds
  * what the datapath reads beside what it reads now and switches once; the
@@ -21,6 +22,7 @@ static const struct {
 	nfc_compile_fn fn;
 } compilers[] = {
 	{ "firewall", nfc_firewall_compile },
+	{ "nat", nfc_nat_compile },
 };
 
 nfc_compile_fn nfc_compiler(const char *module)

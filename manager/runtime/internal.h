@@ -161,6 +161,8 @@ int nfc_compile_pinned(struct nfc_handle *h, const char *chain,
 /* nf/firewall/firewall.c */
 int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 			 size_t len);
+/* nf/nat/nat.c */
+int nfc_nat_compile(nfc_map_fd_fn map_fd, void *ctx, char *why, size_t len);
 /* The network namespace this process is in: its inode (net:[N]), 0 when
  * /proc cannot say. */
 __u64 nfc_netns_id(void);

@@ -6,7 +6,9 @@
  * rules whose tenant, interfaces (in: where it came in; out: where an
  * earlier node sends it, else where the kernel's routes would), source and
  * destination prefixes, protocol and destination ports it meets, the one
- * of lowest priority, then id. The rule says what becomes of it:
+ * of lowest priority, then id (userspace, nf/nat/nat.c, compiles the rules
+ * into that order in two generations and switches at once: a connection
+ * never meets half an edit). The rule says what becomes of it:
  *
  *	snat        the source becomes an address and port of the rule's
  *	            pool (to..to_end, to_port..to_port_end)
@@ -55,8 +57,7 @@
 #include "ct.h"
 #include "nat.h"
 
-struct bpf_map;
-
+/* what users edit; the datapath reads the rules compiled from it */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NAT_RULES_MAX);
@@ -65,6 +66,29 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } rules SEC(".maps");
 
+/* the rules in the order they are tried, two generations (nat.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * NAT_RULES_MAX);
+	__type(key, __u32);
+	__type(value, struct nat_rule_c);
+} nat_rule_c SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} nat_count SEC(".maps");
+
+/* [0]: the generation packets read */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} nat_gen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, NAT_CONNS_MAX);
@@ -72,7 +96,7 @@ struct {
 	__type(value, struct nat_conn);
 } nat_conns SEC(".maps");
 
-/* What a rule is matched against, and the best rule so far. */
+/* What a rule is matched against, and the first rule that matches. */
 struct nat_scan {
 	__u32 tenant;
 	__u32 in;
@@ -82,9 +106,9 @@ struct nat_scan {
 	__u16 dport;        /* host order; 0 without ports */
 	__u8 proto;
 	__u8 found;
+	__u32 base;         /* the generation's first rule in nat_rule_c */
 	__u32 id;
-	__u32 priority;
-	/* of the best rule, what its translation needs */
+	/* of that rule, what its translation needs */
 	__u32 kind;
 	__be32 to;
 	__be32 to_end;
@@ -103,17 +127,17 @@ static __always_inline bool nat_prefix(const struct nat_cidr *p, __be32 a)
 	return !((bpf_ntohl(a) ^ bpf_ntohl(p->addr)) >> (32 - len));
 }
 
-static long nat_scan_rule(struct bpf_map *map, const void *key, void *value,
-			  void *data)
+static long nat_scan_rule(__u32 i, void *data)
 {
-	const struct nat_rule *r = value;
 	struct nat_scan *s = data;
-	__u32 id = ((const struct nat_rule_key *)key)->id;
+	__u32 k = s->base + i;
+	const struct nat_rule_c *c = bpf_map_lookup_elem(&nat_rule_c, &k);
+	const struct nat_rule *r;
 	__u16 hi;
 
-	if (s->found && (r->priority > s->priority ||
-			 (r->priority == s->priority && id > s->id)))
-		return 0;
+	if (!c)
+		return 1;
+	r = &c->r;
 	if (r->tenant != s->tenant || (r->in_ifindex && r->in_ifindex != s->in))
 		return 0;
 	/* the way out is before the translation: a dnat chooses it */
@@ -131,14 +155,13 @@ static long nat_scan_rule(struct bpf_map *map, const void *key, void *value,
 	if (!nat_prefix(&r->src, s->saddr) || !nat_prefix(&r->dst, s->daddr))
 		return 0;
 	s->found = 1;
-	s->id = id;
-	s->priority = r->priority;
+	s->id = c->id;
 	s->kind = r->kind;
 	s->to = r->to;
 	s->to_end = r->to_end;
 	s->to_port = r->to_port;
 	s->to_port_end = r->to_port_end;
-	return 0;
+	return 1;
 }
 
 /* The claim of a new tuple for a connection: candidates idx = start ..
@@ -345,7 +368,7 @@ static __always_inline int nat_open(struct nfc_pkt *pkt, struct nfc_ctx *c,
 	const struct nfc_key *k = &c->act.key;
 	struct nat_scan s = {};
 	struct nat_alloc a = {};
-	__u32 nports = 1, naddr = 1, fib_out = 0;
+	__u32 nports = 1, naddr = 1, fib_out = 0, zero = 0, gen, *gp, *np;
 	__be32 fib_src = 0;
 	bool fib;
 
@@ -360,7 +383,13 @@ static __always_inline int nat_open(struct nfc_pkt *pkt, struct nfc_ctx *c,
 	/* the way out: an earlier node's choice, else the kernel's */
 	fib = !nat_fib(pkt, k, &fib_src, &fib_out);
 	s.out = c->act.verdict == NFC_V_REDIRECT ? c->act.out_ifindex : fib_out;
-	bpf_for_each_map_elem(&rules, nat_scan_rule, &s, 0);
+	gp = bpf_map_lookup_elem(&nat_gen, &zero);
+	gen = gp ? *gp & 1 : 0;
+	np = bpf_map_lookup_elem(&nat_count, &gen);
+	s.base = gen * NAT_RULES_MAX;
+	if (np && *np)
+		bpf_loop(*np < NAT_RULES_MAX ? *np : NAT_RULES_MAX,
+			 nat_scan_rule, &s, 0);
 
 	n->osaddr = n->nsaddr = k->saddr.v4;
 	n->odaddr = n->ndaddr = k->daddr.v4;

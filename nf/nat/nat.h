@@ -59,6 +59,18 @@ struct nat_rule {
 	char name[32];
 };
 
+/*
+ * Compiled (nf/nat/nat.c): the rules in the order they are tried, lowest
+ * priority then id first, at nat_rule_c[gen * NAT_RULES_MAX + i], i below
+ * nat_count[gen]; nat_gen[0] names the generation packets read. An edit
+ * compiles the other and switches once: a connection is never matched
+ * against half an edit.
+ */
+struct nat_rule_c {
+	struct nat_rule r;
+	__u32 id;
+};
+
 /* A connection's translation (by conntrack handle): its original
  * direction as it reached the node and as it leaves it. An ICMP echo's
  * ports are its identifier (sport) and 0. */

@@ -9,6 +9,7 @@
 #   tuple; ping through the same rule (the echo identifier translated);
 # - exemption: h12 (a no-NAT destination) sees the real sources;
 # - DNAT: a VIP's port forwarded to h11's, the replies from the VIP;
+# - an edit that does not compile is refused, naming the rule and field;
 # - ICMP errors about translated connections (port unreachable), through
 #   SNAT and DNAT: translated back, quote and all, the sender's socket
 #   refused;
@@ -54,11 +55,11 @@ nodes:
     module: nat
     config:
       rules:
-        - {id: 1, priority: 10, action: exempt, src: 10.$T.0.0/16, dst: $ONPREM/32, name: onprem-real}
-        - {id: 2, priority: 20, action: snat, src: 10.$T.0.0/16, dst: $SRV/32, proto: 6, port: 7000, to: $TIGHT, to_port: 40000, to_port_end: 40003, name: tight-pool}
+        - {id: 2, priority: 10, action: exempt, src: 10.$T.0.0/16, dst: $ONPREM/32, name: onprem-real}
+        - {id: 5, priority: 20, action: snat, src: 10.$T.0.0/16, dst: $SRV/32, proto: 6, port: 7000, to: $TIGHT, to_port: 40000, to_port_end: 40003, name: tight-pool}
         - {id: 3, priority: 30, action: dnat, dst: $VIP/32, proto: 6, port: 8080, to: $SRV, to_port: 5001, name: vip-web}
-        - {id: 5, priority: 30, action: dnat, dst: $VIP/32, proto: 17, port: 9090, to: $SRV, to_port: 9999, name: vip-udp}
-        - {id: 4, priority: 100, action: snat, src: 10.$T.0.0/20, dst: $SRV/32, to: $POOL1, to_end: $POOL2, name: egress-pool}
+        - {id: 6, priority: 30, action: dnat, dst: $VIP/32, proto: 17, port: 9090, to: $SRV, to_port: 9999, name: vip-udp}
+        - {id: 1, priority: 100, action: snat, src: 10.$T.0.0/20, dst: $SRV/32, to: $POOL1, to_end: $POOL2, name: egress-pool}
   - name: rt
     module: router
     config:
@@ -173,7 +174,7 @@ pass "ICMP echo through SNAT (identifier translated)"
 python3 - "$WORK/conns.json" "$POOL1" "$POOL2" "$SRV" <<'PY' || fail "conns: $(head -c 600 "$WORK/conns.json")"
 import json, sys
 c = json.load(open(sys.argv[1]))
-snat = [e for e in c if int(e["rule"]) == 4 and e["ndaddr"] == sys.argv[4]]
+snat = [e for e in c if int(e["rule"]) == 1 and e["ndaddr"] == sys.argv[4]]
 ok = len(snat) >= 1000 and all(e["nsaddr"] in sys.argv[2:4] for e in snat)
 print(f"conns: {len(c)} listed, {len(snat)} by egress-pool")
 sys.exit(0 if ok else 1)
@@ -220,6 +221,17 @@ out=$(ip netns exec "$NS5" python3 "$WORK/reuse.py" "$SRV" "$VIP" 2>&1) ||
 	fail "a closed connection's tuple reused through DNAT: $out"
 pass "DNAT onto the tuple of a closed connection: it makes way"
 
+# --- an edit that does not compile: refused, the rules in force kept ------
+refusal=$("$NFCTL" nf "$C" nat rules add id 9 action snat to "$POOL1" to_port 5000 to_port_end 4000 2>&1) &&
+	fail "a pool whose ports end before they start was taken"
+grep -q "rule 9: to_port_end 4000 is below to_port 5000" <<< "$refusal" ||
+	fail "the refusal does not name the rule and field: $refusal"
+"$NFCTL" -j nf "$C" nat rules list | grep -q '"id": *"\?9' &&
+	fail "the refused rule is in the table"
+out=$(ip netns exec "$NS7" python3 "$WORK/echo.py" client "$SRV" 5001 2 1024) || fail "h7 -> server: $out"
+[ "$out" = "2 2" ] || fail "h7 -> server after a refused edit: $out"
+pass "an edit that does not compile is refused ($refusal); the rules in force still translate"
+
 # --- ICMP errors about translated connections -----------------------------
 # UDP to a port of the server where nothing listens: its port unreachable
 # quotes the translated datagram; translated back, the sender's connected
@@ -249,7 +261,9 @@ out=$(ip netns exec "$NS2" python3 "$WORK/refused.py" "$VIP" 9090) ||
 	fail "port unreachable through DNAT: $out"
 pass "ICMP error through DNAT: from the VIP, quoting the VIP's port, the sender's socket refused"
 
-# --- exhaustion -----------------------------------------------------------
+# --- exhaustion -------------------------------------------------------------
+# (tight-pool, priority 20, comes before egress-pool, priority 100, whose id
+# is lower: rules are tried by priority)
 exhausted() {
 	"$NFCTL" -j stats "$C" | json - 'j[0]["counters"]["drops"]["nat-exhausted"]'
 }

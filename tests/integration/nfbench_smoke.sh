@@ -30,7 +30,7 @@ no_pins_left() { # WHAT
 	fail "$1 left its bpffs directory: $left"
 }
 pins > "$WORK/pins.before"
-"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router vxlan switch firewall \
+"$NFBENCH" --quick --json "$WORK/r.json" --markdown "$WORK/r.md" --plot "$WORK/plots" hops conntrack cache lpm router vxlan switch firewall nat \
 	> "$WORK/stdout.json" 2> "$WORK/progress" || fail "nfbench failed: $(tail -3 "$WORK/progress")"
 cmp -s "$WORK/r.json" "$WORK/stdout.json" || fail "--json differs from stdout"
 python3 - "$WORK/r.json" <<'PY' || fail "JSON lines"
@@ -140,8 +140,18 @@ for v in ("xdp-fw-1000", "xdp-fw-10000", "xdp-fw-100000"):
     assert p["x_10"] > 0 and p["compile_ms"] > 0, (v, p)
     assert 0 < p["allowed_frames"] < 64, (v, p)
 assert "goal_met" in fw["xdp-fw-100000"]["params"]
+# nat: a translation's cost per packet, both ways of the cache; live, the
+# source-NATing router chain (every frame it saw redirected), nftables'
+# masquerade and a bare redirect
+nat = {(r["variant"], r["metric"]): r for r in rows if r["scenario"] == "nat"}
+for v in ("xdp-nat", "xdp-nat-c"):
+    assert "nat_ns" in nat[(v, "ns_per_packet")]["params"], v
+for v in ("live-nat-xdp", "live-kernel-nat", "live-bare-xdp"):
+    assert nat[(v, "pps_delivered")]["value"] > 0, v
+p = nat[("live-nat-xdp", "pps_delivered")]["params"]
+assert p["chain_redirects"] == p["chain_packets"] > 0 and "goal_met" in p, p
 PY
-for s in hops cache conntrack lpm router vxlan switch firewall; do
+for s in hops cache conntrack lpm router vxlan switch firewall nat; do
 	grep -q "^## $s\$" "$WORK/r.md" || fail "Markdown report: $s"
 done
 grep -q "× floor" "$WORK/r.md" || fail "ratios in the report"
