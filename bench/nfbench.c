@@ -55,6 +55,20 @@ void nfb_emit(struct bench *b, const char *scenario, const char *variant,
 	json_object_array_add(b->rows, o);
 }
 
+void nfb_ipv4_check(struct iphdr *ip)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 sum = 0;
+	int i;
+
+	ip->check = 0;
+	for (i = 0; i < ip->ihl * 2; i++)
+		sum += w[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip->check = ~sum;
+}
+
 /* Ethernet and IPv4 headers of flow number @flow; returns the L4 header. */
 static void *ipv4_frame(__u8 *buf, size_t len, __u32 flow, __u8 proto)
 {

@@ -59,6 +59,9 @@ void nfb_emit(struct bench *b, const char *scenario, const char *variant,
 typedef void (*nfb_frame_fn)(__u8 *buf, size_t len, __u32 flow);
 /* UDP/IPv4, len >= 42. */
 void nfb_udp_frame(__u8 *buf, size_t len, __u32 flow);
+/* The header checksum of IPv4 header @ip (its ihl set). */
+struct iphdr;
+void nfb_ipv4_check(struct iphdr *ip);
 /* TCP/IPv4 with ACK alone (an established connection's), len >= 54. */
 void nfb_tcp_ack_frame(__u8 *buf, size_t len, __u32 flow);
 /* Average ns per run of a program over b->repeat runs of a flow mix of

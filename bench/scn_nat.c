@@ -63,9 +63,6 @@ static void nat_frame(__u8 *buf, size_t len, __u32 flow)
 	struct ethhdr *eth = (void *)buf;
 	struct iphdr *ip = (void *)(eth + 1);
 	struct udphdr *udp = (void *)(ip + 1);
-	__u16 *w = (void *)ip;
-	__u32 sum = 0;
-	int i;
 
 	memset(buf, 0, len);
 	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\xfe", ETH_ALEN);
@@ -78,11 +75,7 @@ static void nat_frame(__u8 *buf, size_t len, __u32 flow)
 	ip->tot_len = htons(len - sizeof(*eth));
 	ip->saddr = htonl(0x0a400000 | (flow % NFB_FLOWS + 1)); /* 10.64.x.y */
 	inet_pton(AF_INET, NFB_LIVE_DADDR, &ip->daddr);
-	for (i = 0; i < 10; i++)
-		sum += w[i];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	ip->check = ~sum;
+	nfb_ipv4_check(ip);
 	udp->source = htons(1024 + flow % 8192);
 	udp->dest = htons(4000);
 	udp->len = htons(len - sizeof(*eth) - sizeof(*ip));

@@ -110,18 +110,8 @@ static void rt_frame(__u8 *buf, size_t len, __u32 flow)
 	udp->source = htons(1024 + (flow >> 16));
 	udp->dest = htons(4000);
 	udp->len = htons(len - sizeof(*eth) - l3);
-	if (cur->family == AF_INET) {
-		/* the IPv4 header checksum */
-		__u16 *w = (void *)(eth + 1);
-		__u32 sum = 0;
-		int i;
-
-		for (i = 0; i < 10; i++)
-			sum += w[i];
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		((struct iphdr *)(eth + 1))->check = ~sum;
-	}
+	if (cur->family == AF_INET)
+		nfb_ipv4_check((struct iphdr *)(eth + 1));
 }
 
 /* NFB_FLOWS destinations inside random prefixes of @t. */

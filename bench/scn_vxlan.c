@@ -69,10 +69,6 @@ struct vfig {
  * order), @len bytes from it on, its checksum made. */
 static void ipv4_udp(struct iphdr *ip, __u32 saddr, __u32 daddr, size_t len)
 {
-	__u16 *w = (void *)ip;
-	__u32 sum = 0;
-	int i;
-
 	ip->version = 4;
 	ip->ihl = 5;
 	ip->ttl = 64;
@@ -80,12 +76,7 @@ static void ipv4_udp(struct iphdr *ip, __u32 saddr, __u32 daddr, size_t len)
 	ip->tot_len = htons(len);
 	ip->saddr = htonl(saddr);
 	ip->daddr = htonl(daddr);
-	ip->check = 0;
-	for (i = 0; i < 10; i++)
-		sum += w[i];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	ip->check = ~sum;
+	nfb_ipv4_check(ip);
 }
 
 /* UDP/IPv4 from 10.64.0.1 to 10.77.0.2 of @len bytes at @buf, to the
