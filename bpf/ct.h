@@ -21,11 +21,16 @@
  * other IP protocols by addresses alone; per tenant (VNI), IPv4 and IPv6.
  * ICMP errors (unreachable, time exceeded, ...) are matched to the
  * connection of the packet they quote and marked RELATED; they open none.
+ * A later fragment (no ports) is its datagram's first fragment's
+ * connection's, marked FRAG (nfc_frags, by addresses, protocol and IP
+ * identification), when that first fragment came before it; else it is
+ * untracked. TCP flag combinations no connection sends (SYN+FIN, no
+ * flags, ...: nfc_tcp_flags_invalid()) are not tracked: they neither open
+ * nor move a connection.
  * A NAT that translates a connection gives it its translated tuple too
  * (nfc_ct_nat, struct nfc_ct_alias): packets of either tuple are the one
  * connection's, its replies to the translated addresses its reply
  * direction.
- * Later fragments carry no ports and are not tracked.
  *
  * TCP follows the flags: SYN opens (NEW), SYN-ACK from the other side
  * (SYN_RECV), the originator's ACK (ESTABLISHED), a FIN (CLOSING), FINs
@@ -260,6 +265,84 @@ static __always_inline int nfc_ct_related(struct nfc_pkt *pkt,
 	return 0;
 }
 
+static __always_inline void nfc_frag_key_make(struct nfc_frag_key *fk,
+					      const struct nfc_ctx *c)
+{
+	const struct nfc_key *k = &c->key;
+
+	fk->tenant = k->tenant;
+	fk->l3 = k->l3;
+	fk->proto = k->proto;
+	fk->pad = 0;
+	fk->saddr = k->saddr;
+	fk->daddr = k->daddr;
+	fk->id = c->frag_id;
+}
+
+/* A first fragment (it has the ports) of the connection just tracked:
+ * its datagram's later fragments are to follow it. (The root calls this
+ * and nfc_frag_later() after nfc_ct_track(), from a function of their
+ * own: their keys stay off the stack of the tracking, which is near the
+ * verifier's limit.) */
+static __always_inline void nfc_frag_first(const struct nfc_ctx *c)
+{
+	struct nfc_frag_key fk;
+	struct nfc_frag f = {};
+
+	nfc_frag_key_make(&fk, c);
+	f.ct = c->ct;
+	f.handle = c->ct_handle;
+	f.dir = c->ct_dir;
+	bpf_map_update_elem(&nfc_frags, &fk, &f, BPF_ANY);
+}
+
+/* A later fragment: its first fragment's connection, if that was seen and
+ * is still there (a fragment that comes before its first is not). Its
+ * state does not move: the fragment has no TCP flags. */
+static __always_inline int nfc_frag_later(struct nfc_ctx *c,
+					  struct nfc_ct_dp_stats *st)
+{
+	struct nfc_frag_key fk;
+	struct nfc_frag *f;
+	struct nfc_ct *e;
+
+	nfc_frag_key_make(&fk, c);
+	f = bpf_map_lookup_elem(&nfc_frags, &fk);
+	if (!f)
+		goto unknown;
+	e = bpf_map_lookup_elem(&nfc_ct, &f->ct);
+	if (!e || e->handle != f->handle)
+		goto unknown;
+	c->ct = f->ct;
+	c->ct_handle = e->handle;
+	c->ct_state = e->state;
+	c->ct_dir = f->dir;
+	c->ct_flags = NFC_CTI_FRAG;
+	if (st)
+		st->frags++;
+	return e->state;
+unknown:
+	if (st)
+		st->frags_unknown++;
+	return NFC_CT_NONE;
+}
+
+/*
+ * TCP flag combinations no connection sends, as Linux's conntrack tells
+ * them (tcp_valid_flags): of FIN, SYN, RST, ACK and URG (PSH, ECE and CWR
+ * aside), only SYN, SYN+ACK, RST, RST+ACK, FIN+ACK and ACK, each with URG
+ * or without where Linux takes it. SYN+FIN, SYN+RST, FIN alone, no flags
+ * at all, and the like are scans or garbage.
+ */
+static __always_inline bool nfc_tcp_flags_invalid(__u8 flags)
+{
+	const __u64 valid = 1ULL << 0x02 | 1ULL << 0x22 | 1ULL << 0x12 |
+			    1ULL << 0x04 | 1ULL << 0x14 | 1ULL << 0x11 |
+			    1ULL << 0x31 | 1ULL << 0x10 | 1ULL << 0x30;
+
+	return !(valid >> (flags & 0x37) & 1);
+}
+
 /* The state a new (or reopened) connection starts in from its first
  * packet, and whether it was picked up in the middle. */
 static __always_inline __u8 nfc_ct_first_state(const struct nfc_key *k,
@@ -356,9 +439,17 @@ static __always_inline int nfc_ct_track(struct nfc_pkt *pkt,
 	c->ct_handle = 0;
 	if (k->l3 != NFC_L3_IPV4 && k->l3 != NFC_L3_IPV6)
 		return NFC_CT_NONE;
+	/* its first fragment's: nfc_frag_later() */
 	if (k->flags & NFC_KEY_F_LATER_FRAG)
 		return NFC_CT_NONE;
 	st = nfc_ct_stats_get();
+	/* never a connection's: tracked, it would open or move one */
+	if (k->proto == IPPROTO_TCP && (k->flags & NFC_KEY_F_L4) &&
+	    nfc_tcp_flags_invalid(k->tcp_flags)) {
+		if (st)
+			st->invalid++;
+		return NFC_CT_NONE;
+	}
 
 	sport = k->sport;
 	dport = k->dport;

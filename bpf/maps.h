@@ -87,6 +87,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nfc_ct SEC(".maps");
 
+/* IP datagrams in fragments: their first fragment's connection, which
+ * the later ones follow (bpf/ct.h). LRU: a datagram's fragments come
+ * together. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NFC_FRAGS);
+	__type(key, struct nfc_frag_key);
+	__type(value, struct nfc_frag);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nfc_frags SEC(".maps");
+
 /* Connections' translated tuples (struct nfc_ct_alias), written by NAT
  * modules; nfmgrd's aging removes those of connections gone. */
 struct {

@@ -343,7 +343,9 @@ _Static_assert(NFC_FLOOD_PORTS <= 64, "one bit of nfc_flood_list.tagged per port
 	X(POLICY_EGRESS, "policy-egress")   /* its source endpoint's egress policy denied it */ \
 	X(POLICY_INGRESS, "policy-ingress") /* its destination endpoint's ingress policy denied it */ \
 	X(NAT_EXHAUSTED, "nat-exhausted")   /* its NAT rule's pool had no free address and port for it */ \
-	X(NAT_UNTRACKED, "nat-untracked")   /* to be translated, but no connection (a later fragment) */
+	X(NAT_UNTRACKED, "nat-untracked")   /* to be translated, but no connection (a later fragment) */ \
+	X(FRAGMENT, "fragment")             /* a later fragment whose first fragment was not allowed, or not seen */ \
+	X(TCP_INVALID, "tcp-invalid")       /* TCP flags no connection sends (SYN+FIN, none, ...) */
 
 #define NFC_DROP_ENUM(name, str) NFC_DROP_##name,
 enum nfc_drop_reason { NFC_DROP_REASONS(NFC_DROP_ENUM) NFC_DROP_MAX };
@@ -522,6 +524,31 @@ enum nfc_ct_dir {
 /* nfc_ctx.ct_flags */
 #define NFC_CTI_NEW (1 << 0)     /* this packet opened the connection */
 #define NFC_CTI_RELATED (1 << 1) /* an ICMP error about the connection */
+#define NFC_CTI_FRAG (1 << 2)    /* a later fragment of a datagram whose
+				    first fragment was the connection's */
+
+#define NFC_FRAGS 16384 /* datagrams in fragments followed at once */
+
+/* The datagram of an IP fragment (nfc_frags): what RFC 791 and 8200 tell
+ * fragments apart by, and the tenant. */
+struct nfc_frag_key {
+	__u32 tenant;
+	__u8 l3;
+	__u8 proto;
+	__u16 pad;
+	union nfc_addr saddr;
+	union nfc_addr daddr;
+	__u32 id;        /* nfc_ctx.frag_id */
+};
+
+/* Its first fragment's connection and direction. */
+struct nfc_frag {
+	struct nfc_ct_key ct;
+	__u32 pad;
+	__u64 handle;
+	__u8 dir;        /* enum nfc_ct_dir */
+	__u8 pad2[7];
+};
 
 /* Datapath counters of the table (nfc_ct_stats, per CPU). Entries
  * userspace removes are counted in nfc_ct_gc_stats; what neither took out
@@ -532,6 +559,9 @@ struct nfc_ct_dp_stats {
 	__u64 related;   /* ICMP errors matched to a connection */
 	__u64 untracked; /* IP packets that neither matched nor opened one */
 	__u64 insert_failed;
+	__u64 frags;     /* later fragments that followed their first */
+	__u64 frags_unknown; /* later fragments whose first was not seen */
+	__u64 invalid;   /* TCP flag combinations no connection has */
 };
 
 /* Entry 0: nfmgrd's aging; entry 1: nfctl ct flush (under the lock). */
@@ -746,7 +776,8 @@ struct nfc_ctx {
 	__u8 pad;
 	__u64 ct_handle;       /* the connection's, 0 when untracked */
 	struct nfc_ct_key ct;  /* the connection's key (ct_state != NONE) */
-	__u32 pad2;
+	__u32 frag_id;         /* a fragment's IP identification (IPv4's 16
+				  bits, IPv6's 32), as on the wire */
 	struct nfc_quote quote; /* NFC_ACT_QUOTE */
 };
 

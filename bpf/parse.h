@@ -228,6 +228,7 @@ static __always_inline int nfc_parse_ipv4(struct nfc_parser *ps,
 	*l4 = off + hlen;
 	if (ip->frag_off & bpf_htons(NFC_IP_MF | NFC_IP_OFFSET)) {
 		k->flags |= NFC_KEY_F_FRAG;
+		c->frag_id = ip->id;
 		if (ip->frag_off & bpf_htons(NFC_IP_OFFSET)) {
 			k->flags |= NFC_KEY_F_LATER_FRAG;
 			*l4 = 0;
@@ -296,8 +297,10 @@ static __always_inline int nfc_parse_ipv6(struct nfc_parser *ps,
 
 			hlen = 8;
 			if (fo & bpf_htons(NFC_IP6_FRAG_OFFSET |
-					   NFC_IP6_FRAG_MF))
+					   NFC_IP6_FRAG_MF)) {
 				k->flags |= NFC_KEY_F_FRAG;
+				c->frag_id = *(__u32 *)(e + 4);
+			}
 			if (fo & bpf_htons(NFC_IP6_FRAG_OFFSET)) {
 				k->flags |= NFC_KEY_F_LATER_FRAG;
 				k->proto = e[0];

@@ -43,6 +43,8 @@ int nfc_root(struct nfc_pkt *pkt)
 	/* the slow path: conntrack, then the chain */
 	nfc_root_act_init(c);
 	nfc_root_ct(pkt);
+	if (c->key.flags & NFC_KEY_F_FRAG)
+		nfc_root_frag();
 	nfc_flow_forget_stale(c, f);
 	/* a block past the table would wrap base into another chain's */
 	if (block >= NFC_MAX_BLOCKS)

@@ -76,6 +76,22 @@ __noinline int nfc_root_ct(struct nfc_pkt *pkt)
 	return 0;
 }
 
+/* An IP fragment, once tracked: a first one's connection recorded for
+ * its datagram's later ones, a later one's found (bpf/ct.h). A global
+ * function of its own: its keys stay off the stack of the tracking. */
+__noinline int nfc_root_frag(void)
+{
+	struct nfc_ctx *c = nfc_ctx_get();
+
+	if (!c)
+		return 0;
+	if (c->key.flags & NFC_KEY_F_LATER_FRAG)
+		nfc_frag_later(c, nfc_ct_stats_get());
+	else if (c->ct_state != NFC_CT_NONE)
+		nfc_frag_first(c);
+	return 0;
+}
+
 static __always_inline int nfc_root_parse_once(struct nfc_pkt *pkt,
 					       struct nfc_ctx *c)
 {

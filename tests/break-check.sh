@@ -1160,6 +1160,30 @@ brk nat-pool-unchecked nf/nat/nat.c \
 	's|\tif \(r->to_port_end && r->to_port_end < r->to_port\) \{|\tif (0) {|' \
 	'integration-nat-tc' \
 	'a pool whose ports end before they start is taken'
+brk fw-tcp-invalid-judged nf/firewall/firewall.bpf.c \
+	's|\tif \(key->proto == IPPROTO_TCP && \(key->flags & NFC_KEY_F_L4\) &&\n\t    nfc_tcp_flags_invalid\(key->tcp_flags\)\)\n\t\treturn nfc_deny\(c, NFC_DROP_TCP_INVALID, 0\);\n||' \
+	'datapath_firewall' \
+	'SYN+FIN and other scans are judged as connections and pass where a port is open'
+brk ct-tcp-invalid-tracked bpf/ct.h \
+	's|\t    nfc_tcp_flags_invalid\(k->tcp_flags\)\) \{|\t    0) {|' \
+	'datapath_firewall' \
+	'TCP flags no connection sends open connections'
+brk fw-frag-judged nf/firewall/firewall.bpf.c \
+	's|\tif \(key->flags & NFC_KEY_F_LATER_FRAG\) \{\n\t\tif \(conn\)|\tif (0) {\n\t\tif (conn)|' \
+	'datapath_firewall' \
+	'a later fragment is judged as a connection to port 0, not as its datagram'
+brk ct-frag-unfollowed bpf/root.bpf.c \
+	's|\tif \(c->key.flags & NFC_KEY_F_FRAG\)\n\t\tnfc_root_frag\(\);\n||' \
+	'datapath_firewall|datapath_flow_adv|integration-nat-tc' \
+	'later fragments are no connection'"'"'s: an allowed datagram loses them, a translated one keeps its real addresses'
+brk ct-frag-id-ignored bpf/ct.h \
+	's|\tfk->id = c->frag_id;|\tfk->id = 0;|' \
+	'datapath_firewall|datapath_flow_adv' \
+	'fragments of another datagram between the same hosts follow the wrong first fragment'
+brk nat-frag-ports nf/nat/nat.bpf.c \
+	's|\tif \(c->ct_flags & NFC_CTI_FRAG\) \{|\tif (0) {|' \
+	'integration-nat-tc' \
+	'a later fragment'"'"'s ports are rewritten where it has none: dropped'
 brk nat-aliases-unaged manager/runtime/gc.c \
 	's|\tr = alias_forget\(fd\[4\], fd\[0\], &res->aliases_removed\);|\tr = 0;|' \
 	'integration-nat-tc' \

@@ -607,6 +607,9 @@ json_object *ct_summary_json(const struct nfc_ct_summary *s,
 	add(o, "related", ju(s->dp.related));
 	add(o, "untracked", ju(s->dp.untracked));
 	add(o, "insert_failed", ju(s->dp.insert_failed));
+	add(o, "fragments", ju(s->dp.frags));
+	add(o, "fragments_unknown", ju(s->dp.frags_unknown));
+	add(o, "tcp_invalid", ju(s->dp.invalid));
 	x = json_object_new_object();
 	for (i = NFC_CT_NEW; i < NFC_CT_STATE_MAX; i++)
 		add(x, nfc_ct_state__str(i), ju(states[i]));

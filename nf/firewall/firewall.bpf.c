@@ -22,6 +22,14 @@
  * packet that runs the chain. ICMP errors about an allowed connection pass
  * with it; neighbour discovery and MLD are no connections and pass.
  *
+ * Hostile input: TCP flag combinations no connection sends (SYN+FIN, no
+ * flags, ...) are dropped as tcp-invalid; a later fragment (no ports)
+ * follows its datagram's first fragment - it passes if the node allowed
+ * that one's connection, and is dropped as `fragment` if not, or if the
+ * first never came before it (conntrack, bpf/ct.h); packets from an
+ * endpoint's address on another interface than its own, or with IPv4-
+ * mapped addresses, are dropped as spoofed.
+ *
  * Attribution: a decision names its rule (policy id = rule id; 0 for a
  * default), a denial its side as its drop reason (policy-egress: the
  * source's rules, policy-ingress: the destination's).
@@ -36,6 +44,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include "nfc.h"
+#include "ct.h"
 #include "firewall.h"
 
 const volatile __u32 cfg_unknown = FW_UNKNOWN_PASS;
@@ -427,6 +436,10 @@ NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 
 	if (key->l3 != NFC_L3_IPV4 && key->l3 != NFC_L3_IPV6)
 		return NFC_PASS; /* ARP and other frames: not a connection */
+	/* flags no connection sends: a scan, or garbage */
+	if (key->proto == IPPROTO_TCP && (key->flags & NFC_KEY_F_L4) &&
+	    nfc_tcp_flags_invalid(key->tcp_flags))
+		return nfc_deny(c, NFC_DROP_TCP_INVALID, 0);
 	if (fw_icmp6_link(key))
 		return NFC_PASS;
 	fw_addr(key, &key->saddr, saddr);
@@ -447,6 +460,20 @@ NFC_NF(firewall)(struct nfc_pkt *pkt, struct nfc_ctx *c)
 	out = c->act.verdict == NFC_V_REDIRECT ? c->act.out_ifindex : 0;
 	if (c->ct_handle)
 		conn = bpf_map_lookup_elem(&fw_conns, &c->ct_handle);
+	/* a later fragment has no ports to judge: it follows its datagram's
+	 * first fragment (conntrack found that one's connection), between
+	 * endpoints; a first fragment the node did not allow, or did not
+	 * see, leaves it dropped */
+	if (key->flags & NFC_KEY_F_LATER_FRAG) {
+		if (conn)
+			return nfc_allow(c, conn->rule);
+		if (!src && !fw_nic(key->ifindex) &&
+		    !fw_endpoint(key->tenant, daddr) && !fw_nic(out))
+			return cfg_unknown == FW_UNKNOWN_DROP ?
+				       nfc_deny(c, NFC_DROP_POLICY, 0) :
+				       NFC_PASS;
+		return nfc_deny(c, NFC_DROP_FRAGMENT, 0);
+	}
 	/* an ICMP error about a connection the node allowed passes, either
 	 * way (path MTU discovery); about another, it is judged as what it
 	 * is, and its connection's verdict is left alone */

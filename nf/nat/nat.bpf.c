@@ -45,8 +45,11 @@
  * identifier as a port. An ICMP error about a translated connection (its
  * conntrack RELATED) is translated as the connection: the packet it quotes
  * becomes the one its receiver sent or got (nfc_set_quote()), its outer
- * addresses too where they are the connection's. A packet of no connection (a later fragment) that a
- * translating rule matches is dropped as nat-untracked.
+ * addresses too where they are the connection's. A later fragment of a
+ * translated connection's datagram (conntrack follows its first
+ * fragment) has its addresses translated. A packet of no connection (a
+ * later fragment whose first was not seen) that a translating rule
+ * matches is dropped as nat-untracked.
  *
  * Outcomes: pass, deny (nat-exhausted, nat-untracked, no-route: a
  * masquerade with no route or source address towards the destination).
@@ -330,6 +333,21 @@ static __always_inline int nat_apply(struct nfc_ctx *c,
 				nat_daddr(c, n->ndaddr);
 			nfc_set_quote(c, n->ndaddr, n->nsaddr, n->ndport,
 				      n->nsport);
+		}
+		return NFC_PASS;
+	}
+	/* a later fragment: its datagram's first had the ports */
+	if (c->ct_flags & NFC_CTI_FRAG) {
+		if (c->ct_dir == NFC_CT_ORIG) {
+			if (n->nsaddr != n->osaddr)
+				nat_saddr(c, n->nsaddr);
+			if (n->ndaddr != n->odaddr)
+				nat_daddr(c, n->ndaddr);
+		} else {
+			if (n->nsaddr != n->osaddr)
+				nat_daddr(c, n->osaddr);
+			if (n->ndaddr != n->odaddr)
+				nat_saddr(c, n->odaddr);
 		}
 		return NFC_PASS;
 	}

@@ -9,6 +9,8 @@
 #   tuple; ping through the same rule (the echo identifier translated);
 # - exemption: h12 (a no-NAT destination) sees the real sources;
 # - DNAT: a VIP's port forwarded to h11's, the replies from the VIP;
+# - a datagram bigger than the link through SNAT, both ways: its later
+#   fragments follow the first's translation;
 # - an edit that does not compile is refused, naming the rule and field;
 # - ICMP errors about translated connections (port unreachable), through
 #   SNAT and DNAT: translated back, quote and all, the sender's socket
@@ -163,7 +165,14 @@ pool = set(sys.argv[2:4])
 bad = [p for p in peers if p[0] not in pool]
 print(f"server: {len(peers)} connections, {len(set(peers))} tuples, "
       f"from {sorted(set(p[0] for p in peers))}", file=sys.stderr)
-sys.exit(1 if len(peers) != 1000 or len(set(peers)) != 1000 or bad else 0)
+if len(peers) != 1000 or len(set(peers)) != 1000 or bad:
+    seen = {}
+    for p in peers:
+        seen[p] = seen.get(p, 0) + 1
+    print("not from the pool:", bad[:10], file=sys.stderr)
+    print("tuples seen twice:", [p for p, n in seen.items() if n > 1][:10],
+          file=sys.stderr)
+    sys.exit(1)
 PY
 pass "SNAT: 1,000 concurrent connections from 10 endpoints, 16 KiB echoed each, the server sees pool addresses only, every tuple distinct"
 
@@ -220,6 +229,40 @@ PY
 out=$(ip netns exec "$NS5" python3 "$WORK/reuse.py" "$SRV" "$VIP" 2>&1) ||
 	fail "a closed connection's tuple reused through DNAT: $out"
 pass "DNAT onto the tuple of a closed connection: it makes way"
+
+# --- fragments: a datagram bigger than the link, both ways ----------------
+# Its later fragments (no ports) follow the first's connection: their
+# addresses translated too, or the server could not put it together.
+cat > "$WORK/udp.py" <<'PY'
+import socket, sys
+if sys.argv[1] == "server":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", int(sys.argv[2])))
+    open(sys.argv[3], "w").write("ok")
+    while True:
+        data, peer = s.recvfrom(65536)
+        s.sendto(data, peer)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((sys.argv[2], int(sys.argv[3])))
+data = bytes(range(256)) * 16  # 4 KiB: three fragments each way
+for _ in range(3):
+    s.send(data)
+    try:
+        if s.recv(65536) == data:
+            print("echoed")
+            sys.exit(0)
+    except socket.timeout:
+        pass
+print("no echo")
+sys.exit(1)
+PY
+rm -f "$WORK/ready"
+bg ip netns exec "$NS11" python3 "$WORK/udp.py" server 5353 "$WORK/ready"
+wait_file "$WORK/ready"
+out=$(ip netns exec "$NS8" python3 "$WORK/udp.py" client "$SRV" 5353) ||
+	fail "a fragmented datagram through SNAT: $out"
+pass "a 4 KiB UDP datagram through SNAT and back, in fragments"
 
 # --- an edit that does not compile: refused, the rules in force kept ------
 refusal=$("$NFCTL" nf "$C" nat rules add id 9 action snat to "$POOL1" to_port 5000 to_port_end 4000 2>&1) &&

@@ -988,6 +988,158 @@ static void test_differential_deep(void **state)
 	assert_int_equal(mism, 0);
 }
 
+/* A's egress and B's ingress allow what test_hostile asks of them: UDP
+ * and TCP to B's 53 and 443; B's ingress default denies the rest. */
+static void hostile_setup(void)
+{
+	fw_reset();
+	endpoint(IP_A, 1, FW_DENY, FW_ALLOW);
+	endpoint(IP_B, 2, FW_DENY, FW_DENY);
+	rule(90, 2, FW_INGRESS, FW_ALLOW, 1, "any", IPPROTO_UDP, 53);
+	rule(91, 2, FW_INGRESS, FW_ALLOW, 1, "any", IPPROTO_TCP, 443);
+	assert_int_equal(compile(), 0);
+}
+
+/* IPv4 UDP A:5353 -> B:@dport, a fragment of datagram @id: the first
+ * (with the UDP header) or a later one (@offset in 8-byte units). */
+static void frag4(struct pkt *p, __u16 dport, __u16 id, __u16 offset,
+		  bool more)
+{
+	int ip;
+
+	pkt_init(p);
+	pkt_eth(p, MAC_B, MAC_A, 0x0800);
+	pkt_ipv4(p, IPPROTO_UDP, IP_A, IP_B, 64, 0,
+		 (more ? 0x2000 : 0) | offset);
+	if (!offset)
+		pkt_udp(p, 5353, dport, false);
+	pkt_data(p, 64);
+	pkt_finish(p);
+	ip = pkt_last(p, PK_IPV4);
+	pkt_put16(p, ip + 4, id);
+	pkt_finish(p);
+}
+
+/*
+ * Hostile input. TCP flag combinations no connection sends are dropped
+ * as tcp-invalid, even where the rules allow the port, and open no
+ * connection; packets out of state (a SYN-ACK, an ACK, a FIN that no
+ * connection expects) are judged as connections of their own, which B's
+ * default denies; a flood of SYNs to a closed port is denied SYN by SYN
+ * and leaves the allowed port working; later fragments follow their
+ * datagram's first fragment, IPv4 and IPv6: allowed with its rule when it
+ * was, dropped as `fragment` when it was denied or never seen; an ICMP
+ * error quoting a connection that never was is judged as what it is.
+ */
+static void test_hostile(void **state)
+{
+	static const __u8 bad[] = { 0x03, 0x00, 0x01, 0x29, 0x06, 0x07,
+				    0x3f, 0x05, 0xc3 };
+	struct dp_run r;
+	struct pkt p;
+	int i, before;
+
+	hostile_setup();
+	before = dp_map_count(F.ct);
+	for (i = 0; i < (int)sizeof(bad); i++) {
+		tcp4(&p, IP_A, IP_B, 41000 + i, 443, bad[i]);
+		run(&p, &r);
+		assert_denied(&r, NFC_DROP_TCP_INVALID, 0);
+	}
+	assert_int_equal(dp_map_count(F.ct), before);
+	/* the same port, proper flags: a connection */
+	tcp4(&p, IP_A, IP_B, 41100, 443, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 91);
+	/* ECE and CWR with a SYN (ECN) are no scan */
+	tcp4(&p, IP_A, IP_B, 41101, 443, 0xc2);
+	run(&p, &r);
+	assert_allowed(&r, 91);
+
+	/* out of state: from A to B's closed ports, or a SYN-ACK to B as
+	 * if B had opened a connection from port 80 */
+	tcp4(&p, IP_A, IP_B, 42000, 8080, 0x10);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+	tcp4(&p, IP_A, IP_B, 42001, 8080, 0x11);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+	tcp4(&p, IP_A, IP_B, 80, 42002, 0x12);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+
+	/* a SYN flood to a closed port, each SYN from another port */
+	for (i = 0; i < 2000; i++) {
+		tcp4(&p, IP_A, IP_B, 1024 + i, 22, 0x02);
+		assert_int_equal(dp_run_quiet(DP_ROOT, &p, &r), 0);
+		assert_int_equal(r.retval, F.rc_drop);
+		assert_int_equal(r.ctx.act.reason, NFC_DROP_POLICY_INGRESS);
+	}
+	tcp4(&p, IP_A, IP_B, 43000, 443, 0x02);
+	run(&p, &r);
+	assert_allowed(&r, 91);
+
+	/* fragments: an allowed datagram's later fragments pass with it */
+	frag4(&p, 53, 0x4242, 0, true);
+	run(&p, &r);
+	assert_allowed(&r, 90);
+	frag4(&p, 53, 0x4242, 9, true);
+	run(&p, &r);
+	assert_true(r.ctx.ct_flags & NFC_CTI_FRAG);
+	assert_allowed(&r, 90);
+	frag4(&p, 53, 0x4242, 18, false);
+	run(&p, &r);
+	assert_allowed(&r, 90);
+	/* a denied datagram's do not */
+	frag4(&p, 54, 0x4343, 0, true);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0);
+	frag4(&p, 54, 0x4343, 9, false);
+	run(&p, &r);
+	assert_denied(&r, NFC_DROP_FRAGMENT, 0);
+	/* nor those of a datagram whose first fragment never came */
+	frag4(&p, 53, 0x4444, 9, false);
+	run(&p, &r);
+	assert_false(r.ctx.ct_flags & NFC_CTI_FRAG);
+	assert_denied(&r, NFC_DROP_FRAGMENT, 0);
+
+	/* IPv6: the same by the fragment header's identification */
+	endpoint("2001:db8:1::1", 5, FW_DENY, FW_ALLOW);
+	endpoint("2001:db8:2::2", 6, FW_DENY, FW_DENY);
+	rule(92, 6, FW_INGRESS, FW_ALLOW, 1, "any", IPPROTO_UDP, 53);
+	assert_int_equal(compile(), 0);
+	for (i = 0; i < 3; i++) {
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x86dd);
+		pkt_ipv6(&p, IPPROTO_FRAGMENT, "2001:db8:1::1", "2001:db8:2::2", 64);
+		pkt_frag6(&p, IPPROTO_UDP, i == 0 ? 0 : 16, i < 2);
+		if (i == 0)
+			pkt_udp(&p, 5353, 53, false);
+		pkt_data(&p, 64);
+		pkt_finish(&p);
+		/* i == 2: another datagram's */
+		pkt_put32(&p, pkt_last(&p, PK_EXT6) + 4, i == 2 ? 7 : 6);
+		run(&p, &r);
+		if (i < 2)
+			assert_allowed(&r, 92);
+		else
+			assert_denied(&r, NFC_DROP_FRAGMENT, 0);
+	}
+
+	/* a port unreachable from B quoting UDP A -> B it never got: B's
+	 * egress default denies it */
+	pkt_init(&p);
+	pkt_eth(&p, MAC_A, MAC_B, 0x0800);
+	pkt_ipv4(&p, IPPROTO_ICMP, IP_B, IP_A, 64, 0, 0);
+	pkt_icmp(&p, 3, 3, 0, 0);
+	pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 0);
+	pkt_udp(&p, 5353, 9999, false);
+	pkt_finish(&p);
+	run(&p, &r);
+	assert_false(r.ctx.ct_flags & NFC_CTI_RELATED);
+	assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup(f, dp_reset)
@@ -997,6 +1149,7 @@ int main(int argc, char **argv)
 		T(test_replies),
 		T(test_v6_icmp_unknown),
 		T(test_icmp_errors_nd_mapped),
+		T(test_hostile),
 		T(test_compile_refuses),
 		T(test_groups),
 		T(test_nic_endpoints),

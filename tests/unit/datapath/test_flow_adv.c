@@ -434,7 +434,8 @@ static void test_ttl_one_skips_cache(void **state)
 }
 
 /* 8. IPv4 and IPv6 fragments never take the fast path; first fragments
- * are tracked by ports, later ones not at all. */
+ * are tracked by ports, later ones follow their datagram's first: its
+ * connection, state and direction, flagged FRAG, the state unmoved. */
 static void test_fragments(void **state)
 {
 	struct dp_run r;
@@ -460,7 +461,9 @@ static void test_fragments(void **state)
 		pkt_data(&p, 16);
 		pkt_finish(&p);
 		dp_run(DP_ROOT, &p, &r);
-		assert_int_equal(r.ctx.ct_state, NFC_CT_NONE);
+		assert_int_equal(r.ctx.ct_state, NFC_CT_NEW);
+		assert_int_equal(r.ctx.ct_flags, NFC_CTI_FRAG);
+		assert_int_equal(r.ctx.ct_handle, handle);
 		assert_int_equal(r.retval, F.rc_pass);
 	}
 	for (i = 0; i < 2; i++) {
@@ -484,10 +487,16 @@ static void test_fragments(void **state)
 		pkt_data(&p, 16);
 		pkt_finish(&p);
 		dp_run(DP_ROOT, &p, &r);
+		assert_int_equal(r.ctx.ct_state, NFC_CT_ESTABLISHED);
+		assert_int_equal(r.ctx.ct_flags, NFC_CTI_FRAG);
+		assert_int_equal(r.ctx.ct_handle, handle);
+		/* another datagram's: its first never came */
+		pkt_put32(&p, pkt_last(&p, PK_EXT6) + 4, 0xdead);
+		dp_run(DP_ROOT, &p, &r);
 		assert_int_equal(r.ctx.ct_state, NFC_CT_NONE);
 	}
 	assert_int_equal(r.stats.cached, 0);
-	assert_int_equal(node_packets(0), 8);
+	assert_int_equal(node_packets(0), 10);
 	assert_int_equal(dp_map_count(F.flows), 0);
 	assert_int_equal(dp_map_count(F.ct), 2);
 }
