@@ -1181,7 +1181,7 @@ brk ct-frag-id-ignored bpf/ct.h \
 	'datapath_firewall|datapath_flow_adv' \
 	'fragments of another datagram between the same hosts follow the wrong first fragment'
 brk nat-frag-ports nf/nat/nat.bpf.c \
-	's|\tif \(c->ct_flags & NFC_CTI_FRAG\) \{|\tif (0) {|' \
+	's|\tif \(c->ct_flags & NFC_CTI_FRAG\)\n\t\treturn NFC_PASS;|\tif (0)\n\t\treturn NFC_PASS;|' \
 	'integration-nat-tc' \
 	'a later fragment'"'"'s ports are rewritten where it has none: dropped'
 brk nat-aliases-unaged manager/runtime/gc.c \

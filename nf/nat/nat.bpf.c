@@ -336,37 +336,27 @@ static __always_inline int nat_apply(struct nfc_ctx *c,
 		}
 		return NFC_PASS;
 	}
-	/* a later fragment: its datagram's first had the ports */
-	if (c->ct_flags & NFC_CTI_FRAG) {
-		if (c->ct_dir == NFC_CT_ORIG) {
-			if (n->nsaddr != n->osaddr)
-				nat_saddr(c, n->nsaddr);
-			if (n->ndaddr != n->odaddr)
-				nat_daddr(c, n->ndaddr);
-		} else {
-			if (n->nsaddr != n->osaddr)
-				nat_daddr(c, n->osaddr);
-			if (n->ndaddr != n->odaddr)
-				nat_saddr(c, n->odaddr);
-		}
-		return NFC_PASS;
-	}
+	/* the addresses, either way */
 	if (c->ct_dir == NFC_CT_ORIG) {
 		if (n->nsaddr != n->osaddr)
 			nat_saddr(c, n->nsaddr);
 		if (n->ndaddr != n->odaddr)
 			nat_daddr(c, n->ndaddr);
+	} else {
+		if (n->nsaddr != n->osaddr)
+			nat_daddr(c, n->osaddr);
+		if (n->ndaddr != n->odaddr)
+			nat_saddr(c, n->odaddr);
+	}
+	/* the ports; a later fragment has none (its datagram's first had) */
+	if (c->ct_flags & NFC_CTI_FRAG)
+		return NFC_PASS;
+	if (c->ct_dir == NFC_CT_ORIG) {
 		if (n->nsport != n->osport)
 			nfc_set_sport(c, n->nsport);
 		if (!echo && n->ndport != n->odport)
 			nfc_set_dport(c, n->ndport);
-		return NFC_PASS;
-	}
-	if (n->nsaddr != n->osaddr)
-		nat_daddr(c, n->osaddr);
-	if (n->ndaddr != n->odaddr)
-		nat_saddr(c, n->odaddr);
-	if (echo) {
+	} else if (echo) {
 		/* a reply carries the identifier where its request did */
 		if (n->nsport != n->osport)
 			nfc_set_sport(c, n->osport);
