@@ -91,10 +91,15 @@ static FILE *chain_head(struct fwd_bed *w, const struct nfb_fwd *f,
 static int write_router(struct fwd_bed *w, const struct nfb_fwd *f)
 {
 	const char *b = nfb_live__host(w->l, 1);
-	FILE *file = chain_head(w, f, f->nat ? "nat" : "rt");
+	FILE *file = chain_head(w, f, f->nat ? "nat" : f->fw_rules ? "fw" : "rt");
 
 	if (!file)
 		return -errno;
+	if (f->fw_rules)
+		fprintf(file, "  - name: fw\n    module: firewall\n    config:\n"
+			      "      endpoints:\n"
+			      "        - {address: %s, id: 1, ingress: deny, egress: allow}\n",
+			NFB_LIVE_DADDR);
 	if (f->nat)
 		fprintf(file, "  - name: nat\n    module: nat\n    config:\n"
 			      "      rules:\n"
@@ -107,8 +112,9 @@ static int write_router(struct fwd_bed *w, const struct nfb_fwd *f)
 		      "        - {interface: %s, address: %s, mac: \"%s\"}\n",
 		b, NFB_LIVE_DADDR, b, NFB_LIVE_DADDR,
 		nfb_live__endpoint_mac(w->l, 1));
-	if (f->nat)
-		fprintf(file, "links:\n  - {from: nat, on: pass, to: rt}\n");
+	if (f->nat || f->fw_rules)
+		fprintf(file, "links:\n  - {from: %s, on: pass, to: rt}\n",
+			f->nat ? "nat" : "fw");
 	return fclose(file) ? -errno : 0;
 }
 
@@ -203,10 +209,29 @@ static int setup(struct fwd_bed *w, const struct nfb_fwd *f)
 		if (!r && f->routes)
 			r = nfc_table__load(w->b->h, f->name, "rt", "routes",
 					    f->routes, &err);
+		if (!r && f->fw_rules)
+			r = nfc_table__load(w->b->h, f->name, "fw", "rules",
+					    f->fw_rules, &err);
 		if (r)
 			print_err(&err);
 		return r;
 	case NFB_FWD_KERNEL:
+		if (f->nft) {
+			snprintf(cmd, sizeof(cmd), "nft -f %s", f->nft);
+			r = run(w, cmd);
+			/* then its parts, one transaction each: a big set
+			 * in one overflows the netlink socket's buffer */
+			for (i = 1; !r; i++) {
+				snprintf(cmd, sizeof(cmd), "%s.%d", f->nft, i);
+				if (access(cmd, R_OK))
+					break;
+				snprintf(cmd, sizeof(cmd), "nft -f %s.%d",
+					 f->nft, i);
+				r = run(w, cmd);
+			}
+			if (r)
+				return r;
+		}
 		if (f->nat) {
 			snprintf(cmd, sizeof(cmd),
 				 "nft add table ip %s && "
@@ -311,6 +336,8 @@ static void teardown(struct fwd_bed *w, const struct nfb_fwd *f)
 		break;
 	case NFB_FWD_KERNEL:
 		run(w, "sysctl -qw net.ipv4.ip_forward=0");
+		if (f->nft)
+			run(w, "nft flush ruleset");
 		if (f->nat) {
 			snprintf(cmd, sizeof(cmd), "nft delete table ip %s",
 				 w->nft);
@@ -517,6 +544,23 @@ int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
 	for (i = 0; i < 2; i++)
 		nfb_fwd_xdp__destroy(w.bare[i]);
 	return r;
+}
+
+int nfb_fwd__routed_bed(struct nfb_live *l, const char *scn)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 && "
+		 "ip addr add 10.64.255.254/16 dev %s && ip addr add %s/24 dev %s && "
+		 "ip neigh replace %s lladdr %s dev %s nud permanent",
+		 nfb_live__host(l, 0), NFB_FWD_NAT_ADDR, nfb_live__host(l, 1),
+		 NFB_LIVE_DADDR, nfb_live__endpoint_mac(l, 1),
+		 nfb_live__host(l, 1));
+	if (!system(cmd))
+		return 0;
+	fprintf(stderr, "nfbench: %s: '%s' failed\n", scn, cmd);
+	return -ECHILD;
 }
 
 json_object *nfb_fwd__params(const struct nfb_fwd *f,

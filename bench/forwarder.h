@@ -49,6 +49,14 @@ struct nfb_fwd {
 	 * to host side b's address (FWD_NAT_ADDR) and ports; the kernel:
 	 * nftables' masquerade out of b, which needs that address on b */
 	bool nat;
+	/* routers: a firewall node ahead of the router, 10.77.0.2 its
+	 * endpoint (ingress default deny), its rules loaded from this file
+	 * (`nfctl nf ... rules load` lines) */
+	const char *fw_rules;
+	/* the kernel: an nftables ruleset loaded from this file (`nft -f`),
+	 * then from FILE.1, FILE.2, ... while there are, while it forwards;
+	 * flushed after */
+	const char *nft;
 };
 #define NFB_FWD_NAT_ADDR "10.77.0.1"
 
@@ -83,6 +91,11 @@ int nfb_fwd__measure(struct bench *b, struct nfb_live *l, const char *scn,
 int nfb_fwd__live(struct bench *b, const char *scn, const struct nfb_fwd *f,
 		  int n, __u32 flows, __u32 frame_len, double seconds,
 		  struct nfb_fwd_result *res);
+/* The kernel's side of a routed bed (live.h, opts.routed), in nfbench's
+ * namespace: host side a on h1's sources' subnet, b on 10.77.0.0/24 with
+ * NFB_FWD_NAT_ADDR, h2 (10.77.0.2) its neighbour, reverse-path filtering
+ * off. Forwarding itself is on only while a kernel forwarder runs. */
+int nfb_fwd__routed_bed(struct nfb_live *l, const char *scn);
 /* What every figure of forwarder @f carries: frame size, flows, rounds,
  * frames sent and received, CPUs, and a chain's counters. */
 json_object *nfb_fwd__params(const struct nfb_fwd *f,

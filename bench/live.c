@@ -28,7 +28,6 @@
 #include "nfb_gen.xdp.skel.h"
 #include "nfb_sink.xdp.skel.h"
 
-#define LIVE_PORT 5001             /* UDP destination of the frames */
 #define LIVE_SADDR 0x0a400001      /* 10.64.0.1: flows' sources from here */
 #define LIVE_DADDR 0x0a4d0002      /* 10.77.0.2, NFB_LIVE_DADDR */
 #define LIVE_BATCH 64              /* frames per live-frames batch */
@@ -208,7 +207,7 @@ static void build_frame(struct nfb_live *l, const __u8 *src, const __u8 *dst)
 	ip->protocol = IPPROTO_UDP;
 	ip->daddr = htonl(LIVE_DADDR);
 	udp->source = htons(1024);
-	udp->dest = htons(LIVE_PORT);
+	udp->dest = htons(NFB_LIVE_DPORT);
 	udp->len = htons(ip_len - sizeof(*ip));
 	l->gen->rodata->ip_sum = csum_words(ip, sizeof(*ip));
 }
@@ -315,7 +314,7 @@ static int load_sink(struct nfb_live *l)
 	l->sink = nfb_sink_xdp__open();
 	if (!l->sink)
 		return -errno;
-	l->sink->rodata->port = htons(LIVE_PORT);
+	l->sink->rodata->port = htons(NFB_LIVE_DPORT);
 	r = nfb_sink_xdp__load(l->sink);
 	if (r) {
 		fprintf(stderr, "nfbench: live: counter: load: %s\n",

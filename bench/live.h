@@ -68,6 +68,7 @@ const char *nfb_live__endpoint_mac(const struct nfb_live *l, int side);
  * address), from 10.64.0.0/16. */
 #define NFB_LIVE_DADDR "10.77.0.2"
 #define NFB_LIVE_SNET "10.64.0.0/16"
+#define NFB_LIVE_DPORT 5001 /* their UDP destination port */
 
 /* Sends for @seconds and counts what arrived; blocks. */
 int nfb_live__measure(struct nfb_live *l, double seconds,

@@ -148,19 +148,11 @@ static double run_nth(struct bench *b, int i, void *figs)
 				      nat_frame, 64);
 }
 
-static int sh(const char *cmd)
-{
-	if (!system(cmd))
-		return 0;
-	fprintf(stderr, "nfbench: nat: '%s' failed\n", cmd);
-	return -ECHILD;
-}
-
 static int live(struct bench *b)
 {
 	double per_round = b->quick ? 0.25 : 1.0;
 	struct nfb_fwd_result res[3];
-	char routes[128], cmd[256];
+	char routes[128];
 	struct nfb_fwd fwd[3];
 	struct nfb_live *l;
 	json_object *p;
@@ -188,16 +180,7 @@ static int live(struct bench *b)
 	if (r)
 		return r;
 	fprintf(stderr, "nfbench: nat: live\n");
-	/* the kernel's side: b's address (the masquerade's source), h2 as a
-	 * neighbour, the sources' side on a */
-	snprintf(cmd, sizeof(cmd),
-		 "sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 && "
-		 "ip addr add 10.64.255.254/16 dev %s && ip addr add %s/24 dev %s && "
-		 "ip neigh replace %s lladdr %s dev %s nud permanent",
-		 nfb_live__host(l, 0), NFB_FWD_NAT_ADDR, nfb_live__host(l, 1),
-		 NFB_LIVE_DADDR, nfb_live__endpoint_mac(l, 1),
-		 nfb_live__host(l, 1));
-	r = sh(cmd);
+	r = nfb_fwd__routed_bed(l, "nat");
 	if (!r)
 		r = nfb_fwd__measure(b, l, "nat", fwd, 3, per_round, res);
 	for (i = 0; !r && i < 3; i++) {

@@ -303,17 +303,12 @@ static int sh(const char *fmt, ...)
 	return -ECHILD;
 }
 
-/* The kernel's side of the routed bed, in nfbench's namespace: addresses
- * on both host sides, h2 as a neighbour, the routes; forwarding itself is
- * switched on only while the kernel variant runs. */
+/* The kernel's side of the routed bed (nfb_fwd__routed_bed()) and the
+ * routes; forwarding itself is switched on only while the kernel variant
+ * runs. */
 static int kernel_routes(struct nfb_live *l, const char *batch)
 {
-	const char *a = nfb_live__host(l, 0), *bb = nfb_live__host(l, 1);
-
-	return sh("sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0") ?:
-	       sh("ip addr add 10.64.255.254/16 dev %s && ip addr add 10.77.0.1/24 dev %s", a, bb) ?:
-	       sh("ip neigh replace %s lladdr %s dev %s nud permanent",
-		  NFB_LIVE_DADDR, nfb_live__endpoint_mac(l, 1), bb) ?:
+	return nfb_fwd__routed_bed(l, "router") ?:
 	       sh("ip -force -batch %s", batch);
 }
 

@@ -140,6 +140,12 @@ for v in ("xdp-fw-1000", "xdp-fw-10000", "xdp-fw-100000"):
     assert p["x_10"] > 0 and p["compile_ms"] > 0, (v, p)
     assert 0 < p["allowed_frames"] < 64, (v, p)
 assert "goal_met" in fw["xdp-fw-100000"]["params"]
+# live: the firewall chain with 10k rules, nftables' linear chain and sets
+for v in ("live-fw-xdp-10000", "live-nft-linear-10000", "live-nft-sets-10000"):
+    assert v in fw and fw[v]["metric"] == "pps_delivered" and fw[v]["value"] > 0, v
+p = fw["live-fw-xdp-10000"]["params"]
+assert p["chain_redirects"] == p["chain_packets"] > 0, p
+assert "goal_met" in p and p["x_nft_linear"] > 0 and p["x_nft_sets"] > 0, p
 # nat: a translation's cost per packet, both ways of the cache; live, the
 # source-NATing router chain (every frame it saw redirected), nftables'
 # masquerade and a bare redirect
