@@ -19,7 +19,10 @@
  * Variants:
  *   xdp-fw-N    ns per packet, x_10 (its ratio to 10 rules), rule_ns (less
  *               the 1-nop chain's cost), compile_ms (the load of its rules);
- *   xdp-fw-nop  a chain of one nop node, the flow cache off too.
+ *   xdp-fw-nop  a chain of one nop node, the flow cache off too;
+ *   xdp-est-10, xdp-est-100000  an established connection's packets:
+ *               the same chains with the flow cache on (the flows' first
+ *               frames, in the unmeasured pass, judged).
  * The issue's goal: the first packet at 100k rules <= 2x its cost at 10
  * (goal_x, goal_met on xdp-fw-100000). Interleaved round by round after an
  * unmeasured pass, medians of NFB_ROUNDS.
@@ -50,7 +53,7 @@
 #include "forwarder.h"
 
 #define FW_GOAL_X 2.0
-#define FW_MAX_FIGS 6
+#define FW_MAX_FIGS 8
 #define FW_SEED 20261202u
 #define FW_LIVE_RULES 10000
 #define FW_LIVE_GOAL_X 100.0
@@ -63,6 +66,7 @@ static const __u32 sizes[] = { 10, 1000, 10000, 100000 };
 struct ffig {
 	char name[32];
 	__u32 rules;             /* 0: the nop chain */
+	bool cache;              /* established: the flow cache on */
 	int fd, held;
 	double med, compile_ms;
 	__u32 allowed;           /* of the NFB_FLOWS frames */
@@ -158,12 +162,12 @@ static int setup_fw(struct bench *b, struct ffig *f, struct nfc_err *err)
 	r = nfb_chain_file(b, f->name, path, sizeof(path), &c, err);
 	if (r)
 		return r;
-	fprintf(c, "chain: %s\nflow_cache: false\n"
+	fprintf(c, "chain: %s\nflow_cache: %s\n"
 		   "attach:\n  - {interface: %s, hook: xdp, mode: skb}\n"
 		   "entry: fw\nnodes:\n  - name: fw\n    module: firewall\n"
 		   "    config:\n      endpoints:\n"
 		   "        - {address: 192.0.2.1, id: 1, ingress: allow, egress: deny}\n",
-		f->name, f->name);
+		f->name, f->cache ? "true" : "false", f->name);
 	r = nfb_chain_file_apply(b, c, path, err);
 	t0 = now_ns();
 	if (!r)
@@ -217,9 +221,9 @@ static void emit(struct bench *b, struct ffig *figs, int n)
 
 		p = json_object_new_object();
 		json_object_object_add(p, "rules", json_object_new_int64(f->rules));
-		json_object_object_add(p, "flow_cache", json_object_new_boolean(false));
+		json_object_object_add(p, "flow_cache", json_object_new_boolean(f->cache));
 		json_object_object_add(p, "rounds", json_object_new_int(NFB_ROUNDS));
-		if (f->rules) {
+		if (f->rules && !f->cache) {
 			json_object_object_add(p, "allowed_frames",
 					       json_object_new_int(f->allowed));
 			json_object_object_add(p, "rule_ns",
@@ -229,7 +233,7 @@ static void emit(struct bench *b, struct ffig *figs, int n)
 			json_object_object_add(p, "compile_ms",
 					       json_object_new_double(f->compile_ms));
 		}
-		if (f->rules == 100000) {
+		if (f->rules == 100000 && !f->cache) {
 			json_object_object_add(p, "goal_x", json_object_new_double(FW_GOAL_X));
 			json_object_object_add(p, "goal_met", json_object_new_boolean(
 				f->med <= FW_GOAL_X * ten->med));
@@ -492,6 +496,19 @@ static int scenario_firewall(struct bench *b)
 			r = (f->fd = nfb_chain_root(b, f->name, NFB_AT_XDP,
 						    &f->held, &err)) < 0 ? f->fd : 0;
 	}
+	/* established: the smallest and the biggest set, the flow cache on */
+	for (i = 0; i < 2 && !r; i++) {
+		struct ffig *f = &figs[n++];
+
+		f->rules = i ? sizes[sizeof(sizes) / sizeof(sizes[0]) - 1] :
+			       sizes[0];
+		f->cache = true;
+		snprintf(f->name, sizeof(f->name), "xdp-est-%u", f->rules);
+		r = setup_fw(b, f, &err);
+		if (!r)
+			r = (f->fd = nfb_chain_root(b, f->name, NFB_AT_XDP,
+						    &f->held, &err)) < 0 ? f->fd : 0;
+	}
 	if (r)
 		nfb_print_err(&err);
 	for (i = 1; i < n && !r; i++)
@@ -512,5 +529,5 @@ static int scenario_firewall(struct bench *b)
 }
 
 NFB_SCENARIO(firewall, 38,
-	     "firewall module: ns per connection's first packet (flow cache off: every packet judged) with 10, 1k, 10k, 100k rules on one endpoint, beside a 1-nop chain (BPF_PROG_TEST_RUN, XDP; goal: 100k <= 2x 10); the rules' compile time; live pps of a firewall chain with 10k rules vs the kernel's forwarding with the same rules in nftables, a linear chain (goal: 100x) and sets",
+	     "firewall module: ns per connection's first packet (flow cache off: every packet judged) with 10, 1k, 10k, 100k rules on one endpoint, and per established connection's packet at 10 and 100k, beside a 1-nop chain (BPF_PROG_TEST_RUN, XDP; goal: 100k <= 2x 10); the rules' compile time; live pps of a firewall chain with 10k rules vs the kernel's forwarding with the same rules in nftables, a linear chain (goal: 100x) and sets",
 	     scenario_firewall)

@@ -119,8 +119,13 @@ static __always_inline bool nfc_flow_cacheable(const struct nfc_ctx *c)
 	/* where a flood goes changes as its switch learns */
 	if (c->act.verdict == NFC_V_FLOOD)
 		return false;
+	/* a decision about the flow: a policy's (the firewall's names its
+	 * side), no route; not a drop of this packet alone (malformed,
+	 * spoofed, invalid TCP flags, a NAT pool exhausted for now) */
 	if (c->act.verdict == NFC_V_DROP)
 		return c->act.reason == NFC_DROP_POLICY ||
+		       c->act.reason == NFC_DROP_POLICY_EGRESS ||
+		       c->act.reason == NFC_DROP_POLICY_INGRESS ||
 		       c->act.reason == NFC_DROP_NO_ROUTE;
 	return true;
 }

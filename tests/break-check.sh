@@ -1184,6 +1184,10 @@ brk nat-frag-ports nf/nat/nat.bpf.c \
 	's|\tif \(c->ct_flags & NFC_CTI_FRAG\)\n\t\treturn NFC_PASS;|\tif (0)\n\t\treturn NFC_PASS;|' \
 	'integration-nat-tc' \
 	'a later fragment'"'"'s ports are rewritten where it has none: dropped'
+brk fw-denied-uncached bpf/flow.h \
+	's#\t\t       c->act.reason == NFC_DROP_POLICY_EGRESS \|\|\n\t\t       c->act.reason == NFC_DROP_POLICY_INGRESS \|\|\n##' \
+	'datapath_firewall' \
+	'a connection the firewall denied runs the chain for every packet (its side-named drops are not cached)'
 brk nat-aliases-unaged manager/runtime/gc.c \
 	's|\tr = alias_forget\(fd\[4\], fd\[0\], &res->aliases_removed\);|\tr = 0;|' \
 	'integration-nat-tc' \

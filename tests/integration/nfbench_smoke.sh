@@ -140,6 +140,9 @@ for v in ("xdp-fw-1000", "xdp-fw-10000", "xdp-fw-100000"):
     assert p["x_10"] > 0 and p["compile_ms"] > 0, (v, p)
     assert 0 < p["allowed_frames"] < 64, (v, p)
 assert "goal_met" in fw["xdp-fw-100000"]["params"]
+# established: the flow cache on, cheaper than a first packet
+for v in ("xdp-est-10", "xdp-est-100000"):
+    assert fw[v]["params"]["flow_cache"] is True and 0 < fw[v]["value"] < fw["xdp-fw-100000"]["value"], v
 # live: the firewall chain with 10k rules, nftables' linear chain and sets
 for v in ("live-fw-xdp-10000", "live-nft-linear-10000", "live-nft-sets-10000"):
     assert v in fw and fw[v]["metric"] == "pps_delivered" and fw[v]["value"] > 0, v

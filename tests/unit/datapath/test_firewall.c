@@ -988,6 +988,44 @@ static void test_differential_deep(void **state)
 	assert_int_equal(mism, 0);
 }
 
+/* A denied flow's later packets are dropped on the fast path, as its
+ * first was, under the same rule and side; an allowed one's pass there. */
+static void test_denied_cached(void **state)
+{
+	struct dp_run r;
+	struct pkt p;
+	int i;
+
+	fw_reset();
+	endpoint(IP_A, 1, FW_DENY, FW_ALLOW);
+	endpoint(IP_B, 2, FW_DENY, FW_DENY);
+	rule(95, 2, FW_INGRESS, FW_DENY, 1, "any", IPPROTO_UDP, 9);
+	rule(96, 2, FW_INGRESS, FW_ALLOW, 2, "any", IPPROTO_UDP, 0);
+	assert_int_equal(compile(), 0);
+	for (i = 0; i < 3; i++) {
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+		pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 0);
+		pkt_udp(&p, 5000, 9, false);
+		pkt_finish(&p);
+		run(&p, &r);
+		assert_int_equal(r.retval, F.rc_drop);
+		assert_int_equal(r.stats.cached, (__u64)i);
+		assert_int_equal(r.ctx.act.reason, NFC_DROP_POLICY_INGRESS);
+		assert_int_equal(r.ctx.act.policy, 95);
+	}
+	for (i = 0; i < 3; i++) {
+		pkt_init(&p);
+		pkt_eth(&p, MAC_B, MAC_A, 0x0800);
+		pkt_ipv4(&p, IPPROTO_UDP, IP_A, IP_B, 64, 0, 0);
+		pkt_udp(&p, 5000, 10, false);
+		pkt_finish(&p);
+		run(&p, &r);
+		assert_int_equal(r.retval, F.rc_pass);
+		assert_int_equal(r.stats.cached, (__u64)(2 + i));
+	}
+}
+
 /* A's egress and B's ingress allow what test_hostile asks of them: UDP
  * and TCP to B's 53 and 443; B's ingress default denies the rest. */
 static void hostile_setup(void)
@@ -1150,6 +1188,7 @@ int main(int argc, char **argv)
 		T(test_v6_icmp_unknown),
 		T(test_icmp_errors_nd_mapped),
 		T(test_hostile),
+		T(test_denied_cached),
 		T(test_compile_refuses),
 		T(test_groups),
 		T(test_nic_endpoints),
