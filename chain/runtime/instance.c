@@ -226,6 +226,43 @@ static int fill_tables(struct txn *t, struct inst *in, struct bpf_object *obj)
 	return 0;
 }
 
+/* The maps config key @k sizes (its manifest's `sizes`): max_entries its
+ * value @bytes (a u32) times each one's factor. */
+static int set_sizes(struct bpf_object *obj, const struct nfc_field *k,
+		     const void *bytes, char *msg, size_t len)
+{
+	struct bpf_map *m;
+	__u64 entries;
+	__u32 v;
+	int i, r;
+
+	if (!k->n_sizes)
+		return 0;
+	memcpy(&v, bytes, sizeof(v));
+	for (i = 0; i < k->n_sizes; i++) {
+		entries = (__u64)v * k->sizes[i].factor;
+		if (!v || entries > 0x7fffffffULL) {
+			snprintf(msg, len, "%u makes map '%s' %llu entries (1 to %u)",
+				 v, k->sizes[i].map, (unsigned long long)entries,
+				 0x7fffffffU);
+			return -ERANGE;
+		}
+		m = bpf_object__find_map_by_name(obj, k->sizes[i].map);
+		if (!m) {
+			snprintf(msg, len, "the object has no map '%s' to size",
+				 k->sizes[i].map);
+			return -ENOENT;
+		}
+		r = bpf_map__set_max_entries(m, entries);
+		if (r) {
+			snprintf(msg, len, "map '%s': %s", k->sizes[i].map,
+				 strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 static int set_config(struct txn *t, struct inst *in, struct bpf_object *obj)
 {
 	const struct nfc_node *n = in->node;
@@ -235,10 +272,10 @@ static int set_config(struct txn *t, struct inst *in, struct bpf_object *obj)
 	for (i = 0; i < n->n_cfg; i++) {
 		const struct nfc_field *k = n->cfg[i].key;
 
-		if (!k->rodata)
-			continue;
-		r = nfc_obj_set_rodata(obj, k->rodata, n->cfg[i].bytes, k->size,
-				       msg, sizeof(msg));
+		r = set_sizes(obj, k, n->cfg[i].bytes, msg, sizeof(msg));
+		if (!r && k->rodata)
+			r = nfc_obj_set_rodata(obj, k->rodata, n->cfg[i].bytes,
+					       k->size, msg, sizeof(msg));
 		if (r)
 			return nfc_errf(t->err, r,
 					"chain '%s': node '%s': config '%s': %s",

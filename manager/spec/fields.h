@@ -64,6 +64,13 @@ struct nfc_field {
 	char *member;          /* table fields: the member of the map's key or
 				  value struct it is (default: name), checked
 				  against the object's BTF */
+	/* config u32s: maps whose max_entries are the value times a factor,
+	 * set before load (an instance's capacity) */
+	struct nfc_field_size {
+		char *map;
+		__u32 factor;
+	} *sizes;
+	int n_sizes;
 };
 
 /* The field named @name among @n, or NULL. */

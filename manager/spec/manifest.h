@@ -21,6 +21,7 @@ enum fkey {
 	FK_TABLE,
 	FK_DESCRIPTION,
 	FK_MEMBER,
+	FK_SIZES,
 	FK_N,
 };
 

@@ -20,13 +20,14 @@ static const char *const fkey_names[FK_N] = {
 	[FK_REQUIRED] = "required",	[FK_UNLESS] = "unless",
 	[FK_RODATA] = "rodata",		[FK_TABLE] = "table",
 	[FK_DESCRIPTION] = "description", [FK_MEMBER] = "member",
+	[FK_SIZES] = "sizes",
 };
 
 #define B(k) (1u << (k))
 static const unsigned int fkeys_allowed[] = {
 	[FW_CONFIG] = B(FK_NAME) | B(FK_TYPE) | B(FK_VALUES) | B(FK_SIZE) |
 		      B(FK_DEFAULT) | B(FK_REQUIRED) | B(FK_RODATA) |
-		      B(FK_TABLE) | B(FK_DESCRIPTION),
+		      B(FK_TABLE) | B(FK_DESCRIPTION) | B(FK_SIZES),
 	[FW_KEY] = B(FK_NAME) | B(FK_TYPE) | B(FK_VALUES) | B(FK_SIZE) |
 		   B(FK_OFFSET) | B(FK_DEFAULT) | B(FK_DESCRIPTION) |
 		   B(FK_MEMBER),
@@ -266,6 +267,46 @@ static void field_unless(struct nfc_ydoc *y, struct fsrc *src,
 	f->required = true;
 }
 
+/* A config u32's `sizes: {MAP: FACTOR, ...}`: maps sized by its value. */
+static void field_sizes(struct nfc_ydoc *y, struct fsrc *src,
+			const char *path, struct nfc_field *f)
+{
+	char kp[NFC_YPATH_LEN], vp[NFC_YPATH_LEN];
+	yaml_node_t *v = src->v[FK_SIZES];
+	yaml_node_pair_t *pairs;
+	const char *m;
+	int n, i;
+	__u64 u;
+
+	nfc_ypath(kp, path, "sizes");
+	if (!v || nfc_ypairs(y, v, kp, &pairs, &n))
+		return;
+	if (src->type_ok && f->type != NFC_FT_U32) {
+		nfc_yerr(y, v, kp, "only a u32 sizes maps");
+		return;
+	}
+	f->sizes = calloc(n, sizeof(*f->sizes));
+	if (!f->sizes) {
+		nfc_yerr(y, v, kp, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		yaml_node_t *k = nfc_ynode(y, pairs[i].key);
+
+		if (nfc_ystr(y, k, kp, &m))
+			return;
+		nfc_ypath(vp, kp, m);
+		if (!c_ident(m)) {
+			nfc_yerr(y, k, vp, "'%.64s' is not a map name", m);
+			return;
+		}
+		if (nfc_yuint(y, nfc_ynode(y, pairs[i].value), vp, 1, 64, &u))
+			return;
+		f->sizes[f->n_sizes].map = strdup(m);
+		f->sizes[f->n_sizes++].factor = u;
+	}
+}
+
 /* One field of a config or table list. */
 static void parse_field(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 			enum fwhere where, struct nfc_field *f,
@@ -328,6 +369,7 @@ static void parse_field(struct nfc_ydoc *y, yaml_node_t *n, const char *path,
 		nfc_yerr(y, src->v[FK_REQUIRED], kp,
 			 "a field with a default is never missing");
 	field_unless(y, src, path, f);
+	field_sizes(y, src, path, f);
 
 	nfc_ypath(kp, path, "rodata");
 	if (src->v[FK_RODATA] && !nfc_ystr(y, src->v[FK_RODATA], kp, &s)) {
@@ -372,6 +414,9 @@ void nfc_manifest_free_fields(struct nfc_field *f, int n)
 		free(f[i].rodata);
 		free(f[i].table);
 		free(f[i].member);
+		for (j = 0; j < f[i].n_sizes; j++)
+			free(f[i].sizes[j].map);
+		free(f[i].sizes);
 	}
 	free(f);
 }

@@ -48,6 +48,10 @@
 #include "firewall.h"
 
 const volatile __u32 cfg_unknown = FW_UNKNOWN_PASS;
+/* the instance's capacity (config `capacity`): rules per generation of
+ * fw_rule_c, nodes of fw_nodes, FW_REFS_PER_RULE times as many leaf
+ * entries of fw_refs; the runtime sizes the maps by it */
+const volatile __u32 cfg_capacity = FW_RULES_MAX;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -187,13 +191,13 @@ static __always_inline __u32 fw_word(const struct fw_scan *s, __u8 w)
 static long fw_descend(__u32 i, void *data)
 {
 	struct fw_scan *s = data;
-	__u32 k = s->gen * FW_NODES_MAX + s->node;
+	__u32 k = s->gen * cfg_capacity + s->node;
 	struct fw_node *n = bpf_map_lookup_elem(&fw_nodes, &k);
 
 	if (!n)
 		return 1;
 	if (n->flags & FW_NODE_LEAF) {
-		s->first = s->gen * FW_REFS_MAX + n->base;
+		s->first = s->gen * (FW_REFS_PER_RULE * cfg_capacity) + n->base;
 		s->count = n->count;
 		return 1;
 	}

@@ -227,6 +227,7 @@ struct fw_tree {
 	struct fw_node *nodes;     /* the generation's part of each map */
 	struct fw_ref *refs;
 	__u32 n_nodes, n_refs;
+	__u32 nodes_max, refs_max; /* a generation's (the instance's capacity) */
 };
 
 static void fw_box_of(const struct fw_rule_c *c, struct fw_box *b)
@@ -280,10 +281,10 @@ static int fw_leaf(struct fw_tree *t, __u32 at, const __u32 *rules, __u32 n,
 {
 	__u32 i;
 
-	if (t->n_refs + n > FW_REFS_MAX) {
+	if (t->n_refs + n > t->refs_max) {
 		snprintf(why, len,
-			 "the rules' decision trees need more than %u leaf entries",
-			 FW_REFS_MAX);
+			 "the rules' decision trees need more than %u leaf entries (raise the node's capacity)",
+			 t->refs_max);
 		return -E2BIG;
 	}
 	t->nodes[at] = (struct fw_node){ .base = t->n_refs, .count = n,
@@ -367,10 +368,10 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 	free(fill);
 	if (!best_k) /* no cut divides them */
 		return fw_leaf(t, at, rules, n, why, len);
-	if (t->n_nodes + (1u << best_k) > FW_NODES_MAX) {
+	if (t->n_nodes + (1u << best_k) > t->nodes_max) {
 		snprintf(why, len,
-			 "the rules' decision trees need more than %u nodes",
-			 FW_NODES_MAX);
+			 "the rules' decision trees need more than %u nodes (raise the node's capacity)",
+			 t->nodes_max);
 		return -E2BIG;
 	}
 	first = t->n_nodes;
@@ -640,7 +641,9 @@ static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
 }
 
 /* A BPF_F_MMAPABLE array's values, mapped; NULL with errno. */
-static void *fw_mmap(int fd, size_t *len)
+/* Map @fd's values through mmap: their bytes in *@len, half its entries
+ * (a generation's) in *@half. */
+static void *fw_mmap(int fd, size_t *len, __u32 *half)
 {
 	struct bpf_map_info info = {};
 	__u32 ilen = sizeof(info);
@@ -649,6 +652,7 @@ static void *fw_mmap(int fd, size_t *len)
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
 		return NULL;
+	*half = info.max_entries / 2;
 	/* the kernel lays the values out 8-byte aligned */
 	*len = ((size_t)((info.value_size + 7) & ~7u) * info.max_entries +
 		page - 1) / page * page;
@@ -661,6 +665,7 @@ struct fw_maps {
 	struct fw_node *nodes;
 	struct fw_ref *refs;
 	size_t len[3];
+	__u32 rules_max, nodes_max, refs_max; /* per generation */
 };
 
 /* Set @set (its @n rules at @e, compiled from rule @first of the
@@ -681,7 +686,8 @@ static int fw_set_compile(struct fw_maps *m, struct fw_tree *t,
 		goto out;
 	}
 	for (i = 0; i < n && !r; i++) {
-		struct fw_rule_c *c = &m->rules[t->gen * FW_RULES_MAX + first + i];
+		struct fw_rule_c *c = &m->rules[(size_t)t->gen * m->rules_max +
+						 first + i];
 
 		r = fw_rule_compile(&e[i], c, why, len);
 		fw_box_of(c, &box[i]);
@@ -690,10 +696,10 @@ static int fw_set_compile(struct fw_maps *m, struct fw_tree *t,
 	if (r)
 		goto out;
 	t->box = box;
-	t->rule_base = t->gen * FW_RULES_MAX + first;
-	if (t->n_nodes + 1 > FW_NODES_MAX) {
-		snprintf(why, len, "the rules' decision trees need more than %u nodes",
-			 FW_NODES_MAX);
+	t->rule_base = t->gen * m->rules_max + first;
+	if (t->n_nodes + 1 > t->nodes_max) {
+		snprintf(why, len, "the rules' decision trees need more than %u nodes (raise the node's capacity)",
+			 t->nodes_max);
 		r = -E2BIG;
 		goto out;
 	}
@@ -723,7 +729,7 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 	struct fw_entry *e = NULL;
 	struct fw_set set = {};
 	struct fw_set_key sk;
-	__u32 zero = 0, gen = 0, counter, cur;
+	__u32 zero = 0, gen = 0, counter, cur, half;
 	size_t n = 0, i, j;
 	int r;
 
@@ -733,10 +739,10 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 			 strerror(errno ?: ENOENT));
 		return -ENOENT;
 	}
-	m.rules = fw_mmap(crules, &m.len[0]);
-	m.nodes = fw_mmap(nodes, &m.len[1]);
-	m.refs = fw_mmap(refs, &m.len[2]);
-	mem = fw_mmap(members, &mem_len);
+	m.rules = fw_mmap(crules, &m.len[0], &m.rules_max);
+	m.nodes = fw_mmap(nodes, &m.len[1], &m.nodes_max);
+	m.refs = fw_mmap(refs, &m.len[2], &m.refs_max);
+	mem = fw_mmap(members, &mem_len, &half);
 	if (!m.rules || !m.nodes || !m.refs || !mem) {
 		r = -errno;
 		snprintf(why, len, "mapping the compiled maps: %s",
@@ -755,10 +761,10 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 	n = rs.n;
 	if (r)
 		goto out;
-	if (n > FW_RULES_MAX) {
+	if (n > m.rules_max) {
 		snprintf(why, len,
-			 "%zu rules once groups are expanded, an instance holds %u",
-			 n, FW_RULES_MAX);
+			 "%zu rules once groups are expanded, the instance holds %u (its capacity)",
+			 n, m.rules_max);
 		r = -E2BIG;
 		goto out;
 	}
@@ -773,8 +779,10 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 	 * are known (fw_conns) */
 	t.gen = !(gen & 1);
 	counter = gen + 1;
-	t.nodes = m.nodes + (size_t)t.gen * FW_NODES_MAX;
-	t.refs = m.refs + (size_t)t.gen * FW_REFS_MAX;
+	t.nodes = m.nodes + (size_t)t.gen * m.nodes_max;
+	t.refs = m.refs + (size_t)t.gen * m.refs_max;
+	t.nodes_max = m.nodes_max;
+	t.refs_max = m.refs_max;
 	for (i = 0; i < FW_ENDPOINTS_MAX; i++)
 		mem[(size_t)t.gen * FW_ENDPOINTS_MAX + i] =
 			(struct fw_member){ .groups = g.member[i] };

@@ -13,8 +13,11 @@
 
 #include <linux/types.h>
 
+/* An instance's capacity unless its config says (`capacity`): rules of
+ * all its endpoints, groups expanded, and tree nodes of all its sets; the
+ * maps are sized by it when the instance loads. */
 #ifndef FW_RULES_MAX
-#define FW_RULES_MAX 262144    /* rules of an instance, all endpoints */
+#define FW_RULES_MAX 262144
 #endif
 #ifndef FW_ENDPOINTS_MAX
 #define FW_ENDPOINTS_MAX 16384
@@ -125,7 +128,7 @@ struct fw_rule {
 
 /*
  * Compiled. A rule set is one endpoint's rules of one direction; its
- * rules, in the order they are tried, are at fw_rule_c[gen * FW_RULES_MAX
+ * rules, in the order they are tried, are at fw_rule_c[gen * capacity
  * + first ...]. Its decision tree (fw_nodes, from its root) cuts the
  * space of what a packet shows the set - the peer address as four 32-bit
  * words (IPv4 mapped), and proto << 16 | port - into regions, a few bits
@@ -136,11 +139,11 @@ struct fw_rule {
  * tree's depth, not with the number of rules.
  */
 #define FW_SET(endpoint, dir) ((endpoint) << 1 | (dir))
-#ifndef FW_NODES_MAX
-#define FW_NODES_MAX 262144  /* tree nodes of an instance, per generation */
-#endif
+#define FW_NODES_MAX FW_RULES_MAX /* tree nodes, per generation: as many */
+/* leaf entries per rule an instance's fw_refs holds, per generation */
+#define FW_REFS_PER_RULE 4
 #ifndef FW_REFS_MAX
-#define FW_REFS_MAX 1048576  /* rules listed by its leaves, per generation */
+#define FW_REFS_MAX (FW_REFS_PER_RULE * FW_RULES_MAX) /* per generation */
 #endif
 #define FW_DEPTH_MAX 24      /* nodes on a way from a root to a leaf */
 #define FW_LEAF_RULES 16     /* a region with this many rules is a leaf */

@@ -219,3 +219,34 @@ kill "$SENDER" 2>/dev/null || true
 wait "$SENDER" 2>/dev/null || true
 [ "$a2" -gt "$a1" ] || fail "the control: entry by entry let no packet through, the test cannot tell"
 pass "the control: the same change applied entry by entry let $((a2 - a1)) packets through"
+
+# --- capacity: the node's maps sized by its config ------------------------
+# (the first node's config: the firewall's)
+sed '0,/^    config:$/s//    config:\n      capacity: 1024/' "$WORK/chain.yaml" > "$WORK/small.yaml"
+grep -q "capacity: 1024" "$WORK/small.yaml" || fail "the descriptor with a capacity"
+"$NFCTL" chain apply "$WORK/small.yaml" > /dev/null 2> "$WORK/small.err" ||
+	fail "apply with capacity 1024: $(cat "$WORK/small.err")"
+entries=$(bpftool -j map show pinned "$(find "$ULTRANIO_BPFFS" -name fw_rule_c | head -1)" |
+	json - 'j["max_entries"]')
+[ "$entries" = 2048 ] || fail "fw_rule_c holds $entries rules, not two generations of 1024"
+for i in $(seq 1025); do
+	echo "id $((1000 + i)) endpoint 1 direction egress action deny peer 10.99.$((i / 256)).$((i % 256))/32 proto 6"
+done > "$WORK/big.rules"
+out=$("$NFCTL" nf "$C" fw rules load "$WORK/big.rules" 2>&1) && fail "1025 rules taken by an instance of 1024"
+grep -q "1025 entries, table .rules. holds 1024" <<< "$out" ||
+	fail "the refusal does not say the capacity: $out"
+# X and Y in turn, each generation compiled twice: every packet judged by
+# the set just loaded (X: x-deny, 101; Y: y-deny, 103)
+for g in 1 2 3 4; do
+	set=x id=101
+	((g % 2)) || set=y id=103
+	"$NFCTL" nf "$C" fw rules load "$WORK/$set.rules" >/dev/null || fail "load $set.rules (capacity 1024)"
+	b0=$(rule_packets $id)
+	"$TRAFFIC" send --netns "$NS1" --dev eth0 --src "$MAC1" --dst "$MAC2" \
+		--udp "$IP1:6000,$IP2:7000" --run-id $((80 + g)) --rate 2000 --count 50 >/dev/null ||
+		fail "send ($g)"
+	sleep 0.2
+	b1=$(rule_packets $id)
+	[ "$((b1 - b0))" = 50 ] || fail "compile $g ($set): $((b1 - b0)) of 50 packets under rule $id"
+done
+pass "capacity 1024: maps of two generations of 1024, 1025 rules refused ($out), packets judged right by either generation"
