@@ -303,7 +303,7 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 	__u32 i, c, k, first, last, best_w = 0, best_k = 0, best_max = n + 1,
 	      best_narrow = 0, narrow, least, *fill;
 	__u64 sum, cbase[FW_WORDS];
-	__u32 cbits[FW_WORDS], *sub = NULL, m, most;
+	__u32 cbits[FW_WORDS], *sub = NULL, *off, *pos = NULL, m, most;
 	int w, r = 0;
 
 	/* a rule that covers the region decides for all of it */
@@ -379,26 +379,48 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 	t->nodes[at] = (struct fw_node){ .base = first, .word = best_w,
 					 .shift = bits[best_w] - best_k,
 					 .mask = (1u << best_k) - 1 };
-	sub = malloc(n * sizeof(*sub));
-	if (!sub)
+	/* each child's rules, in order, in one pass over the rules: how
+	 * many each child gets, then where (a pass per child was 2^k times
+	 * the rules: 48 s of a 1M-rule compile) */
+	off = calloc((1u << best_k) + 1, sizeof(*off));
+	if (!off)
 		return -ENOMEM;
+	for (sum = 0, i = 0; i < n; i++) {
+		__u32 f, l;
+
+		fw_span(&t->box[rules[i]], best_w, base, bits, best_k, &f, &l);
+		for (c = f; c <= l; c++)
+			off[c + 1]++;
+		sum += l - f + 1;
+	}
+	for (c = 0; c < 1u << best_k; c++)
+		off[c + 1] += off[c];
+	sub = malloc(sum * sizeof(*sub));
+	pos = malloc((1u << best_k) * sizeof(*pos));
+	if (!sub || !pos) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(pos, off, (1u << best_k) * sizeof(*pos));
+	for (i = 0; i < n; i++) {
+		__u32 f, l;
+
+		fw_span(&t->box[rules[i]], best_w, base, bits, best_k, &f, &l);
+		for (c = f; c <= l; c++)
+			sub[pos[c]++] = rules[i];
+	}
 	memcpy(cbase, base, sizeof(cbase));
 	memcpy(cbits, bits, sizeof(cbits));
 	cbits[best_w] = bits[best_w] - best_k;
 	for (c = 0; !r && c < 1u << best_k; c++) {
 		cbase[best_w] = base[best_w] + ((__u64)c << cbits[best_w]);
-		for (m = 0, i = 0; i < n; i++) {
-			__u32 f, l;
-
-			fw_span(&t->box[rules[i]], best_w, base, bits, best_k,
-				&f, &l);
-			if (c >= f && c <= l)
-				sub[m++] = rules[i];
-		}
-		r = fw_build(t, first + c, cbase, cbits, sub, m, depth + 1, why,
-			     len);
+		r = fw_build(t, first + c, cbase, cbits, sub + off[c],
+			     off[c + 1] - off[c], depth + 1, why, len);
 	}
+out:
 	free(sub);
+	free(pos);
+	free(off);
 	return r;
 }
 
