@@ -1188,6 +1188,22 @@ brk fw-denied-uncached bpf/flow.h \
 	's#\t\t       c->act.reason == NFC_DROP_POLICY_EGRESS \|\|\n\t\t       c->act.reason == NFC_DROP_POLICY_INGRESS \|\|\n##' \
 	'datapath_firewall' \
 	'a connection the firewall denied runs the chain for every packet (its side-named drops are not cached)'
+brk config-sizes-ignored chain/runtime/instance.c \
+	's|\tif \(!k->n_sizes\)\n\t\treturn 0;|\tif (1)\n\t\treturn 0;|' \
+	'integration-firewall-tc' \
+	'a config that sizes maps (the firewall'"'"'s capacity) leaves them as built'
+brk fw-stride-constant nf/firewall/firewall.bpf.c \
+	's|\t__u32 k = s->gen \* cfg_capacity \+ s->node;|\t__u32 k = s->gen * FW_NODES_MAX + s->node;|' \
+	'integration-firewall-tc' \
+	'the datapath reads the second generation of a resized instance'"'"'s trees where it is not'
+brk fw-children-dealt-wrong nf/firewall/firewall.c \
+	's|\t\tfor \(c = f; c <= l; c\+\+\)\n\t\t\tsub\[pos\[c\]\+\+\] = rules\[i\];|\t\tsub[pos[f]++] = rules[i];|' \
+	'datapath_firewall' \
+	'a rule that spans several children of a cut is dealt to the first only'
+brk fw-group-word-ignored nf/firewall/firewall.bpf.c \
+	's|\treturn m->groups\[w\] >> \(g % 64\) & 1;|\treturn m->groups[0] >> (g % 64) \& 1;|' \
+	'datapath_firewall' \
+	'membership of groups past 64 is read from the first word of the bitmap'
 brk nat-aliases-unaged manager/runtime/gc.c \
 	's|\tr = alias_forget\(fd\[4\], fd\[0\], &res->aliases_removed\);|\tr = 0;|' \
 	'integration-nat-tc' \

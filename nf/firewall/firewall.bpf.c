@@ -163,7 +163,8 @@ struct fw_scan {
 	__u8 matched;
 	__u16 pad;
 	__u32 id;
-	__u32 peer_groups; /* the peer endpoint's, 0 when it is none */
+	__u32 peer;        /* the peer endpoint's place in fw_members (gen's
+			      part), 0 when it is none */
 };
 
 static __always_inline int fw_word_match(__u32 a, __u32 p, __s32 bits)
@@ -211,6 +212,25 @@ static __always_inline bool fw_has_ports(__u32 proto)
 	       proto == IPPROTO_SCTP;
 }
 
+/* Whether the endpoint at @peer in fw_members is of group @group. */
+static __always_inline bool fw_member_of(__u32 peer, __u32 group)
+{
+	__u64 g = (__u64)group - 1, w = g / 64;
+	struct fw_member *m;
+
+	if (!peer)
+		return false;
+	m = bpf_map_lookup_elem(&fw_members, &peer);
+	if (!m)
+		return false;
+	/* 64 bits and checked where it indexes: a 32-bit index is checked
+	 * in a copy the verifier does not follow */
+	barrier_var(w);
+	if (w >= FW_GROUP_WORDS)
+		return false;
+	return m->groups[w] >> (g % 64) & 1;
+}
+
 /* The leaf's rule @i: the first that matches decides. */
 static long fw_match(__u32 i, void *data)
 {
@@ -229,7 +249,7 @@ static long fw_match(__u32 i, void *data)
 		return 1;
 	if (r->proto && r->proto != s->w[4] >> 16)
 		return 0;
-	if (r->groups && !(r->groups & s->peer_groups))
+	if (r->peer_group && !fw_member_of(s->peer, r->peer_group))
 		return 0;
 	port = s->w[4];
 	if (port < r->lo || port > r->hi)
@@ -313,17 +333,11 @@ static __always_inline struct fw_ep *fw_endpoint(__u32 tenant, const __u32 *w)
 	return bpf_map_lookup_elem(&endpoints, &k);
 }
 
-/* Endpoint @ep's groups in generation @gen; none when it is no endpoint. */
-static __always_inline __u32 fw_groups(const struct fw_ep *ep, __u32 gen)
+/* Endpoint @ep's place in fw_members in generation @gen; 0 when it is no
+ * endpoint (place 0 of a generation is no endpoint's: ids start at 1). */
+static __always_inline __u32 fw_peer(const struct fw_ep *ep, __u32 gen)
 {
-	struct fw_member *m;
-	__u32 k;
-
-	if (!ep)
-		return 0;
-	k = gen * FW_ENDPOINTS_MAX + ep->id;
-	m = bpf_map_lookup_elem(&fw_members, &k);
-	return m ? m->groups : 0;
+	return ep ? gen * FW_ENDPOINTS_MAX + ep->id : 0;
 }
 
 /* Judge the connection opened from @saddr to @daddr (host order words,
@@ -368,7 +382,7 @@ static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
 	s.w[4] = w4;
 	if (src) {
 		__builtin_memcpy(s.w, daddr, 4 * sizeof(__u32));
-		s.peer_groups = fw_groups(dst, gen);
+		s.peer = fw_peer(dst, gen);
 		fw_side(src, FW_EGRESS, &s);
 		if (s.action != FW_ALLOW)
 			goto denied_egress;
@@ -376,7 +390,7 @@ static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
 	}
 	if (dst) {
 		__builtin_memcpy(s.w, saddr, 4 * sizeof(__u32));
-		s.peer_groups = fw_groups(src, gen);
+		s.peer = fw_peer(src, gen);
 		fw_side(dst, FW_INGRESS, &s);
 		if (s.action != FW_ALLOW)
 			goto denied_ingress;

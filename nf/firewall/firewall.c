@@ -116,8 +116,7 @@ static int fw_rule_compile(const struct fw_entry *e, struct fw_rule_c *c,
 		bits = r->peer.len > 32 * i ? r->peer.len - 32 * i : 0;
 		c->addr[i] = bits >= 32 ? w : bits ? w & ~0u << (32 - bits) : 0;
 	}
-	if (r->peer_group)
-		c->groups = 1u << (r->peer_group - 1);
+	c->peer_group = r->peer_group;
 	c->plen = r->peer.len;
 	c->proto = r->proto;
 	c->action = r->action;
@@ -245,7 +244,8 @@ static void fw_box_of(const struct fw_rule_c *c, struct fw_box *b)
 	b->lo[4] = c->proto ? (__u64)c->proto << 16 | c->lo : 0;
 	b->hi[4] = c->proto ? (__u64)c->proto << 16 | c->hi : 0xffffff;
 	/* a peer group's rule matches only some peers of its prefix */
-	b->exact = (c->proto || (c->lo == 0 && c->hi == 0xffff)) && !c->groups;
+	b->exact = (c->proto || (c->lo == 0 && c->hi == 0xffff)) &&
+		   !c->peer_group;
 }
 
 /* Children of a cut of word @w of the region (@base, @bits) in @k bits
@@ -474,9 +474,19 @@ static const void *fw_kv_value(const struct fw_kv *c, size_t i)
 
 struct fw_groups {
 	struct fw_kv eps, labels, groups;
-	__u32 *member;            /* by endpoint id: its groups' bits */
-	__u32 defined;            /* bits of the groups that exist */
+	struct fw_member *member; /* by endpoint id: its groups' bits */
+	struct fw_member defined; /* the groups that exist */
 };
+
+static void fw_bit_set(struct fw_member *m, __u32 group)
+{
+	m->groups[(group - 1) / 64] |= 1ULL << ((group - 1) % 64);
+}
+
+static bool fw_bit(const struct fw_member *m, __u32 group)
+{
+	return m->groups[(group - 1) / 64] >> ((group - 1) % 64) & 1;
+}
 
 /* Whether the labels of endpoint @ep meet @sel; -EINVAL (why set) when
  * the selector is not one. */
@@ -581,7 +591,7 @@ static int fw_groups_read(struct fw_groups *g, nfc_map_fd_fn map_fd,
 				 FW_GROUPS_MAX);
 			return -EINVAL;
 		}
-		g->defined |= 1u << (gk->id - 1);
+		fw_bit_set(&g->defined, gk->id);
 	}
 	for (i = 0; i < g->eps.n; i++) {
 		ep = fw_kv_value(&g->eps, i);
@@ -597,7 +607,7 @@ static int fw_groups_read(struct fw_groups *g, nfc_map_fd_fn map_fd,
 			if (r < 0)
 				return r;
 			if (r)
-				g->member[ep->id] |= 1u << (gk->id - 1);
+				fw_bit_set(&g->member[ep->id], gk->id);
 		}
 	}
 	return 0;
@@ -618,7 +628,6 @@ static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
 	struct fw_entry *e = rs->v;
 	size_t n = rs->n, i, j;
 	const struct fw_ep *ep;
-	__u32 bit;
 
 	for (i = 0; i < n; i++) {
 		const struct fw_rule *r = &e[i].r;
@@ -631,9 +640,9 @@ static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
 			return -EINVAL;
 		}
 		if ((r->group && (r->group > FW_GROUPS_MAX ||
-				  !(g->defined & 1u << (r->group - 1)))) ||
+				  !fw_bit(&g->defined, r->group))) ||
 		    (r->peer_group && (r->peer_group > FW_GROUPS_MAX ||
-				       !(g->defined & 1u << (r->peer_group - 1))))) {
+				       !fw_bit(&g->defined, r->peer_group)))) {
 			snprintf(why, len, "rule %u: no group %u", e[i].id,
 				 r->group ? r->group : r->peer_group);
 			return -EINVAL;
@@ -642,10 +651,9 @@ static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
 	for (i = 0; i < n; i++) {
 		if (!e[i].r.group)
 			continue;
-		bit = 1u << (e[i].r.group - 1);
 		for (j = 0; j < g->eps.n; j++) {
 			ep = fw_kv_value(&g->eps, j);
-			if (!(g->member[ep->id] & bit))
+			if (!fw_bit(&g->member[ep->id], e[i].r.group))
 				continue;
 			if (fw_collect_grow(rs, 1))
 				return -ENOMEM;
@@ -807,7 +815,7 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 	t.refs_max = m.refs_max;
 	for (i = 0; i < FW_ENDPOINTS_MAX; i++)
 		mem[(size_t)t.gen * FW_ENDPOINTS_MAX + i] =
-			(struct fw_member){ .groups = g.member[i] };
+			g.member[i];
 	r = fw_sets_clear(sets, t.gen);
 	if (r)
 		snprintf(why, len, "fw_sets: %s", strerror(-r));

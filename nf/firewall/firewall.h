@@ -24,7 +24,8 @@
 #endif
 #define FW_CONNS_MAX 262144    /* connections an instance has allowed (as
 				  many as conntrack holds) */
-#define FW_GROUPS_MAX 32       /* security groups of an instance: ids 1..32 */
+#define FW_GROUPS_MAX 1024     /* security groups of an instance: ids 1..1024 */
+#define FW_GROUP_WORDS (FW_GROUPS_MAX / 64)
 #define FW_LABELS_MAX 65536
 
 enum fw_action {
@@ -191,15 +192,14 @@ struct fw_rule_c {
 	__u8 action;
 	__u16 pad;
 	__u32 id;
-	__u32 groups;    /* the peer endpoint's groups must meet these */
+	__u32 peer_group; /* the peer endpoint must be of this group; 0: any */
 	__u32 pad2;
 };
 
-/* Compiled: an endpoint's groups, a bit each (group id - 1), at
- * fw_members[gen * FW_ENDPOINTS_MAX + endpoint id]. */
+/* Compiled: an endpoint's groups, a bit each (group id - 1, in word
+ * (id - 1) / 64), at fw_members[gen * FW_ENDPOINTS_MAX + endpoint id]. */
 struct fw_member {
-	__u32 groups;
-	__u32 pad;
+	__u64 groups[FW_GROUP_WORDS];
 };
 
 /* userspace writes the compiled arrays through mmap, where the kernel

@@ -426,6 +426,41 @@ static void test_groups(void **state)
 	run(&p, &r);
 	assert_denied(&r, NFC_DROP_POLICY_INGRESS, 0); /* B has no rule */
 
+	/* far more than 32 groups: ids up to 1,024, each word of the
+	 * membership bitmap; B's ingress from group 1000 (app=web) on 9000,
+	 * A's egress to group 700 (env=prod, B), then 1024 (B's app=db) */
+	{
+		__u32 id;
+
+		for (id = 6; id <= 1024; id += 13)
+			group(id, "nosuchlabel");
+		group(700, "env=prod");
+		group(1000, "app=web");
+		group(1024, "app=db");
+		group_rule(75, 700, FW_INGRESS, 1000, 9000);
+		group_rule(76, 1000, FW_EGRESS, 700, 9000);
+		group_rule(77, 1000, FW_EGRESS, 1024, 9001);
+		group_rule(78, 700, FW_INGRESS, 1000, 9001);
+		assert_int_equal(compile(), 0);
+		tcp4(&p, IP_A, IP_B, 40007, 9000, 0x02);
+		run(&p, &r);
+		assert_allowed(&r, 75);
+		tcp4(&p, IP_A, IP_B, 40008, 9001, 0x02);
+		run(&p, &r);
+		assert_allowed(&r, 78);
+		/* B out of group 1024: A's egress has no rule for 9001 */
+		label(2, "app", "cache");
+		assert_int_equal(compile(), 0);
+		tcp4(&p, IP_A, IP_B, 40009, 9001, 0x02);
+		run(&p, &r);
+		assert_denied(&r, NFC_DROP_POLICY_EGRESS, 0);
+		label(2, "app", "db");
+		group(1025, "app");
+		assert_int_equal(compile(), -EINVAL); /* ids end at 1024 */
+		bpf_map_delete_elem(dp_table(FW, "groups"), &(struct fw_group_key){ 1025 });
+		assert_int_equal(compile(), 0);
+	}
+
 	/* refused: a bad selector, a rule of both an endpoint and a group,
 	 * a group that does not exist */
 	group(4, "app==web");
