@@ -1149,7 +1149,7 @@ brk nat-quote-csum bpf/exec.h \
 	'integration-nat-tc' \
 	'the ICMP checksum does not take the quoted ports'"'"' change'
 brk nat-closed-blocks nf/nat/nat.bpf.c \
-	's|\tif \(!nat_ct_live\(&k, 0\)\)\n\t\tbpf_map_delete_elem\(&nfc_ct, &k\);\n||' \
+	's|\tif \(!nat_ct_live\(&k, 0, false\)\)\n\t\tbpf_map_delete_elem\(&nfc_ct, &k\);\n||' \
 	'integration-nat-tc' \
 	'a timed-out or closed connection of the translated tuple stays in conntrack, before the alias'
 brk nat-rules-by-id nf/nat/nat.c \
@@ -1204,6 +1204,10 @@ brk fw-group-word-ignored nf/firewall/firewall.bpf.c \
 	's|\treturn m->groups\[w\] >> \(g % 64\) & 1;|\treturn m->groups[0] >> (g % 64) \& 1;|' \
 	'datapath_firewall' \
 	'membership of groups past 64 is read from the first word of the bitmap'
+brk nat-closed-tuple-reused nf/nat/nat.bpf.c \
+	's|\t\t    nat_ct_live\(&old->orig, 0, !a->dst\)\)|\t\t    nat_ct_live(\&old->orig, 0, false))|' \
+	'integration-nat-tc' \
+	'a closed connection'"'"'s tuple goes to the next connection at once (a peer in TIME_WAIT on it)'
 brk nat-aliases-unaged manager/runtime/gc.c \
 	's|\tr = alias_forget\(fd\[4\], fd\[0\], &res->aliases_removed\);|\tr = 0;|' \
 	'integration-nat-tc' \

@@ -189,16 +189,21 @@ struct nat_alloc {
 	__u16 pad;
 };
 
-/* Whether a connection other than @handle lives at canonical key @k: one
- * timed out, or a closed TCP connection (which a new SYN would reopen in
- * place), does not. */
+/* Whether a connection other than @handle holds canonical key @k: one
+ * timed out does not; a closed TCP connection holds it only when
+ * @closed_holds. A source NAT chooses its tuples: it leaves a closed
+ * connection's alone until conntrack forgets it (its peer may still be in
+ * TIME_WAIT on it, as Linux's conntrack keeps the tuple 120 s); a
+ * destination NAT's one tuple is the client's choice, whose SYN would
+ * reopen the closed connection in place. */
 static __always_inline bool nat_ct_live(const struct nfc_ct_key *k,
-					__u64 handle)
+					__u64 handle, bool closed_holds)
 {
 	struct nfc_ct *e = bpf_map_lookup_elem(&nfc_ct, k);
 
 	return e && e->handle != handle &&
-	       !(k->proto == IPPROTO_TCP && e->state == NFC_CT_CLOSED) &&
+	       (closed_holds || k->proto != IPPROTO_TCP ||
+		e->state != NFC_CT_CLOSED) &&
 	       (__s64)(nfc_now() - e->last_ns) <=
 		       (__s64)nfc_ct_timeout(k->proto, e->state);
 }
@@ -231,16 +236,16 @@ static long nat_try(__u32 i, void *data)
 			      dp);
 	/* a connection of that very tuple; one that is over makes way (the
 	 * root would find it before the alias) */
-	if (nat_ct_live(&k, a->alias.handle))
+	if (nat_ct_live(&k, a->alias.handle, !a->dst))
 		return 0;
-	if (!nat_ct_live(&k, 0))
+	if (!nat_ct_live(&k, 0, false))
 		bpf_map_delete_elem(&nfc_ct, &k);
 	a->alias.flags = one ? NFC_CT_F_ORIG_1 : 0;
 	if (bpf_map_update_elem(&nfc_ct_nat, &k, &a->alias, BPF_NOEXIST)) {
 		/* another connection's alias, unless that one is gone */
 		old = bpf_map_lookup_elem(&nfc_ct_nat, &k);
 		if (old && old->handle != a->alias.handle &&
-		    nat_ct_live(&old->orig, 0))
+		    nat_ct_live(&old->orig, 0, !a->dst))
 			return 0;
 		if (bpf_map_update_elem(&nfc_ct_nat, &k, &a->alias, BPF_ANY))
 			return 0;
