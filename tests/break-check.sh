@@ -1200,14 +1200,22 @@ brk fw-children-dealt-wrong nf/firewall/firewall.c \
 	's|\t\tfor \(c = f; c <= l; c\+\+\)\n\t\t\tsub\[pos\[c\]\+\+\] = rules\[i\];|\t\tsub[pos[f]++] = rules[i];|' \
 	'datapath_firewall' \
 	'a rule that spans several children of a cut is dealt to the first only'
-brk fw-group-word-ignored nf/firewall/firewall.bpf.c \
-	's|\treturn m->groups\[w\] >> \(g % 64\) & 1;|\treturn m->groups[0] >> (g % 64) \& 1;|' \
-	'datapath_firewall' \
-	'membership of groups past 64 is read from the first word of the bitmap'
 brk nat-closed-tuple-reused nf/nat/nat.bpf.c \
 	's|\t\t    nat_ct_live\(&old->orig, 0, !a->dst\)\)|\t\t    nat_ct_live(\&old->orig, 0, false))|' \
 	'integration-nat-tc' \
 	'a closed connection'"'"'s tuple goes to the next connection at once (a peer in TIME_WAIT on it)'
+brk fw-peer-unexpanded nf/firewall/firewall.c \
+	's|\t\t\te\[rs->n\+\+\].peer = ep->id;|\t\t\te[rs->n++].peer = 0;|' \
+	'datapath_firewall' \
+	'a rule about a peer group is compiled for any peer'
+brk fw-peer-unchecked nf/firewall/firewall.bpf.c \
+	's|\tif \(r->peer && r->peer != s->w\[5\]\)|\tif (0 \&\& r->peer != s->w[5])|' \
+	'datapath_firewall' \
+	'a leaf'"'"'s rule about one peer endpoint matches any'
+brk fw-groups-capped nf/firewall/firewall.h \
+	's|#define FW_GROUPS_MAX 1024 |#define FW_GROUPS_MAX 64 |' \
+	'datapath_firewall' \
+	'group ids end at 64'
 brk nat-aliases-unaged manager/runtime/gc.c \
 	's|\tr = alias_forget\(fd\[4\], fd\[0\], &res->aliases_removed\);|\tr = 0;|' \
 	'integration-nat-tc' \

@@ -34,11 +34,21 @@
  * default), a denial its side as its drop reason (policy-egress: the
  * source's rules, policy-ingress: the destination's).
  *
- * The rule sets are compiled by userspace (nf/firewall/firewall.c) from the
- * rules, endpoints, labels and groups into decision trees of two
- * generations, fw_gen counting the compiles (its parity the active one): a
- * packet reads one generation only, so an edit is seen whole or not at
- * all.
+ * Classification does not walk the rules. Userspace (nf/firewall/firewall.c)
+ * compiles the rules, endpoints, labels and groups into one decision tree
+ * per endpoint and direction (HiCuts, Gupta and McKeown 1999): the space a
+ * packet shows a side - the peer's address as four 32-bit words (IPv4
+ * mapped), proto << 16 | port, and the peer endpoint's id - is cut a few
+ * bits of one word per node until a region meets at most FW_LEAF_RULES
+ * rules, which its leaf lists in order (cut after the first that covers
+ * the region). A group's rule is compiled once per member, a rule about a
+ * peer group once per member of that group (its id the sixth word). A
+ * packet walks to its leaf (bpf_loop, at most FW_DEPTH_MAX nodes) and
+ * tries the leaf's rules. The prefixes are cut with the other fields, so
+ * the LPM library is not used here: one tree answers the whole 5-tuple.
+ * Trees come in two generations, fw_gen counting the compiles (its parity
+ * the active one): a packet reads one generation only, so an edit is seen
+ * whole or not at all.
  */
 #include <stdbool.h>
 #include <linux/in.h>
@@ -128,13 +138,6 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } groups SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * FW_ENDPOINTS_MAX);
-	__type(key, __u32);
-	__type(value, struct fw_member);
-	__uint(map_flags, BPF_F_MMAPABLE);
-} fw_members SEC(".maps");
 
 /* [0]: the active generation (0 or 1) */
 struct {
@@ -151,8 +154,9 @@ struct {
 	__type(value, struct fw_conn);
 } fw_conns SEC(".maps");
 
-/* One side's question: the peer address (host order words, IPv4 mapped)
- * and proto << 16 | port, the five words the trees cut; the answer. */
+/* One side's question: the peer address (host order words, IPv4 mapped),
+ * proto << 16 | port and the peer endpoint's id (0: none), the six words
+ * the trees cut; the answer. */
 struct fw_scan {
 	__u32 w[FW_WORDS];
 	__u32 gen;
@@ -163,8 +167,6 @@ struct fw_scan {
 	__u8 matched;
 	__u16 pad;
 	__u32 id;
-	__u32 peer;        /* the peer endpoint's place in fw_members (gen's
-			      part), 0 when it is none */
 };
 
 static __always_inline int fw_word_match(__u32 a, __u32 p, __s32 bits)
@@ -183,7 +185,8 @@ static __always_inline __u32 fw_word(const struct fw_scan *s, __u8 w)
 	case 1: return s->w[1];
 	case 2: return s->w[2];
 	case 3: return s->w[3];
-	default: return s->w[4];
+	case 4: return s->w[4];
+	default: return s->w[5];
 	}
 }
 
@@ -212,25 +215,6 @@ static __always_inline bool fw_has_ports(__u32 proto)
 	       proto == IPPROTO_SCTP;
 }
 
-/* Whether the endpoint at @peer in fw_members is of group @group. */
-static __always_inline bool fw_member_of(__u32 peer, __u32 group)
-{
-	__u64 g = (__u64)group - 1, w = g / 64;
-	struct fw_member *m;
-
-	if (!peer)
-		return false;
-	m = bpf_map_lookup_elem(&fw_members, &peer);
-	if (!m)
-		return false;
-	/* 64 bits and checked where it indexes: a 32-bit index is checked
-	 * in a copy the verifier does not follow */
-	barrier_var(w);
-	if (w >= FW_GROUP_WORDS)
-		return false;
-	return m->groups[w] >> (g % 64) & 1;
-}
-
 /* The leaf's rule @i: the first that matches decides. */
 static long fw_match(__u32 i, void *data)
 {
@@ -249,7 +233,8 @@ static long fw_match(__u32 i, void *data)
 		return 1;
 	if (r->proto && r->proto != s->w[4] >> 16)
 		return 0;
-	if (r->peer_group && !fw_member_of(s->peer, r->peer_group))
+	/* a peer group's rule, once per member */
+	if (r->peer && r->peer != s->w[5])
 		return 0;
 	port = s->w[4];
 	if (port < r->lo || port > r->hi)
@@ -333,13 +318,6 @@ static __always_inline struct fw_ep *fw_endpoint(__u32 tenant, const __u32 *w)
 	return bpf_map_lookup_elem(&endpoints, &k);
 }
 
-/* Endpoint @ep's place in fw_members in generation @gen; 0 when it is no
- * endpoint (place 0 of a generation is no endpoint's: ids start at 1). */
-static __always_inline __u32 fw_peer(const struct fw_ep *ep, __u32 gen)
-{
-	return ep ? gen * FW_ENDPOINTS_MAX + ep->id : 0;
-}
-
 /* Judge the connection opened from @saddr to @daddr (host order words,
  * IPv4 mapped), to destination port @w4 (proto << 16 | port): source
  * egress, then destination ingress; it came in by interface @in and goes
@@ -382,7 +360,7 @@ static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
 	s.w[4] = w4;
 	if (src) {
 		__builtin_memcpy(s.w, daddr, 4 * sizeof(__u32));
-		s.peer = fw_peer(dst, gen);
+		s.w[5] = dst ? dst->id : 0;
 		fw_side(src, FW_EGRESS, &s);
 		if (s.action != FW_ALLOW)
 			goto denied_egress;
@@ -390,7 +368,7 @@ static __always_inline int fw_judge(struct nfc_ctx *c, const __u32 *saddr,
 	}
 	if (dst) {
 		__builtin_memcpy(s.w, saddr, 4 * sizeof(__u32));
-		s.peer = fw_peer(src, gen);
+		s.w[5] = src ? src->id : 0;
 		fw_side(dst, FW_INGRESS, &s);
 		if (s.action != FW_ALLOW)
 			goto denied_ingress;

@@ -28,6 +28,7 @@
 
 struct fw_entry {
 	__u32 id;
+	__u32 peer;      /* a peer group's rule: one member's id */
 	struct fw_rule r;
 };
 
@@ -116,7 +117,7 @@ static int fw_rule_compile(const struct fw_entry *e, struct fw_rule_c *c,
 		bits = r->peer.len > 32 * i ? r->peer.len - 32 * i : 0;
 		c->addr[i] = bits >= 32 ? w : bits ? w & ~0u << (32 - bits) : 0;
 	}
-	c->peer_group = r->peer_group;
+	c->peer = e->peer;
 	c->plen = r->peer.len;
 	c->proto = r->proto;
 	c->action = r->action;
@@ -161,6 +162,7 @@ static int fw_collect_rules(const void *keys, const void *values, int n,
 	e = c->v;
 	for (i = 0; i < n; i++) {
 		e[c->n].id = k[i].id;
+		e[c->n].peer = 0;
 		e[c->n++].r = r[i];
 	}
 	return 0;
@@ -243,9 +245,9 @@ static void fw_box_of(const struct fw_rule_c *c, struct fw_box *b)
 	}
 	b->lo[4] = c->proto ? (__u64)c->proto << 16 | c->lo : 0;
 	b->hi[4] = c->proto ? (__u64)c->proto << 16 | c->hi : 0xffffff;
-	/* a peer group's rule matches only some peers of its prefix */
-	b->exact = (c->proto || (c->lo == 0 && c->hi == 0xffff)) &&
-		   !c->peer_group;
+	b->lo[5] = c->peer;
+	b->hi[5] = c->peer ? c->peer : (1u << FW_EP_BITS) - 1;
+	b->exact = c->proto || (c->lo == 0 && c->hi == 0xffff);
 }
 
 /* Children of a cut of word @w of the region (@base, @bits) in @k bits
@@ -667,6 +669,27 @@ static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
 		if (!e[i].r.group || e[i].r.endpoint)
 			e[j++] = e[i];
 	rs->n = j;
+	/* a rule about a peer group: once for each member, the member's id
+	 * a word of the space the trees cut (as its address) */
+	n = rs->n;
+	for (i = 0; i < n; i++) {
+		if (!e[i].r.peer_group)
+			continue;
+		for (j = 0; j < g->eps.n; j++) {
+			ep = fw_kv_value(&g->eps, j);
+			if (!fw_bit(&g->member[ep->id], e[i].r.peer_group))
+				continue;
+			if (fw_collect_grow(rs, 1))
+				return -ENOMEM;
+			e = rs->v;
+			e[rs->n] = e[i];
+			e[rs->n++].peer = ep->id;
+		}
+	}
+	for (i = j = 0; i < rs->n; i++)
+		if (!e[i].r.peer_group || e[i].peer)
+			e[j++] = e[i];
+	rs->n = j;
 	return 0;
 }
 
@@ -705,7 +728,7 @@ static int fw_set_compile(struct fw_maps *m, struct fw_tree *t,
 			  struct fw_set *set, char *why, size_t len)
 {
 	__u64 base[FW_WORDS] = {};
-	__u32 bits[FW_WORDS] = { 32, 32, 32, 32, 24 }, i, *order;
+	__u32 bits[FW_WORDS] = { 32, 32, 32, 32, 24, FW_EP_BITS }, i, *order;
 	struct fw_box *box;
 	int r = 0;
 
@@ -748,23 +771,20 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 {
 	int rules = map_fd(ctx, "rules"), sets = map_fd(ctx, "fw_sets"),
 	    crules = map_fd(ctx, "fw_rule_c"), nodes = map_fd(ctx, "fw_nodes"),
-	    refs = map_fd(ctx, "fw_refs"), genfd = map_fd(ctx, "fw_gen"),
-	    members = map_fd(ctx, "fw_members");
+	    refs = map_fd(ctx, "fw_refs"), genfd = map_fd(ctx, "fw_gen");
 	struct fw_collect rs = { .size = sizeof(struct fw_entry) };
 	struct fw_groups g = {};
-	struct fw_member *mem = NULL;
-	size_t mem_len = 0;
 	struct fw_maps m = {};
 	struct fw_tree t = {};
 	struct fw_entry *e = NULL;
 	struct fw_set set = {};
 	struct fw_set_key sk;
-	__u32 zero = 0, gen = 0, counter, cur, half;
+	__u32 zero = 0, gen = 0, counter, cur;
 	size_t n = 0, i, j;
 	int r;
 
 	if (rules < 0 || sets < 0 || crules < 0 || nodes < 0 || refs < 0 ||
-	    genfd < 0 || members < 0) {
+	    genfd < 0) {
 		snprintf(why, len, "the instance's maps: %s",
 			 strerror(errno ?: ENOENT));
 		return -ENOENT;
@@ -772,8 +792,7 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 	m.rules = fw_mmap(crules, &m.len[0], &m.rules_max);
 	m.nodes = fw_mmap(nodes, &m.len[1], &m.nodes_max);
 	m.refs = fw_mmap(refs, &m.len[2], &m.refs_max);
-	mem = fw_mmap(members, &mem_len, &half);
-	if (!m.rules || !m.nodes || !m.refs || !mem) {
+	if (!m.rules || !m.nodes || !m.refs) {
 		r = -errno;
 		snprintf(why, len, "mapping the compiled maps: %s",
 			 strerror(errno));
@@ -813,9 +832,6 @@ int nfc_firewall_compile(nfc_map_fd_fn map_fd, void *ctx, char *why,
 	t.refs = m.refs + (size_t)t.gen * m.refs_max;
 	t.nodes_max = m.nodes_max;
 	t.refs_max = m.refs_max;
-	for (i = 0; i < FW_ENDPOINTS_MAX; i++)
-		mem[(size_t)t.gen * FW_ENDPOINTS_MAX + i] =
-			g.member[i];
 	r = fw_sets_clear(sets, t.gen);
 	if (r)
 		snprintf(why, len, "fw_sets: %s", strerror(-r));
@@ -846,8 +862,6 @@ out:
 		munmap(m.nodes, m.len[1]);
 	if (m.refs)
 		munmap(m.refs, m.len[2]);
-	if (mem)
-		munmap(mem, mem_len);
 	fw_groups_free(&g);
 	free(rs.v);
 	return r;

@@ -150,7 +150,10 @@ struct fw_rule {
 #define FW_LEAF_RULES 16     /* a region with this many rules is a leaf */
 #define FW_LEAF_MAX FW_RULES_MAX /* a leaf's rules when no cut divides them */
 #define FW_CUT_BITS 8        /* a node has at most 1 << this children */
-#define FW_WORDS 5           /* peer words 0-3, then proto << 16 | port */
+#define FW_WORDS 6           /* peer words 0-3, proto << 16 | port, and
+				the peer endpoint's id */
+#define FW_EP_BITS 14        /* an endpoint id's bits */
+_Static_assert(FW_ENDPOINTS_MAX == 1 << FW_EP_BITS, "endpoint ids in 14 bits");
 
 struct fw_set_key {
 	__u32 gen;
@@ -192,12 +195,14 @@ struct fw_rule_c {
 	__u8 action;
 	__u16 pad;
 	__u32 id;
-	__u32 peer_group; /* the peer endpoint must be of this group; 0: any */
+	__u32 peer;      /* the peer endpoint's id: a rule about a peer group
+			    is compiled once per member; 0: any peer */
 	__u32 pad2;
 };
 
-/* Compiled: an endpoint's groups, a bit each (group id - 1, in word
- * (id - 1) / 64), at fw_members[gen * FW_ENDPOINTS_MAX + endpoint id]. */
+/* An endpoint's groups, a bit each (group id - 1, in word (id - 1) / 64),
+ * as the compiler works them out (the datapath sees only the rules they
+ * expand to). */
 struct fw_member {
 	__u64 groups[FW_GROUP_WORDS];
 };
@@ -205,7 +210,6 @@ struct fw_member {
 /* userspace writes the compiled arrays through mmap, where the kernel
  * lays values out 8-byte aligned */
 _Static_assert(sizeof(struct fw_rule_c) % 8 == 0 &&
-		       sizeof(struct fw_member) % 8 == 0 &&
 		       sizeof(struct fw_node) % 8 == 0 &&
 		       sizeof(struct fw_ref) % 8 == 0,
 	       "compiled values are whole 8-byte words");
