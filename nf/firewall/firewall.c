@@ -623,13 +623,50 @@ static void fw_groups_free(struct fw_groups *g)
 	free(g->member);
 }
 
-/* The rules as sets have them: a group's rule once for each member. */
-static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
-		     char *why, size_t len)
+/* Each rule of a group (@peer: about a peer group) once for each member:
+ * the member's rule (about that member); the group's own goes. */
+static int fw_each_member(const struct fw_groups *g, struct fw_collect *rs,
+			  bool peer)
 {
 	struct fw_entry *e = rs->v;
 	size_t n = rs->n, i, j;
 	const struct fw_ep *ep;
+	__u32 group;
+
+	for (i = 0; i < n; i++) {
+		group = peer ? e[i].r.peer_group : e[i].r.group;
+		if (!group)
+			continue;
+		for (j = 0; j < g->eps.n; j++) {
+			ep = fw_kv_value(&g->eps, j);
+			if (!fw_bit(&g->member[ep->id], group))
+				continue;
+			if (fw_collect_grow(rs, 1))
+				return -ENOMEM;
+			e = rs->v;
+			e[rs->n] = e[i];
+			if (peer)
+				e[rs->n].peer = ep->id;
+			else
+				e[rs->n].r.endpoint = ep->id;
+			rs->n++;
+		}
+	}
+	for (i = j = 0; i < rs->n; i++)
+		if (peer ? !e[i].r.peer_group || e[i].peer :
+			   !e[i].r.group || e[i].r.endpoint)
+			e[j++] = e[i];
+	rs->n = j;
+	return 0;
+}
+
+/* The rules as sets have them: a group's rule once for each member, a
+ * rule about a peer group once for each of its members. */
+static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
+		     char *why, size_t len)
+{
+	struct fw_entry *e = rs->v;
+	size_t n = rs->n, i;
 
 	for (i = 0; i < n; i++) {
 		const struct fw_rule *r = &e[i].r;
@@ -650,52 +687,11 @@ static int fw_expand(const struct fw_groups *g, struct fw_collect *rs,
 			return -EINVAL;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (!e[i].r.group)
-			continue;
-		for (j = 0; j < g->eps.n; j++) {
-			ep = fw_kv_value(&g->eps, j);
-			if (!fw_bit(&g->member[ep->id], e[i].r.group))
-				continue;
-			if (fw_collect_grow(rs, 1))
-				return -ENOMEM;
-			e = rs->v;
-			e[rs->n] = e[i];
-			e[rs->n++].r.endpoint = ep->id;
-		}
-	}
-	/* the group rules themselves are in no set */
-	for (i = j = 0; i < rs->n; i++)
-		if (!e[i].r.group || e[i].r.endpoint)
-			e[j++] = e[i];
-	rs->n = j;
-	/* a rule about a peer group: once for each member, the member's id
-	 * a word of the space the trees cut (as its address) */
-	n = rs->n;
-	for (i = 0; i < n; i++) {
-		if (!e[i].r.peer_group)
-			continue;
-		for (j = 0; j < g->eps.n; j++) {
-			ep = fw_kv_value(&g->eps, j);
-			if (!fw_bit(&g->member[ep->id], e[i].r.peer_group))
-				continue;
-			if (fw_collect_grow(rs, 1))
-				return -ENOMEM;
-			e = rs->v;
-			e[rs->n] = e[i];
-			e[rs->n++].peer = ep->id;
-		}
-	}
-	for (i = j = 0; i < rs->n; i++)
-		if (!e[i].r.peer_group || e[i].peer)
-			e[j++] = e[i];
-	rs->n = j;
-	return 0;
+	return fw_each_member(g, rs, false) ?: fw_each_member(g, rs, true);
 }
 
-/* A BPF_F_MMAPABLE array's values, mapped; NULL with errno. */
-/* Map @fd's values through mmap: their bytes in *@len, half its entries
- * (a generation's) in *@half. */
+/* A BPF_F_MMAPABLE array's values mapped (NULL with errno): their bytes
+ * in *@len, half its entries (a generation's) in *@half. */
 static void *fw_mmap(int fd, size_t *len, __u32 *half)
 {
 	struct bpf_map_info info = {};
