@@ -1205,7 +1205,7 @@ brk nat-closed-tuple-reused nf/nat/nat.bpf.c \
 	'integration-nat-tc' \
 	'a closed connection'"'"'s tuple goes to the next connection at once (a peer in TIME_WAIT on it)'
 brk fw-peer-unexpanded nf/firewall/firewall.c \
-	's|\t\t\te\[rs->n\+\+\].peer = ep->id;|\t\t\te[rs->n++].peer = 0;|' \
+	's|\t\t\t\te\[rs->n\].peer = ep->id;|\t\t\t\te[rs->n].peer = 0;|' \
 	'datapath_firewall' \
 	'a rule about a peer group is compiled for any peer'
 brk fw-peer-unchecked nf/firewall/firewall.bpf.c \
