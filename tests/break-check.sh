@@ -1125,7 +1125,7 @@ brk nat-no-alias bpf/ct.h \
 	'integration-nat-tc' \
 	'conntrack does not know a connection by its translated tuple: translated replies are connections of their own'
 brk nat-reply-untranslated nf/nat/nat.bpf.c \
-	's|\tif \(n->nsaddr != n->osaddr\)\n\t\tnat_daddr\(c, n->osaddr\);\n||' \
+	's|\t\tif \(n->nsaddr != n->osaddr\)\n\t\t\tnat_daddr\(c, n->osaddr\);\n||' \
 	'integration-nat-tc' \
 	'replies of a source-NATed connection keep the pool address as their destination'
 brk nat-tuple-stolen nf/nat/nat.bpf.c \
