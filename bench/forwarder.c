@@ -86,7 +86,8 @@ static FILE *chain_head(struct fwd_bed *w, const struct nfb_fwd *f,
 	return file;
 }
 
-/* A router node: next hop 1 out of b to h2 (its routes: f->routes);
+/* A router node: next hop 1 out of b to h2 (its routes: f->routes, else
+ * 10.77.0.0/24 alone);
  * with f->nat, a nat node ahead of it. */
 static int write_router(struct fwd_bed *w, const struct nfb_fwd *f)
 {
@@ -112,6 +113,9 @@ static int write_router(struct fwd_bed *w, const struct nfb_fwd *f)
 		      "        - {interface: %s, address: %s, mac: \"%s\"}\n",
 		b, NFB_LIVE_DADDR, b, NFB_LIVE_DADDR,
 		nfb_live__endpoint_mac(w->l, 1));
+	/* without a file of routes, the one the bed's frames need */
+	if (!f->routes)
+		fprintf(file, "      routes:\n        - {prefix: 10.77.0.0/24, via: 1}\n");
 	if (f->nat || f->fw_rules)
 		fprintf(file, "links:\n  - {from: %s, on: pass, to: rt}\n",
 			f->nat ? "nat" : "fw");

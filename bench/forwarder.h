@@ -43,7 +43,8 @@ struct nfb_fwd {
 				   learned on b) instead of the macrouter */
 	bool no_cache;          /* chains: `flow_cache: false` */
 	/* routers: a file of `PREFIX VALUE` lines, every prefix to next hop
-	 * 1 (out of host side b to h2), loaded into the router's routes */
+	 * 1 (out of host side b to h2), loaded into the router's routes;
+	 * NULL: 10.77.0.0/24 alone, where the bed's frames go */
 	const char *routes;
 	/* routers: a nat node ahead of the router, h1's sources translated
 	 * to host side b's address (FWD_NAT_ADDR) and ports; the kernel:

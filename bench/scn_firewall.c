@@ -394,12 +394,11 @@ out:
 static int live_fw(struct bench *b, __u32 n)
 {
 	double per_round = b->quick ? 0.25 : 1.0;
-	char ours[128], linear[128], sets[128], routes[128], name[4][32];
+	char ours[128], linear[128], sets[128], name[4][32];
 	struct nfb_fwd_result res[4];
 	struct nfb_fwd fwd[4];
 	struct nfb_live *l;
 	json_object *p;
-	FILE *f;
 	int i, r;
 
 	NFC_OPTS(nfb_live_opts, lo, .flows = FW_LIVE_FLOWS,
@@ -408,7 +407,6 @@ static int live_fw(struct bench *b, __u32 n)
 	snprintf(ours, sizeof(ours), "%s/fw-live.rules", b->workdir);
 	snprintf(linear, sizeof(linear), "%s/fw-live-linear.nft", b->workdir);
 	snprintf(sets, sizeof(sets), "%s/fw-live-sets.nft", b->workdir);
-	snprintf(routes, sizeof(routes), "%s/fw-live.routes", b->workdir);
 	snprintf(name[0], sizeof(name[0]), "live-fw-xdp-%u", n);
 	snprintf(name[1], sizeof(name[1]), "live-nft-linear-%u", n);
 	snprintf(name[2], sizeof(name[2]), "live-nft-sets-%u", n);
@@ -416,14 +414,8 @@ static int live_fw(struct bench *b, __u32 n)
 	r = write_live(ours, linear, sets, n);
 	if (r)
 		return r;
-	f = fopen(routes, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "10.77.0.0/24 1\n");
-	if (fclose(f))
-		return -errno;
 	fwd[0] = (struct nfb_fwd){ .name = name[0], .kind = NFB_FWD_ROUTER_XDP,
-				   .routes = routes, .fw_rules = ours };
+				   .fw_rules = ours };
 	fwd[1] = (struct nfb_fwd){ .name = name[1], .kind = NFB_FWD_KERNEL,
 				   .nft = linear };
 	fwd[2] = (struct nfb_fwd){ .name = name[2], .kind = NFB_FWD_KERNEL,
@@ -471,7 +463,6 @@ static int live_fw(struct bench *b, __u32 n)
 		snprintf(part, sizeof(part), "%s.%d", sets, i);
 		unlink(part);
 	}
-	unlink(routes);
 	return r;
 }
 

@@ -152,26 +152,17 @@ static int live(struct bench *b)
 {
 	double per_round = b->quick ? 0.25 : 1.0;
 	struct nfb_fwd_result res[3];
-	char routes[128];
 	struct nfb_fwd fwd[3];
 	struct nfb_live *l;
 	json_object *p;
-	FILE *f;
 	int i, r;
 
 	NFC_OPTS(nfb_live_opts, lo, .flows = NAT_LIVE_FLOWS,
 		 .frame_len = NAT_LIVE_FRAME, .routed = true);
 
-	snprintf(routes, sizeof(routes), "%s/nat-live.routes", b->workdir);
-	f = fopen(routes, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "10.77.0.0/24 1\n");
-	if (fclose(f))
-		return -errno;
 	fwd[0] = (struct nfb_fwd){ .name = "live-nat-xdp",
 				   .kind = NFB_FWD_ROUTER_XDP,
-				   .routes = routes, .nat = true };
+				   .nat = true };
 	fwd[1] = (struct nfb_fwd){ .name = "live-kernel-nat",
 				   .kind = NFB_FWD_KERNEL, .nat = true };
 	fwd[2] = (struct nfb_fwd){ .name = "live-bare-xdp",
@@ -203,7 +194,6 @@ static int live(struct bench *b)
 			 "pps", p);
 	}
 	nfb_live__destroy(l);
-	unlink(routes);
 	return r;
 }
 
