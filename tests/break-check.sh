@@ -1160,6 +1160,14 @@ brk nat-pool-unchecked nf/nat/nat.c \
 	's|\tif \(r->to_port_end && r->to_port_end < r->to_port\) \{|\tif (0) {|' \
 	'integration-nat-tc' \
 	'a pool whose ports end before they start is taken'
+brk nat-masq-pool-src nf/nat/nat.bpf.c \
+	's|a.first = bpf_ntohl\(fib_src\);|a.first = bpf_ntohl(s.to);|' \
+	'integration-nat-tc' \
+	'masquerade takes the rule pool (none), not the source the kernel would send from'
+brk nat-masq-unrouted nf/nat/nat.bpf.c \
+	's#\t\t\tif \(!fib \|\| !fib_src\)\n\t\t\t\treturn NFC_DROP_NO_ROUTE;#\t\t\tif ((!fib || !fib_src) && 0)\n\t\t\t\treturn NFC_DROP_NO_ROUTE;#' \
+	'integration-nat-tc' \
+	'masquerade with no route (forwarding off) translates to nothing instead of dropping as no-route'
 brk fw-tcp-invalid-judged nf/firewall/firewall.bpf.c \
 	's|\tif \(key->proto == IPPROTO_TCP && \(key->flags & NFC_KEY_F_L4\) &&\n\t    nfc_tcp_flags_invalid\(key->tcp_flags\)\)\n\t\treturn nfc_deny\(c, NFC_DROP_TCP_INVALID, 0\);\n||' \
 	'datapath_firewall' \

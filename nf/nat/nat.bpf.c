@@ -14,7 +14,10 @@
  *	            pool (to..to_end, to_port..to_port_end)
  *	masquerade  the source becomes the address the kernel would send
  *	            from towards the destination (bpf_fib_lookup(), kernel
- *	            6.7 and later), a port as snat's
+ *	            6.7 and later), a port as snat's. The lookup is a
+ *	            router's, from the interface the packet came in by: it
+ *	            needs forwarding on there (net.ipv4.conf.IF.forwarding),
+ *	            as the kernel's own masquerade does
  *	exempt      nothing (destinations that keep the real source: other
  *	            VPCs, on-premises ranges)
  *	dnat        the destination becomes to (and to_port; a range
@@ -52,7 +55,8 @@
  * matches is dropped as nat-untracked.
  *
  * Outcomes: pass, deny (nat-exhausted, nat-untracked, no-route: a
- * masquerade with no route or source address towards the destination).
+ * masquerade with no route or source address towards the destination,
+ * or from an interface that does not forward).
  */
 #include <stdbool.h>
 #include <linux/in.h>

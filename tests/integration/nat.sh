@@ -8,6 +8,9 @@
 #   sees the pool's two addresses only, and no two connections share a
 #   tuple; ping through the same rule (the echo identifier translated);
 # - exemption: h12 (a no-NAT destination) sees the real sources;
+# - masquerade: the server sees the gateway's own address on its side (the
+#   kernel's route and source towards it); where forwarding is off, the
+#   connection is dropped as no-route, counted;
 # - DNAT: a VIP's port forwarded to h11's, the replies from the VIP;
 # - a datagram bigger than the link through SNAT, both ways: its later
 #   fragments follow the first's translation;
@@ -58,6 +61,7 @@ nodes:
     config:
       rules:
         - {id: 2, priority: 10, action: exempt, src: 10.$T.0.0/16, dst: $ONPREM/32, name: onprem-real}
+        - {id: 7, priority: 15, action: masquerade, src: 10.$T.0.0/16, dst: $SRV/32, proto: 6, port: 7100, name: masq-out}
         - {id: 5, priority: 20, action: snat, src: 10.$T.0.0/16, dst: $SRV/32, proto: 6, port: 7000, to: $TIGHT, to_port: 40000, to_port_end: 40003, name: tight-pool}
         - {id: 3, priority: 30, action: dnat, dst: $VIP/32, proto: 6, port: 8080, to: $SRV, to_port: 5001, name: vip-web}
         - {id: 6, priority: 30, action: dnat, dst: $VIP/32, proto: 17, port: 9090, to: $SRV, to_port: 9999, name: vip-udp}
@@ -198,6 +202,37 @@ out=$(ip netns exec "$NS3" python3 "$WORK/echo.py" client "$ONPREM" 5002 3 4096)
 [ "$(cut -d' ' -f1 "$WORK/onprem.txt" | sort -u)" = "10.$T.3.2" ] ||
 	fail "the exempt destination saw $(cat "$WORK/onprem.txt")"
 pass "no-NAT destination: the on-premises host sees the real source"
+
+# --- masquerade: the source the kernel would send from ---------------------
+# The gateway is given what a masquerading router has: an address on the
+# server's side (so a route there, and a source address on it) and
+# forwarding on the interfaces connections come in by - bpf_fib_lookup()
+# looks routes up as a router only from an interface that forwards.
+MASQ=10.$T.11.1
+ip addr add "$MASQ/24" dev "$HV11"
+sysctl -qw "net.ipv4.conf.$HV6.forwarding=1"
+serve "$NS11" 7100 "$WORK/masq.txt"
+out=$(ip netns exec "$NS6" python3 "$WORK/echo.py" client "$SRV" 7100 3 4096) ||
+	fail "h6 -> server through masquerade: $out"
+[ "$out" = "3 3" ] || fail "h6 -> server:7100 through masquerade: $out"
+[ "$(cut -d' ' -f1 "$WORK/masq.txt" | sort -u)" = "$MASQ" ] ||
+	fail "the masqueraded server saw $(cat "$WORK/masq.txt"), not $MASQ"
+pass "masquerade: the server sees the gateway's address on its side ($MASQ)"
+noroute() {
+	"$NFCTL" -j stats "$C" | json - 'j[0]["counters"]["drops"].get("no-route", 0)'
+}
+before=$(noroute)
+out=$(ip netns exec "$NS9" python3 -c '
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], 7100), timeout=2)
+    print("connected")
+except OSError as e:
+    print(e)' "$SRV")
+[ "$out" != connected ] || fail "masquerade from h9, whose interface does not forward, connected"
+after=$(noroute)
+((after > before)) || fail "masquerade without forwarding: no-route drops $before -> $after"
+pass "masquerade where forwarding is off: no connection ($out), dropped as no-route ($before -> $after)"
 
 # --- DNAT: the VIP's port forwarded to the server --------------------------
 out=$(ip netns exec "$NS5" python3 "$WORK/echo.py" client "$VIP" 8080 5 8192) ||
