@@ -39,9 +39,9 @@
  * need (IPv6 addresses, a rewritten key) beside it (struct nfc_slot_key,
  * struct nfc_flow_slot_ext): the live cost of a hit is its cache misses.
  * The root's express lane (bpf/root.h) serves the hits of slots whose
- * result rewrites nothing before the rest of the root runs; these
- * functions are the regular way's, and its compare (nfc_flow_slot_holds)
- * the lane's too.
+ * rewrites it makes itself (NFC_ACT_LANE) before the rest of the root
+ * runs; these functions are the regular way's, and its compare
+ * (nfc_flow_slot_holds) the lane's too.
  */
 #ifndef NFC_FLOW_H
 #define NFC_FLOW_H

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The root program of one chain attachment: the express lane first (a flow
- * slot's hit that rewrites nothing, served from the headers alone); else it
+ * slot's hit whose rewrites are the lane's own, NFC_ACT_LANE, served from
+ * the headers alone); else it
  * parses the packet once into the per-CPU context and reads the chain's
  * active version. A flow cache hit of that version runs the executor inline
  * (the fast path: the chain is skipped); anything else is tracked by

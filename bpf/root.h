@@ -269,13 +269,57 @@ static __always_inline __u64 nfc_root_now(void)
 }
 
 /* The rewrites the express lane makes itself: MACs and TTL (a router's
- * flows) and, at XDP, an encap (a VPC's). TC's encap (bpf_skb_adjust_room
- * can fail, on a UDP GSO skb, after the lane wrote the frame) and every
+ * flows) and, at XDP, an encap (a VPC's) and IPv4 addresses and ports (a
+ * NAT's). TC's encap (bpf_skb_adjust_room can fail, on a UDP GSO skb,
+ * after the lane wrote the frame), TC's addresses and ports (the
+ * checksum helpers keep CHECKSUM_PARTIAL skbs right), IPv6's and every
  * other rewrite take the regular way. */
 #if defined(NFC_HOOK_XDP)
+#define NFC_ACT_LANE_L34                                                      \
+	(NFC_ACT_SADDR | NFC_ACT_DADDR | NFC_ACT_SPORT | NFC_ACT_DPORT)
 #define NFC_ACT_LANE                                                          \
-	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_TTL_DEC | NFC_ACT_ENCAP)
+	(NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_TTL_DEC | NFC_ACT_ENCAP |       \
+	 NFC_ACT_LANE_L34)
+
+/* The IPv4 common frame at @p (its Ethernet header; IPv4 without options,
+ * then at least 20 bytes of TCP or UDP, nfc_root_fast_hdrs()) given @k's
+ * addresses and ports where @flags say, with the IP header's checksum and
+ * the TCP or UDP one (a UDP checksum of 0, none, stays so) moved by RFC
+ * 1624 as the executor's nfc_exec_addr() and nfc_exec_port() move them. */
+static __always_inline void nfc_root_lane_l34(__u8 *p, __u8 proto,
+					      __u16 flags,
+					      const struct nfc_key *k)
+{
+	struct iphdr *ip = (void *)(p + ETH_HLEN);
+	__be16 *ports = (__be16 *)(ip + 1);
+	__u16 *check = proto == IPPROTO_TCP ? &ports[8] : &ports[3];
+	nfc_wsum d3 = 0, d4 = 0;
+	__u16 sum;
+
+	if (flags & NFC_ACT_SADDR) {
+		d3 = nfc_csum_diff32(ip->saddr, k->saddr.v4);
+		ip->saddr = k->saddr.v4;
+	}
+	if (flags & NFC_ACT_DADDR) {
+		d3 = nfc_csum_add(d3, nfc_csum_diff32(ip->daddr, k->daddr.v4));
+		ip->daddr = k->daddr.v4;
+	}
+	if (flags & NFC_ACT_SPORT) {
+		d4 = nfc_csum_diff16(ports[0], k->sport);
+		ports[0] = k->sport;
+	}
+	if (flags & NFC_ACT_DPORT) {
+		d4 = nfc_csum_add(d4, nfc_csum_diff16(ports[1], k->dport));
+		ports[1] = k->dport;
+	}
+	ip->check = nfc_csum_apply(ip->check, d3);
+	if (proto == IPPROTO_UDP && !*check)
+		return;
+	sum = nfc_csum_apply(*check, nfc_csum_add(d3, d4));
+	*check = proto == IPPROTO_UDP && !sum ? 0xffff : sum;
+}
 #else
+#define NFC_ACT_LANE_L34 0
 #define NFC_ACT_LANE (NFC_ACT_DMAC | NFC_ACT_SMAC | NFC_ACT_TTL_DEC)
 #endif
 
@@ -300,7 +344,8 @@ static __always_inline int nfc_root_lane_rewrite(struct nfc_pkt *pkt,
 	__u8 *p;
 
 	e = bpf_map_lookup_elem(&nfc_flow_slot_ext, &idx);
-	if (!e || ((flags & NFC_ACT_TTL_DEC) && h->ttl <= 1))
+	if (!e || ((flags & NFC_ACT_TTL_DEC) && h->ttl <= 1) ||
+	    ((flags & NFC_ACT_LANE_L34) && !v4))
 		return 0;
 #if defined(NFC_HOOK_XDP)
 	if (flags & NFC_ACT_ENCAP) {
@@ -310,8 +355,9 @@ static __always_inline int nfc_root_lane_rewrite(struct nfc_pkt *pkt,
 		off = NFC_VXLAN_OVERHEAD;
 	}
 #endif
-	/* the Ethernet header and the IP header's first 20 bytes */
-	p = nfc_pkt_ptr(pkt, off, ETH_HLEN + 20);
+	/* the Ethernet header, the IP header's first 20 bytes and the 20 of
+	 * L4 header that a common frame has (nfc_root_fast_hdrs()) */
+	p = nfc_pkt_ptr(pkt, off, ETH_HLEN + 20 + 20);
 	if (!p)
 		return -1;
 	if (flags & NFC_ACT_DMAC)
@@ -338,6 +384,8 @@ static __always_inline int nfc_root_lane_rewrite(struct nfc_pkt *pkt,
 #endif
 	}
 #if defined(NFC_HOOK_XDP)
+	if (flags & NFC_ACT_LANE_L34)
+		nfc_root_lane_l34(p, h->proto, flags, &e->act_key);
 	if (flags & NFC_ACT_ENCAP) {
 		struct nfc_vxlan_hdrs *vx = nfc_pkt_ptr(pkt, 0, sizeof(*vx));
 
@@ -353,7 +401,8 @@ static __always_inline int nfc_root_lane_rewrite(struct nfc_pkt *pkt,
  * Step 0, the express lane: the packet's flow served by a flow slot of this
  * CPU before anything else, when the slot's action set rewrites nothing
  * but what the lane rewrites itself (NFC_ACT_LANE: a forward, a transmit
- * back or a pass, a router's MACs and TTL, a VPC's encap) and the frame is
+ * back or a pass, a router's MACs and TTL; at XDP a VPC's encap and a
+ * NAT's IPv4 addresses and ports) and the frame is
  * the common one (nfc_root_fast_hdrs()). The slot key is made from the headers in
  * registers, the slot counts the packet, and the per-CPU context is not
  * touched (1 ns: the tests see the lane by a context left as it was). It
