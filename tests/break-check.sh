@@ -1180,6 +1180,18 @@ brk lane-nat-regular bpf/root.h \
 	's|\t NFC_ACT_LANE_L34\)\n|\t 0)\n|' \
 	'datapath_flow_adv_xdp' \
 	'a NAT flow at XDP takes the regular way (108 of its 190 ns cached in nfbench nat)'
+brk fw-uncompacted nf/firewall/firewall.c \
+	's|\tif \(!n\)\n\t\treturn;\n\tfor \(w = 0; w < FW_WORDS; w\+\+\) \{\n\t\tend =|\tif (t)\n\t\treturn;\n\tfor (w = 0; w < FW_WORDS; w++) {\n\t\tend =|' \
+	'datapath_firewall_xdp' \
+	'regions are not compacted: nested prefixes take more nodes than the capacity, an IPv4 set 12 levels for nothing'
+brk fw-compact-unaligned nf/firewall/firewall.c \
+	's|\t\tbase\[w\] \+= \(\(lo - base\[w\]\) >> nb\) << nb;|\t\tbase[w] = lo;|' \
+	'datapath_firewall_xdp' \
+	'a compacted region starts where its rules do, not on a block the cuts below can address'
+brk fw-cut-widest nf/firewall/firewall.c \
+	's|\t\t\tbest_k = lo;|\t\t\tbest_k = k;|' \
+	'datapath_firewall_xdp' \
+	'every cut takes the most bits the space measure allows, where fewer part the rules as well'
 brk fw-tcp-invalid-judged nf/firewall/firewall.bpf.c \
 	's|\tif \(key->proto == IPPROTO_TCP && \(key->flags & NFC_KEY_F_L4\) &&\n\t    nfc_tcp_flags_invalid\(key->tcp_flags\)\)\n\t\treturn nfc_deny\(c, NFC_DROP_TCP_INVALID, 0\);\n||' \
 	'datapath_firewall' \

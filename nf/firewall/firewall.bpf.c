@@ -41,7 +41,10 @@
  * mapped), proto << 16 | port, and the peer endpoint's id - is cut a few
  * bits of one word per node until a region meets at most FW_LEAF_RULES
  * rules, which its leaf lists in order (cut after the first that covers
- * the region). A group's rule is compiled once per member, a rule about a
+ * the region). Each region is first shrunk to its rules' bounding box
+ * (HyperCuts' region compaction, Singh et al. 2003: no node is spent on
+ * bits every rule agrees on), and a cut takes the fewest bits that part
+ * the rules as well as the most the space measure allows. A group's rule is compiled once per member, a rule about a
  * peer group once per member of that group (its id the sixth word). A
  * packet walks to its leaf (bpf_loop, at most FW_DEPTH_MAX nodes) and
  * tries the leaf's rules. The prefixes are cut with the other fields, so

@@ -201,14 +201,16 @@ static int fw_sets_clear(int fd, __u32 gen)
 
 /*
  * The decision tree of one rule set (firewall.h). A rule is a box: in each
- * of the five words a range (a prefix's words, the protocol's ports). A
- * node's region is, in each word, an aligned block of 2^bits values; a cut
- * splits one word's block into 2^k children. The word and k are chosen as
- * HiCuts does (Gupta and McKeown, Hot Interconnects 1999): for each word,
- * the most bits whose children together list at most FW_SPACE times the
- * node's rules, and of those the word whose fullest child lists fewest.
- * A region whose rules no cut divides, or at the depth limit, is a leaf
- * however many rules it lists.
+ * of the six words a range (a prefix's words, the protocol's ports, the
+ * peer endpoint). A node's region is, in each word, an aligned block of
+ * 2^bits values, first shrunk to what its rules span (fw_compact()); a
+ * cut splits one word's block into 2^k children. The word and k are
+ * chosen as HiCuts does (Gupta and McKeown, Hot Interconnects 1999): for
+ * each word, the most bits whose children together list at most FW_SPACE
+ * times the node's rules, and of those the word whose fullest child lists
+ * fewest - then, of that word, the fewest bits whose fullest child is as
+ * full. A region whose rules no cut divides, or at the depth limit, is a
+ * leaf however many rules it lists.
  */
 #define FW_SPACE 4
 
@@ -278,6 +280,50 @@ static bool fw_covers(const struct fw_box *b, const __u64 *base,
 	return true;
 }
 
+/*
+ * Region compaction (HyperCuts, Singh et al., SIGCOMM 2003): the region
+ * (@base, @bits) shrunk, word by word, to the smallest aligned block that
+ * holds what its @n rules span there. No node is spent on it: a packet
+ * outside the block that still reaches the region matches none of its
+ * rules, wherever the cuts below send it (they read the word's bits
+ * below the block's, and every leaf's rules are tried whole), so it takes
+ * the default. Without it, a word every rule has the same value in (an
+ * IPv4 rule set's first three address words, one protocol's byte) was
+ * cut as if narrowing it told the rules apart - 12 levels and 3,000
+ * nodes spent at the top of an IPv4 set - and a cut of the ports spent
+ * its first level on the protocol, so that a set of nested prefixes was
+ * cut by address again and again, its wider prefixes copied into every
+ * child, where one cut of the ports would have parted them.
+ */
+static void fw_compact(const struct fw_tree *t, __u64 *base, __u32 *bits,
+		       const __u32 *rules, __u32 n)
+{
+	__u64 lo, hi, end, diff, l, h;
+	__u32 i, nb;
+	int w;
+
+	if (!n)
+		return;
+	for (w = 0; w < FW_WORDS; w++) {
+		end = base[w] + (1ull << bits[w]) - 1;
+		lo = end;
+		hi = base[w];
+		for (i = 0; i < n; i++) {
+			const struct fw_box *b = &t->box[rules[i]];
+
+			/* the rule's range within the region */
+			l = b->lo[w] > base[w] ? b->lo[w] : base[w];
+			h = b->hi[w] < end ? b->hi[w] : end;
+			lo = l < lo ? l : lo;
+			hi = h > hi ? h : hi;
+		}
+		diff = (lo - base[w]) ^ (hi - base[w]);
+		nb = diff ? 64 - __builtin_clzll(diff) : 0;
+		base[w] += ((lo - base[w]) >> nb) << nb;
+		bits[w] = nb;
+	}
+}
+
 static int fw_leaf(struct fw_tree *t, __u32 at, const __u32 *rules, __u32 n,
 		   char *why, size_t len)
 {
@@ -296,6 +342,35 @@ static int fw_leaf(struct fw_tree *t, __u32 at, const __u32 *rules, __u32 n,
 	return 0;
 }
 
+/* A cut of word @w of the region (@base, @bits) in @k bits: its fullest
+ * and emptiest child's rules into *@most and *@least; whether it is
+ * within the space measure (HiCuts': the rules the children list, and
+ * the children themselves, most of which may be empty, at most FW_SPACE
+ * times the region's rules). @fill holds 2^k + 1 counts. */
+static bool fw_cut_eval(const struct fw_tree *t, int w, const __u64 *base,
+			const __u32 *bits, const __u32 *rules, __u32 n, __u32 k,
+			__u32 *fill, __u32 *most, __u32 *least)
+{
+	__u32 i, c, m, first, last;
+	__u64 sum = 0;
+
+	/* children's counts as differences: +1 where a rule's span starts,
+	 * -1 past its end */
+	memset(fill, 0, ((1u << k) + 1) * sizeof(*fill));
+	for (i = 0; i < n; i++) {
+		fw_span(&t->box[rules[i]], w, base, bits, k, &first, &last);
+		sum += last - first + 1;
+		fill[first]++;
+		fill[last + 1]--;
+	}
+	for (*most = 0, *least = n, m = 0, c = 0; c < 1u << k; c++) {
+		m += fill[c];
+		*most = m > *most ? m : *most;
+		*least = m < *least ? m : *least;
+	}
+	return sum + (1u << k) <= (__u64)FW_SPACE * n;
+}
+
 /* Node @at: the region (@base, @bits) and the rules that meet it, in
  * order. */
 static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
@@ -303,11 +378,18 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 		    __u32 depth, char *why, size_t len)
 {
 	__u32 i, c, k, first, last, best_w = 0, best_k = 0, best_max = n + 1,
-	      best_narrow = 0, narrow, least, *fill;
-	__u64 sum, cbase[FW_WORDS];
-	__u32 cbits[FW_WORDS], *sub = NULL, *off, *pos = NULL, m, most;
+	      best_narrow = 0, narrow, least, lo, hi, *fill;
+	__u64 sum, cbase[FW_WORDS], rbase[FW_WORDS];
+	__u32 cbits[FW_WORDS], rbits[FW_WORDS], *sub = NULL, *off, *pos = NULL,
+	      m, most;
 	int w, r = 0;
 
+	/* the region shrunk to its rules' bounding box */
+	memcpy(cbase, base, sizeof(cbase));
+	memcpy(cbits, bits, sizeof(cbits));
+	fw_compact(t, cbase, cbits, rules, n);
+	base = cbase;
+	bits = cbits;
 	/* a rule that covers the region decides for all of it */
 	for (i = 0; i < n; i++)
 		if (fw_covers(&t->box[rules[i]], base, bits)) {
@@ -330,41 +412,38 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 		}
 		if (!narrow)
 			continue;
-		for (k = bits[w] < FW_CUT_BITS ? bits[w] : FW_CUT_BITS; k; k--) {
-			/* children's counts as differences: +1 where a
-			 * rule's span starts, -1 past its end */
-			sum = 0;
-			memset(fill, 0, ((1u << k) + 1) * sizeof(*fill));
-			for (i = 0; i < n; i++) {
-				fw_span(&t->box[rules[i]], w, base, bits, k,
-					&first, &last);
-				sum += last - first + 1;
-				fill[first]++;
-				fill[last + 1]--;
-			}
-			/* the children themselves count (HiCuts' space
-			 * measure): most of a cut's may be empty */
-			if (sum + (1u << k) > (__u64)FW_SPACE * n && k > 1)
-				continue;
-			for (most = 0, least = n, m = 0, c = 0; c < 1u << k; c++) {
-				m += fill[c];
-				most = m > most ? m : most;
-				least = m < least ? m : least;
-			}
-			/* a cut that leaves every child all the rules is no
-			 * cut; one that leaves some child fewer narrows the
-			 * others' region (the rules all in one part of the
-			 * word, wide ones over the rest), the next cut can
-			 * tell them apart. The fullest child decides, then
-			 * the rules the word can tell apart. */
-			if (least < n && (most < best_max ||
-					  (most == best_max && narrow > best_narrow))) {
-				best_max = most;
-				best_narrow = narrow;
-				best_w = w;
-				best_k = k;
-			}
-			break;
+		/* the most bits the space measure allows, then the fewest
+		 * that leave the fullest child as full (a sparse word's
+		 * first bits may part its rules as well as all of them do:
+		 * TCP's and UDP's rules by the protocol's bit, where eight
+		 * bits spent 256 children on two) */
+		for (k = bits[w] < FW_CUT_BITS ? bits[w] : FW_CUT_BITS;
+		     !fw_cut_eval(t, w, base, bits, rules, n, k, fill, &most,
+				  &least) && k > 1;
+		     k--)
+			;
+		/* a cut that leaves every child all the rules is no cut; one
+		 * that leaves some child fewer narrows the others' region
+		 * (the rules all in one part of the word, wide ones over the
+		 * rest), the next cut can tell them apart */
+		if (least >= n)
+			continue;
+		for (lo = 1, hi = k, m = most; lo < hi;) {
+			c = (lo + hi) / 2;
+			fw_cut_eval(t, w, base, bits, rules, n, c, fill, &most,
+				    &least);
+			if (most == m && least < n)
+				hi = c;
+			else
+				lo = c + 1;
+		}
+		/* the fullest child decides, then the rules the word can
+		 * tell apart */
+		if (m < best_max || (m == best_max && narrow > best_narrow)) {
+			best_max = m;
+			best_narrow = narrow;
+			best_w = w;
+			best_k = lo;
 		}
 	}
 	free(fill);
@@ -411,12 +490,12 @@ static int fw_build(struct fw_tree *t, __u32 at, const __u64 *base,
 		for (c = f; c <= l; c++)
 			sub[pos[c]++] = rules[i];
 	}
-	memcpy(cbase, base, sizeof(cbase));
-	memcpy(cbits, bits, sizeof(cbits));
-	cbits[best_w] = bits[best_w] - best_k;
+	memcpy(rbase, base, sizeof(rbase));
+	memcpy(rbits, bits, sizeof(rbits));
+	rbits[best_w] = bits[best_w] - best_k;
 	for (c = 0; !r && c < 1u << best_k; c++) {
-		cbase[best_w] = base[best_w] + ((__u64)c << cbits[best_w]);
-		r = fw_build(t, first + c, cbase, cbits, sub + off[c],
+		rbase[best_w] = base[best_w] + ((__u64)c << rbits[best_w]);
+		r = fw_build(t, first + c, rbase, rbits, sub + off[c],
 			     off[c + 1] - off[c], depth + 1, why, len);
 	}
 out:

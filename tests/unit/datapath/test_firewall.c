@@ -3,8 +3,10 @@
  * The firewall module under BPF_PROG_TEST_RUN: both sides of a connection
  * judged (source egress, destination ingress), the deciding rule and side
  * named, replies passing on the connection's allowance, rules compiled by
- * the runtime's compiler and switched at once, and a differential check of
- * 10,000 random rules against a reference classifier written here.
+ * the runtime's compiler and switched at once, differential checks of
+ * 10,000 random rules (spread, IPv6 among them, or nested) against a
+ * reference classifier written here, and the shape of the trees the
+ * compiler makes of them and of 100,000.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -902,17 +904,72 @@ static const struct ref6 *ref6_classify(const struct ref6 *rs, int n, u128 dst,
 	return NULL;
 }
 
-/* 10,000 specific random rules of A's egress - IPv4 prefixes of /16 to
- * /32 in 10.0.0.0/8 and IPv6 ones of /40 to /128 in 2001:db8::/32, one in
- * ten of any protocol with ports - so that the trees are deep, and
- * 100,000 connections from A (192.0.2.1 and 2001:db8:ffff::1, one
- * endpoint), half of them into a rule's prefix: every verdict and
- * deciding rule as the reference says. */
-static void test_differential_deep(void **state)
+/* The shape of the active generation's trees: nodes in use, the deepest
+ * leaf and the longest leaf list (what a first packet walks and tries). */
+struct fw_shape {
+	__u32 nodes, depth, leaf;
+};
+
+static void fw_shape_walk(int fd, __u64 at, __u64 base, __u32 depth,
+			  struct fw_shape *sh)
+{
+	struct fw_node n;
+	__u32 k = at, c;
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &n), 0);
+	sh->nodes++;
+	if (n.flags & FW_NODE_LEAF) {
+		sh->depth = depth > sh->depth ? depth : sh->depth;
+		sh->leaf = n.count > sh->leaf ? n.count : sh->leaf;
+		return;
+	}
+	for (c = 0; c <= n.mask; c++)
+		fw_shape_walk(fd, base + n.base + c, base, depth + 1, sh);
+}
+
+static void fw_shape(const char *what, struct fw_shape *sh)
+{
+	struct bpf_object *o = dp_module_obj(FW);
+	int nodes = bpf_object__find_map_fd_by_name(o, "fw_nodes"),
+	    sets = bpf_object__find_map_fd_by_name(o, "fw_sets"),
+	    genfd = bpf_object__find_map_fd_by_name(o, "fw_gen");
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info), zero = 0, gen;
+	struct fw_set_key k, *prev = NULL;
+	struct fw_set set;
+
+	memset(sh, 0, sizeof(*sh));
+	assert_int_equal(bpf_obj_get_info_by_fd(nodes, &info, &ilen), 0);
+	assert_int_equal(bpf_map_lookup_elem(genfd, &zero, &gen), 0);
+	while (!bpf_map_get_next_key(sets, prev, &k)) {
+		prev = &k;
+		if (k.gen != (gen & 1))
+			continue;
+		assert_int_equal(bpf_map_lookup_elem(sets, &k, &set), 0);
+		fw_shape_walk(nodes, (__u64)k.gen * (info.max_entries / 2) + set.root,
+			      (__u64)k.gen * (info.max_entries / 2), 0, sh);
+	}
+	fprintf(stderr, "  %s: %u nodes, leaves at depth %u or less, of %u rules or fewer\n",
+		what, sh->nodes, sh->depth, sh->leaf);
+}
+
+/* 10,000 specific random rules of A's egress and 100,000 connections from
+ * A (192.0.2.1 and 2001:db8:ffff::1, one endpoint), half of them into a
+ * rule's prefix, the others anywhere in the rules' range: every verdict
+ * and deciding rule as the reference says. The rules: IPv4 prefixes of
+ * /16 to /32 and, unless @dense, IPv6 ones of /40 to /128 in
+ * 2001:db8::/32 (one in five); one in ten of any protocol with ports,
+ * the others TCP's or UDP's. Their IPv4 prefixes are in 10.0.0.0/8, so
+ * that the trees are deep; or, with @dense, in 10.16.0.0/12, so that they
+ * nest (a /16 holds hundreds of the longer ones), each for one TCP port
+ * anywhere in 1-65535 (the trees' compaction and cuts, firewall.c). */
+static void differential6(unsigned int seed, bool dense)
 {
 	struct ref6 *rs = calloc(DIFF_RULES, sizeof(*rs));
-	unsigned int seed = 4242, i, mism = 0;
+	unsigned int i, mism = 0;
 	const u128 v4base = (u128)0xffff << 32, v6base = (u128)0x20010db8 << 96;
+	const __u32 v4net = dense ? 0x0a100000 : 0x0a000000,
+		    v4host = dense ? 0xfffff : 0xffffff;
 	char peer[64], daddr[64];
 	__u8 b[16];
 	struct dp_run r;
@@ -925,7 +982,7 @@ static void test_differential_deep(void **state)
 	for (i = 0; i < DIFF_RULES; i++) {
 		struct ref6 *x = &rs[i];
 		struct fw_rule fr;
-		bool v6 = rand_r(&seed) % 5 == 0;
+		bool v6 = rand_r(&seed) % 5 == 0 && !dense;
 		u128 a;
 
 		x->id = i + 1;
@@ -938,12 +995,15 @@ static void test_differential_deep(void **state)
 			a |= (u128)(rand_r(&seed) & 0xffff) << 80;
 		} else {
 			x->plen = 96 + 16 + rand_r(&seed) % 17;
-			a = v4base | 0x0a000000 | (rand_r(&seed) & 0xffffff);
+			a = v4base | v4net | (rand_r(&seed) & v4host);
 		}
 		x->addr = a & ~(((u128)1 << (128 - x->plen)) - 1);
 		x->proto = rand_r(&seed) % 10 ? (rand_r(&seed) % 2 ? IPPROTO_TCP :
 							     IPPROTO_UDP) : 0;
-		switch (rand_r(&seed) % 3) {
+		if (dense) {
+			x->proto = IPPROTO_TCP;
+			x->lo = x->hi = 1 + rand_r(&seed) % 65535;
+		} else switch (rand_r(&seed) % 3) {
 		case 0:
 			x->lo = 0;
 			x->hi = 0xffff;
@@ -985,7 +1045,7 @@ static void test_differential_deep(void **state)
 		       (u128)rand_r(&seed) << 32 | rand_r(&seed);
 		if (i % 2) /* anywhere in the family's range */
 			dst = v6 ? v6base | (host & (((u128)1 << 96) - 1)) :
-				   v4base | 0x0a000000 | (host & 0xffffff);
+				   v4base | v4net | (host & v4host);
 		else       /* inside the rule's prefix */
 			dst = x->addr | (host & (((u128)1 << (128 - x->plen)) - 1));
 		bytes_of(dst, b);
@@ -1021,6 +1081,76 @@ static void test_differential_deep(void **state)
 	}
 	free(rs);
 	assert_int_equal(mism, 0);
+}
+
+static void test_differential_deep(void **state)
+{
+	struct fw_shape sh;
+
+	differential6(4242, false);
+	fw_shape("deep", &sh);
+}
+
+/* Nested prefixes, which took more than the default capacity's 262,144
+ * nodes before the trees' regions were compacted and their cuts made as
+ * narrow as they part the rules (firewall.c); and the trees' shape. */
+static void test_differential_dense(void **state)
+{
+	struct fw_shape sh;
+
+	differential6(20261202, true);
+	fw_shape("dense", &sh);
+	/* 17,281, 2 and 4 when written: what a first packet walks, and
+	 * room to grow in the default capacity */
+	assert_true(sh.nodes <= 32768);
+	assert_true(sh.depth <= 4);
+	assert_true(sh.leaf <= FW_LEAF_RULES);
+}
+
+/* 100,000 random rules of one endpoint's egress, as nfbench's firewall
+ * scenario draws them (peers of /16 to /32 in 10.0.0.0/8, TCP or UDP, any
+ * port, one or a range up to 2,500): compiled within the default
+ * capacity, to trees a first packet walks a few nodes of. Cuts of the
+ * most bits the space measure allows took more than the 262,144 nodes
+ * there are: their first bits of a sparse word (the protocols 6 and 17)
+ * parted the rules as well as all of them, and spent 64 or 128 children
+ * on it in each of thousands of regions. */
+static void test_shape_100k(void **state)
+{
+	unsigned int seed = 100000, i, plen, a;
+	struct fw_shape sh;
+	char peer[32];
+
+	fw_reset();
+	endpoint(IP_A, 1, FW_ALLOW, FW_DENY);
+	for (i = 0; i < 100000; i++) {
+		struct fw_rule x;
+		__u16 lo = 0, hi = 0;
+
+		plen = 16 + rand_r(&seed) % 17;
+		a = htonl((0x0a000000 | (rand_r(&seed) & 0xffffff)) &
+			  ~0u << (32 - plen));
+		inet_ntop(AF_INET, &a, peer, sizeof(peer));
+		snprintf(peer + strlen(peer), 8, "/%u", plen);
+		switch (rand_r(&seed) % 3) {
+		case 1:
+			lo = 1 + rand_r(&seed) % 2000;
+			break;
+		case 2:
+			lo = 1 + rand_r(&seed) % 2000;
+			hi = lo + 1 + rand_r(&seed) % 500;
+		}
+		x = rule_of(1, FW_EGRESS, rand_r(&seed) % 2, rand_r(&seed) % 1000,
+			    peer, rand_r(&seed) % 2 ? IPPROTO_TCP : IPPROTO_UDP,
+			    lo, hi);
+		rule_put(i + 1, &x);
+	}
+	assert_int_equal(compile(), 0);
+	fw_shape("100k", &sh);
+	/* about 16,000, 8 and 16 when written */
+	assert_true(sh.nodes <= 65536);
+	assert_true(sh.depth <= 12);
+	assert_true(sh.leaf <= FW_LEAF_RULES);
 }
 
 /* A denied flow's later packets are dropped on the fast path, as its
@@ -1230,6 +1360,8 @@ int main(int argc, char **argv)
 		T(test_many_sets),
 		T(test_differential),
 		T(test_differential_deep),
+		T(test_differential_dense),
+		T(test_shape_100k),
 	};
 #undef T
 	return dp_main(argc, argv, "datapath/firewall", tests,
